@@ -1,0 +1,1 @@
+//! `switchboard-connectors`: see the crate README; the API arrives with its issue.

@@ -1,0 +1,1 @@
+//! `switchboard-core`: the HTTP layer every other Switchboard crate calls through.

@@ -1,0 +1,1 @@
+//! `switchboard-functions`: see the crate README; the API arrives with its issue.

@@ -1,0 +1,39 @@
+//! `cargo xtask ci`: every check CI runs, in the order that fails fastest.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::util::cargo;
+
+/// Runs fmt, clippy, tests and docs; `--no-test` skips the test step.
+pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
+    let skip_tests = args.iter().any(|a| a == "--no-test");
+    cargo(root, &["fmt", "--all", "--check"], &[])?;
+    cargo(
+        root,
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    if !skip_tests {
+        cargo(
+            root,
+            &["test", "--workspace", "--all-features"],
+            &[("INSTA_UPDATE", "no")],
+        )?;
+    }
+    cargo(
+        root,
+        &["doc", "--workspace", "--all-features", "--no-deps"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
+    Ok(())
+}

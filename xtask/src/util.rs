@@ -1,0 +1,31 @@
+//! Small helpers shared by the xtask commands: finding the workspace and running cargo.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// The workspace root: the parent of this crate's manifest directory.
+pub(crate) fn workspace_root() -> Result<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    dir.parent()
+        .map(Path::to_path_buf)
+        .context("xtask has no parent directory")
+}
+
+/// Runs `cargo` with `args` in `root`, failing with the command line if it fails.
+pub(crate) fn cargo(root: &Path, args: &[&str], envs: &[(&str, &str)]) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let line = format!("cargo {}", args.join(" "));
+    eprintln!("$ {line}");
+    let status = Command::new(cargo)
+        .args(args)
+        .envs(envs.iter().copied())
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("could not start `{line}`"))?;
+    if !status.success() {
+        bail!("`{line}` failed with {status}");
+    }
+    Ok(())
+}
