@@ -9,6 +9,7 @@
 )]
 
 mod ci;
+mod tidy;
 mod util;
 
 use anyhow::{Result, bail};
