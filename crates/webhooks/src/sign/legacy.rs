@@ -1,0 +1,93 @@
+//! The seed's legacy scheme: hex HMAC-SHA256 of the body in `X-Webhook-Signature`, opt-in only.
+//!
+//! It signs neither an id nor a timestamp, so a captured request can be replayed at any time.
+//! It exists for receivers that were built for the seed and cannot yet verify Standard Webhooks.
+
+use std::time::SystemTime;
+
+use http::HeaderMap;
+use http::header::{HeaderName, HeaderValue};
+use ring::hmac;
+
+use super::compare::body_hmac_match;
+use super::encoding::{decode_hex_exact, encode_hex};
+use super::rotation::KeyRing;
+use super::secret::HmacSecret;
+use super::standard::SignError;
+use super::verify::{Scheme, Verified, Verifier, VerifyError, single_header};
+
+/// `x-webhook-signature`: lowercase hex HMAC-SHA256 of the body.
+pub const LEGACY_SIGNATURE: HeaderName = HeaderName::from_static("x-webhook-signature");
+const HEADER: &str = "x-webhook-signature";
+
+/// Parses an `x-webhook-signature` value: exactly 64 hex digits (either case).
+pub fn parse_signature_header(value: &str) -> Result<[u8; 32], &'static str> {
+    decode_hex_exact::<32>(value).ok_or("expected 64 hex digits of HMAC-SHA256")
+}
+
+/// Produces the legacy header value for a body.
+#[derive(Debug, Clone)]
+pub struct LegacySigner {
+    secret: HmacSecret,
+}
+
+impl LegacySigner {
+    /// A signer with the shared secret (the seed used the secret string's UTF-8 bytes).
+    pub fn new(secret: HmacSecret) -> Self {
+        Self { secret }
+    }
+
+    /// The header value for `body`: lowercase hex HMAC-SHA256.
+    pub fn sign(&self, body: &[u8]) -> String {
+        encode_hex(hmac::sign(self.secret.hmac_key(), body).as_ref())
+    }
+
+    pub(crate) fn sign_value(&self, body: &[u8]) -> Result<HeaderValue, SignError> {
+        HeaderValue::try_from(self.sign(body))
+            .map_err(|_| SignError::InvalidHeaderValue { header: HEADER })
+    }
+}
+
+/// Verifies the legacy `x-webhook-signature` header against a key ring.
+///
+/// There is no timestamp, so there is no replay protection; prefer [`super::StandardVerifier`].
+#[derive(Debug, Clone)]
+pub struct LegacyVerifier {
+    keys: KeyRing<HmacSecret>,
+}
+
+impl LegacyVerifier {
+    /// A verifier over a key ring; a single secret converts into a ring of one.
+    pub fn new(keys: impl Into<KeyRing<HmacSecret>>) -> Self {
+        Self { keys: keys.into() }
+    }
+}
+
+impl Verifier for LegacyVerifier {
+    fn verify(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<Verified, VerifyError> {
+        let value = single_header(headers, &LEGACY_SIGNATURE, HEADER)?;
+        let received =
+            parse_signature_header(value).map_err(|reason| VerifyError::MalformedHeader {
+                header: HEADER,
+                reason,
+            })?;
+        match body_hmac_match(&self.keys, now, body, &received) {
+            Some(key_index) => Ok(Verified {
+                scheme: Scheme::Legacy,
+                key_index,
+                message_id: None,
+                timestamp: None,
+            }),
+            None => Err(VerifyError::SignatureMismatch {
+                header: HEADER,
+                candidates: 1,
+                keys: self.keys.active(now).count(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Verifies incoming Standard Webhooks requests (`v1` and `v1a`) against a key ring.
+
+use std::time::SystemTime;
+
+use http::HeaderMap;
+use ring::hmac;
+
+use super::signer::{hmac_v1, signed_content};
+use super::{
+    VERSION_V1, VERSION_V1A, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, check_message_id,
+    parse_signature_header,
+};
+use crate::sign::compare::macs_equal;
+use crate::sign::encoding::decode_base64_exact;
+use crate::sign::rotation::{KeyRing, MAX_RETIRED_KEYS};
+use crate::sign::secret::{VerifyingKey, WebhookSecret};
+use crate::sign::tolerance::Tolerance;
+use crate::sign::verify::{
+    Scheme, Verified, Verifier, VerifyError, single_header, timestamp_header,
+};
+
+const ID: &str = "webhook-id";
+const TIMESTAMP: &str = "webhook-timestamp";
+const SIGNATURE: &str = "webhook-signature";
+const MAX_KEYS: usize = MAX_RETIRED_KEYS + 1;
+
+/// A key a [`StandardVerifier`] accepts signatures from.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum StandardVerifyingKey {
+    /// `v1`: the shared `whsec_` secret.
+    V1(WebhookSecret),
+    /// `v1a`: the sender's `whpk_` public key.
+    V1a(VerifyingKey),
+}
+
+impl From<WebhookSecret> for StandardVerifyingKey {
+    fn from(secret: WebhookSecret) -> Self {
+        Self::V1(secret)
+    }
+}
+
+impl From<VerifyingKey> for StandardVerifyingKey {
+    fn from(key: VerifyingKey) -> Self {
+        Self::V1a(key)
+    }
+}
+
+impl From<WebhookSecret> for KeyRing<StandardVerifyingKey> {
+    fn from(secret: WebhookSecret) -> Self {
+        KeyRing::new(secret.into())
+    }
+}
+
+impl From<VerifyingKey> for KeyRing<StandardVerifyingKey> {
+    fn from(key: VerifyingKey) -> Self {
+        KeyRing::new(key.into())
+    }
+}
+
+/// Verifies `webhook-id`, `webhook-timestamp` and `webhook-signature`.
+///
+/// Accepts the request if the timestamp is within tolerance (±5 minutes by default) and any
+/// signature in the header matches any key active at `now`. Entries of unknown versions are
+/// skipped, as the spec asks.
+#[derive(Debug, Clone)]
+pub struct StandardVerifier {
+    keys: KeyRing<StandardVerifyingKey>,
+    tolerance: Tolerance,
+}
+
+impl StandardVerifier {
+    /// A verifier over a key ring with the default tolerance; a single key converts into a ring.
+    pub fn new(keys: impl Into<KeyRing<StandardVerifyingKey>>) -> Self {
+        Self {
+            keys: keys.into(),
+            tolerance: Tolerance::default(),
+        }
+    }
+
+    /// Replaces the timestamp tolerance.
+    #[must_use]
+    pub fn with_tolerance(mut self, tolerance: Tolerance) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// The key ring, for inspection.
+    pub fn keys(&self) -> &KeyRing<StandardVerifyingKey> {
+        &self.keys
+    }
+
+    /// The key ring, for rotation.
+    pub fn keys_mut(&mut self) -> &mut KeyRing<StandardVerifyingKey> {
+        &mut self.keys
+    }
+
+    /// The timestamp tolerance.
+    pub fn tolerance(&self) -> Tolerance {
+        self.tolerance
+    }
+}
+
+impl Verifier for StandardVerifier {
+    fn verify(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<Verified, VerifyError> {
+        let id = single_header(headers, &WEBHOOK_ID, ID)?;
+        check_message_id(id, false)
+            .map_err(|reason| VerifyError::MalformedHeader { header: ID, reason })?;
+        // The signed content uses the timestamp text exactly as received.
+        let (timestamp, ts_text) = timestamp_header(headers, &WEBHOOK_TIMESTAMP, TIMESTAMP)?;
+        self.tolerance.check(TIMESTAMP, timestamp, now)?;
+        let list = parse_signature_header(single_header(headers, &WEBHOOK_SIGNATURE, SIGNATURE)?)
+            .map_err(|reason| VerifyError::MalformedHeader {
+            header: SIGNATURE,
+            reason,
+        })?;
+
+        let (mut n_v1_keys, mut n_v1a_keys) = (0usize, 0usize);
+        for (_, key) in self.keys.active(now) {
+            match key {
+                StandardVerifyingKey::V1(_) => n_v1_keys += 1,
+                StandardVerifyingKey::V1a(_) => n_v1a_keys += 1,
+            }
+        }
+        let verified = |scheme, key_index| Verified {
+            scheme,
+            key_index,
+            message_id: Some(id.to_owned()),
+            timestamp: Some(timestamp),
+        };
+
+        // Each key's HMAC is computed at most once, however many entries there are.
+        let mut tags: [Option<hmac::Tag>; MAX_KEYS] = [None; MAX_KEYS];
+        let mut ed25519_message: Option<Vec<u8>> = None;
+        let (mut candidates, mut malformed) = (0usize, 0usize);
+        for entry in list.iter() {
+            if entry.version == VERSION_V1 && n_v1_keys > 0 {
+                let Some(received) = decode_base64_exact::<32>(entry.signature) else {
+                    malformed += 1;
+                    continue;
+                };
+                candidates += 1;
+                for (index, key) in self.keys.active(now) {
+                    let StandardVerifyingKey::V1(secret) = key else {
+                        continue;
+                    };
+                    let Some(slot) = tags.get_mut(index) else {
+                        continue;
+                    };
+                    let tag = slot.get_or_insert_with(|| {
+                        hmac_v1(secret.hmac_key(), id.as_bytes(), ts_text.as_bytes(), body)
+                    });
+                    if macs_equal(tag.as_ref(), &received) {
+                        return Ok(verified(Scheme::StandardV1, index));
+                    }
+                }
+            } else if entry.version == VERSION_V1A && n_v1a_keys > 0 {
+                let Some(received) = decode_base64_exact::<64>(entry.signature) else {
+                    malformed += 1;
+                    continue;
+                };
+                candidates += 1;
+                let message = ed25519_message
+                    .get_or_insert_with(|| signed_content(id.as_bytes(), ts_text.as_bytes(), body));
+                for (index, key) in self.keys.active(now) {
+                    let StandardVerifyingKey::V1a(public) = key else {
+                        continue;
+                    };
+                    if public.verify(message, &received) {
+                        return Ok(verified(Scheme::StandardV1a, index));
+                    }
+                }
+            }
+        }
+
+        if candidates > 0 {
+            return Err(VerifyError::SignatureMismatch {
+                header: SIGNATURE,
+                candidates,
+                keys: n_v1_keys + n_v1a_keys,
+            });
+        }
+        if malformed > 0 {
+            return Err(VerifyError::MalformedHeader {
+                header: SIGNATURE,
+                reason: "no signature of the expected version is padded base64 of the right length",
+            });
+        }
+        Err(VerifyError::NoSupportedSignature {
+            header: SIGNATURE,
+            expected: match (n_v1_keys > 0, n_v1a_keys > 0) {
+                (true, false) => "v1",
+                (false, true) => "v1a",
+                _ => "v1 or v1a",
+            },
+        })
+    }
+}
