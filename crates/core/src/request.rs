@@ -274,7 +274,8 @@ mod tests {
     #[test]
     fn query_encoding_table() {
         let client = Client::builder().build().unwrap();
-        let cases: &[(&str, &[(&str, &str)], &str)] = &[
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case<'_>] = &[
             (
                 "http://h/p",
                 &[("a", "1"), ("a", "2")],
