@@ -35,6 +35,7 @@
 //! # }
 //! ```
 
+pub mod delivery;
 pub mod sign;
 
 pub use sign::{

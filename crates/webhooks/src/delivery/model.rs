@@ -1,0 +1,268 @@
+//! The records the delivery store keeps: endpoints, messages, deliveries and attempts.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use switchboard_core::Secret;
+
+use super::ids::{DeliveryId, EndpointId, MessageId};
+
+/// Which event types an endpoint receives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventFilter {
+    /// Every event type.
+    All,
+    /// Only these event types (exact match).
+    Only(Vec<String>),
+}
+
+impl EventFilter {
+    /// Whether an event of `event_type` goes to an endpoint with this filter.
+    pub fn matches(&self, event_type: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only(types) => types.iter().any(|t| t == event_type),
+        }
+    }
+}
+
+/// One signing key of an endpoint, stored encoded (`whsec_…` for `v1`, `whsk_…` for `v1a`).
+///
+/// The text never appears in `Debug` output.
+#[derive(Clone)]
+pub struct EndpointKey {
+    /// The encoded key.
+    pub secret: Secret,
+    /// `None` for the current key; for a retired key, when it stops being used to sign.
+    pub valid_until: Option<SystemTime>,
+}
+
+impl fmt::Debug for EndpointKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EndpointKey")
+            .field("secret", &self.secret)
+            .field("valid_until", &self.valid_until)
+            .finish()
+    }
+}
+
+/// Why an endpoint is disabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DisabledReason {
+    /// An operator disabled it.
+    Manual,
+    /// The receiver answered `410 Gone`.
+    Gone,
+    /// It failed continuously for longer than the configured limit.
+    Failing,
+}
+
+impl DisabledReason {
+    /// The stored text form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::Gone => "gone",
+            Self::Failing => "failing",
+        }
+    }
+
+    /// Parses the stored text form.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "manual" => Self::Manual,
+            "gone" => Self::Gone,
+            "failing" => Self::Failing,
+            _ => return None,
+        })
+    }
+}
+
+/// A registered endpoint: where and how messages are delivered.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// Its id.
+    pub id: EndpointId,
+    /// Its unique name.
+    pub name: String,
+    /// The `http` or `https` URL messages are POSTed to.
+    pub url: String,
+    /// Which event types it receives.
+    pub events: EventFilter,
+    /// Signing keys: the first is current, the others retired (signed with until they expire).
+    pub keys: Vec<EndpointKey>,
+    /// Extra headers sent with every request.
+    pub headers: Vec<(String, String)>,
+    /// Whether deliveries are attempted; a disabled endpoint's deliveries wait.
+    pub enabled: bool,
+    /// Why it is disabled, when it is.
+    pub disabled_reason: Option<DisabledReason>,
+    /// When its current run of failures started; cleared by a success.
+    pub failing_since: Option<SystemTime>,
+    /// Most requests in flight to it at once, per process.
+    pub max_in_flight: u32,
+    /// When it was registered.
+    pub created_at: SystemTime,
+    /// When it last changed.
+    pub updated_at: SystemTime,
+}
+
+/// A message: one event, with the exact bytes sent to every endpoint.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// Its id, sent as `webhook-id`.
+    pub id: MessageId,
+    /// The event type.
+    pub event_type: String,
+    /// The exact body sent (the JSON envelope).
+    pub payload: Bytes,
+    /// The caller's idempotency key, if any.
+    pub idempotency_key: Option<String>,
+    /// When it was accepted.
+    pub created_at: SystemTime,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Waiting for its next attempt (or for its endpoint to be enabled again).
+    Pending,
+    /// Claimed by a worker whose lease has not expired.
+    InFlight,
+    /// The endpoint answered 2xx.
+    Delivered,
+    /// Every scheduled attempt failed; it waits for a replay or recovery.
+    DeadLetter,
+}
+
+impl DeliveryStatus {
+    /// The stored text form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::InFlight => "in_flight",
+            Self::Delivered => "delivered",
+            Self::DeadLetter => "dead_letter",
+        }
+    }
+
+    /// Parses the stored text form.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "pending" => Self::Pending,
+            "in_flight" => Self::InFlight,
+            "delivered" => Self::Delivered,
+            "dead_letter" => Self::DeadLetter,
+            _ => return None,
+        })
+    }
+}
+
+/// One message on its way to one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Its id.
+    pub id: DeliveryId,
+    /// The message.
+    pub message_id: MessageId,
+    /// The endpoint.
+    pub endpoint_id: EndpointId,
+    /// Where it stands.
+    pub status: DeliveryStatus,
+    /// Attempts recorded so far, over its whole life.
+    pub attempts: u32,
+    /// Failed attempts since it was last (re)queued: the position in the retry schedule.
+    pub failed_in_round: u32,
+    /// When the next attempt is due (pending deliveries).
+    pub next_attempt_at: Option<SystemTime>,
+    /// When the current lease expires (in-flight deliveries).
+    pub lease_until: Option<SystemTime>,
+    /// When it was created.
+    pub created_at: SystemTime,
+    /// When it last changed.
+    pub updated_at: SystemTime,
+}
+
+/// What kind of failure an attempt was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AttemptErrorKind {
+    /// The receiver answered with a non-2xx status (including redirects).
+    Status,
+    /// No answer within the request timeout.
+    Timeout,
+    /// The connection could not be made (DNS, TCP, TLS).
+    Connect,
+    /// The connection failed while the request or response was in flight.
+    Transport,
+    /// The network policy (SSRF guard) refused the destination.
+    Blocked,
+    /// The request could not be built or signed (bad URL, header or key).
+    Request,
+}
+
+impl AttemptErrorKind {
+    /// The stored text form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Status => "status",
+            Self::Timeout => "timeout",
+            Self::Connect => "connect",
+            Self::Transport => "transport",
+            Self::Blocked => "blocked",
+            Self::Request => "request",
+        }
+    }
+
+    /// Parses the stored text form.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "status" => Self::Status,
+            "timeout" => Self::Timeout,
+            "connect" => Self::Connect,
+            "transport" => Self::Transport,
+            "blocked" => Self::Blocked,
+            "request" => Self::Request,
+            _ => return None,
+        })
+    }
+}
+
+/// One HTTP attempt of a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// The delivery.
+    pub delivery_id: DeliveryId,
+    /// The message.
+    pub message_id: MessageId,
+    /// The endpoint.
+    pub endpoint_id: EndpointId,
+    /// 1 for the first attempt of the delivery, then 2, 3, …
+    pub number: u32,
+    /// When the request was sent.
+    pub at: SystemTime,
+    /// How long until the answer (or the failure).
+    pub latency: Duration,
+    /// The response status, when there was a response.
+    pub status: Option<u16>,
+    /// The start of the response body (a few KiB at most), when there was one.
+    pub response_body: Option<String>,
+    /// What kind of failure it was; `None` on success.
+    pub error_kind: Option<AttemptErrorKind>,
+    /// A description of the failure; `None` on success.
+    pub error: Option<String>,
+}
+
+impl Attempt {
+    /// Whether the receiver accepted the message (2xx).
+    pub fn succeeded(&self) -> bool {
+        self.error_kind.is_none()
+    }
+}

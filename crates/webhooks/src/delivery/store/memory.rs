@@ -1,0 +1,497 @@
+//! The in-memory store: for tests and ephemeral use; everything is lost when the process ends.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+
+use super::Store;
+use super::types::{
+    AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
+    Health, MessageQuery, NewMessage, NextStep, StoreError, claim_of, effective_limit,
+    failing_too_long, lease_token, new_delivery,
+};
+use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
+use crate::delivery::model::{
+    Attempt, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message,
+};
+
+#[derive(Debug, Default)]
+struct State {
+    endpoints: BTreeMap<EndpointId, Endpoint>,
+    messages: BTreeMap<MessageId, Message>,
+    deliveries: BTreeMap<DeliveryId, Delivery>,
+    leases: HashMap<DeliveryId, String>,
+    attempts: Vec<Attempt>,
+    idempotency: HashMap<String, (MessageId, SystemTime)>,
+}
+
+/// A [`Store`] in memory: nothing survives the process.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves consistent data (every method mutates last).
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl State {
+    fn name_taken(&self, name: &str, except: &EndpointId) -> bool {
+        self.endpoints
+            .values()
+            .any(|e| e.name == name && &e.id != except)
+    }
+
+    fn is_due(&self, d: &Delivery, now: SystemTime) -> bool {
+        let enabled = self
+            .endpoints
+            .get(&d.endpoint_id)
+            .is_some_and(|e| e.enabled);
+        enabled
+            && match d.status {
+                DeliveryStatus::Pending => d.next_attempt_at.is_some_and(|t| t <= now),
+                DeliveryStatus::InFlight => d.lease_until.is_some_and(|t| t <= now),
+                _ => false,
+            }
+    }
+
+    fn check_lease(&self, id: &DeliveryId, token: &str) -> Result<(), StoreError> {
+        let held = self.leases.get(id).is_some_and(|t| t == token)
+            && self
+                .deliveries
+                .get(id)
+                .is_some_and(|d| d.status == DeliveryStatus::InFlight);
+        if held {
+            Ok(())
+        } else {
+            Err(StoreError::LeaseLost(id.clone()))
+        }
+    }
+
+    fn open_delivery(&self, message: &MessageId, endpoint: &EndpointId) -> bool {
+        self.deliveries.values().any(|d| {
+            &d.message_id == message
+                && &d.endpoint_id == endpoint
+                && matches!(d.status, DeliveryStatus::Pending | DeliveryStatus::InFlight)
+        })
+    }
+}
+
+/// Newest first by `(time, id)`; ties keep insertion order reversed.
+fn newest_first<T, K: Ord>(mut items: Vec<T>, key: impl Fn(&T) -> K, limit: usize) -> Vec<T> {
+    items.reverse();
+    items.sort_by_key(|item| std::cmp::Reverse(key(item)));
+    items.truncate(effective_limit(limit));
+    items
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn insert_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
+        let mut s = self.lock();
+        if s.endpoints.contains_key(&endpoint.id) {
+            return Err(StoreError::Conflict(format!(
+                "endpoint id {} exists",
+                endpoint.id
+            )));
+        }
+        if s.name_taken(&endpoint.name, &endpoint.id) {
+            return Err(StoreError::Conflict(format!(
+                "endpoint name {:?} is taken",
+                endpoint.name
+            )));
+        }
+        s.endpoints.insert(endpoint.id.clone(), endpoint.clone());
+        Ok(())
+    }
+
+    async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
+        let mut s = self.lock();
+        if !s.endpoints.contains_key(&endpoint.id) {
+            return Err(StoreError::NotFound(format!("endpoint {}", endpoint.id)));
+        }
+        if s.name_taken(&endpoint.name, &endpoint.id) {
+            return Err(StoreError::Conflict(format!(
+                "endpoint name {:?} is taken",
+                endpoint.name
+            )));
+        }
+        s.endpoints.insert(endpoint.id.clone(), endpoint.clone());
+        Ok(())
+    }
+
+    async fn delete_endpoint(&self, id: &EndpointId) -> Result<bool, StoreError> {
+        let mut s = self.lock();
+        if s.endpoints.remove(id).is_none() {
+            return Ok(false);
+        }
+        let gone: Vec<DeliveryId> = s
+            .deliveries
+            .values()
+            .filter(|d| &d.endpoint_id == id)
+            .map(|d| d.id.clone())
+            .collect();
+        for d in &gone {
+            s.deliveries.remove(d);
+            s.leases.remove(d);
+        }
+        s.attempts.retain(|a| &a.endpoint_id != id);
+        Ok(true)
+    }
+
+    async fn get_endpoint(&self, id: &EndpointId) -> Result<Option<Endpoint>, StoreError> {
+        Ok(self.lock().endpoints.get(id).cloned())
+    }
+
+    async fn list_endpoints(&self) -> Result<Vec<Endpoint>, StoreError> {
+        let mut all: Vec<Endpoint> = self.lock().endpoints.values().cloned().collect();
+        all.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(all)
+    }
+
+    async fn set_endpoint_enabled(
+        &self,
+        id: &EndpointId,
+        enabled: bool,
+        reason: Option<DisabledReason>,
+        now: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.lock();
+        let Some(e) = s.endpoints.get_mut(id) else {
+            return Ok(false);
+        };
+        e.enabled = enabled;
+        e.updated_at = now;
+        if enabled {
+            e.disabled_reason = None;
+            e.failing_since = None;
+        } else {
+            e.disabled_reason = Some(reason.unwrap_or(DisabledReason::Manual));
+        }
+        Ok(true)
+    }
+
+    async fn insert_message(
+        &self,
+        message: NewMessage,
+        now: SystemTime,
+        due_at: SystemTime,
+        idempotency_window: Duration,
+    ) -> Result<Enqueued, StoreError> {
+        let mut s = self.lock();
+        if let Some(key) = &message.idempotency_key
+            && let Some((id, at)) = s.idempotency.get(key)
+            && now
+                .duration_since(*at)
+                .map_or(true, |age| age < idempotency_window)
+            && s.messages.contains_key(id)
+        {
+            return Ok(Enqueued {
+                message_id: id.clone(),
+                created: false,
+                deliveries: Vec::new(),
+            });
+        }
+        if s.messages.contains_key(&message.id) {
+            return Err(StoreError::Conflict(format!(
+                "message id {} exists",
+                message.id
+            )));
+        }
+        let targets: Vec<EndpointId> = s
+            .endpoints
+            .values()
+            .filter(|e| e.enabled && e.events.matches(&message.event_type))
+            .map(|e| e.id.clone())
+            .collect();
+        let mut deliveries = Vec::with_capacity(targets.len());
+        for endpoint in &targets {
+            let d = new_delivery(&message.id, endpoint, now, due_at);
+            deliveries.push(d.id.clone());
+            s.deliveries.insert(d.id.clone(), d);
+        }
+        if let Some(key) = &message.idempotency_key {
+            s.idempotency.insert(key.clone(), (message.id.clone(), now));
+        }
+        s.messages.insert(
+            message.id.clone(),
+            Message {
+                id: message.id.clone(),
+                event_type: message.event_type,
+                payload: message.payload,
+                idempotency_key: message.idempotency_key,
+                created_at: now,
+            },
+        );
+        Ok(Enqueued {
+            message_id: message.id,
+            created: true,
+            deliveries,
+        })
+    }
+
+    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claim>, StoreError> {
+        let mut s = self.lock();
+        let now = request.now;
+        let mut due: Vec<(SystemTime, DeliveryId)> = s
+            .deliveries
+            .values()
+            .filter(|d| s.is_due(d, now) && !request.exclude.contains(&d.endpoint_id))
+            .map(|d| {
+                let at = match d.status {
+                    DeliveryStatus::InFlight => d.lease_until,
+                    _ => d.next_attempt_at,
+                };
+                (at.unwrap_or(now), d.id.clone())
+            })
+            .collect();
+        due.sort();
+        due.truncate(request.limit);
+        let token = lease_token();
+        let mut claims = Vec::with_capacity(due.len());
+        for (_, id) in due {
+            let Some(d) = s.deliveries.get_mut(&id) else {
+                continue;
+            };
+            d.status = DeliveryStatus::InFlight;
+            d.lease_until = Some(now + request.lease);
+            d.updated_at = now;
+            let delivery = d.clone();
+            s.leases.insert(id.clone(), token.clone());
+            let (Some(message), Some(endpoint)) = (
+                s.messages.get(&delivery.message_id).cloned(),
+                s.endpoints.get(&delivery.endpoint_id).cloned(),
+            ) else {
+                return Err(StoreError::Corrupt {
+                    table: "deliveries",
+                    detail: format!("delivery {id} has no message or endpoint"),
+                });
+            };
+            claims.push(claim_of(delivery, message, endpoint, &token));
+        }
+        Ok(claims)
+    }
+
+    async fn release(&self, claim: &Claim, at: SystemTime) -> Result<(), StoreError> {
+        let mut s = self.lock();
+        let id = &claim.delivery.id;
+        s.check_lease(id, &claim.lease_token)?;
+        s.leases.remove(id);
+        if let Some(d) = s.deliveries.get_mut(id) {
+            d.status = DeliveryStatus::Pending;
+            d.next_attempt_at = Some(at);
+            d.lease_until = None;
+        }
+        Ok(())
+    }
+
+    async fn complete(&self, c: &Completion) -> Result<CompletionOutcome, StoreError> {
+        let mut s = self.lock();
+        s.check_lease(&c.delivery_id, &c.lease_token)?;
+        s.leases.remove(&c.delivery_id);
+        if let Some(d) = s.deliveries.get_mut(&c.delivery_id) {
+            d.attempts += 1;
+            d.lease_until = None;
+            d.updated_at = c.now;
+            match c.next {
+                NextStep::Delivered => {
+                    d.status = DeliveryStatus::Delivered;
+                    d.next_attempt_at = None;
+                }
+                NextStep::Retry { at } => {
+                    d.status = DeliveryStatus::Pending;
+                    d.failed_in_round += 1;
+                    d.next_attempt_at = Some(at);
+                }
+                NextStep::DeadLetter => {
+                    d.status = DeliveryStatus::DeadLetter;
+                    d.failed_in_round += 1;
+                    d.next_attempt_at = None;
+                }
+            }
+        }
+        s.attempts.push(c.attempt.clone());
+        let mut outcome = CompletionOutcome::default();
+        if let Some(e) = s.endpoints.get_mut(&c.endpoint_id) {
+            match c.health {
+                Health::Success => e.failing_since = None,
+                Health::Failure { disable_after } => {
+                    let since = *e.failing_since.get_or_insert(c.now);
+                    if e.enabled && failing_too_long(since, c.now, disable_after) {
+                        e.enabled = false;
+                        e.disabled_reason = Some(DisabledReason::Failing);
+                        e.updated_at = c.now;
+                        outcome.endpoint_disabled = true;
+                    }
+                }
+                Health::Gone => {
+                    e.failing_since.get_or_insert(c.now);
+                    if e.enabled {
+                        e.enabled = false;
+                        e.disabled_reason = Some(DisabledReason::Gone);
+                        e.updated_at = c.now;
+                        outcome.endpoint_disabled = true;
+                    }
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
+        let s = self.lock();
+        Ok(s.deliveries
+            .values()
+            .filter(|d| s.endpoints.get(&d.endpoint_id).is_some_and(|e| e.enabled))
+            .filter_map(|d| match d.status {
+                DeliveryStatus::Pending => d.next_attempt_at,
+                DeliveryStatus::InFlight => d.lease_until,
+                _ => None,
+            })
+            .min())
+    }
+
+    async fn get_message(&self, id: &MessageId) -> Result<Option<Message>, StoreError> {
+        Ok(self.lock().messages.get(id).cloned())
+    }
+
+    async fn list_messages(&self, q: &MessageQuery) -> Result<Vec<Message>, StoreError> {
+        let s = self.lock();
+        let iter = s.messages.values().filter(|m| {
+            q.event_type.as_ref().is_none_or(|t| &m.event_type == t)
+                && q.since.is_none_or(|since| m.created_at >= since)
+                && q.endpoint.as_ref().is_none_or(|e| {
+                    s.deliveries
+                        .values()
+                        .any(|d| &d.endpoint_id == e && d.message_id == m.id)
+                })
+        });
+        Ok(newest_first(
+            iter.cloned().collect(),
+            |m: &Message| (m.created_at, m.id.clone()),
+            q.limit,
+        ))
+    }
+
+    async fn list_deliveries(&self, q: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+        let s = self.lock();
+        let iter = s.deliveries.values().filter(|d| {
+            q.endpoint.as_ref().is_none_or(|e| &d.endpoint_id == e)
+                && q.message.as_ref().is_none_or(|m| &d.message_id == m)
+                && q.status.is_none_or(|st| d.status == st)
+        });
+        Ok(newest_first(
+            iter.cloned().collect(),
+            |d: &Delivery| (d.created_at, d.id.clone()),
+            q.limit,
+        ))
+    }
+
+    async fn list_attempts(&self, q: &AttemptQuery) -> Result<Vec<Attempt>, StoreError> {
+        let s = self.lock();
+        let iter = s.attempts.iter().filter(|a| {
+            q.endpoint.as_ref().is_none_or(|e| &a.endpoint_id == e)
+                && q.message.as_ref().is_none_or(|m| &a.message_id == m)
+                && q.delivery.as_ref().is_none_or(|d| &a.delivery_id == d)
+        });
+        Ok(newest_first(
+            iter.cloned().collect(),
+            |a: &Attempt| (a.at, a.number),
+            q.limit,
+        ))
+    }
+
+    async fn replay(
+        &self,
+        message: &MessageId,
+        endpoint: Option<&EndpointId>,
+        now: SystemTime,
+    ) -> Result<Vec<DeliveryId>, StoreError> {
+        let mut s = self.lock();
+        let Some(m) = s.messages.get(message) else {
+            return Err(StoreError::NotFound(format!("message {message}")));
+        };
+        let targets: Vec<EndpointId> = match endpoint {
+            Some(id) => {
+                if !s.endpoints.contains_key(id) {
+                    return Err(StoreError::NotFound(format!("endpoint {id}")));
+                }
+                vec![id.clone()]
+            }
+            None => s
+                .endpoints
+                .values()
+                .filter(|e| e.enabled && e.events.matches(&m.event_type))
+                .map(|e| e.id.clone())
+                .collect(),
+        };
+        let mut created = Vec::new();
+        for target in targets {
+            if s.open_delivery(message, &target) {
+                continue;
+            }
+            let d = new_delivery(message, &target, now, now);
+            created.push(d.id.clone());
+            s.deliveries.insert(d.id.clone(), d);
+        }
+        Ok(created)
+    }
+
+    async fn recover(
+        &self,
+        endpoint: &EndpointId,
+        since: SystemTime,
+        now: SystemTime,
+    ) -> Result<u64, StoreError> {
+        let mut s = self.lock();
+        let mut n = 0;
+        for d in s.deliveries.values_mut() {
+            if &d.endpoint_id == endpoint
+                && d.status == DeliveryStatus::DeadLetter
+                && d.updated_at >= since
+            {
+                d.status = DeliveryStatus::Pending;
+                d.failed_in_round = 0;
+                d.next_attempt_at = Some(now);
+                d.updated_at = now;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    async fn prune(&self, cutoff: SystemTime) -> Result<u64, StoreError> {
+        let mut s = self.lock();
+        let old: Vec<MessageId> = s
+            .messages
+            .values()
+            .filter(|m| m.created_at < cutoff)
+            .filter(|m| {
+                !s.deliveries.values().any(|d| {
+                    d.message_id == m.id
+                        && matches!(d.status, DeliveryStatus::Pending | DeliveryStatus::InFlight)
+                })
+            })
+            .map(|m| m.id.clone())
+            .collect();
+        for id in &old {
+            s.messages.remove(id);
+        }
+        s.deliveries.retain(|_, d| !old.contains(&d.message_id));
+        s.attempts.retain(|a| !old.contains(&a.message_id));
+        s.idempotency.retain(|_, (id, _)| !old.contains(id));
+        Ok(old.len() as u64)
+    }
+}

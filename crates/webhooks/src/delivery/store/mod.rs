@@ -1,0 +1,119 @@
+//! The durable store behind the delivery engine: one trait, three implementations.
+//!
+//! Every implementation passes the same conformance suite (`tests/delivery_store.rs`):
+//! [`MemoryStore`] for tests and ephemeral use, `SqliteStore` (feature `sqlite`) as the embedded
+//! default, and `PostgresStore` (feature `postgres`) for several processes sharing one database.
+
+mod memory;
+mod types;
+
+use async_trait::async_trait;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+pub use memory::MemoryStore;
+pub use types::{
+    AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
+    Health, MessageQuery, NewMessage, NextStep, StoreError,
+};
+
+use super::ids::{DeliveryId, EndpointId, MessageId};
+use super::model::{Attempt, Delivery, DisabledReason, Endpoint, Message};
+
+/// Durable state of the delivery engine.
+///
+/// Implementations must make each method atomic: [`Store::insert_message`] writes the message
+/// and all its deliveries or nothing, and a delivery is claimed by at most one worker until its
+/// lease expires.
+#[async_trait]
+pub trait Store: Send + Sync + fmt::Debug {
+    /// Adds an endpoint; [`StoreError::Conflict`] when its id or name is taken.
+    async fn insert_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError>;
+
+    /// Replaces an endpoint's settings (matched by id); [`StoreError::NotFound`] when unknown,
+    /// [`StoreError::Conflict`] when the new name is taken.
+    async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError>;
+
+    /// Removes an endpoint with its deliveries and attempts; `false` when it was unknown.
+    async fn delete_endpoint(&self, id: &EndpointId) -> Result<bool, StoreError>;
+
+    /// One endpoint.
+    async fn get_endpoint(&self, id: &EndpointId) -> Result<Option<Endpoint>, StoreError>;
+
+    /// Every endpoint, oldest first.
+    async fn list_endpoints(&self) -> Result<Vec<Endpoint>, StoreError>;
+
+    /// Enables (clearing the failure clock) or disables an endpoint; `false` when unknown.
+    /// Its deliveries are kept either way.
+    async fn set_endpoint_enabled(
+        &self,
+        id: &EndpointId,
+        enabled: bool,
+        reason: Option<DisabledReason>,
+        now: SystemTime,
+    ) -> Result<bool, StoreError>;
+
+    /// In one transaction: returns the earlier message when `message.idempotency_key` was used
+    /// within `idempotency_window` before `now`; otherwise stores the message and one pending
+    /// delivery, due at `due_at`, per enabled endpoint whose filter matches.
+    async fn insert_message(
+        &self,
+        message: NewMessage,
+        now: SystemTime,
+        due_at: SystemTime,
+        idempotency_window: Duration,
+    ) -> Result<Enqueued, StoreError>;
+
+    /// Claims up to `limit` due deliveries of enabled endpoints — pending ones whose time has
+    /// come and in-flight ones whose lease expired — and leases them until `now + lease`.
+    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claim>, StoreError>;
+
+    /// Gives a claimed delivery back without an attempt, due again at `at`.
+    /// [`StoreError::LeaseLost`] when the lease is no longer held.
+    async fn release(&self, claim: &Claim, at: SystemTime) -> Result<(), StoreError>;
+
+    /// Records an attempt of a claimed delivery and what happens next, and updates the
+    /// endpoint's failure clock, in one transaction.
+    /// [`StoreError::LeaseLost`] (and nothing recorded) when the lease is no longer held.
+    async fn complete(&self, completion: &Completion) -> Result<CompletionOutcome, StoreError>;
+
+    /// When the dispatcher should look again: the earliest due time of a pending delivery of an
+    /// enabled endpoint or lease expiry of an in-flight one.
+    async fn next_due(&self) -> Result<Option<SystemTime>, StoreError>;
+
+    /// One message (with its payload).
+    async fn get_message(&self, id: &MessageId) -> Result<Option<Message>, StoreError>;
+
+    /// Messages, newest first.
+    async fn list_messages(&self, query: &MessageQuery) -> Result<Vec<Message>, StoreError>;
+
+    /// Deliveries, newest first.
+    async fn list_deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError>;
+
+    /// Attempts, newest first.
+    async fn list_attempts(&self, query: &AttemptQuery) -> Result<Vec<Attempt>, StoreError>;
+
+    /// Queues `message` again: for `endpoint`, or for every enabled endpoint whose filter
+    /// matches. A delivery still pending or in flight is left as is (not duplicated); others
+    /// get a new delivery due at `now`. Returns the new deliveries.
+    async fn replay(
+        &self,
+        message: &MessageId,
+        endpoint: Option<&EndpointId>,
+        now: SystemTime,
+    ) -> Result<Vec<DeliveryId>, StoreError>;
+
+    /// Requeues, due at `now` with a fresh schedule, every dead-lettered delivery of `endpoint`
+    /// that last changed at or after `since`. Returns how many.
+    async fn recover(
+        &self,
+        endpoint: &EndpointId,
+        since: SystemTime,
+        now: SystemTime,
+    ) -> Result<u64, StoreError>;
+
+    /// Deletes messages created before `cutoff` whose deliveries are all finished (delivered or
+    /// dead-lettered), with their deliveries and attempts. Pending work is never pruned.
+    /// Returns how many messages were deleted.
+    async fn prune(&self, cutoff: SystemTime) -> Result<u64, StoreError>;
+}

@@ -1,0 +1,235 @@
+//! Requests and answers of the [`Store`](super::Store) trait, and its error.
+
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+
+use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
+use crate::delivery::model::{Attempt, Delivery, DeliveryStatus, Endpoint, Message};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A unique value is taken (an endpoint name or id).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The record does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The delivery's lease expired and it may have been claimed again; nothing was recorded.
+    #[error("lease on delivery {0} is no longer held")]
+    LeaseLost(DeliveryId),
+    /// The message's payload was pruned, so it cannot be sent again.
+    #[error("message {0} has been pruned")]
+    Pruned(MessageId),
+    /// A stored row could not be read back (corrupt or from an unknown schema version).
+    #[error("corrupt row in {table}: {detail}")]
+    Corrupt {
+        /// The table.
+        table: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The store is closed or its worker thread is gone.
+    #[error("the store is closed")]
+    Closed,
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A message to store.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Its id.
+    pub id: MessageId,
+    /// The event type, matched against endpoint filters.
+    pub event_type: String,
+    /// The exact bytes to send.
+    pub payload: Bytes,
+    /// The caller's idempotency key.
+    pub idempotency_key: Option<String>,
+}
+
+/// What [`Store::insert_message`](super::Store::insert_message) did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enqueued {
+    /// The message id: the new one, or the earlier one with the same idempotency key.
+    pub message_id: MessageId,
+    /// Whether a new message was stored (`false` for an idempotent repeat).
+    pub created: bool,
+    /// The deliveries created.
+    pub deliveries: Vec<DeliveryId>,
+}
+
+/// Parameters of a claim.
+#[derive(Debug, Clone)]
+pub struct ClaimRequest {
+    /// The current time: what is due, and the start of the lease.
+    pub now: SystemTime,
+    /// Most deliveries to claim.
+    pub limit: usize,
+    /// How long the lease lasts; longer than a request can take.
+    pub lease: Duration,
+    /// Endpoints to skip (their concurrency limit is reached in this process).
+    pub exclude: Vec<EndpointId>,
+}
+
+/// A claimed delivery with everything needed to attempt it.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    /// The delivery, as claimed (status in flight).
+    pub delivery: Delivery,
+    /// The message, with its payload.
+    pub message: Message,
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    /// The lease token: proves this claim still holds the delivery.
+    pub lease_token: String,
+}
+
+/// What happens to a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    /// Delivered: no more attempts.
+    Delivered,
+    /// Try again at this time.
+    Retry {
+        /// When.
+        at: SystemTime,
+    },
+    /// Give up: dead-letter it.
+    DeadLetter,
+}
+
+/// How an attempt affects its endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    /// It succeeded: clear the failure clock.
+    Success,
+    /// It failed: start the failure clock if it is not running; disable the endpoint if it has
+    /// been running for `disable_after` or longer.
+    Failure {
+        /// How long an endpoint may fail continuously before it is disabled.
+        disable_after: Duration,
+    },
+    /// The receiver answered 410 Gone: disable the endpoint.
+    Gone,
+}
+
+/// An attempt to record.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    /// The claim it belongs to (delivery id and lease token).
+    pub delivery_id: DeliveryId,
+    /// The lease token of the claim.
+    pub lease_token: String,
+    /// The endpoint (for the failure clock).
+    pub endpoint_id: EndpointId,
+    /// The attempt.
+    pub attempt: Attempt,
+    /// What happens next.
+    pub next: NextStep,
+    /// How it affects the endpoint.
+    pub health: Health,
+    /// The current time.
+    pub now: SystemTime,
+}
+
+/// What [`Store::complete`](super::Store::complete) did beyond recording the attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CompletionOutcome {
+    /// Whether the endpoint was disabled by this attempt (410, or failing too long).
+    pub endpoint_disabled: bool,
+}
+
+/// Which messages to list.
+#[derive(Debug, Clone, Default)]
+pub struct MessageQuery {
+    /// Only messages with a delivery to this endpoint.
+    pub endpoint: Option<EndpointId>,
+    /// Only this event type.
+    pub event_type: Option<String>,
+    /// Only messages created at or after this time.
+    pub since: Option<SystemTime>,
+    /// Most rows (100 when zero).
+    pub limit: usize,
+}
+
+/// Which deliveries to list.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryQuery {
+    /// Only to this endpoint.
+    pub endpoint: Option<EndpointId>,
+    /// Only of this message.
+    pub message: Option<MessageId>,
+    /// Only in this status.
+    pub status: Option<DeliveryStatus>,
+    /// Most rows (100 when zero).
+    pub limit: usize,
+}
+
+/// Which attempts to list.
+#[derive(Debug, Clone, Default)]
+pub struct AttemptQuery {
+    /// Only to this endpoint.
+    pub endpoint: Option<EndpointId>,
+    /// Only of this message.
+    pub message: Option<MessageId>,
+    /// Only of this delivery.
+    pub delivery: Option<DeliveryId>,
+    /// Most rows (100 when zero).
+    pub limit: usize,
+}
+
+/// The row limit a query asks for, with 0 meaning the default of 100.
+pub(crate) fn effective_limit(limit: usize) -> usize {
+    if limit == 0 { 100 } else { limit }
+}
+
+/// A new random lease token.
+pub(crate) fn lease_token() -> String {
+    DeliveryId::generate().as_str()[4..].to_owned()
+}
+
+/// Whether an endpoint that has been failing since `since` should be disabled at `now`.
+pub(crate) fn failing_too_long(since: SystemTime, now: SystemTime, limit: Duration) -> bool {
+    now.duration_since(since).is_ok_and(|d| d >= limit)
+}
+
+/// Shared by implementations: a delivery row for a new message or replay.
+pub(crate) fn new_delivery(
+    message_id: &MessageId,
+    endpoint_id: &EndpointId,
+    now: SystemTime,
+    due_at: SystemTime,
+) -> Delivery {
+    Delivery {
+        id: DeliveryId::generate(),
+        message_id: message_id.clone(),
+        endpoint_id: endpoint_id.clone(),
+        status: DeliveryStatus::Pending,
+        attempts: 0,
+        failed_in_round: 0,
+        next_attempt_at: Some(due_at),
+        lease_until: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Shared by implementations: the message/endpoint/delivery triple of a claim.
+pub(crate) fn claim_of(
+    delivery: Delivery,
+    message: Message,
+    endpoint: Endpoint,
+    token: &str,
+) -> Claim {
+    Claim {
+        delivery,
+        message,
+        endpoint,
+        lease_token: token.to_owned(),
+    }
+}

@@ -1,0 +1,1086 @@
+//! The store conformance suite, run against every `Store` implementation.
+//!
+//! Each case gets a fresh store from the implementation's factory. Postgres runs only when
+//! `SWITCHBOARD_TEST_POSTGRES_URL` is set.
+
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use switchboard_core::Secret;
+use switchboard_webhooks::delivery::store::{
+    AttemptQuery, ClaimRequest, Completion, DeliveryQuery, Health, MessageQuery, NewMessage,
+    NextStep,
+};
+use switchboard_webhooks::delivery::{
+    Attempt, AttemptErrorKind, DeliveryStatus, DisabledReason, Endpoint, EndpointId, EndpointKey,
+    EventFilter, MessageId, Store, StoreError,
+};
+
+type Case = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+const CASES: &[(&str, Case)] = &[
+    ("endpoints", |s| Box::pin(endpoints_crud(s))),
+    ("fan_out", |s| {
+        Box::pin(insert_message_fans_out_in_one_go(s))
+    }),
+    ("idempotency", |s| {
+        Box::pin(idempotency_key_dedupes_within_window(s))
+    }),
+    ("claim", |s| Box::pin(claims_are_exclusive(s))),
+    ("lease_expiry", |s| {
+        Box::pin(expired_leases_are_reclaimed(s))
+    }),
+    ("attempts", |s| {
+        Box::pin(attempts_are_recorded_and_scheduled(s))
+    }),
+    ("release", |s| {
+        Box::pin(release_returns_without_an_attempt(s))
+    }),
+    ("dead_letter", |s| Box::pin(dead_letter_and_recover(s))),
+    ("disable", |s| Box::pin(disabled_endpoint_keeps_pending(s))),
+    ("failing", |s| {
+        Box::pin(failing_clock_disables_and_success_resets(s))
+    }),
+    ("queries", |s| {
+        Box::pin(queries_filter_by_endpoint_message_status(s))
+    }),
+    ("replay", |s| Box::pin(replay_creates_deliveries_once(s))),
+    ("prune", |s| Box::pin(prune_keeps_pending_work(s))),
+];
+
+/// Runs every case against fresh stores from `factory`.
+async fn conformance<F, Fut>(factory: F)
+where
+    F: Fn(&'static str) -> Fut,
+    Fut: Future<Output = Arc<dyn Store>>,
+{
+    for (name, case) in CASES {
+        let store = factory(name).await;
+        eprintln!("conformance case {name}");
+        case(store).await;
+    }
+}
+
+fn t0() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+fn endpoint(name: &str, events: EventFilter) -> Endpoint {
+    Endpoint {
+        id: EndpointId::generate(),
+        name: name.to_owned(),
+        url: format!("https://{name}.example.com/hook"),
+        events,
+        keys: vec![EndpointKey {
+            secret: Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+            valid_until: None,
+        }],
+        headers: vec![("x-tenant".to_owned(), name.to_owned())],
+        enabled: true,
+        disabled_reason: None,
+        failing_since: None,
+        max_in_flight: 4,
+        created_at: t0(),
+        updated_at: t0(),
+    }
+}
+
+fn message(event_type: &str, key: Option<&str>) -> NewMessage {
+    NewMessage {
+        id: MessageId::generate(),
+        event_type: event_type.to_owned(),
+        payload: Bytes::from(format!(r#"{{"type":"{event_type}","data":{{}}}}"#)),
+        idempotency_key: key.map(str::to_owned),
+    }
+}
+
+fn claim_at(now: SystemTime, limit: usize) -> ClaimRequest {
+    ClaimRequest {
+        now,
+        limit,
+        lease: secs(60),
+        exclude: Vec::new(),
+    }
+}
+
+fn attempt_of(
+    claim: &switchboard_webhooks::delivery::store::Claim,
+    at: SystemTime,
+    status: u16,
+) -> Attempt {
+    let ok = (200..300).contains(&status);
+    Attempt {
+        delivery_id: claim.delivery.id.clone(),
+        message_id: claim.message.id.clone(),
+        endpoint_id: claim.endpoint.id.clone(),
+        number: claim.delivery.attempts + 1,
+        at,
+        latency: Duration::from_millis(12),
+        status: Some(status),
+        response_body: Some(format!("status {status}")),
+        error_kind: (!ok).then_some(AttemptErrorKind::Status),
+        error: (!ok).then(|| format!("HTTP {status}")),
+    }
+}
+
+fn completion(
+    claim: &switchboard_webhooks::delivery::store::Claim,
+    now: SystemTime,
+    status: u16,
+    next: NextStep,
+    health: Health,
+) -> Completion {
+    Completion {
+        delivery_id: claim.delivery.id.clone(),
+        lease_token: claim.lease_token.clone(),
+        endpoint_id: claim.endpoint.id.clone(),
+        attempt: attempt_of(claim, now, status),
+        next,
+        health,
+        now,
+    }
+}
+
+const FIVE_DAYS: Duration = Duration::from_secs(5 * 24 * 3600);
+
+async fn endpoints_crud(store: Arc<dyn Store>) {
+    let a = endpoint("alpha", EventFilter::All);
+    store.insert_endpoint(&a).await.unwrap();
+    let dup = endpoint("alpha", EventFilter::All);
+    assert!(matches!(
+        store.insert_endpoint(&dup).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut b = endpoint("beta", EventFilter::Only(vec!["a.b".into()]));
+    b.created_at = t0() + secs(1);
+    store.insert_endpoint(&b).await.unwrap();
+
+    let got = store.get_endpoint(&b.id).await.unwrap().unwrap();
+    assert_eq!(got.name, "beta");
+    assert_eq!(got.events, EventFilter::Only(vec!["a.b".into()]));
+    assert_eq!(
+        got.keys[0].secret.expose(),
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    );
+    assert_eq!(
+        got.headers,
+        vec![("x-tenant".to_owned(), "beta".to_owned())]
+    );
+    assert_eq!(got.max_in_flight, 4);
+    assert_eq!(got.created_at, t0() + secs(1));
+
+    let mut renamed = got.clone();
+    renamed.name = "alpha".into();
+    assert!(matches!(
+        store.update_endpoint(&renamed).await,
+        Err(StoreError::Conflict(_))
+    ));
+    renamed.name = "gamma".into();
+    renamed.url = "https://gamma.example.com/x".into();
+    store.update_endpoint(&renamed).await.unwrap();
+    let names: Vec<String> = store
+        .list_endpoints()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(names, ["alpha", "gamma"]);
+    let unknown = endpoint("nobody", EventFilter::All);
+    assert!(matches!(
+        store.update_endpoint(&unknown).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    assert!(store.delete_endpoint(&a.id).await.unwrap());
+    assert!(!store.delete_endpoint(&a.id).await.unwrap());
+    assert!(store.get_endpoint(&a.id).await.unwrap().is_none());
+}
+
+async fn insert_message_fans_out_in_one_go(store: Arc<dyn Store>) {
+    let all = endpoint("all", EventFilter::All);
+    let matching = endpoint("matching", EventFilter::Only(vec!["user.joined".into()]));
+    let other = endpoint("other", EventFilter::Only(vec!["chat.created".into()]));
+    let mut off = endpoint("off", EventFilter::All);
+    off.enabled = false;
+    off.disabled_reason = Some(DisabledReason::Manual);
+    for e in [&all, &matching, &other, &off] {
+        store.insert_endpoint(e).await.unwrap();
+    }
+    let m = message("user.joined", None);
+    let id = m.id.clone();
+    let out = store
+        .insert_message(m, t0(), t0(), secs(3600))
+        .await
+        .unwrap();
+    assert!(out.created);
+    assert_eq!(out.message_id, id);
+    assert_eq!(out.deliveries.len(), 2);
+
+    let stored = store.get_message(&id).await.unwrap().unwrap();
+    assert_eq!(stored.event_type, "user.joined");
+    assert_eq!(
+        stored.payload,
+        Bytes::from_static(br#"{"type":"user.joined","data":{}}"#)
+    );
+    assert_eq!(stored.created_at, t0());
+
+    let ds = store
+        .list_deliveries(&DeliveryQuery {
+            message: Some(id.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut targets: Vec<&EndpointId> = ds.iter().map(|d| &d.endpoint_id).collect();
+    targets.sort();
+    let mut expected = vec![&all.id, &matching.id];
+    expected.sort();
+    assert_eq!(targets, expected);
+    for d in &ds {
+        assert_eq!(d.status, DeliveryStatus::Pending);
+        assert_eq!(d.attempts, 0);
+        assert_eq!(d.next_attempt_at, Some(t0()));
+    }
+    assert_eq!(store.next_due().await.unwrap(), Some(t0()));
+
+    // A type only the catch-all endpoint takes.
+    let lonely = store
+        .insert_message(message("nobody.cares", None), t0(), t0(), secs(3600))
+        .await
+        .unwrap();
+    assert!(lonely.created && lonely.deliveries.len() == 1);
+    assert!(
+        store
+            .get_message(&lonely.message_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+async fn idempotency_key_dedupes_within_window(store: Arc<dyn Store>) {
+    store
+        .insert_endpoint(&endpoint("e", EventFilter::All))
+        .await
+        .unwrap();
+    let window = secs(3600);
+    let first = store
+        .insert_message(message("a", Some("order-17")), t0(), t0(), window)
+        .await
+        .unwrap();
+    assert!(first.created);
+    let again = store
+        .insert_message(
+            message("a", Some("order-17")),
+            t0() + secs(60),
+            t0(),
+            window,
+        )
+        .await
+        .unwrap();
+    assert!(!again.created);
+    assert_eq!(again.message_id, first.message_id);
+    assert!(again.deliveries.is_empty());
+    let other_key = store
+        .insert_message(
+            message("a", Some("order-18")),
+            t0() + secs(60),
+            t0(),
+            window,
+        )
+        .await
+        .unwrap();
+    assert!(other_key.created);
+    let later = store
+        .insert_message(
+            message("a", Some("order-17")),
+            t0() + secs(3601),
+            t0(),
+            window,
+        )
+        .await
+        .unwrap();
+    assert!(later.created);
+    assert_ne!(later.message_id, first.message_id);
+    let all = store
+        .list_deliveries(&DeliveryQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+}
+
+async fn claims_are_exclusive(store: Arc<dyn Store>) {
+    let e1 = endpoint("one", EventFilter::All);
+    let e2 = endpoint("two", EventFilter::All);
+    store.insert_endpoint(&e1).await.unwrap();
+    store.insert_endpoint(&e2).await.unwrap();
+    for _ in 0..3 {
+        store
+            .insert_message(message("x", None), t0(), t0(), secs(1))
+            .await
+            .unwrap();
+    }
+    // Not due yet.
+    store
+        .insert_message(message("later", None), t0(), t0() + secs(30), secs(1))
+        .await
+        .unwrap();
+
+    let mut only_two = claim_at(t0(), 100);
+    only_two.exclude = vec![e1.id.clone()];
+    let c2 = store.claim_due(&only_two).await.unwrap();
+    assert_eq!(c2.len(), 3);
+    assert!(c2.iter().all(|c| c.endpoint.id == e2.id));
+
+    let first = store.claim_due(&claim_at(t0(), 2)).await.unwrap();
+    assert_eq!(first.len(), 2);
+    let second = store.claim_due(&claim_at(t0(), 100)).await.unwrap();
+    assert_eq!(second.len(), 1);
+    assert!(
+        store
+            .claim_due(&claim_at(t0(), 100))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for c in first.iter().chain(&second) {
+        assert_eq!(c.endpoint.id, e1.id);
+        assert_eq!(c.delivery.status, DeliveryStatus::InFlight);
+        assert_eq!(c.delivery.lease_until, Some(t0() + secs(60)));
+        assert_eq!(c.message.event_type, "x");
+        assert!(!c.message.payload.is_empty());
+    }
+    let mut ids: Vec<_> = first
+        .iter()
+        .chain(&second)
+        .map(|c| &c.delivery.id)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3);
+
+    let in_flight = store
+        .list_deliveries(&DeliveryQuery {
+            status: Some(DeliveryStatus::InFlight),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(in_flight.len(), 6);
+
+    let later = store
+        .claim_due(&claim_at(t0() + secs(30), 100))
+        .await
+        .unwrap();
+    assert_eq!(later.len(), 2);
+    assert!(later.iter().all(|c| c.message.event_type == "later"));
+
+    // Many concurrent claimers never get the same delivery twice.
+    for _ in 0..20 {
+        store
+            .insert_message(message("burst", None), t0(), t0(), secs(1))
+            .await
+            .unwrap();
+    }
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .claim_due(&claim_at(t0() + secs(31), 3))
+                .await
+                .unwrap()
+        }));
+    }
+    let mut seen = Vec::new();
+    for t in tasks {
+        seen.extend(t.await.unwrap().into_iter().map(|c| c.delivery.id));
+    }
+    let total = seen.len();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), total, "a delivery was claimed twice");
+    assert_eq!(total, 24);
+}
+
+async fn expired_leases_are_reclaimed(store: Arc<dyn Store>) {
+    store
+        .insert_endpoint(&endpoint("e", EventFilter::All))
+        .await
+        .unwrap();
+    store
+        .insert_message(message("x", None), t0(), t0(), secs(1))
+        .await
+        .unwrap();
+    let first = store.claim_due(&claim_at(t0(), 10)).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(store.next_due().await.unwrap(), Some(t0() + secs(60)));
+    assert!(
+        store
+            .claim_due(&claim_at(t0() + secs(59), 10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = store
+        .claim_due(&claim_at(t0() + secs(60), 10))
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].delivery.id, first[0].delivery.id);
+    assert_ne!(again[0].lease_token, first[0].lease_token);
+    assert_eq!(again[0].delivery.attempts, 0);
+
+    // The first worker's lease is gone: its late result is refused and nothing recorded.
+    let late = completion(
+        &first[0],
+        t0() + secs(61),
+        200,
+        NextStep::Delivered,
+        Health::Success,
+    );
+    assert!(matches!(
+        store.complete(&late).await,
+        Err(StoreError::LeaseLost(_))
+    ));
+    assert!(matches!(
+        store.release(&first[0], t0()).await,
+        Err(StoreError::LeaseLost(_))
+    ));
+    let ok = completion(
+        &again[0],
+        t0() + secs(61),
+        200,
+        NextStep::Delivered,
+        Health::Success,
+    );
+    store.complete(&ok).await.unwrap();
+    let attempts = store.list_attempts(&AttemptQuery::default()).await.unwrap();
+    assert_eq!(attempts.len(), 1);
+    // Completing twice is refused too.
+    assert!(matches!(
+        store.complete(&ok).await,
+        Err(StoreError::LeaseLost(_))
+    ));
+}
+
+async fn attempts_are_recorded_and_scheduled(store: Arc<dyn Store>) {
+    let e = endpoint("e", EventFilter::All);
+    store.insert_endpoint(&e).await.unwrap();
+    let out = store
+        .insert_message(message("x", None), t0(), t0(), secs(1))
+        .await
+        .unwrap();
+    let c = store
+        .claim_due(&claim_at(t0(), 10))
+        .await
+        .unwrap()
+        .remove(0);
+    let retry_at = t0() + secs(5);
+    let failure = Health::Failure {
+        disable_after: FIVE_DAYS,
+    };
+    let outcome = store
+        .complete(&completion(
+            &c,
+            t0(),
+            500,
+            NextStep::Retry { at: retry_at },
+            failure,
+        ))
+        .await
+        .unwrap();
+    assert!(!outcome.endpoint_disabled);
+    let d = &store
+        .list_deliveries(&DeliveryQuery::default())
+        .await
+        .unwrap()[0];
+    assert_eq!(d.id, out.deliveries[0]);
+    assert_eq!(d.status, DeliveryStatus::Pending);
+    assert_eq!(d.attempts, 1);
+    assert_eq!(d.failed_in_round, 1);
+    assert_eq!(d.next_attempt_at, Some(retry_at));
+    assert_eq!(d.lease_until, None);
+    assert_eq!(
+        store
+            .get_endpoint(&e.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .failing_since,
+        Some(t0())
+    );
+    assert!(
+        store
+            .claim_due(&claim_at(t0() + secs(4), 10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let c2 = store
+        .claim_due(&claim_at(retry_at, 10))
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(c2.delivery.attempts, 1);
+    store
+        .complete(&completion(
+            &c2,
+            retry_at,
+            204,
+            NextStep::Delivered,
+            Health::Success,
+        ))
+        .await
+        .unwrap();
+    let d = &store
+        .list_deliveries(&DeliveryQuery::default())
+        .await
+        .unwrap()[0];
+    assert_eq!(d.status, DeliveryStatus::Delivered);
+    assert_eq!(d.attempts, 2);
+    assert_eq!(d.next_attempt_at, None);
+    assert_eq!(
+        store
+            .get_endpoint(&e.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .failing_since,
+        None
+    );
+    let attempts = store
+        .list_attempts(&AttemptQuery {
+            delivery: Some(d.id.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(attempts.len(), 2);
+    // Newest first.
+    assert_eq!(attempts[0].number, 2);
+    assert_eq!(attempts[0].status, Some(204));
+    assert!(attempts[0].succeeded());
+    assert_eq!(attempts[1].number, 1);
+    assert_eq!(attempts[1].status, Some(500));
+    assert_eq!(attempts[1].error_kind, Some(AttemptErrorKind::Status));
+    assert_eq!(attempts[1].error.as_deref(), Some("HTTP 500"));
+    assert_eq!(attempts[1].response_body.as_deref(), Some("status 500"));
+    assert_eq!(attempts[1].latency, Duration::from_millis(12));
+    assert_eq!(attempts[1].at, t0());
+    assert_eq!(store.next_due().await.unwrap(), None);
+}
+
+async fn release_returns_without_an_attempt(store: Arc<dyn Store>) {
+    store
+        .insert_endpoint(&endpoint("e", EventFilter::All))
+        .await
+        .unwrap();
+    store
+        .insert_message(message("x", None), t0(), t0(), secs(1))
+        .await
+        .unwrap();
+    let c = store
+        .claim_due(&claim_at(t0(), 10))
+        .await
+        .unwrap()
+        .remove(0);
+    store.release(&c, t0() + secs(2)).await.unwrap();
+    let d = &store
+        .list_deliveries(&DeliveryQuery::default())
+        .await
+        .unwrap()[0];
+    assert_eq!(d.status, DeliveryStatus::Pending);
+    assert_eq!(d.attempts, 0);
+    assert_eq!(d.next_attempt_at, Some(t0() + secs(2)));
+    assert!(
+        store
+            .claim_due(&claim_at(t0() + secs(1), 10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .claim_due(&claim_at(t0() + secs(2), 10))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn dead_letter_and_recover(store: Arc<dyn Store>) {
+    let e = endpoint("e", EventFilter::All);
+    store.insert_endpoint(&e).await.unwrap();
+    store
+        .insert_message(message("x", None), t0(), t0(), secs(1))
+        .await
+        .unwrap();
+    let c = store
+        .claim_due(&claim_at(t0(), 10))
+        .await
+        .unwrap()
+        .remove(0);
+    let at = t0() + secs(100);
+    store
+        .complete(&completion(
+            &c,
+            at,
+            500,
+            NextStep::DeadLetter,
+            Health::Failure {
+                disable_after: FIVE_DAYS,
+            },
+        ))
+        .await
+        .unwrap();
+    let dead = store
+        .list_deliveries(&DeliveryQuery {
+            status: Some(DeliveryStatus::DeadLetter),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(store.next_due().await.unwrap(), None);
+    assert!(
+        store
+            .claim_due(&claim_at(at + secs(1_000_000), 10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    assert_eq!(
+        store
+            .recover(&e.id, at + secs(1), at + secs(10))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.recover(&e.id, at, at + secs(10)).await.unwrap(), 1);
+    let d = &store
+        .list_deliveries(&DeliveryQuery::default())
+        .await
+        .unwrap()[0];
+    assert_eq!(d.status, DeliveryStatus::Pending);
+    assert_eq!(d.failed_in_round, 0);
+    assert_eq!(d.attempts, 1);
+    assert_eq!(d.next_attempt_at, Some(at + secs(10)));
+    let again = store.claim_due(&claim_at(at + secs(10), 10)).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].delivery.id, dead[0].id);
+}
+
+async fn disabled_endpoint_keeps_pending(store: Arc<dyn Store>) {
+    let e = endpoint("e", EventFilter::All);
+    store.insert_endpoint(&e).await.unwrap();
+    store
+        .insert_message(message("x", None), t0(), t0(), secs(1))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .set_endpoint_enabled(&e.id, false, Some(DisabledReason::Manual), t0())
+            .await
+            .unwrap()
+    );
+    let got = store.get_endpoint(&e.id).await.unwrap().unwrap();
+    assert!(!got.enabled);
+    assert_eq!(got.disabled_reason, Some(DisabledReason::Manual));
+    assert!(
+        store
+            .claim_due(&claim_at(t0(), 10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.next_due().await.unwrap(), None);
+    // New messages skip the disabled endpoint.
+    let skipped = store
+        .insert_message(message("x", None), t0(), t0(), secs(1))
+        .await
+        .unwrap();
+    assert!(skipped.deliveries.is_empty());
+    let pending = store
+        .list_deliveries(&DeliveryQuery {
+            endpoint: Some(e.id.clone()),
+            status: Some(DeliveryStatus::Pending),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1, "disabling must keep pending deliveries");
+
+    assert!(
+        store
+            .set_endpoint_enabled(&e.id, true, None, t0() + secs(5))
+            .await
+            .unwrap()
+    );
+    let got = store.get_endpoint(&e.id).await.unwrap().unwrap();
+    assert!(got.enabled && got.disabled_reason.is_none());
+    assert_eq!(
+        store
+            .claim_due(&claim_at(t0() + secs(5), 10))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let unknown = EndpointId::generate();
+    assert!(
+        !store
+            .set_endpoint_enabled(&unknown, true, None, t0())
+            .await
+            .unwrap()
+    );
+}
+
+async fn failing_clock_disables_and_success_resets(store: Arc<dyn Store>) {
+    let e = endpoint("e", EventFilter::All);
+    store.insert_endpoint(&e).await.unwrap();
+    let failure = Health::Failure {
+        disable_after: FIVE_DAYS,
+    };
+    let mut now = t0();
+    let fail_once = async |store: &Arc<dyn Store>, now: SystemTime, health: Health, status| {
+        store
+            .insert_message(message("x", None), now, now, secs(1))
+            .await
+            .unwrap();
+        let c = store.claim_due(&claim_at(now, 1)).await.unwrap().remove(0);
+        let next = if status < 300 {
+            NextStep::Delivered
+        } else {
+            NextStep::DeadLetter
+        };
+        store
+            .complete(&completion(&c, now, status, next, health))
+            .await
+            .unwrap()
+    };
+    assert!(!fail_once(&store, now, failure, 500).await.endpoint_disabled);
+    now += FIVE_DAYS - secs(1);
+    assert!(!fail_once(&store, now, failure, 500).await.endpoint_disabled);
+    assert_eq!(
+        store
+            .get_endpoint(&e.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .failing_since,
+        Some(t0())
+    );
+    // A success resets the clock.
+    assert!(
+        !fail_once(&store, now, Health::Success, 200)
+            .await
+            .endpoint_disabled
+    );
+    now += secs(2);
+    assert!(!fail_once(&store, now, failure, 500).await.endpoint_disabled);
+    let restarted = now;
+    now = restarted + FIVE_DAYS;
+    assert!(fail_once(&store, now, failure, 500).await.endpoint_disabled);
+    let got = store.get_endpoint(&e.id).await.unwrap().unwrap();
+    assert!(!got.enabled);
+    assert_eq!(got.disabled_reason, Some(DisabledReason::Failing));
+
+    // 410 Gone disables at once.
+    let g = endpoint("gone", EventFilter::Only(vec!["g".into()]));
+    store.insert_endpoint(&g).await.unwrap();
+    store
+        .insert_message(message("g", None), now, now, secs(1))
+        .await
+        .unwrap();
+    let c = store.claim_due(&claim_at(now, 1)).await.unwrap().remove(0);
+    let out = store
+        .complete(&completion(
+            &c,
+            now,
+            410,
+            NextStep::Retry { at: now + secs(5) },
+            Health::Gone,
+        ))
+        .await
+        .unwrap();
+    assert!(out.endpoint_disabled);
+    let got = store.get_endpoint(&g.id).await.unwrap().unwrap();
+    assert_eq!(got.disabled_reason, Some(DisabledReason::Gone));
+    let kept = store
+        .list_deliveries(&DeliveryQuery {
+            endpoint: Some(g.id.clone()),
+            status: Some(DeliveryStatus::Pending),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+}
+
+async fn queries_filter_by_endpoint_message_status(store: Arc<dyn Store>) {
+    let a = endpoint("a", EventFilter::All);
+    let b = endpoint("b", EventFilter::Only(vec!["only.b".into()]));
+    store.insert_endpoint(&a).await.unwrap();
+    store.insert_endpoint(&b).await.unwrap();
+    let m1 = store
+        .insert_message(message("only.b", None), t0(), t0(), secs(1))
+        .await
+        .unwrap()
+        .message_id;
+    let m2 = store
+        .insert_message(
+            message("other", None),
+            t0() + secs(1),
+            t0() + secs(1),
+            secs(1),
+        )
+        .await
+        .unwrap()
+        .message_id;
+    let ids = |ms: Vec<switchboard_webhooks::delivery::Message>| {
+        ms.into_iter().map(|m| m.id).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(store.list_messages(&MessageQuery::default()).await.unwrap()),
+        [m2.clone(), m1.clone()]
+    );
+    assert_eq!(
+        ids(store
+            .list_messages(&MessageQuery {
+                endpoint: Some(b.id.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()),
+        vec![m1.clone()]
+    );
+    assert_eq!(
+        ids(store
+            .list_messages(&MessageQuery {
+                event_type: Some("other".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()),
+        vec![m2.clone()]
+    );
+    assert_eq!(
+        ids(store
+            .list_messages(&MessageQuery {
+                since: Some(t0() + secs(1)),
+                ..Default::default()
+            })
+            .await
+            .unwrap()),
+        vec![m2.clone()]
+    );
+    assert_eq!(
+        store
+            .list_messages(&MessageQuery {
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .list_deliveries(&DeliveryQuery {
+                endpoint: Some(a.id.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    // Deliver one of a's.
+    let c = store
+        .claim_due(&ClaimRequest {
+            exclude: vec![b.id.clone()],
+            ..claim_at(t0(), 1)
+        })
+        .await
+        .unwrap()
+        .remove(0);
+    store
+        .complete(&completion(
+            &c,
+            t0(),
+            200,
+            NextStep::Delivered,
+            Health::Success,
+        ))
+        .await
+        .unwrap();
+    let delivered = store
+        .list_deliveries(&DeliveryQuery {
+            status: Some(DeliveryStatus::Delivered),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].endpoint_id, a.id);
+    let by_message = store
+        .list_attempts(&AttemptQuery {
+            message: Some(c.message.id.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_message.len(), 1);
+    assert!(
+        store
+            .list_attempts(&AttemptQuery {
+                endpoint: Some(b.id.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .list_attempts(&AttemptQuery {
+                endpoint: Some(a.id.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn replay_creates_deliveries_once(store: Arc<dyn Store>) {
+    let a = endpoint("a", EventFilter::All);
+    let b = endpoint("b", EventFilter::All);
+    store.insert_endpoint(&a).await.unwrap();
+    store.insert_endpoint(&b).await.unwrap();
+    let m = store
+        .insert_message(message("x", None), t0(), t0(), secs(1))
+        .await
+        .unwrap()
+        .message_id;
+    // Both deliveries are still pending: nothing new.
+    assert!(store.replay(&m, None, t0()).await.unwrap().is_empty());
+    for c in store.claim_due(&claim_at(t0(), 10)).await.unwrap() {
+        store
+            .complete(&completion(
+                &c,
+                t0(),
+                200,
+                NextStep::Delivered,
+                Health::Success,
+            ))
+            .await
+            .unwrap();
+    }
+    let one = store.replay(&m, Some(&a.id), t0() + secs(9)).await.unwrap();
+    assert_eq!(one.len(), 1);
+    let all = store.replay(&m, None, t0() + secs(9)).await.unwrap();
+    assert_eq!(all.len(), 1, "a's replay is still pending");
+    let claims = store
+        .claim_due(&claim_at(t0() + secs(9), 10))
+        .await
+        .unwrap();
+    assert_eq!(claims.len(), 2);
+    assert!(
+        claims
+            .iter()
+            .all(|c| c.message.id == m && c.delivery.attempts == 0)
+    );
+    assert!(matches!(
+        store.replay(&MessageId::generate(), None, t0()).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.replay(&m, Some(&EndpointId::generate()), t0()).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn prune_keeps_pending_work(store: Arc<dyn Store>) {
+    store
+        .insert_endpoint(&endpoint("e", EventFilter::All))
+        .await
+        .unwrap();
+    let done = store
+        .insert_message(message("x", Some("k")), t0(), t0(), secs(1))
+        .await
+        .unwrap()
+        .message_id;
+    let c = store.claim_due(&claim_at(t0(), 1)).await.unwrap().remove(0);
+    store
+        .complete(&completion(
+            &c,
+            t0(),
+            200,
+            NextStep::Delivered,
+            Health::Success,
+        ))
+        .await
+        .unwrap();
+    let waiting = store
+        .insert_message(message("x", None), t0(), t0() + secs(999), secs(1))
+        .await
+        .unwrap()
+        .message_id;
+    let recent = store
+        .insert_message(
+            message("y", None),
+            t0() + secs(100),
+            t0() + secs(999),
+            secs(1),
+        )
+        .await
+        .unwrap()
+        .message_id;
+    assert_eq!(store.prune(t0() + secs(50)).await.unwrap(), 1);
+    assert!(store.get_message(&done).await.unwrap().is_none());
+    assert!(store.get_message(&waiting).await.unwrap().is_some());
+    assert!(store.get_message(&recent).await.unwrap().is_some());
+    assert!(
+        store
+            .list_attempts(&AttemptQuery {
+                message: Some(done.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .list_deliveries(&DeliveryQuery::default())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(store.prune(t0() + secs(50)).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn memory_store_conforms() {
+    conformance(|_| async {
+        Arc::new(switchboard_webhooks::delivery::MemoryStore::new()) as Arc<dyn Store>
+    })
+    .await;
+}
