@@ -1084,3 +1084,27 @@ async fn memory_store_conforms() {
     })
     .await;
 }
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_store_conforms() {
+    use switchboard_webhooks::delivery::store::{SqliteOptions, SqliteStore};
+    let dir = std::env::temp_dir().join(format!(
+        "sb-delivery-conformance-{}-{}",
+        std::process::id(),
+        MessageId::generate()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = dir.clone();
+    conformance(move |name| {
+        let path = base.join(format!("{name}.db"));
+        async move {
+            Arc::new(SqliteStore::open(&path, SqliteOptions::default()).unwrap()) as Arc<dyn Store>
+        }
+    })
+    .await;
+    // Reopening applies no migration twice and sees the data.
+    let again = SqliteStore::open(dir.join("prune.db"), SqliteOptions::default()).unwrap();
+    assert_eq!(again.list_endpoints().await.unwrap().len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -266,3 +266,21 @@ impl Attempt {
         self.error_kind.is_none()
     }
 }
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+/// Milliseconds since the Unix epoch, the stored form of every time (negative before 1970).
+pub(crate) fn to_millis(t: SystemTime) -> i64 {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+/// The inverse of [`to_millis`].
+pub(crate) fn from_millis(ms: i64) -> SystemTime {
+    if ms >= 0 {
+        SystemTime::UNIX_EPOCH + Duration::from_millis(ms.unsigned_abs())
+    } else {
+        SystemTime::UNIX_EPOCH - Duration::from_millis(ms.unsigned_abs())
+    }
+}

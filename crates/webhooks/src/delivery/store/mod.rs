@@ -4,7 +4,11 @@
 //! [`MemoryStore`] for tests and ephemeral use, `SqliteStore` (feature `sqlite`) as the embedded
 //! default, and `PostgresStore` (feature `postgres`) for several processes sharing one database.
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod codec;
 mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod types;
 
 use async_trait::async_trait;
@@ -12,6 +16,8 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 pub use memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};
 pub use types::{
     AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
     Health, MessageQuery, NewMessage, NextStep, StoreError,

@@ -1,0 +1,864 @@
+//! The SQLite store: the embedded default, one file in WAL mode with group commits.
+//!
+//! All work runs on one dedicated thread that owns the connection ([`worker`]), so async tasks
+//! never block on SQLite, and every batch of queued operations shares one commit. Claims are
+//! `LIMIT n` queries over indexes: memory stays bounded however many messages are queued.
+//! Several processes may open the same file: `BEGIN IMMEDIATE` serialises writers, so a
+//! delivery is never claimed twice.
+
+mod rows;
+mod schema;
+mod worker;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Params, Row, params, params_from_iter};
+
+use super::Store;
+use super::codec::{encode_events, encode_headers, encode_keys};
+use super::types::{
+    AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
+    Health, MessageQuery, NewMessage, NextStep, StoreError, claim_of, effective_limit,
+    failing_too_long, lease_token, new_delivery,
+};
+use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
+use crate::delivery::model::{
+    Attempt, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message, from_millis, to_millis,
+};
+use rows::{ATTEMPT_COLUMNS, DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS, db};
+
+/// How hard SQLite works to make each commit durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Synchronous {
+    /// `synchronous=FULL`: a commit survives power loss. The default.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: a commit survives a crash of the process, not of the machine.
+    Normal,
+}
+
+/// Settings of a [`SqliteStore`].
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// Durability of commits.
+    pub synchronous: Synchronous,
+    /// Most operations committed together.
+    pub batch_max: usize,
+    /// How long to wait for another process holding the write lock.
+    pub busy_timeout: Duration,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            synchronous: Synchronous::Full,
+            batch_max: 512,
+            busy_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A [`Store`] in one SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    worker: worker::Handle,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, applies migrations and starts the
+    /// writer thread.
+    pub fn open(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let fail = |what: &str, e: String| {
+            StoreError::Database(format!("{what} {}: {e}", path.display()).into())
+        };
+        let mut conn = Connection::open(&path).map_err(|e| fail("opening", e.to_string()))?;
+        conn.busy_timeout(options.busy_timeout)
+            .map_err(|e| fail("configuring", e.to_string()))?;
+        let sync = match options.synchronous {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        };
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=OFF;"
+        ))
+        .map_err(|e| fail("configuring", e.to_string()))?;
+        schema::migrate(&mut conn).map_err(|e| fail("migrating", e))?;
+        let worker = worker::spawn(conn, options.batch_max, "sb-webhooks-sqlite".to_owned())
+            .map_err(|e| fail("starting the writer thread for", e.to_string()))?;
+        Ok(Self { worker, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn call<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.worker.call(work).await
+    }
+}
+
+fn query_all<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    map: fn(&Row<'_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(db)?;
+    let mut rows = stmt.query(params).map_err(db)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(db)? {
+        out.push(map(row)?);
+    }
+    Ok(out)
+}
+
+fn query_one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    map: fn(&Row<'_>) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    Ok(query_all(conn, sql, params, map)?.into_iter().next())
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}
+
+fn write_endpoint(conn: &Connection, e: &Endpoint, insert: bool) -> Result<usize, StoreError> {
+    let sql = if insert {
+        "INSERT INTO endpoints (id, name, url, events, keys, headers, enabled, disabled_reason, \
+         failing_since, max_in_flight, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+    } else {
+        "UPDATE endpoints SET name = ?2, url = ?3, events = ?4, keys = ?5, headers = ?6, \
+         enabled = ?7, disabled_reason = ?8, failing_since = ?9, max_in_flight = ?10, \
+         created_at = ?11, updated_at = ?12 WHERE id = ?1"
+    };
+    conn.prepare_cached(sql)
+        .map_err(db)?
+        .execute(params![
+            e.id.as_str(),
+            e.name,
+            e.url,
+            encode_events(&e.events)?,
+            encode_keys(&e.keys)?,
+            encode_headers(&e.headers)?,
+            e.enabled,
+            e.disabled_reason.map(DisabledReason::as_str),
+            e.failing_since.map(to_millis),
+            e.max_in_flight,
+            to_millis(e.created_at),
+            to_millis(e.updated_at),
+        ])
+        .map_err(|err| {
+            if is_unique_violation(&err) {
+                StoreError::Conflict(format!(
+                    "endpoint name {:?} or id {} is taken",
+                    e.name, e.id
+                ))
+            } else {
+                db(err)
+            }
+        })
+}
+
+fn insert_delivery(conn: &Connection, d: &Delivery) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, failed_in_round, \
+         next_attempt_at, lease_until, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, NULL, ?6, ?6)",
+    )
+    .map_err(db)?
+    .execute(params![
+        d.id.as_str(),
+        d.message_id.as_str(),
+        d.endpoint_id.as_str(),
+        d.status.as_str(),
+        d.next_attempt_at.map(to_millis),
+        to_millis(d.created_at),
+    ])
+    .map_err(db)?;
+    Ok(())
+}
+
+fn matching_endpoints(conn: &Connection, event_type: &str) -> Result<Vec<EndpointId>, StoreError> {
+    let enabled = query_all(
+        conn,
+        &format!("SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE enabled = 1"),
+        [],
+        rows::endpoint,
+    )?;
+    Ok(enabled
+        .into_iter()
+        .filter(|e| e.events.matches(event_type))
+        .map(|e| e.id)
+        .collect())
+}
+
+fn open_delivery_exists(
+    conn: &Connection,
+    message: &MessageId,
+    endpoint: &EndpointId,
+) -> Result<bool, StoreError> {
+    conn.prepare_cached(
+        "SELECT 1 FROM deliveries WHERE message_id = ?1 AND endpoint_id = ?2 \
+         AND status IN ('pending', 'in_flight') LIMIT 1",
+    )
+    .map_err(db)?
+    .query_row(params![message.as_str(), endpoint.as_str()], |_| Ok(()))
+    .optional()
+    .map(|found| found.is_some())
+    .map_err(db)
+}
+
+fn lease_held(conn: &Connection, id: &DeliveryId, token: &str) -> Result<(), StoreError> {
+    let held = conn
+        .prepare_cached(
+            "SELECT 1 FROM deliveries WHERE id = ?1 AND status = 'in_flight' AND lease_token = ?2",
+        )
+        .map_err(db)?
+        .query_row(params![id.as_str(), token], |_| Ok(()))
+        .optional()
+        .map_err(db)?;
+    held.ok_or_else(|| StoreError::LeaseLost(id.clone()))
+}
+
+/// `WHERE` clause builder with positional values.
+#[derive(Default)]
+struct Filter {
+    clauses: Vec<String>,
+    values: Vec<Value>,
+}
+
+impl Filter {
+    fn add(&mut self, clause: &str, value: impl Into<Value>) {
+        self.values.push(value.into());
+        self.clauses
+            .push(clause.replace('?', &format!("?{}", self.values.len())));
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}
+
+fn limit_value(limit: usize) -> i64 {
+    i64::try_from(effective_limit(limit)).unwrap_or(i64::MAX)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn insert_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
+        let e = endpoint.clone();
+        self.call(move |conn| write_endpoint(conn, &e, true).map(|_| ()))
+            .await
+    }
+
+    async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
+        let e = endpoint.clone();
+        self.call(move |conn| match write_endpoint(conn, &e, false)? {
+            0 => Err(StoreError::NotFound(format!("endpoint {}", e.id))),
+            _ => Ok(()),
+        })
+        .await
+    }
+
+    async fn delete_endpoint(&self, id: &EndpointId) -> Result<bool, StoreError> {
+        let id = id.clone();
+        self.call(move |conn| {
+            let n = conn
+                .execute("DELETE FROM endpoints WHERE id = ?1", [id.as_str()])
+                .map_err(db)?;
+            conn.execute(
+                "DELETE FROM deliveries WHERE endpoint_id = ?1",
+                [id.as_str()],
+            )
+            .map_err(db)?;
+            conn.execute("DELETE FROM attempts WHERE endpoint_id = ?1", [id.as_str()])
+                .map_err(db)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn get_endpoint(&self, id: &EndpointId) -> Result<Option<Endpoint>, StoreError> {
+        let id = id.clone();
+        self.call(move |conn| {
+            query_one(
+                conn,
+                &format!("SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE id = ?1"),
+                [id.as_str()],
+                rows::endpoint,
+            )
+        })
+        .await
+    }
+
+    async fn list_endpoints(&self) -> Result<Vec<Endpoint>, StoreError> {
+        self.call(|conn| {
+            query_all(
+                conn,
+                &format!("SELECT {ENDPOINT_COLUMNS} FROM endpoints ORDER BY created_at, id"),
+                [],
+                rows::endpoint,
+            )
+        })
+        .await
+    }
+
+    async fn set_endpoint_enabled(
+        &self,
+        id: &EndpointId,
+        enabled: bool,
+        reason: Option<DisabledReason>,
+        now: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let id = id.clone();
+        self.call(move |conn| {
+            let n = if enabled {
+                conn.execute(
+                    "UPDATE endpoints SET enabled = 1, disabled_reason = NULL, \
+                     failing_since = NULL, updated_at = ?2 WHERE id = ?1",
+                    params![id.as_str(), to_millis(now)],
+                )
+            } else {
+                conn.execute(
+                    "UPDATE endpoints SET enabled = 0, disabled_reason = ?3, updated_at = ?2 \
+                     WHERE id = ?1",
+                    params![
+                        id.as_str(),
+                        to_millis(now),
+                        reason.unwrap_or(DisabledReason::Manual).as_str()
+                    ],
+                )
+            }
+            .map_err(db)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn insert_message(
+        &self,
+        message: NewMessage,
+        now: SystemTime,
+        due_at: SystemTime,
+        idempotency_window: Duration,
+    ) -> Result<Enqueued, StoreError> {
+        self.call(move |conn| {
+            let now_ms = to_millis(now);
+            if let Some(key) = &message.idempotency_key {
+                let cutoff = now
+                    .checked_sub(idempotency_window)
+                    .map_or(i64::MIN, to_millis);
+                let existing: Option<String> = conn
+                    .prepare_cached(
+                        "SELECT k.message_id FROM idempotency_keys k \
+                         JOIN messages m ON m.id = k.message_id \
+                         WHERE k.key = ?1 AND k.created_at > ?2",
+                    )
+                    .map_err(db)?
+                    .query_row(params![key, cutoff], |r| r.get(0))
+                    .optional()
+                    .map_err(db)?;
+                if let Some(existing) = existing {
+                    let message_id =
+                        MessageId::try_from(existing).map_err(|e| StoreError::Corrupt {
+                            table: "idempotency_keys",
+                            detail: e.to_string(),
+                        })?;
+                    return Ok(Enqueued {
+                        message_id,
+                        created: false,
+                        deliveries: Vec::new(),
+                    });
+                }
+                conn.prepare_cached(
+                    "INSERT INTO idempotency_keys (key, message_id, created_at) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (key) DO UPDATE SET message_id = excluded.message_id, \
+                     created_at = excluded.created_at",
+                )
+                .map_err(db)?
+                .execute(params![key, message.id.as_str(), now_ms])
+                .map_err(db)?;
+            }
+            conn.prepare_cached(
+                "INSERT INTO messages (id, event_type, payload, idempotency_key, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(db)?
+            .execute(params![
+                message.id.as_str(),
+                message.event_type,
+                &message.payload[..],
+                message.idempotency_key,
+                now_ms
+            ])
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict(format!("message id {} exists", message.id))
+                } else {
+                    db(e)
+                }
+            })?;
+            let mut deliveries = Vec::new();
+            for endpoint in matching_endpoints(conn, &message.event_type)? {
+                let d = new_delivery(&message.id, &endpoint, now, due_at);
+                insert_delivery(conn, &d)?;
+                deliveries.push(d.id);
+            }
+            Ok(Enqueued {
+                message_id: message.id,
+                created: true,
+                deliveries,
+            })
+        })
+        .await
+    }
+
+    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claim>, StoreError> {
+        let request = request.clone();
+        self.call(move |conn| {
+            let now = to_millis(request.now);
+            let limit = i64::try_from(request.limit).unwrap_or(i64::MAX);
+            let exclude: Vec<Value> = request
+                .exclude
+                .iter()
+                .map(|e| Value::Text(e.as_str().to_owned()))
+                .collect();
+            let not_in = if exclude.is_empty() {
+                String::new()
+            } else {
+                let marks: Vec<String> = (0..exclude.len()).map(|i| format!("?{}", i + 3)).collect();
+                format!("AND d.endpoint_id NOT IN ({})", marks.join(", "))
+            };
+            // Two index range scans (due pending, expired leases), oldest first, LIMIT n.
+            let sql = format!(
+                "SELECT id FROM (\
+                   SELECT d.id, d.next_attempt_at AS due FROM deliveries d \
+                   JOIN endpoints e ON e.id = d.endpoint_id \
+                   WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND e.enabled = 1 {not_in} \
+                   UNION ALL \
+                   SELECT d.id, d.lease_until AS due FROM deliveries d \
+                   JOIN endpoints e ON e.id = d.endpoint_id \
+                   WHERE d.status = 'in_flight' AND d.lease_until <= ?1 AND e.enabled = 1 {not_in}\
+                 ) ORDER BY due LIMIT ?2"
+            );
+            let mut values = vec![Value::Integer(now), Value::Integer(limit)];
+            values.extend(exclude);
+            let ids: Vec<String> = {
+                let mut stmt = conn.prepare_cached(&sql).map_err(db)?;
+                let rows = stmt
+                    .query_map(params_from_iter(values), |r| r.get::<_, String>(0))
+                    .map_err(db)?;
+                rows.collect::<Result<_, _>>().map_err(db)?
+            };
+            let token = lease_token();
+            let lease_until = to_millis(request.now + request.lease);
+            let mut claims = Vec::with_capacity(ids.len());
+            for id in ids {
+                conn.prepare_cached(
+                    "UPDATE deliveries SET status = 'in_flight', lease_until = ?2, \
+                     lease_token = ?3, updated_at = ?4 WHERE id = ?1",
+                )
+                .map_err(db)?
+                .execute(params![id, lease_until, token, now])
+                .map_err(db)?;
+                let delivery = query_one(
+                    conn,
+                    &format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ?1"),
+                    [&id],
+                    rows::delivery,
+                )?;
+                let corrupt = || StoreError::Corrupt {
+                    table: "deliveries",
+                    detail: format!("delivery {id} has no message or endpoint"),
+                };
+                let delivery = delivery.ok_or_else(corrupt)?;
+                let message = query_one(
+                    conn,
+                    &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),
+                    [delivery.message_id.as_str()],
+                    rows::message,
+                )?
+                .ok_or_else(corrupt)?;
+                let endpoint = query_one(
+                    conn,
+                    &format!("SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE id = ?1"),
+                    [delivery.endpoint_id.as_str()],
+                    rows::endpoint,
+                )?
+                .ok_or_else(corrupt)?;
+                claims.push(claim_of(delivery, message, endpoint, &token));
+            }
+            Ok(claims)
+        })
+        .await
+    }
+
+    async fn release(&self, claim: &Claim, at: SystemTime) -> Result<(), StoreError> {
+        let id = claim.delivery.id.clone();
+        let token = claim.lease_token.clone();
+        self.call(move |conn| {
+            lease_held(conn, &id, &token)?;
+            conn.prepare_cached(
+                "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2, \
+                 lease_until = NULL, lease_token = NULL WHERE id = ?1",
+            )
+            .map_err(db)?
+            .execute(params![id.as_str(), to_millis(at)])
+            .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn complete(&self, completion: &Completion) -> Result<CompletionOutcome, StoreError> {
+        let c = completion.clone();
+        self.call(move |conn| {
+            lease_held(conn, &c.delivery_id, &c.lease_token)?;
+            let now = to_millis(c.now);
+            let (status, failed, next_at) = match c.next {
+                NextStep::Delivered => (DeliveryStatus::Delivered, 0, None),
+                NextStep::Retry { at } => (DeliveryStatus::Pending, 1, Some(to_millis(at))),
+                NextStep::DeadLetter => (DeliveryStatus::DeadLetter, 1, None),
+            };
+            conn.prepare_cached(
+                "UPDATE deliveries SET status = ?2, attempts = attempts + 1, \
+                 failed_in_round = failed_in_round + ?3, next_attempt_at = ?4, \
+                 lease_until = NULL, lease_token = NULL, updated_at = ?5 WHERE id = ?1",
+            )
+            .map_err(db)?
+            .execute(params![
+                c.delivery_id.as_str(),
+                status.as_str(),
+                failed,
+                next_at,
+                now
+            ])
+            .map_err(db)?;
+            let a = &c.attempt;
+            conn.prepare_cached(
+                "INSERT INTO attempts (delivery_id, message_id, endpoint_id, number, at, \
+                 latency_us, status, response_body, error_kind, error) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .map_err(db)?
+            .execute(params![
+                a.delivery_id.as_str(),
+                a.message_id.as_str(),
+                a.endpoint_id.as_str(),
+                a.number,
+                to_millis(a.at),
+                i64::try_from(a.latency.as_micros()).unwrap_or(i64::MAX),
+                a.status,
+                a.response_body,
+                a.error_kind.map(|k| k.as_str()),
+                a.error,
+            ])
+            .map_err(db)?;
+            let mut outcome = CompletionOutcome::default();
+            let endpoint = c.endpoint_id.as_str();
+            match c.health {
+                Health::Success => {
+                    conn.prepare_cached(
+                        "UPDATE endpoints SET failing_since = NULL WHERE id = ?1 \
+                         AND failing_since IS NOT NULL",
+                    )
+                    .map_err(db)?
+                    .execute([endpoint])
+                    .map_err(db)?;
+                }
+                Health::Failure { disable_after } => {
+                    conn.prepare_cached(
+                        "UPDATE endpoints SET failing_since = ?2 WHERE id = ?1 \
+                         AND failing_since IS NULL",
+                    )
+                    .map_err(db)?
+                    .execute(params![endpoint, now])
+                    .map_err(db)?;
+                    let row: Option<(i64, bool)> = conn
+                        .prepare_cached(
+                            "SELECT failing_since, enabled FROM endpoints WHERE id = ?1",
+                        )
+                        .map_err(db)?
+                        .query_row([endpoint], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()
+                        .map_err(db)?;
+                    if let Some((since, true)) = row
+                        && failing_too_long(from_millis(since), c.now, disable_after)
+                    {
+                        outcome.endpoint_disabled =
+                            disable(conn, endpoint, DisabledReason::Failing, now)?;
+                    }
+                }
+                Health::Gone => {
+                    conn.prepare_cached(
+                        "UPDATE endpoints SET failing_since = ?2 WHERE id = ?1 \
+                         AND failing_since IS NULL",
+                    )
+                    .map_err(db)?
+                    .execute(params![endpoint, now])
+                    .map_err(db)?;
+                    outcome.endpoint_disabled = disable(conn, endpoint, DisabledReason::Gone, now)?;
+                }
+            }
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
+        self.call(|conn| {
+            let next: Option<i64> = conn
+                .prepare_cached(
+                    "SELECT MIN(due) FROM (\
+                       SELECT MIN(d.next_attempt_at) AS due FROM deliveries d \
+                       JOIN endpoints e ON e.id = d.endpoint_id \
+                       WHERE d.status = 'pending' AND e.enabled = 1 \
+                       UNION ALL \
+                       SELECT MIN(d.lease_until) AS due FROM deliveries d \
+                       JOIN endpoints e ON e.id = d.endpoint_id \
+                       WHERE d.status = 'in_flight' AND e.enabled = 1)",
+                )
+                .map_err(db)?
+                .query_row([], |r| r.get(0))
+                .map_err(db)?;
+            Ok(next.map(from_millis))
+        })
+        .await
+    }
+
+    async fn get_message(&self, id: &MessageId) -> Result<Option<Message>, StoreError> {
+        let id = id.clone();
+        self.call(move |conn| {
+            query_one(
+                conn,
+                &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),
+                [id.as_str()],
+                rows::message,
+            )
+        })
+        .await
+    }
+
+    async fn list_messages(&self, query: &MessageQuery) -> Result<Vec<Message>, StoreError> {
+        let q = query.clone();
+        self.call(move |conn| {
+            let mut f = Filter::default();
+            if let Some(e) = &q.endpoint {
+                f.add(
+                    "EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id \
+                     AND d.endpoint_id = ?)",
+                    e.as_str().to_owned(),
+                );
+            }
+            if let Some(t) = &q.event_type {
+                f.add("event_type = ?", t.clone());
+            }
+            if let Some(since) = q.since {
+                f.add("created_at >= ?", to_millis(since));
+            }
+            f.values.push(Value::Integer(limit_value(q.limit)));
+            let sql = format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages {} ORDER BY created_at DESC, id DESC LIMIT ?{}",
+                f.sql(),
+                f.values.len()
+            );
+            query_all(conn, &sql, params_from_iter(f.values), rows::message)
+        })
+        .await
+    }
+
+    async fn list_deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+        let q = query.clone();
+        self.call(move |conn| {
+            let mut f = Filter::default();
+            if let Some(e) = &q.endpoint {
+                f.add("endpoint_id = ?", e.as_str().to_owned());
+            }
+            if let Some(m) = &q.message {
+                f.add("message_id = ?", m.as_str().to_owned());
+            }
+            if let Some(s) = q.status {
+                f.add("status = ?", s.as_str().to_owned());
+            }
+            f.values.push(Value::Integer(limit_value(q.limit)));
+            let sql = format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries {} ORDER BY created_at DESC, id DESC LIMIT ?{}",
+                f.sql(),
+                f.values.len()
+            );
+            query_all(conn, &sql, params_from_iter(f.values), rows::delivery)
+        })
+        .await
+    }
+
+    async fn list_attempts(&self, query: &AttemptQuery) -> Result<Vec<Attempt>, StoreError> {
+        let q = query.clone();
+        self.call(move |conn| {
+            let mut f = Filter::default();
+            if let Some(e) = &q.endpoint {
+                f.add("endpoint_id = ?", e.as_str().to_owned());
+            }
+            if let Some(m) = &q.message {
+                f.add("message_id = ?", m.as_str().to_owned());
+            }
+            if let Some(d) = &q.delivery {
+                f.add("delivery_id = ?", d.as_str().to_owned());
+            }
+            f.values.push(Value::Integer(limit_value(q.limit)));
+            let sql = format!(
+                "SELECT {ATTEMPT_COLUMNS} FROM attempts {} ORDER BY at DESC, seq DESC LIMIT ?{}",
+                f.sql(),
+                f.values.len()
+            );
+            query_all(conn, &sql, params_from_iter(f.values), rows::attempt)
+        })
+        .await
+    }
+
+    async fn replay(
+        &self,
+        message: &MessageId,
+        endpoint: Option<&EndpointId>,
+        now: SystemTime,
+    ) -> Result<Vec<DeliveryId>, StoreError> {
+        let message = message.clone();
+        let endpoint = endpoint.cloned();
+        self.call(move |conn| {
+            let m = query_one(
+                conn,
+                &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),
+                [message.as_str()],
+                rows::message,
+            )?
+            .ok_or_else(|| StoreError::NotFound(format!("message {message}")))?;
+            let targets = match endpoint {
+                Some(id) => {
+                    let exists = conn
+                        .query_row(
+                            "SELECT 1 FROM endpoints WHERE id = ?1",
+                            [id.as_str()],
+                            |_| Ok(()),
+                        )
+                        .optional()
+                        .map_err(db)?;
+                    if exists.is_none() {
+                        return Err(StoreError::NotFound(format!("endpoint {id}")));
+                    }
+                    vec![id]
+                }
+                None => matching_endpoints(conn, &m.event_type)?,
+            };
+            let mut created = Vec::new();
+            for target in targets {
+                if open_delivery_exists(conn, &message, &target)? {
+                    continue;
+                }
+                let d = new_delivery(&message, &target, now, now);
+                insert_delivery(conn, &d)?;
+                created.push(d.id);
+            }
+            Ok(created)
+        })
+        .await
+    }
+
+    async fn recover(
+        &self,
+        endpoint: &EndpointId,
+        since: SystemTime,
+        now: SystemTime,
+    ) -> Result<u64, StoreError> {
+        let endpoint = endpoint.clone();
+        self.call(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE deliveries SET status = 'pending', failed_in_round = 0, \
+                     next_attempt_at = ?3, updated_at = ?3 \
+                     WHERE endpoint_id = ?1 AND status = 'dead_letter' AND updated_at >= ?2",
+                    params![endpoint.as_str(), to_millis(since), to_millis(now)],
+                )
+                .map_err(db)?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn prune(&self, cutoff: SystemTime) -> Result<u64, StoreError> {
+        self.call(move |conn| {
+            let cutoff = to_millis(cutoff);
+            let mut total = 0u64;
+            // Chunks of 1,000 keep memory bounded however much has piled up.
+            loop {
+                let ids: Vec<String> = {
+                    let mut stmt = conn
+                        .prepare_cached(
+                            "SELECT m.id FROM messages m WHERE m.created_at < ?1 AND NOT EXISTS (\
+                               SELECT 1 FROM deliveries d WHERE d.message_id = m.id \
+                               AND d.status IN ('pending', 'in_flight')) LIMIT 1000",
+                        )
+                        .map_err(db)?;
+                    let rows = stmt.query_map([cutoff], |r| r.get(0)).map_err(db)?;
+                    rows.collect::<Result<_, _>>().map_err(db)?
+                };
+                for id in &ids {
+                    for sql in [
+                        "DELETE FROM attempts WHERE message_id = ?1",
+                        "DELETE FROM deliveries WHERE message_id = ?1",
+                        "DELETE FROM idempotency_keys WHERE message_id = ?1",
+                        "DELETE FROM messages WHERE id = ?1",
+                    ] {
+                        conn.prepare_cached(sql)
+                            .map_err(db)?
+                            .execute([id])
+                            .map_err(db)?;
+                    }
+                }
+                total += ids.len() as u64;
+                if ids.len() < 1000 {
+                    return Ok(total);
+                }
+            }
+        })
+        .await
+    }
+}
+
+fn disable(
+    conn: &Connection,
+    endpoint: &str,
+    reason: DisabledReason,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE endpoints SET enabled = 0, disabled_reason = ?2, updated_at = ?3 \
+             WHERE id = ?1 AND enabled = 1",
+        )
+        .map_err(db)?
+        .execute(params![endpoint, reason.as_str(), now])
+        .map_err(db)?;
+    Ok(n > 0)
+}

@@ -1,0 +1,111 @@
+//! Versioned SQLite schema migrations, applied in order when the store opens.
+
+use rusqlite::Connection;
+
+/// `(version, SQL)`; append new versions, never edit applied ones.
+const MIGRATIONS: &[(i64, &str)] = &[(
+    1,
+    r#"
+CREATE TABLE endpoints (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    keys TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    disabled_reason TEXT,
+    failing_since INTEGER,
+    max_in_flight INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE messages (
+    id TEXT PRIMARY KEY,
+    event_type TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    idempotency_key TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX messages_created ON messages (created_at);
+CREATE TABLE idempotency_keys (
+    key TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE deliveries (
+    id TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    endpoint_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    failed_in_round INTEGER NOT NULL,
+    next_attempt_at INTEGER,
+    lease_until INTEGER,
+    lease_token TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+CREATE INDEX deliveries_lease ON deliveries (status, lease_until);
+CREATE INDEX deliveries_message ON deliveries (message_id);
+CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, status, updated_at);
+CREATE TABLE attempts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    endpoint_id TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    latency_us INTEGER NOT NULL,
+    status INTEGER,
+    response_body TEXT,
+    error_kind TEXT,
+    error TEXT
+);
+CREATE INDEX attempts_delivery ON attempts (delivery_id);
+CREATE INDEX attempts_message ON attempts (message_id);
+CREATE INDEX attempts_endpoint ON attempts (endpoint_id, at);
+"#,
+)];
+
+/// The newest schema version this code knows.
+pub(super) const LATEST: i64 = 1;
+
+/// Applies every migration newer than the database's version, each in its own transaction.
+///
+/// Refuses a database written by a newer version of this code.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY,
+            applied_at INTEGER NOT NULL
+        )",
+    )
+    .map_err(|e| format!("creating schema_migrations: {e}"))?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| format!("begin migration: {e}"))?;
+    let current: i64 = tx
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| format!("reading schema version: {e}"))?;
+    if current > LATEST {
+        return Err(format!(
+            "database schema version {current} is newer than this build supports ({LATEST})"
+        ));
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        tx.execute_batch(sql)
+            .map_err(|e| format!("migration {version}: {e}"))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, unixepoch())",
+            [version],
+        )
+        .map_err(|e| format!("recording migration {version}: {e}"))?;
+    }
+    tx.commit().map_err(|e| format!("commit migration: {e}"))
+}
