@@ -1,1 +1,24 @@
-//! `switchboard-functions`: see the crate README; the API arrives with its issue.
+//! Typed, validated LLM tools with exports for every provider's wire format.
+#![doc = include_str!("../README.md")]
+
+mod call;
+mod dynamic;
+mod erased;
+mod error;
+mod fn_tool;
+mod history;
+mod json;
+pub mod providers;
+mod registry;
+pub mod schema;
+mod tool;
+mod validate;
+
+pub use call::{Arguments, ToolCall, ToolResult};
+pub use dynamic::DynamicTool;
+pub use error::{CallError, ExportError, ParseError, RegisterError, ResultFormatError, Violation};
+pub use fn_tool::FnTool;
+pub use history::{HistoryEntry, Outcome};
+pub use registry::{RegistryConfig, ToolRegistry};
+pub use tokio_util::sync::CancellationToken;
+pub use tool::{MAX_NAME_LEN, Tool, ToolDefinition, validate_name};

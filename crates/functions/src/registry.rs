@@ -1,0 +1,538 @@
+//! The [`ToolRegistry`]: registration, definitions, validated dispatch with timeouts,
+//! cancellation, bounded concurrency, call history and tracing.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, SystemTime};
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::call::{Arguments, ToolCall, ToolResult};
+use crate::dynamic::DynamicTool;
+use crate::erased::{ErasedTool, InvokeError, Typed};
+use crate::error::{CallError, RegisterError, Violation};
+use crate::fn_tool::FnTool;
+use crate::history::{CallHistory, HistoryEntry, Outcome};
+use crate::schema;
+use crate::tool::{Tool, ToolDefinition, validate_name};
+use crate::validate::{self, ArgumentValidator};
+
+/// Registry settings.
+#[derive(Debug, Clone)]
+pub struct RegistryConfig {
+    default_timeout: Duration,
+    max_concurrency: usize,
+    history_capacity: usize,
+}
+
+impl Default for RegistryConfig {
+    /// 30 s default timeout, 8 concurrent calls in [`ToolRegistry::call_many`], 256 history entries.
+    fn default() -> Self {
+        Self {
+            default_timeout: Duration::from_secs(30),
+            max_concurrency: 8,
+            history_capacity: 256,
+        }
+    }
+}
+
+impl RegistryConfig {
+    /// The timeout for tools that do not set their own.
+    #[must_use]
+    pub fn with_default_timeout(mut self, timeout: Duration) -> Self {
+        self.default_timeout = timeout;
+        self
+    }
+
+    /// How many calls [`ToolRegistry::call_many`] runs at once (at least 1).
+    #[must_use]
+    pub fn with_max_concurrency(mut self, n: usize) -> Self {
+        self.max_concurrency = n.max(1);
+        self
+    }
+
+    /// How many calls the history keeps (0 disables it).
+    #[must_use]
+    pub fn with_history_capacity(mut self, n: usize) -> Self {
+        self.history_capacity = n;
+        self
+    }
+
+    /// The default timeout.
+    pub fn default_timeout(&self) -> Duration {
+        self.default_timeout
+    }
+
+    /// The concurrency limit of `call_many`.
+    pub fn max_concurrency(&self) -> usize {
+        self.max_concurrency
+    }
+
+    /// The history capacity.
+    pub fn history_capacity(&self) -> usize {
+        self.history_capacity
+    }
+}
+
+struct Entry {
+    definition: ToolDefinition,
+    /// The schema as registered (with `x-secret` markers), for redaction and `null` handling.
+    schema: Value,
+    validator: ArgumentValidator,
+    secret: bool,
+    timeout: Option<Duration>,
+    tool: Box<dyn ErasedTool>,
+}
+
+/// Holds tools of every kind and dispatches calls to them.
+///
+/// Every call is looked up by name, its arguments parsed and validated against the schema
+/// compiled at registration, then run under a timeout and recorded in the history.
+/// Calls must run inside a Tokio runtime with the time driver enabled.
+///
+/// **Cancellation.** Two ways, both drop the handler's future at its next `.await`:
+/// pass a [`CancellationToken`] to [`call_with_cancel`](Self::call_with_cancel) /
+/// [`call_many_with_cancel`](Self::call_many_with_cancel) to get [`CallError::Cancelled`]
+/// results back, or simply drop the call's future (recorded in history as
+/// [`Outcome::Dropped`]). A handler that blocks the thread without awaiting cannot be
+/// interrupted either way.
+pub struct ToolRegistry {
+    config: RegistryConfig,
+    tools: RwLock<HashMap<String, Arc<Entry>>>,
+    history: CallHistory,
+}
+
+impl fmt::Debug for ToolRegistry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ToolRegistry")
+            .field("config", &self.config)
+            .field("tools", &self.names())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ToolRegistry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ToolRegistry {
+    /// An empty registry with [`RegistryConfig::default`].
+    pub fn new() -> Self {
+        Self::with_config(RegistryConfig::default())
+    }
+
+    /// An empty registry with `config`.
+    pub fn with_config(config: RegistryConfig) -> Self {
+        Self {
+            history: CallHistory::new(config.history_capacity),
+            config,
+            tools: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &RegistryConfig {
+        &self.config
+    }
+
+    /// Registers a typed tool.
+    ///
+    /// # Errors
+    /// An invalid or duplicate name, an empty description, a non-object argument schema or
+    /// a schema (or output schema) that does not compile.
+    pub fn register<T: Tool>(&self, tool: T) -> Result<(), RegisterError> {
+        let schema = schema::schema_for::<T::Args>();
+        let name = tool.name().to_owned();
+        let description = tool.description().to_owned();
+        let output_schema = tool.output_schema();
+        let timeout = tool.timeout();
+        self.insert(
+            name,
+            description,
+            schema,
+            output_schema,
+            timeout,
+            Box::new(Typed(tool)),
+        )
+    }
+
+    /// Registers an async closure over typed arguments as a tool: the Rust form of a
+    /// `@function` decorator.
+    ///
+    /// ```
+    /// # use schemars::JsonSchema; use serde::Deserialize;
+    /// # use switchboard_functions::ToolRegistry;
+    /// #[derive(Deserialize, JsonSchema)]
+    /// struct Greet { /// Who to greet.
+    ///     name: String }
+    ///
+    /// let registry = ToolRegistry::new();
+    /// registry.register_fn("greet", "Greets someone.", |args: Greet| async move {
+    ///     Ok::<_, String>(format!("Hello, {}!", args.name))
+    /// })?;
+    /// # Ok::<(), switchboard_functions::RegisterError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As for [`register`](Self::register).
+    pub fn register_fn<A, O, E, F, Fut>(
+        &self,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        handler: F,
+    ) -> Result<(), RegisterError>
+    where
+        A: DeserializeOwned + JsonSchema + Send + 'static,
+        O: Serialize + Send + 'static,
+        E: fmt::Display + Send + 'static,
+        F: Fn(A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, E>> + Send + 'static,
+    {
+        self.register(FnTool::new(name, description, handler))
+    }
+
+    /// Registers a tool described by a raw JSON Schema.
+    ///
+    /// # Errors
+    /// As for [`register`](Self::register).
+    pub fn register_dynamic(&self, tool: DynamicTool) -> Result<(), RegisterError> {
+        let name = tool.name.clone();
+        let description = tool.description.clone();
+        let schema = tool.schema.clone();
+        let output_schema = tool.output_schema.clone();
+        let timeout = tool.timeout;
+        self.insert(
+            name,
+            description,
+            schema,
+            output_schema,
+            timeout,
+            Box::new(tool),
+        )
+    }
+
+    fn insert(
+        &self,
+        name: String,
+        description: String,
+        schema: Value,
+        output_schema: Option<Value>,
+        timeout: Option<Duration>,
+        tool: Box<dyn ErasedTool>,
+    ) -> Result<(), RegisterError> {
+        validate_name(&name)?;
+        if description.trim().is_empty() {
+            return Err(RegisterError::EmptyDescription { tool: name });
+        }
+        schema::check_root(&name, &schema)?;
+        let secret = schema::has_secret(&schema);
+        let validator = ArgumentValidator::compile(&name, &schema, secret)?;
+        if let Some(out) = &output_schema {
+            ArgumentValidator::compile(&name, out, false)?;
+        }
+        let definition = ToolDefinition::new(
+            name.clone(),
+            description,
+            schema::export_form(&schema),
+            output_schema.as_ref().map(schema::export_form),
+        );
+        let entry = Arc::new(Entry {
+            definition,
+            schema,
+            validator,
+            secret,
+            timeout,
+            tool,
+        });
+        let mut tools = self.tools.write().unwrap_or_else(PoisonError::into_inner);
+        if tools.contains_key(&name) {
+            return Err(RegisterError::Duplicate { name });
+        }
+        tools.insert(name, entry);
+        Ok(())
+    }
+
+    /// Removes a tool; returns whether it was registered. Calls already running finish.
+    pub fn unregister(&self, name: &str) -> bool {
+        self.tools
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(name)
+            .is_some()
+    }
+
+    /// The registered names, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let tools = self.tools.read().unwrap_or_else(PoisonError::into_inner);
+        let mut names: Vec<String> = tools.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    /// All definitions, sorted by name.
+    pub fn definitions(&self) -> Vec<ToolDefinition> {
+        let tools = self.tools.read().unwrap_or_else(PoisonError::into_inner);
+        let mut defs: Vec<ToolDefinition> = tools.values().map(|e| e.definition.clone()).collect();
+        defs.sort_by(|a, b| a.name().cmp(b.name()));
+        defs
+    }
+
+    /// One tool's definition.
+    pub fn definition(&self, name: &str) -> Option<ToolDefinition> {
+        self.lookup(name).map(|e| e.definition.clone())
+    }
+
+    fn lookup(&self, name: &str) -> Option<Arc<Entry>> {
+        self.tools
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .cloned()
+    }
+
+    /// Runs one call. Never panics on bad input: every failure is an error [`ToolResult`].
+    pub async fn call(&self, call: ToolCall) -> ToolResult {
+        self.run(call, None, None).await
+    }
+
+    /// Runs one call that `cancel` can stop; a cancelled call yields [`CallError::Cancelled`].
+    pub async fn call_with_cancel(&self, call: ToolCall, cancel: &CancellationToken) -> ToolResult {
+        self.run(call, Some(cancel), None).await
+    }
+
+    /// Calls `name` with `arguments` and returns the output or the error.
+    ///
+    /// # Errors
+    /// Any [`CallError`].
+    pub async fn invoke(
+        &self,
+        name: &str,
+        arguments: impl Into<Arguments>,
+    ) -> Result<Value, CallError> {
+        self.run(ToolCall::new(name, arguments), None, None)
+            .await
+            .into_outcome()
+    }
+
+    /// Runs several calls concurrently, at most [`RegistryConfig::max_concurrency`] at once,
+    /// and returns their results in call order (one result per call, always).
+    pub async fn call_many(&self, calls: impl IntoIterator<Item = ToolCall>) -> Vec<ToolResult> {
+        self.run_many(calls, None).await
+    }
+
+    /// [`call_many`](Self::call_many) with a cancellation token shared by all the calls.
+    pub async fn call_many_with_cancel(
+        &self,
+        calls: impl IntoIterator<Item = ToolCall>,
+        cancel: &CancellationToken,
+    ) -> Vec<ToolResult> {
+        self.run_many(calls, Some(cancel)).await
+    }
+
+    async fn run_many(
+        &self,
+        calls: impl IntoIterator<Item = ToolCall>,
+        cancel: Option<&CancellationToken>,
+    ) -> Vec<ToolResult> {
+        // A fair semaphore, not `buffered`: a slow first call must not hold back later ones.
+        let slots = Semaphore::new(self.config.max_concurrency);
+        futures_util::future::join_all(
+            calls
+                .into_iter()
+                .map(|call| self.run(call, cancel, Some(&slots))),
+        )
+        .await
+    }
+
+    /// The recorded calls, oldest first.
+    pub fn history(&self) -> Vec<HistoryEntry> {
+        self.history.snapshot()
+    }
+
+    /// Forgets the recorded calls.
+    pub fn clear_history(&self) {
+        self.history.clear();
+    }
+
+    async fn run(
+        &self,
+        call: ToolCall,
+        cancel: Option<&CancellationToken>,
+        slots: Option<&Semaphore>,
+    ) -> ToolResult {
+        let (id, name, arguments) = call.into_parts();
+        let span = tracing::info_span!(
+            "tool_call",
+            tool = %name,
+            call_id = id.as_deref().unwrap_or(""),
+            outcome = tracing::field::Empty,
+        );
+        let mut recorder = Recorder {
+            history: &self.history,
+            pending: self.history.enabled().then(|| Pending {
+                tool: name.clone(),
+                call_id: id.clone(),
+                started_at: SystemTime::now(),
+                start: Instant::now(),
+                arguments: None,
+            }),
+        };
+        let outcome = self
+            .execute(&name, arguments, cancel, slots, &mut recorder)
+            .instrument(span.clone())
+            .await;
+        match &outcome {
+            Ok(_) => {
+                span.record("outcome", "success");
+            }
+            Err(e) => {
+                span.record("outcome", e.kind());
+                let _entered = span.enter();
+                tracing::debug!(error = %e, "tool call failed");
+            }
+        }
+        recorder.finish(&outcome);
+        ToolResult::new(id, name, outcome)
+    }
+
+    async fn execute(
+        &self,
+        name: &str,
+        arguments: Arguments,
+        cancel: Option<&CancellationToken>,
+        slots: Option<&Semaphore>,
+        recorder: &mut Recorder<'_>,
+    ) -> Result<Value, CallError> {
+        if let Arguments::Malformed { message } = arguments {
+            // A call the provider parser could not read (possibly without a name).
+            return Err(CallError::MalformedCall {
+                tool: name.to_owned(),
+                message,
+            });
+        }
+        let entry = self.lookup(name).ok_or_else(|| CallError::UnknownTool {
+            name: name.to_owned(),
+            available: self.names(),
+        })?;
+        let mut args = validate::prepare(name, arguments)?;
+        if schema::contains_null(&args) {
+            schema::strip_null_optionals(&entry.schema, &mut args);
+        }
+        if let Some(pending) = &mut recorder.pending {
+            pending.arguments = Some(if entry.secret {
+                schema::redact(&entry.schema, &args)
+            } else {
+                args.clone()
+            });
+        }
+        entry.validator.check(name, &args)?;
+        let cancelled = || CallError::Cancelled {
+            tool: name.to_owned(),
+        };
+        // Wait for a concurrency slot (call_many); the history measures from when the call runs.
+        let permit = match (slots, cancel) {
+            (Some(slots), Some(token)) => Some(
+                token
+                    .run_until_cancelled(slots.acquire())
+                    .await
+                    .ok_or_else(cancelled)?,
+            ),
+            (Some(slots), None) => Some(slots.acquire().await),
+            (None, _) => None,
+        };
+        if permit.is_some()
+            && let Some(p) = &mut recorder.pending {
+                p.started_at = SystemTime::now();
+                p.start = Instant::now();
+            }
+        let timeout = entry.timeout.unwrap_or(self.config.default_timeout);
+        let run = tokio::time::timeout(timeout, entry.tool.invoke(args));
+        let res = match cancel {
+            Some(token) => token.run_until_cancelled(run).await.ok_or_else(cancelled)?,
+            None => run.await,
+        };
+        match res {
+            Err(_elapsed) => Err(CallError::Timeout {
+                tool: name.to_owned(),
+                after: timeout,
+            }),
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(InvokeError::Deserialize(message))) => Err(CallError::InvalidArguments {
+                tool: name.to_owned(),
+                violations: vec![Violation::new(
+                    "",
+                    if entry.secret {
+                        "the arguments do not match the tool's parameter types".to_owned()
+                    } else {
+                        message
+                    },
+                )],
+            }),
+            Ok(Err(InvokeError::Failed(message))) => Err(CallError::Failed {
+                tool: name.to_owned(),
+                message,
+            }),
+            Ok(Err(InvokeError::Output(message))) => Err(CallError::Output {
+                tool: name.to_owned(),
+                message,
+            }),
+        }
+    }
+}
+
+struct Pending {
+    tool: String,
+    call_id: Option<String>,
+    started_at: SystemTime,
+    start: Instant,
+    arguments: Option<Value>,
+}
+
+/// Writes the history entry when the call ends, or as `Dropped` if its future is dropped.
+struct Recorder<'a> {
+    history: &'a CallHistory,
+    pending: Option<Pending>,
+}
+
+impl Recorder<'_> {
+    fn finish(&mut self, outcome: &Result<Value, CallError>) {
+        let outcome = match outcome {
+            Ok(_) => Outcome::Success,
+            Err(e) => Outcome::Error {
+                kind: e.kind(),
+                message: e.to_string(),
+            },
+        };
+        self.record(outcome);
+    }
+
+    fn record(&mut self, outcome: Outcome) {
+        if let Some(p) = self.pending.take() {
+            self.history.push(HistoryEntry {
+                tool: p.tool,
+                call_id: p.call_id,
+                started_at: p.started_at,
+                duration: p.start.elapsed(),
+                arguments: p.arguments,
+                outcome,
+            });
+        }
+    }
+}
+
+impl Drop for Recorder<'_> {
+    fn drop(&mut self) {
+        self.record(Outcome::Dropped);
+    }
+}

@@ -1,0 +1,170 @@
+//! The typed [`Tool`] trait, the exported [`ToolDefinition`], and tool-name rules.
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::RegisterError;
+
+/// A tool with typed arguments and output.
+///
+/// The argument schema is generated from `Args` with schemars (draft 2020-12; doc comments
+/// become descriptions) and must be an object schema, so `Args` is normally a struct.
+/// Arguments are validated against the schema before [`Tool::call`] runs, then deserialised.
+///
+/// ```
+/// use schemars::JsonSchema;
+/// use serde::Deserialize;
+/// use switchboard_functions::Tool;
+///
+/// /// Arguments of `add`.
+/// #[derive(Deserialize, JsonSchema)]
+/// struct AddArgs {
+///     /// First operand.
+///     a: i64,
+///     /// Second operand.
+///     b: i64,
+/// }
+///
+/// struct Add;
+///
+/// impl Tool for Add {
+///     type Args = AddArgs;
+///     type Output = i64;
+///     type Error = String;
+///
+///     fn name(&self) -> &str { "add" }
+///     fn description(&self) -> &str { "Adds two integers." }
+///
+///     async fn call(&self, args: AddArgs) -> Result<i64, String> {
+///         args.a.checked_add(args.b).ok_or_else(|| "overflow".to_owned())
+///     }
+/// }
+/// ```
+pub trait Tool: Send + Sync + 'static {
+    /// The arguments, deserialised from the model's JSON after validation.
+    type Args: DeserializeOwned + JsonSchema + Send + 'static;
+    /// The output, serialised to JSON for the model.
+    type Output: Serialize + Send + 'static;
+    /// The handler's error. Its `Display` text is shown to the model: keep secrets out of it.
+    type Error: fmt::Display + Send + 'static;
+
+    /// The tool name: 1–64 characters of `[A-Za-z0-9_-]`, unique in a registry.
+    fn name(&self) -> &str;
+
+    /// What the tool does, for the model.
+    fn description(&self) -> &str;
+
+    /// An optional JSON Schema of the output (exported to MCP as `outputSchema`);
+    /// [`schema_for`](crate::schema::schema_for) builds one from a type.
+    fn output_schema(&self) -> Option<Value> {
+        None
+    }
+
+    /// A timeout for this tool, overriding the registry default.
+    fn timeout(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Runs the tool.
+    fn call(
+        &self,
+        args: Self::Args,
+    ) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send;
+}
+
+/// A tool's provider-neutral description: name, description, parameter schema, output schema.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToolDefinition {
+    name: String,
+    description: String,
+    parameters: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_schema: Option<Value>,
+}
+
+impl ToolDefinition {
+    pub(crate) fn new(
+        name: String,
+        description: String,
+        parameters: Value,
+        output_schema: Option<Value>,
+    ) -> Self {
+        Self {
+            name,
+            description,
+            parameters,
+            output_schema,
+        }
+    }
+
+    /// The tool name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The description.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The parameter schema as exported: draft 2020-12, root `type: "object"`, local `$defs`,
+    /// without `$schema`, the root `title` or the `x-secret` marker.
+    pub fn parameters(&self) -> &Value {
+        &self.parameters
+    }
+
+    /// The output schema, if the tool declared one.
+    pub fn output_schema(&self) -> Option<&Value> {
+        self.output_schema.as_ref()
+    }
+}
+
+/// The longest tool name accepted.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// Checks a tool name: 1–64 characters of `[A-Za-z0-9_-]` (the intersection of what OpenAI,
+/// Anthropic, Gemini and MCP accept).
+///
+/// # Errors
+/// [`RegisterError::InvalidName`] saying which rule was broken.
+pub fn validate_name(name: &str) -> Result<(), RegisterError> {
+    let reason = if name.is_empty() {
+        Some("must not be empty".to_owned())
+    } else if name.len() > MAX_NAME_LEN {
+        Some(format!(
+            "is {} characters long; at most {MAX_NAME_LEN} are allowed",
+            name.chars().count()
+        ))
+    } else {
+        name.char_indices()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+            .map(|(i, c)| format!("character {c:?} at byte {i} is not one of [A-Za-z0-9_-]"))
+    };
+    match reason {
+        Some(reason) => Err(RegisterError::InvalidName {
+            name: name.to_owned(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_rules() {
+        assert!(validate_name("get_weather-2").is_ok());
+        assert!(validate_name(&"a".repeat(64)).is_ok());
+        for bad in ["", "a b", "a.b", "é", &"a".repeat(65)] {
+            assert!(validate_name(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests of `switchboard-functions` through its public API.
+#![allow(clippy::unwrap_used)]
+
+mod exports;
+mod fixtures;
+mod registry;
+mod roundtrip;
+mod validation;

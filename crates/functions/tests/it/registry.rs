@@ -1,0 +1,398 @@
+//! Registry behaviour: registration rules, unknown tools, concurrency, timeouts, cancellation,
+//! history bound and redaction. Time is paused, so nothing sleeps for real.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+use switchboard_functions::{
+    CallError, CancellationToken, DynamicTool, FnTool, Outcome, RegisterError, RegistryConfig,
+    Tool, ToolCall, ToolRegistry,
+};
+
+use crate::fixtures::registry;
+
+/// Sleep for `ms` milliseconds, then echo `tag`.
+#[derive(Deserialize, JsonSchema)]
+struct SleepArgs {
+    ms: u64,
+    tag: String,
+}
+
+fn sleeper(
+    config: RegistryConfig,
+    running: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
+) -> ToolRegistry {
+    let r = ToolRegistry::with_config(config);
+    r.register_fn(
+        "sleep",
+        "Sleeps, then echoes its tag.",
+        move |a: SleepArgs| {
+            let running = running.clone();
+            let peak = peak.clone();
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(a.ms)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                Ok::<_, String>(a.tag)
+            }
+        },
+    )
+    .unwrap();
+    r
+}
+
+fn sleep_call(ms: u64, tag: &str) -> ToolCall {
+    ToolCall::new("sleep", json!({"ms": ms, "tag": tag})).with_id(format!("id-{tag}"))
+}
+
+#[test]
+fn registration_rules() {
+    let r = registry();
+    let dup = r.register_fn(
+        "get_weather",
+        "again",
+        |_: crate::fixtures::ListArgs| async { Ok::<_, String>(1) },
+    );
+    assert!(matches!(dup, Err(RegisterError::Duplicate { .. })));
+    let bad = r.register_fn("get weather", "x", |_: crate::fixtures::ListArgs| async {
+        Ok::<_, String>(1)
+    });
+    assert!(matches!(bad, Err(RegisterError::InvalidName { .. })));
+    let empty = r.register_fn("x", " ", |_: crate::fixtures::ListArgs| async {
+        Ok::<_, String>(1)
+    });
+    assert!(matches!(empty, Err(RegisterError::EmptyDescription { .. })));
+    let not_object = r.register_fn("x", "takes a string", |_: String| async {
+        Ok::<_, String>(1)
+    });
+    assert_eq!(
+        not_object.unwrap_err().to_string(),
+        r#"tool "x": the parameter schema must be an object schema (`"type": "object"` at the root), found "type": "string""#
+    );
+    let bad_schema = r.register_dynamic(DynamicTool::new(
+        "y",
+        "bad",
+        json!({"type": "object", "properties": {"a": {"type": "strin"}}}),
+        |v| async move { Ok::<_, String>(v) },
+    ));
+    assert!(
+        matches!(bad_schema, Err(RegisterError::InvalidSchema { .. })),
+        "{bad_schema:?}"
+    );
+    let remote = r.register_dynamic(DynamicTool::new(
+        "z",
+        "remote ref",
+        json!({"type": "object", "properties": {"a": {"$ref": "https://example.com/s.json"}}}),
+        |v| async move { Ok::<_, String>(v) },
+    ));
+    assert!(
+        matches!(remote, Err(RegisterError::InvalidSchema { .. })),
+        "{remote:?}"
+    );
+    assert!(r.unregister("list_items"));
+    assert!(!r.names().contains(&"list_items".to_owned()));
+}
+
+#[tokio::test]
+async fn unknown_tool_names_the_available_tools() {
+    let r = registry();
+    let res = r
+        .call(ToolCall::new("get_wether", "{}").with_id("c9"))
+        .await;
+    assert_eq!(res.call_id(), Some("c9"));
+    assert_eq!(
+        res.content(),
+        "Error: there is no tool named \"get_wether\". Available tools: create_contact, create_tree, \
+         get_weather, list_items, login, search_docs."
+    );
+}
+
+#[tokio::test]
+async fn handler_errors_reach_the_model() {
+    let r = registry();
+    let res = r
+        .call(ToolCall::new(
+            "create_contact",
+            json!({"name": "fail", "addresses": [],
+            "channel": {"kind": "email", "address": "a@b.c"}}),
+        ))
+        .await;
+    assert_eq!(
+        res.content(),
+        "Error: tool \"create_contact\" failed: the contact store is read-only"
+    );
+}
+
+#[tokio::test]
+async fn typed_tool_trait() {
+    struct Add;
+    #[derive(Deserialize, JsonSchema)]
+    struct AddArgs {
+        a: i64,
+        b: i64,
+    }
+    impl Tool for Add {
+        type Args = AddArgs;
+        type Output = i64;
+        type Error = String;
+        fn name(&self) -> &str {
+            "add"
+        }
+        fn description(&self) -> &str {
+            "Adds."
+        }
+        async fn call(&self, args: AddArgs) -> Result<i64, String> {
+            args.a
+                .checked_add(args.b)
+                .ok_or_else(|| "overflow".to_owned())
+        }
+    }
+    let r = ToolRegistry::new();
+    r.register(Add).unwrap();
+    assert_eq!(
+        r.invoke("add", r#"{"a": 2, "b": 40}"#).await.unwrap(),
+        json!(42)
+    );
+    let err = r
+        .invoke("add", json!({"a": i64::MAX, "b": 1}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        CallError::Failed {
+            tool: "add".into(),
+            message: "overflow".into()
+        }
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn many_calls_run_concurrently_within_the_limit_and_keep_call_order() {
+    let running = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let r = sleeper(
+        RegistryConfig::default().with_max_concurrency(2),
+        running,
+        peak.clone(),
+    );
+    let start = tokio::time::Instant::now();
+    let calls = vec![
+        sleep_call(300, "a"),
+        sleep_call(100, "b"),
+        ToolCall::new("nope", "{}").with_id("id-x"),
+        sleep_call(200, "c"),
+        sleep_call(100, "d"),
+    ];
+    let results = r.call_many(calls).await;
+    let tags: Vec<String> = results.iter().map(|r| r.content()).collect();
+    assert_eq!(tags[0], "a");
+    assert_eq!(tags[1], "b");
+    assert!(results[2].is_error());
+    assert_eq!(tags[3], "c");
+    assert_eq!(tags[4], "d");
+    let ids: Vec<_> = results
+        .iter()
+        .map(|r| r.call_id().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, ["id-a", "id-b", "id-x", "id-c", "id-d"]);
+    assert_eq!(peak.load(Ordering::SeqCst), 2);
+    // a(300) runs beside b(100) then c(200) then d(100): all done at 400 ms, not 700 ms.
+    assert_eq!(start.elapsed(), Duration::from_millis(400));
+}
+
+#[tokio::test(start_paused = true)]
+async fn default_and_per_tool_timeouts() {
+    let r = ToolRegistry::with_config(
+        RegistryConfig::default().with_default_timeout(Duration::from_secs(1)),
+    );
+    r.register_fn(
+        "slow",
+        "Sleeps a minute.",
+        |_: crate::fixtures::ListArgs| async {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            Ok::<_, String>("done")
+        },
+    )
+    .unwrap();
+    r.register(
+        FnTool::new(
+            "patient",
+            "Sleeps 5 s.",
+            |_: crate::fixtures::ListArgs| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                Ok::<_, String>("done")
+            },
+        )
+        .with_timeout(Duration::from_secs(10)),
+    )
+    .unwrap();
+    let err = r.invoke("slow", "{}").await.unwrap_err();
+    assert_eq!(
+        err,
+        CallError::Timeout {
+            tool: "slow".into(),
+            after: Duration::from_secs(1)
+        }
+    );
+    assert_eq!(
+        err.model_message(),
+        "Error: tool \"slow\" timed out after 1s."
+    );
+    assert_eq!(r.invoke("patient", "{}").await.unwrap(), json!("done"));
+    let h = r.history();
+    assert_eq!(h[0].duration(), Duration::from_secs(1));
+    assert_eq!(h[1].duration(), Duration::from_secs(5));
+    assert!(matches!(
+        h[0].outcome(),
+        Outcome::Error {
+            kind: "timeout",
+            ..
+        }
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancellation_token_stops_running_and_pending_calls() {
+    let running = Arc::new(AtomicUsize::new(0));
+    let r = Arc::new(sleeper(
+        RegistryConfig::default().with_max_concurrency(1),
+        running.clone(),
+        Arc::default(),
+    ));
+    let token = CancellationToken::new();
+    let t2 = token.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        t2.cancel();
+    });
+    let results = r
+        .call_many_with_cancel(
+            vec![
+                sleep_call(100, "a"),
+                sleep_call(100, "b"),
+                sleep_call(100, "c"),
+            ],
+            &token,
+        )
+        .await;
+    assert_eq!(results[0].content(), "a");
+    assert_eq!(
+        results[1].outcome().unwrap_err(),
+        &CallError::Cancelled {
+            tool: "sleep".into()
+        }
+    );
+    assert_eq!(
+        results[2].outcome().unwrap_err(),
+        &CallError::Cancelled {
+            tool: "sleep".into()
+        }
+    );
+    // The cancelled handler future was dropped: nothing is left running.
+    assert_eq!(
+        running.load(Ordering::SeqCst),
+        1,
+        "the dropped handler never reached its decrement"
+    );
+    let h = r.history();
+    assert_eq!(h[1].duration(), Duration::from_millis(50));
+    assert_eq!(h[2].duration(), Duration::ZERO);
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_the_future_is_recorded() {
+    let r = sleeper(RegistryConfig::default(), Arc::default(), Arc::default());
+    let res = tokio::time::timeout(Duration::from_millis(10), r.call(sleep_call(1000, "a"))).await;
+    assert!(res.is_err());
+    let h = r.history();
+    assert_eq!(h.len(), 1);
+    assert_eq!(h[0].outcome(), &Outcome::Dropped);
+    assert_eq!(h[0].duration(), Duration::from_millis(10));
+}
+
+#[tokio::test]
+async fn history_is_bounded_and_redacted() {
+    let r = ToolRegistry::with_config(RegistryConfig::default().with_history_capacity(3));
+    r.register_fn(
+        "login",
+        "Logs in.",
+        |a: crate::fixtures::LoginArgs| async move { Ok::<_, String>(a.user) },
+    )
+    .unwrap();
+    for i in 0..5 {
+        let call = ToolCall::new(
+            "login",
+            json!({"user": format!("u{i}"), "password": "correct horse"}),
+        );
+        assert!(!r.call(call.with_id(format!("c{i}"))).await.is_error());
+    }
+    let h = r.history();
+    assert_eq!(h.len(), 3);
+    let ids: Vec<_> = h.iter().map(|e| e.call_id().unwrap()).collect();
+    assert_eq!(ids, ["c2", "c3", "c4"]);
+    assert_eq!(
+        h[2].arguments().unwrap(),
+        &json!({"user": "u4", "password": "[redacted]"})
+    );
+    assert_eq!(h[2].outcome(), &Outcome::Success);
+    // Invalid arguments are recorded (redacted) too.
+    let _ = r
+        .invoke("login", json!({"user": 1, "password": "pw1"}))
+        .await;
+    let last = r.history().pop().unwrap();
+    assert_eq!(
+        last.arguments().unwrap(),
+        &json!({"user": 1, "password": "[redacted]"})
+    );
+    assert!(!format!("{last:?}").contains("pw1"));
+    r.clear_history();
+    assert!(r.history().is_empty());
+}
+
+#[tokio::test]
+async fn history_can_be_disabled() {
+    let r = ToolRegistry::with_config(RegistryConfig::default().with_history_capacity(0));
+    r.register_fn("n", "No-op.", |_: crate::fixtures::ListArgs| async {
+        Ok::<_, String>(())
+    })
+    .unwrap();
+    r.invoke("n", "{}").await.unwrap();
+    assert!(r.history().is_empty());
+}
+
+#[tokio::test]
+async fn dynamic_tool_secret_marker_and_validation() {
+    let r = ToolRegistry::new();
+    r.register_dynamic(DynamicTool::new(
+        "store_key",
+        "Stores an API key.",
+        json!({"type": "object", "required": ["service", "key"], "additionalProperties": false,
+               "properties": {"service": {"type": "string"}, "key": {"type": "string", "x-secret": true}}}),
+        |v| async move { Ok::<_, String>(json!({"stored": v["service"]})) },
+    ))
+    .unwrap();
+    assert_eq!(
+        r.invoke("store_key", json!({"service": "gh", "key": "ghp_x"}))
+            .await
+            .unwrap(),
+        json!({"stored": "gh"})
+    );
+    assert_eq!(
+        r.history()[0].arguments().unwrap(),
+        &json!({"service": "gh", "key": "[redacted]"})
+    );
+    // The marker is not exported.
+    assert!(
+        !r.definition("store_key")
+            .unwrap()
+            .parameters()
+            .to_string()
+            .contains("x-secret")
+    );
+}
