@@ -452,10 +452,11 @@ impl ToolRegistry {
             (None, _) => None,
         };
         if permit.is_some()
-            && let Some(p) = &mut recorder.pending {
-                p.started_at = SystemTime::now();
-                p.start = Instant::now();
-            }
+            && let Some(p) = &mut recorder.pending
+        {
+            p.started_at = SystemTime::now();
+            p.start = Instant::now();
+        }
         let timeout = entry.timeout.unwrap_or(self.config.default_timeout);
         let run = tokio::time::timeout(timeout, entry.tool.invoke(args));
         let res = match cancel {

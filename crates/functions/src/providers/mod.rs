@@ -67,9 +67,10 @@ pub(crate) fn parse_str_with(
 fn relative_to_arguments(rest: &str) -> String {
     for prefix in ["/function/arguments", "/arguments", "/input", "/args"] {
         if let Some(inner) = rest.strip_prefix(prefix)
-            && inner.starts_with('/') {
-                return inner.to_owned();
-            }
+            && inner.starts_with('/')
+        {
+            return inner.to_owned();
+        }
     }
     format!("{rest} (in the tool call entry)")
 }
