@@ -1108,3 +1108,43 @@ async fn sqlite_store_conforms() {
     assert_eq!(again.list_endpoints().await.unwrap().len(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_store_conforms() {
+    use switchboard_webhooks::delivery::store::{PostgresOptions, PostgresStore};
+    let Ok(url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
+        eprintln!("skipping postgres_store_conforms: SWITCHBOARD_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let run = format!(
+        "sbtest_{}_{}",
+        std::process::id(),
+        &MessageId::generate().as_str()[4..]
+    );
+    let stores = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = stores.clone();
+    conformance(move |name| {
+        let url = url.clone();
+        let schema = format!("{run}_{name}");
+        let keep = keep.clone();
+        async move {
+            let store = PostgresStore::connect(
+                &url,
+                PostgresOptions {
+                    schema: Some(schema),
+                    max_connections: 8,
+                },
+            )
+            .await
+            .unwrap();
+            keep.lock().unwrap().push(store.clone());
+            Arc::new(store) as Arc<dyn Store>
+        }
+    })
+    .await;
+    let all: Vec<PostgresStore> = std::mem::take(&mut *stores.lock().unwrap());
+    for store in all {
+        store.drop_schema().await.unwrap();
+    }
+}

@@ -7,6 +7,8 @@
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod codec;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod types;
@@ -16,6 +18,8 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};
 pub use types::{

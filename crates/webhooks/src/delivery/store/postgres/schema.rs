@@ -1,0 +1,109 @@
+//! Versioned Postgres schema migrations, applied in order when the store connects.
+
+use sqlx::PgConnection;
+
+/// `(version, SQL statements)`; append new versions, never edit applied ones.
+const MIGRATIONS: &[(i64, &[&str])] = &[(
+    1,
+    &[
+        "CREATE TABLE endpoints (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            url TEXT NOT NULL,
+            events TEXT NOT NULL,
+            keys TEXT NOT NULL,
+            headers TEXT NOT NULL,
+            enabled BOOLEAN NOT NULL,
+            disabled_reason TEXT,
+            failing_since BIGINT,
+            max_in_flight BIGINT NOT NULL,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+        )",
+        "CREATE TABLE messages (
+            id TEXT PRIMARY KEY,
+            event_type TEXT NOT NULL,
+            payload BYTEA NOT NULL,
+            idempotency_key TEXT,
+            created_at BIGINT NOT NULL
+        )",
+        "CREATE INDEX messages_created ON messages (created_at)",
+        "CREATE TABLE idempotency_keys (
+            key TEXT PRIMARY KEY,
+            message_id TEXT NOT NULL,
+            created_at BIGINT NOT NULL
+        )",
+        "CREATE TABLE deliveries (
+            id TEXT PRIMARY KEY,
+            message_id TEXT NOT NULL,
+            endpoint_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts BIGINT NOT NULL,
+            failed_in_round BIGINT NOT NULL,
+            next_attempt_at BIGINT,
+            lease_until BIGINT,
+            lease_token TEXT,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+        )",
+        "CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at)",
+        "CREATE INDEX deliveries_lease ON deliveries (status, lease_until)",
+        "CREATE INDEX deliveries_message ON deliveries (message_id)",
+        "CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, status, updated_at)",
+        "CREATE TABLE attempts (
+            seq BIGSERIAL PRIMARY KEY,
+            delivery_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            endpoint_id TEXT NOT NULL,
+            number BIGINT NOT NULL,
+            at BIGINT NOT NULL,
+            latency_us BIGINT NOT NULL,
+            status INTEGER,
+            response_body TEXT,
+            error_kind TEXT,
+            error TEXT
+        )",
+        "CREATE INDEX attempts_delivery ON attempts (delivery_id)",
+        "CREATE INDEX attempts_message ON attempts (message_id)",
+        "CREATE INDEX attempts_endpoint ON attempts (endpoint_id, at)",
+    ],
+)];
+
+/// The newest schema version this code knows.
+const LATEST: i64 = 1;
+
+/// Applies every migration newer than the database's version in one transaction, holding an
+/// advisory lock so several processes starting at once migrate only once.
+pub(super) async fn migrate(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(7264318846120)")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )",
+    )
+    .execute(&mut *tx)
+    .await?;
+    let current: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            .fetch_one(&mut *tx)
+            .await?;
+    if current > LATEST {
+        return Err(sqlx::Error::Protocol(format!(
+            "database schema version {current} is newer than this build supports ({LATEST})"
+        )));
+    }
+    for (version, statements) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        for sql in *statements {
+            sqlx::query(*sql).execute(&mut *tx).await?;
+        }
+        sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}
