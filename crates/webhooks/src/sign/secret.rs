@@ -76,8 +76,8 @@ pub enum KeyError {
         /// The decoded length.
         actual: usize,
     },
-    /// The key bytes are not a valid key (for example a `whsk_` whose public half does not
-    /// belong to its private half, or bytes that are not a point on Ed25519).
+    /// The key bytes are not a valid key (a `whsk_` whose public half does not belong to its
+    /// private half).
     #[error("{kind} is not a valid key: {reason}")]
     Invalid {
         /// Which kind of key was being read.

@@ -195,7 +195,17 @@ impl StandardSigner {
         let timestamp_value = HeaderValue::from(secs);
         let ts = timestamp_value.as_bytes();
 
-        let mut signature = String::with_capacity(48);
+        // Exact capacity: the `String` then becomes the header value's buffer without a copy.
+        let capacity = self
+            .keys
+            .active(timestamp)
+            .map(|(_, key)| match key {
+                StandardSigningKey::V1(_) => V1_ENTRY_LEN + 1,
+                StandardSigningKey::V1a(_) => V1A_ENTRY_LEN + 1,
+            })
+            .sum::<usize>()
+            .saturating_sub(1);
+        let mut signature = String::with_capacity(capacity);
         let mut ed25519_message: Option<Vec<u8>> = None;
         for (_, key) in self.keys.active(timestamp) {
             if !signature.is_empty() {
@@ -236,6 +246,11 @@ impl StandardSigner {
         })
     }
 }
+
+/// `v1,` and 44 characters of padded base64 for 32 bytes.
+const V1_ENTRY_LEN: usize = 3 + 44;
+/// `v1a,` and 88 characters of padded base64 for 64 bytes.
+const V1A_ENTRY_LEN: usize = 4 + 88;
 
 /// HMAC-SHA256 of `id.timestamp.body`, streamed so the body is never copied.
 pub(crate) fn hmac_v1(key: &hmac::Key, id: &[u8], ts: &[u8], body: &[u8]) -> hmac::Tag {
