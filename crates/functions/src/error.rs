@@ -145,8 +145,9 @@ pub enum CallError {
         /// The tool.
         tool: String,
     },
-    /// The handler's output could not be serialised to JSON.
-    #[error("tool {tool:?} returned an output that cannot be serialised to JSON: {message}")]
+    /// The handler's output could not be serialised to JSON, or does not match the tool's
+    /// declared output schema.
+    #[error("tool {tool:?} returned an unusable output: {message}")]
     Output {
         /// The tool.
         tool: String,

@@ -88,6 +88,8 @@ struct Entry {
     /// The schema as registered (with `x-secret` markers), for redaction and `null` handling.
     schema: Value,
     validator: ArgumentValidator,
+    /// The declared output schema, checked on every output (MCP: servers MUST conform).
+    output_validator: Option<ArgumentValidator>,
     secret: bool,
     timeout: Option<Duration>,
     tool: Box<dyn ErasedTool>,
@@ -238,9 +240,10 @@ impl ToolRegistry {
         schema::check_root(&name, &schema)?;
         let secret = schema::has_secret(&schema);
         let validator = ArgumentValidator::compile(&name, &schema, secret)?;
-        if let Some(out) = &output_schema {
-            ArgumentValidator::compile(&name, out, false)?;
-        }
+        let output_validator = match &output_schema {
+            Some(out) => Some(ArgumentValidator::compile(&name, out, false)?),
+            None => None,
+        };
         let definition = ToolDefinition::new(
             name.clone(),
             description,
@@ -251,6 +254,7 @@ impl ToolRegistry {
             definition,
             schema,
             validator,
+            output_validator,
             secret,
             timeout,
             tool,
@@ -468,7 +472,23 @@ impl ToolRegistry {
                 tool: name.to_owned(),
                 after: timeout,
             }),
-            Ok(Ok(v)) => Ok(v),
+            Ok(Ok(v)) => match &entry.output_validator {
+                Some(check) => match check.check(name, &v) {
+                    Ok(()) => Ok(v),
+                    Err(e) => Err(CallError::Output {
+                        tool: name.to_owned(),
+                        message: format!(
+                            "the output does not match the declared output schema: {}",
+                            e.violations()
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        ),
+                    }),
+                },
+                None => Ok(v),
+            },
             Ok(Err(InvokeError::Deserialize(message))) => Err(CallError::InvalidArguments {
                 tool: name.to_owned(),
                 violations: vec![Violation::new(

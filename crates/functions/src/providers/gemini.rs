@@ -9,7 +9,8 @@ use crate::error::{ExportError, ParseError};
 use crate::tool::ToolDefinition;
 
 /// The request's `tools` value: `[{"functionDeclarations":[{name, description, parameters}]}]`
-/// with each schema sanitised to Gemini's OpenAPI subset (see [`gemini_parameters`](super::gemini_parameters)).
+/// with each schema sanitised to Gemini's OpenAPI subset (see [`gemini_parameters`](super::gemini_parameters));
+/// a tool without parameters has no `parameters` member.
 ///
 /// # Errors
 /// The first tool whose schema cannot be expressed (recursive types): use [`tools_json_schema`].
@@ -17,8 +18,19 @@ pub fn tools(defs: &[ToolDefinition]) -> Result<Value, ExportError> {
     let decls = defs
         .iter()
         .map(|d| {
-            Ok(json!({"name": d.name(), "description": d.description(),
-                "parameters": super::gemini_parameters(d)?}))
+            let parameters = super::gemini_parameters(d)?;
+            let mut decl = Map::new();
+            decl.insert("name".into(), d.name().into());
+            decl.insert("description".into(), d.description().into());
+            // A function without parameters omits `parameters`: Gemini rejects an empty OBJECT.
+            let empty = parameters
+                .get("properties")
+                .and_then(Value::as_object)
+                .is_none_or(Map::is_empty);
+            if !empty {
+                decl.insert("parameters".into(), parameters);
+            }
+            Ok(Value::Object(decl))
         })
         .collect::<Result<Vec<_>, ExportError>>()?;
     Ok(json!([{ "functionDeclarations": decls }]))

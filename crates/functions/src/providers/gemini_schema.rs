@@ -68,6 +68,13 @@ fn sanitize(node: &Value, ptr: &str, problems: &mut Vec<(String, String)>) -> Va
             }
         }
     }
+    if map.contains_key("prefixItems") {
+        // Dropping it would leave `items` describing the wrong elements.
+        problems.push((
+            ptr.to_owned(),
+            "`prefixItems` (tuples) cannot be expressed".to_owned(),
+        ));
+    }
     if let Some(one_of) = map.remove("oneOf") {
         map.entry("anyOf").or_insert(one_of);
     }
@@ -133,7 +140,13 @@ fn sanitize(node: &Value, ptr: &str, problems: &mut Vec<(String, String)>) -> Va
             map.entry("type").or_insert_with(|| Value::from("string"));
             map.insert("format".to_owned(), Value::from("enum"));
         } else {
-            // Gemini enums take strings only; the validator still enforces the original enum.
+            // Gemini enums take strings only; keep the values' type and let the registry's
+            // validator enforce the original enum.
+            if !map.contains_key("type")
+                && let Some(t) = common_type(&strings)
+            {
+                map.insert("type".to_owned(), Value::from(t));
+            }
             map.remove("enum");
         }
     }
@@ -174,6 +187,26 @@ fn sanitize(node: &Value, ptr: &str, problems: &mut Vec<(String, String)>) -> Va
     if nullable {
         out.insert("nullable".to_owned(), Value::Bool(true));
     }
+    let is_object = out.get("type").and_then(Value::as_str) == Some("object");
+    let no_properties = out
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_none_or(Map::is_empty);
+    if out.get("type").and_then(Value::as_str) == Some("array") && !out.contains_key("items") {
+        problems.push((
+            ptr.to_owned(),
+            "an array needs an `items` schema".to_owned(),
+        ));
+    }
+    if is_object && no_properties && !ptr.is_empty() {
+        // Gemini rejects an OBJECT without properties ("should be non-empty for OBJECT type");
+        // maps and free-form objects have no OpenAPI-subset form.
+        problems.push((
+            ptr.to_owned(),
+            "an object without fixed properties (a map or free-form object) cannot be expressed"
+                .to_owned(),
+        ));
+    }
     if !out.contains_key("type") && !out.contains_key("anyOf") {
         problems.push((
             ptr.to_owned(),
@@ -200,4 +233,25 @@ fn merge(into: &mut Map<String, Value>, from: Map<String, Value>) {
             }
         }
     }
+}
+
+/// The JSON type shared by all `values`, if there is one.
+fn common_type(values: &[Value]) -> Option<&'static str> {
+    let mut ty = None;
+    for v in values {
+        let t = match v {
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            _ => return None,
+        };
+        ty = match (ty, t) {
+            (None, t) => Some(t),
+            (Some(a), b) if a == b => Some(a),
+            (Some("integer"), "number") | (Some("number"), "integer") => Some("number"),
+            _ => return None,
+        };
+    }
+    ty
 }

@@ -36,6 +36,9 @@ impl JsonRpcError {
 
 /// The `tools/list` result: `{"tools":[{name, description, inputSchema, outputSchema?}]}`
 /// (all tools in one page, no `nextCursor`).
+///
+/// `outputSchema` is listed only when it is an object schema: MCP 2025-11-25 carries structured
+/// output in `structuredContent`, which must be an object, so other outputs are sent as text only.
 pub fn tools_list(defs: &[ToolDefinition]) -> Value {
     let tools: Vec<Value> = defs
         .iter()
@@ -44,7 +47,10 @@ pub fn tools_list(defs: &[ToolDefinition]) -> Value {
             t.insert("name".into(), d.name().into());
             t.insert("description".into(), d.description().into());
             t.insert("inputSchema".into(), d.parameters().clone());
-            if let Some(out) = d.output_schema() {
+            if let Some(out) = d
+                .output_schema()
+                .filter(|o| o.get("type").and_then(Value::as_str) == Some("object"))
+            {
                 t.insert("outputSchema".into(), out.clone());
             }
             Value::Object(t)

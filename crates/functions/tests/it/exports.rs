@@ -74,19 +74,27 @@ fn gemini_parameters_per_tool() {
 }
 
 #[test]
-fn gemini_tools_without_recursive_tool() {
+fn gemini_tools_without_inexpressible_tools() {
     let defs: Vec<_> = registry()
         .definitions()
         .into_iter()
-        .filter(|d| d.name() != "create_tree")
+        .filter(|d| d.name() != "create_tree" && d.name() != "create_contact")
         .collect();
     assert_json_snapshot!(gemini::tools(&defs).unwrap());
 }
 
 #[test]
-fn gemini_tools_reject_recursive_tool() {
+fn gemini_tools_reject_maps_and_recursive_types() {
+    // create_contact has a map (`labels`), create_tree is recursive.
     let err = gemini::tools(&registry().definitions()).unwrap_err();
-    assert_eq!(err.tool(), "create_tree");
+    assert_eq!(err.tool(), "create_contact");
+    assert_eq!(err.problems()[0].0, "/properties/labels");
+    let only_tree: Vec<_> = registry()
+        .definitions()
+        .into_iter()
+        .filter(|d| d.name() == "create_tree")
+        .collect();
+    assert_eq!(gemini::tools(&only_tree).unwrap_err().tool(), "create_tree");
 }
 
 #[test]
@@ -102,4 +110,87 @@ fn ollama_tools() {
 #[test]
 fn mcp_tools_list() {
     assert_json_snapshot!(mcp::tools_list(&registry().definitions()));
+}
+
+/// A hand-written schema with the constructs the transforms must rewrite or refuse.
+fn kitchen_sink() -> Vec<ToolDefinition> {
+    use switchboard_functions::{DynamicTool, ToolRegistry};
+    let r = ToolRegistry::new();
+    let schemas = [
+        (
+            "rewritable",
+            json!({
+                "type": "object",
+                "properties": {
+                    "mode": {"oneOf": [{"const": "fast"}, {"const": "exact"}], "description": "Mode."},
+                    "count": {"type": "integer", "format": "uint32", "minimum": 0, "exclusiveMaximum": 100},
+                    "name": {"type": "string", "minLength": 1, "maxLength": 40, "default": "x", "format": "email"},
+                    "level": {"enum": [1, 2, 3]},
+                    "when": {"type": ["string", "null"], "format": "date-time"},
+                    "target": {"$ref": "#/$defs/Target", "description": "Where to."}
+                },
+                "required": ["mode"],
+                "$defs": {"Target": {"type": "object", "properties": {"host": {"type": "string"}}, "required": ["host"]}}
+            }),
+        ),
+        (
+            "merged",
+            json!({
+                "type": "object",
+                "properties": {
+                    "both": {"allOf": [
+                        {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+                        {"properties": {"b": {"type": "boolean"}}}
+                    ]},
+                    "pair": {"type": "array", "prefixItems": [{"type": "string"}], "items": {"type": "number"}}
+                }
+            }),
+        ),
+        (
+            "refused",
+            json!({
+                "type": "object",
+                "properties": {
+                    "any": {},
+                    "no": {"not": {"type": "string"}},
+                    "cond": {"type": "object", "properties": {"x": {"type": "string"}},
+                             "if": {"required": ["x"]}, "then": {"required": ["x"]}},
+                    "map": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "list": {"type": "array"}
+                }
+            }),
+        ),
+        (
+            "no_params",
+            json!({"type": "object", "properties": {}, "additionalProperties": false}),
+        ),
+    ];
+    for (name, schema) in schemas {
+        r.register_dynamic(DynamicTool::new(
+            name,
+            "Kitchen sink.",
+            schema,
+            |v| async move { Ok::<_, String>(v) },
+        ))
+        .unwrap();
+    }
+    r.definitions()
+}
+
+#[test]
+fn strict_transform_rewrites_and_refuses() {
+    assert_json_snapshot!(per_tool(&kitchen_sink(), strict_parameters));
+}
+
+#[test]
+fn gemini_sanitiser_rewrites_and_refuses() {
+    assert_json_snapshot!(per_tool(&kitchen_sink(), gemini_parameters));
+    let defs: Vec<_> = kitchen_sink()
+        .into_iter()
+        .filter(|d| d.name() == "no_params")
+        .collect();
+    assert_eq!(
+        gemini::tools(&defs).unwrap(),
+        json!([{"functionDeclarations": [{"name": "no_params", "description": "Kitchen sink."}]}])
+    );
 }

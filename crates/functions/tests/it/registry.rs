@@ -396,3 +396,32 @@ async fn dynamic_tool_secret_marker_and_validation() {
             .contains("x-secret")
     );
 }
+
+#[tokio::test]
+async fn outputs_are_checked_against_the_declared_output_schema() {
+    let r = ToolRegistry::new();
+    r.register(
+        FnTool::new(
+            "count",
+            "Counts.",
+            |a: crate::fixtures::ListArgs| async move {
+                Ok::<_, String>(json!({"count": a.limit.map_or(-1, i64::from)}))
+            },
+        )
+        .with_output_schema(
+            json!({"type": "object", "properties": {"count": {"type": "integer", "minimum": 0}},
+                                   "required": ["count"]}),
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        r.invoke("count", json!({"limit": 3})).await.unwrap(),
+        json!({"count": 3})
+    );
+    let err = r.invoke("count", "{}").await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "tool \"count\" returned an unusable output: the output does not match the declared output schema: \
+         /count: -1 is less than the minimum of 0"
+    );
+}
