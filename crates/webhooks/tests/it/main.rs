@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod loopback;
 mod properties;
 mod providers;
 mod rotation;
