@@ -1,14 +1,18 @@
 //! A response: status and headers, and a body read whole or in chunks, always within the size
 //! limit and the request's time limit.
 
-use std::fmt;
+use std::{
+    fmt,
+    future::Future,
+    pin::Pin,
+    task::Poll,
+};
 
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, Method, StatusCode, Version, header};
-use http_body_util::BodyExt;
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use serde::de::DeserializeOwned;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 use url::Url;
 
 use crate::error::{BODY_SNIPPET_LIMIT, Error, ErrorKind};
@@ -28,6 +32,7 @@ pub struct Response {
     received: usize,
     limit: usize,
     deadline: Option<Instant>,
+    timer: Option<Pin<Box<Sleep>>>,
     method: Method,
     url: Url,
     attempts: u32,
@@ -52,6 +57,7 @@ impl Response {
             received: 0,
             limit,
             deadline,
+            timer: None,
             method,
             url,
             attempts,
@@ -117,18 +123,29 @@ impl Response {
             let frame = match &mut self.body {
                 Body::Buffered(b) => return Ok(b.take()),
                 Body::Incoming(body) => {
-                    let next = body.frame();
-                    match self.deadline {
-                        Some(at) => match tokio::time::timeout_at(at, next).await {
-                            Ok(f) => f,
-                            Err(_) => {
-                                return Err(self.error(
-                                    ErrorKind::Timeout,
-                                    "time limit passed while reading the response body",
-                                ));
-                            }
-                        },
-                        None => next.await,
+                    let deadline = self.deadline;
+                    let timer = &mut self.timer;
+                    // The timer is created only when the body is not ready at once, and then
+                    // reused for every later chunk.
+                    let polled = std::future::poll_fn(|cx| {
+                        if let Poll::Ready(frame) = Pin::new(&mut *body).poll_frame(cx) {
+                            return Poll::Ready(Some(frame));
+                        }
+                        let Some(at) = deadline else {
+                            return Poll::Pending;
+                        };
+                        let sleep = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+                        sleep.as_mut().poll(cx).map(|()| None)
+                    })
+                    .await;
+                    match polled {
+                        Some(frame) => frame,
+                        None => {
+                            return Err(self.error(
+                                ErrorKind::Timeout,
+                                "time limit passed while reading the response body",
+                            ));
+                        }
                     }
                 }
             };
