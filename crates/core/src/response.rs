@@ -1,12 +1,7 @@
 //! A response: status and headers, and a body read whole or in chunks, always within the size
 //! limit and the request's time limit.
 
-use std::{
-    fmt,
-    future::Future,
-    pin::Pin,
-    task::Poll,
-};
+use std::{fmt, future::Future, pin::Pin, task::Poll};
 
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, Method, StatusCode, Version, header};
@@ -134,7 +129,8 @@ impl Response {
                         let Some(at) = deadline else {
                             return Poll::Pending;
                         };
-                        let sleep = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+                        let sleep =
+                            timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
                         sleep.as_mut().poll(cx).map(|()| None)
                     })
                     .await;

@@ -3,10 +3,12 @@
 
 mod auth;
 mod endpoints;
+mod hooks;
 mod limits;
 mod retries;
 mod server;
 mod ssrf;
+mod tracing_events;
 mod wire;
 
 use std::{
