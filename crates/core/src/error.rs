@@ -255,8 +255,24 @@ impl fmt::Display for Error {
         if let Some(id) = &inner.request_id {
             write!(f, " request id {id}")?;
         }
-        if let Some(source) = &inner.source {
-            write!(f, ": {source}")?;
+        // The whole cause chain, so "client error (Connect)" says what actually failed.
+        let mut cause: Option<&(dyn StdError + 'static)> = self.source();
+        while let Some(e) = cause {
+            write!(f, ": {e}")?;
+            if e.is::<Error>() {
+                break; // It displayed its own causes.
+            }
+            cause = match e
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+            {
+                Some(inner) => {
+                    let inner: &(dyn StdError + 'static) = inner;
+                    // `io::Error` displays the error it wraps; continue below it.
+                    inner.source()
+                }
+                None => e.source(),
+            };
         }
         Ok(())
     }
@@ -308,6 +324,16 @@ pub(crate) fn find_source<'a, T: StdError + 'static>(
     while let Some(e) = current {
         if let Some(found) = e.downcast_ref::<T>() {
             return Some(found);
+        }
+        // `io::Error::source` skips the error it wraps, so look inside explicitly.
+        if let Some(inner) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            let inner: &(dyn StdError + 'static) = inner;
+            if let Some(found) = find_source::<T>(inner) {
+                return Some(found);
+            }
         }
         current = e.source();
     }

@@ -77,8 +77,15 @@ impl Target {
     }
 }
 
-/// Refuses an IP-literal host the policy denies; host names are checked by the resolver.
-fn check_literal(inner: &ClientInner, url: &Url) -> Result<(), Error> {
+/// Refuses plain `http` when only `https` is allowed, and an IP-literal host the policy denies
+/// (host names are checked by the resolver).
+fn check_destination(inner: &ClientInner, url: &Url) -> Result<(), Error> {
+    if inner.https_only && url.scheme() != "https" {
+        return Err(Error::new(
+            ErrorKind::InvalidRequest,
+            "the client is https-only and the URL is not https",
+        ));
+    }
     if !inner.net.checks_anything() {
         return Ok(());
     }
@@ -205,7 +212,7 @@ pub(crate) async fn execute(client: &Client, parts: RequestParts) -> Result<Resp
     };
 
     let mut target = Target::new(method, url, auth, true)?;
-    check_literal(inner, &target.url).map_err(|e| context(e, &target, 0))?;
+    check_destination(inner, &target.url).map_err(|e| context(e, &target, 0))?;
     let static_auth = auth.static_header()?;
     let auth_header: Option<HeaderName> = static_auth.as_ref().map(|(n, _)| n.clone());
     if let Some((name, value)) = static_auth {
@@ -344,7 +351,8 @@ pub(crate) async fn execute(client: &Client, parts: RequestParts) -> Result<Resp
                         }
                         let next = Target::new(hop.method, hop.url, auth, with_auth)
                             .map_err(|e| context(e, &target, attempt))?;
-                        check_literal(inner, &next.url).map_err(|e| context(e, &next, attempt))?;
+                        check_destination(inner, &next.url)
+                            .map_err(|e| context(e, &next, attempt))?;
                         target = next;
                         attempt = 0;
                         continue;

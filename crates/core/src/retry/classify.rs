@@ -58,9 +58,12 @@ pub(crate) fn classify_transport(err: &hyper_util::client::legacy::Error) -> Tra
         };
     }
     if err.is_connect() {
+        // A TLS failure (untrusted certificate, wrong name, no common protocol) repeats on
+        // every attempt; other connect failures may be momentary.
+        let tls = find_source::<rustls::Error>(dyn_err).is_some();
         return TransportFailure {
             kind: ErrorKind::Connect,
-            transient: true,
+            transient: !tls,
             never_sent: true,
         };
     }

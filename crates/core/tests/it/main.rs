@@ -8,6 +8,7 @@ mod limits;
 mod retries;
 mod server;
 mod ssrf;
+mod tls;
 mod tracing_events;
 mod wire;
 
