@@ -68,3 +68,8 @@ pub use secret::{REDACTED, Secret, redact, redact_url};
 
 /// Re-exported so callers need not depend on `http` for methods, statuses and headers.
 pub use http;
+
+/// Compiles the README's example as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
