@@ -151,3 +151,42 @@ async fn mcp_round_trip() {
     assert!(mcp::parse_call_params(&json!({"arguments": {}})).is_err());
     assert!(mcp::parse_call_params(&json!({"name": "x", "arguments": [1]})).is_err());
 }
+
+#[tokio::test]
+async fn openai_chat_stream_round_trip() {
+    use switchboard_functions::providers::openai_chat::ToolCallStream;
+    let chunks = [
+        json!({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"role": "assistant", "content": null}}]}),
+        json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "call_a", "type": "function",
+            "function": {"name": "get_weather", "arguments": ""}}]}}]}),
+        json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "{\"city\":"}}]}}]}),
+        json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 1, "id": "call_b", "type": "function",
+            "function": {"name": "list_items", "arguments": "{}"}}]}}]}),
+        json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "\"Oslo\"}"}}]}}]}),
+        json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 2, "id": "call_c", "type": "function",
+            "function": {"arguments": "{}"}}]}}]}),
+        json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}),
+        json!({"choices": [], "usage": {"prompt_tokens": 90, "completion_tokens": 30}}),
+    ];
+    let mut stream = ToolCallStream::new();
+    for chunk in &chunks {
+        stream.push_chunk(chunk).unwrap();
+    }
+    let calls = stream.finish();
+    assert_json_snapshot!("openai_chat_stream_calls", view(&calls));
+    let results = registry().call_many(calls).await;
+    assert_json_snapshot!(
+        "openai_chat_stream_messages",
+        openai_chat::tool_messages(&results).unwrap()
+    );
+
+    let mut bad = ToolCallStream::new();
+    assert!(
+        bad.push_chunk(&json!({"choices": [{"index": 1, "delta": {}}]}))
+            .is_err()
+    );
+    assert!(
+        bad.push_chunk(&json!({"choices": [{"delta": {"tool_calls": [{"id": "x"}]}}]}))
+            .is_err()
+    );
+}
