@@ -372,3 +372,41 @@ fn signer_rejects_ids_that_break_the_signed_content() {
         Err(switchboard_webhooks::SignError::TimestampBeforeEpoch)
     );
 }
+
+#[test]
+fn svix_header_names_are_accepted() {
+    let (verifier, v) = vector_a();
+    let ts = v.ts.to_string();
+    let svix = headers(&[
+        ("svix-id", v.id),
+        ("svix-timestamp", &ts),
+        ("svix-signature", v.expected),
+    ]);
+    let ok = verifier.verify(&svix, v.body, at(v.ts)).unwrap();
+    assert_eq!(ok.message_id.as_deref(), Some(v.id));
+    // Errors name the headers that were read.
+    let wrong = headers(&[
+        ("svix-id", v.id),
+        ("svix-timestamp", &ts),
+        ("svix-signature", D_EXPECTED),
+    ]);
+    assert_eq!(
+        verifier.verify(&wrong, v.body, at(v.ts)).unwrap_err(),
+        VerifyError::NoSupportedSignature {
+            header: "svix-signature",
+            expected: "v1"
+        }
+    );
+    // `webhook-id` present: the standard names are used, and a missing one is reported as such.
+    let mixed = headers(&[
+        ("webhook-id", v.id),
+        ("svix-timestamp", &ts),
+        ("svix-signature", v.expected),
+    ]);
+    assert_eq!(
+        verifier.verify(&mixed, v.body, at(v.ts)).unwrap_err(),
+        VerifyError::MissingHeader {
+            header: "webhook-timestamp"
+        }
+    );
+}

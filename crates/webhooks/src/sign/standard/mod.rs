@@ -17,6 +17,13 @@ pub const WEBHOOK_TIMESTAMP: HeaderName = HeaderName::from_static("webhook-times
 /// `webhook-signature`: space-separated `version,base64` signatures.
 pub const WEBHOOK_SIGNATURE: HeaderName = HeaderName::from_static("webhook-signature");
 
+/// `svix-id`: Svix's name for `webhook-id`, accepted by [`StandardVerifier`].
+pub const SVIX_ID: HeaderName = HeaderName::from_static("svix-id");
+/// `svix-timestamp`: Svix's name for `webhook-timestamp`.
+pub const SVIX_TIMESTAMP: HeaderName = HeaderName::from_static("svix-timestamp");
+/// `svix-signature`: Svix's name for `webhook-signature`.
+pub const SVIX_SIGNATURE: HeaderName = HeaderName::from_static("svix-signature");
+
 /// Version tag of HMAC-SHA256 signatures.
 pub const VERSION_V1: &str = "v1";
 /// Version tag of Ed25519 signatures.

@@ -3,12 +3,13 @@
 use std::time::SystemTime;
 
 use http::HeaderMap;
+use http::header::HeaderName;
 use ring::hmac;
 
 use super::signer::{hmac_v1, signed_content};
 use super::{
-    VERSION_V1, VERSION_V1A, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, check_message_id,
-    parse_signature_header,
+    SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, VERSION_V1, VERSION_V1A, WEBHOOK_ID,
+    WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, check_message_id, parse_signature_header,
 };
 use crate::sign::compare::macs_equal;
 use crate::sign::encoding::decode_base64_exact;
@@ -19,10 +20,31 @@ use crate::sign::verify::{
     Scheme, Verified, Verifier, VerifyError, single_header, timestamp_header,
 };
 
-const ID: &str = "webhook-id";
-const TIMESTAMP: &str = "webhook-timestamp";
-const SIGNATURE: &str = "webhook-signature";
 const MAX_KEYS: usize = MAX_RETIRED_KEYS + 1;
+
+/// The three header names of one naming: Standard Webhooks' own, or Svix's `svix-*` originals.
+struct Names {
+    id: (HeaderName, &'static str),
+    timestamp: (HeaderName, &'static str),
+    signature: (HeaderName, &'static str),
+}
+
+/// Picks the naming: `webhook-*` unless `webhook-id` is absent and `svix-id` is present.
+fn names_for(headers: &HeaderMap) -> Names {
+    if !headers.contains_key(WEBHOOK_ID) && headers.contains_key(SVIX_ID) {
+        Names {
+            id: (SVIX_ID, "svix-id"),
+            timestamp: (SVIX_TIMESTAMP, "svix-timestamp"),
+            signature: (SVIX_SIGNATURE, "svix-signature"),
+        }
+    } else {
+        Names {
+            id: (WEBHOOK_ID, "webhook-id"),
+            timestamp: (WEBHOOK_TIMESTAMP, "webhook-timestamp"),
+            signature: (WEBHOOK_SIGNATURE, "webhook-signature"),
+        }
+    }
+}
 
 /// A key a [`StandardVerifier`] accepts signatures from.
 #[derive(Debug, Clone)]
@@ -63,6 +85,9 @@ impl From<VerifyingKey> for KeyRing<StandardVerifyingKey> {
 /// Accepts the request if the timestamp is within tolerance (±5 minutes by default) and any
 /// signature in the header matches any key active at `now`. Entries of unknown versions are
 /// skipped, as the spec asks.
+///
+/// Svix sends the same scheme under `svix-id`, `svix-timestamp` and `svix-signature` unless
+/// white-labelled; those names are read when `webhook-id` is absent and `svix-id` is present.
 #[derive(Debug, Clone)]
 pub struct StandardVerifier {
     keys: KeyRing<StandardVerifyingKey>,
@@ -108,17 +133,24 @@ impl Verifier for StandardVerifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<Verified, VerifyError> {
-        let id = single_header(headers, &WEBHOOK_ID, ID)?;
-        check_message_id(id, false)
-            .map_err(|reason| VerifyError::MalformedHeader { header: ID, reason })?;
-        // The signed content uses the timestamp text exactly as received.
-        let (timestamp, ts_text) = timestamp_header(headers, &WEBHOOK_TIMESTAMP, TIMESTAMP)?;
-        self.tolerance.check(TIMESTAMP, timestamp, now)?;
-        let list = parse_signature_header(single_header(headers, &WEBHOOK_SIGNATURE, SIGNATURE)?)
-            .map_err(|reason| VerifyError::MalformedHeader {
-            header: SIGNATURE,
+        let names = names_for(headers);
+        let (id_name, id_header) = names.id;
+        let (ts_name, ts_header) = names.timestamp;
+        let (sig_name, sig_header) = names.signature;
+        let id = single_header(headers, &id_name, id_header)?;
+        check_message_id(id, false).map_err(|reason| VerifyError::MalformedHeader {
+            header: id_header,
             reason,
         })?;
+        // The signed content uses the timestamp text exactly as received.
+        let (timestamp, ts_text) = timestamp_header(headers, &ts_name, ts_header)?;
+        self.tolerance.check(ts_header, timestamp, now)?;
+        let list = parse_signature_header(single_header(headers, &sig_name, sig_header)?).map_err(
+            |reason| VerifyError::MalformedHeader {
+                header: sig_header,
+                reason,
+            },
+        )?;
 
         let (mut n_v1_keys, mut n_v1a_keys) = (0usize, 0usize);
         for (_, key) in self.keys.active(now) {
@@ -180,19 +212,19 @@ impl Verifier for StandardVerifier {
 
         if candidates > 0 {
             return Err(VerifyError::SignatureMismatch {
-                header: SIGNATURE,
+                header: sig_header,
                 candidates,
                 keys: n_v1_keys + n_v1a_keys,
             });
         }
         if malformed > 0 {
             return Err(VerifyError::MalformedHeader {
-                header: SIGNATURE,
+                header: sig_header,
                 reason: "no signature of the expected version is padded base64 of the right length",
             });
         }
         Err(VerifyError::NoSupportedSignature {
-            header: SIGNATURE,
+            header: sig_header,
             expected: match (n_v1_keys > 0, n_v1a_keys > 0) {
                 (true, false) => "v1",
                 (false, true) => "v1a",
