@@ -1,21 +1,37 @@
 //! Durable, at-least-once delivery of outgoing webhooks.
 //!
-//! A message is persisted with one delivery per matching endpoint before
-//! `trigger_event` returns; workers claim due deliveries with a lease, POST the exact signed
-//! bytes, record every attempt and schedule the next one. See `docs/webhooks.md` for the
-//! guarantees in a user's words.
+//! [`WebhookManager::trigger_event`] persists the message with one delivery per matching
+//! endpoint before it returns; workers claim due deliveries with a lease, POST the exact
+//! signed bytes (Standard Webhooks headers, a `webhook-id` stable across attempts), record
+//! every attempt and schedule the next one. `docs/webhooks.md` explains the guarantees.
+//!
+//! - [`store`]: the [`Store`] trait and its in-memory, SQLite and Postgres implementations;
+//! - [`schedule`]: the retry schedule and `Retry-After` handling;
+//! - [`clock`]: injected time, so schedules spanning hours are tested without waiting.
 
 pub mod clock;
+mod config;
+mod endpoint;
+mod engine;
+mod envelope;
+mod error;
+mod handler;
 mod ids;
+mod manager;
 pub mod model;
 pub mod schedule;
 pub mod store;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::DeliveryConfig;
+pub use endpoint::EndpointSpec;
+pub use error::ManagerError;
+pub use handler::{Event, HandlerError, HandlerFuture, HandlerId, HandlerOutcome, HandlerRun};
 pub use ids::{DeliveryId, EndpointId, IdError, MessageId};
+pub use manager::{WebhookManager, WebhookManagerBuilder};
 pub use model::{
     Attempt, AttemptErrorKind, Delivery, DeliveryStatus, DisabledReason, Endpoint, EndpointKey,
     EventFilter, Message,
 };
 pub use schedule::{RetrySchedule, ScheduleError};
-pub use store::{MemoryStore, Store, StoreError};
+pub use store::{AttemptQuery, DeliveryQuery, MemoryStore, MessageQuery, Store, StoreError};

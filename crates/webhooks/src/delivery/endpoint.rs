@@ -1,0 +1,296 @@
+//! Endpoint registration input, its validation, and the signer built from stored keys.
+
+use std::net::IpAddr;
+use std::time::SystemTime;
+
+use http::{HeaderName, HeaderValue};
+use switchboard_core::{NetPolicy, Secret};
+use url::{Host, Url};
+
+use super::error::ManagerError;
+use super::model::{EndpointKey, EventFilter};
+use crate::sign::{KeyRing, SigningKey, StandardSigner, StandardSigningKey, WebhookSecret};
+
+/// Headers the engine sets itself; an endpoint may not override them.
+const RESERVED_HEADERS: &[&str] = &[
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+    "content-type",
+    "content-length",
+    "host",
+    "transfer-encoding",
+    "connection",
+];
+
+/// What to register: built with [`EndpointSpec::new`] and the chained setters.
+#[derive(Clone)]
+pub struct EndpointSpec {
+    pub(crate) name: String,
+    pub(crate) url: String,
+    pub(crate) events: EventFilter,
+    pub(crate) secret: Option<Secret>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) enabled: bool,
+    pub(crate) max_in_flight: u32,
+}
+
+impl std::fmt::Debug for EndpointSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointSpec")
+            .field("name", &self.name)
+            .field("url", &switchboard_core::redact_url(&self.url))
+            .field("events", &self.events)
+            .field("secret", &self.secret)
+            .field(
+                "headers",
+                &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .field("enabled", &self.enabled)
+            .field("max_in_flight", &self.max_in_flight)
+            .finish()
+    }
+}
+
+impl EndpointSpec {
+    /// An enabled endpoint named `name` receiving every event type at `url`, with a generated
+    /// `whsec_` secret and at most 8 requests in flight.
+    pub fn new(name: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            url: url.into(),
+            events: EventFilter::All,
+            secret: None,
+            headers: Vec::new(),
+            enabled: true,
+            max_in_flight: 8,
+        }
+    }
+
+    /// Receive only these event types.
+    #[must_use]
+    pub fn events<I, S>(mut self, types: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.events = EventFilter::Only(types.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sign with this key: `whsec_…` (HMAC-SHA256, `v1`) or `whsk_…` (Ed25519, `v1a`).
+    #[must_use]
+    pub fn secret(mut self, secret: impl Into<String>) -> Self {
+        self.secret = Some(Secret::new(secret.into()));
+        self
+    }
+
+    /// Send this header with every request.
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Register it disabled.
+    #[must_use]
+    pub fn disabled(mut self) -> Self {
+        self.enabled = false;
+        self
+    }
+
+    /// At most `n` requests in flight to it at once, per process.
+    #[must_use]
+    pub fn max_in_flight(mut self, n: u32) -> Self {
+        self.max_in_flight = n;
+        self
+    }
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> ManagerError {
+    ManagerError::InvalidEndpoint {
+        field,
+        reason: reason.into(),
+    }
+}
+
+pub(crate) fn validate_name(name: &str) -> Result<(), ManagerError> {
+    if name.trim().is_empty() || name.chars().count() > 128 {
+        return Err(invalid("name", "must be 1 to 128 characters, not blank"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(invalid("name", "must not contain control characters"));
+    }
+    Ok(())
+}
+
+/// Checks the URL's scheme and form, and applies the SSRF policy to IP-literal hosts and
+/// `localhost`. Names are checked again, address by address, when each request connects.
+pub(crate) fn validate_url(raw: &str, policy: &NetPolicy) -> Result<Url, ManagerError> {
+    let url = Url::parse(raw).map_err(|e| invalid("url", format!("not a valid URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(
+            "url",
+            format!("scheme must be http or https, not {:?}", url.scheme()),
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "url",
+            "must not contain credentials; use an extra header instead",
+        ));
+    }
+    if url.fragment().is_some() {
+        return Err(invalid("url", "must not contain a fragment"));
+    }
+    let host_text = url.host_str().unwrap_or_default().to_owned();
+    let ips: Vec<IpAddr> = match url.host() {
+        None => return Err(invalid("url", "has no host")),
+        Some(Host::Ipv4(ip)) => vec![IpAddr::V4(ip)],
+        Some(Host::Ipv6(ip)) => vec![IpAddr::V6(ip)],
+        Some(Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
+            vec![
+                "127.0.0.1"
+                    .parse()
+                    .map_err(|_| invalid("url", "localhost"))?,
+            ]
+        }
+        Some(Host::Domain(_)) => Vec::new(),
+    };
+    for ip in ips {
+        policy
+            .check_ip(&host_text, ip)
+            .map_err(|v| ManagerError::Blocked(v.to_string()))?;
+    }
+    Ok(url)
+}
+
+pub(crate) fn validate_events(events: &EventFilter) -> Result<(), ManagerError> {
+    if let EventFilter::Only(types) = events {
+        if types.is_empty() {
+            return Err(invalid(
+                "events",
+                "an empty list would receive nothing; use all event types instead",
+            ));
+        }
+        for t in types {
+            validate_event_type(t).map_err(|reason| invalid("events", reason))?;
+        }
+    }
+    Ok(())
+}
+
+/// An event type: 1 to 256 visible ASCII characters.
+pub(crate) fn validate_event_type(t: &str) -> Result<(), String> {
+    if t.is_empty() || t.len() > 256 {
+        return Err(format!("event type {t:?} must be 1 to 256 characters"));
+    }
+    if !t.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!(
+            "event type {t:?} must be visible ASCII without spaces"
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_headers(headers: &[(String, String)]) -> Result<(), ManagerError> {
+    for (name, value) in headers {
+        let parsed = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| invalid("headers", format!("{name:?} is not a valid header name")))?;
+        if RESERVED_HEADERS.contains(&parsed.as_str()) {
+            return Err(invalid(
+                "headers",
+                format!("{name:?} is set by the delivery engine and cannot be overridden"),
+            ));
+        }
+        // The value is not echoed: it may be a credential.
+        HeaderValue::from_str(value).map_err(|_| {
+            invalid(
+                "headers",
+                format!("the value of {name:?} is not a valid header value"),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// A new `whsec_` secret, or the caller's key checked.
+pub(crate) fn key_from(secret: Option<&Secret>) -> Result<Secret, ManagerError> {
+    match secret {
+        None => {
+            let generated = WebhookSecret::generate()
+                .map_err(|e| invalid("secret", format!("could not generate a secret: {e}")))?;
+            Ok(Secret::new(generated.expose_encoded()))
+        }
+        Some(s) => {
+            parse_key(s.expose())?;
+            Ok(s.clone())
+        }
+    }
+}
+
+fn parse_key(text: &str) -> Result<StandardSigningKey, ManagerError> {
+    // Errors from the parsers never contain the key text.
+    if text.starts_with("whsk_") {
+        SigningKey::parse(text)
+            .map(StandardSigningKey::from)
+            .map_err(|e| invalid("secret", e.to_string()))
+    } else {
+        WebhookSecret::parse(text)
+            .map(StandardSigningKey::from)
+            .map_err(|e| invalid("secret", e.to_string()))
+    }
+}
+
+/// The signer for an endpoint's stored keys; retired keys sign until they expire.
+pub(crate) fn signer_for(keys: &[EndpointKey]) -> Result<StandardSigner, String> {
+    let mut iter = keys.iter();
+    let current = iter
+        .find(|k| k.valid_until.is_none())
+        .or_else(|| keys.first())
+        .ok_or("endpoint has no signing key")?;
+    let mut ring = KeyRing::new(parse_key(current.secret.expose()).map_err(|e| e.to_string())?);
+    for key in keys {
+        if let Some(until) = key.valid_until {
+            let parsed = parse_key(key.secret.expose()).map_err(|e| e.to_string())?;
+            ring = ring
+                .with_retired(parsed, until)
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(StandardSigner::new(ring))
+}
+
+/// Keys after a rotation: `new` becomes current, the old current key signs until
+/// `old_valid_until`, and retired keys already expired at `now` are dropped.
+pub(crate) fn rotated(
+    keys: &[EndpointKey],
+    new: Secret,
+    now: SystemTime,
+    old_valid_until: SystemTime,
+) -> Result<Vec<EndpointKey>, ManagerError> {
+    let mut out = vec![EndpointKey {
+        secret: new,
+        valid_until: None,
+    }];
+    for key in keys {
+        match key.valid_until {
+            None => out.push(EndpointKey {
+                secret: key.secret.clone(),
+                valid_until: Some(old_valid_until),
+            }),
+            Some(until) if until > now => out.push(key.clone()),
+            Some(_) => {}
+        }
+    }
+    if out.len() > 1 + crate::sign::rotation::MAX_RETIRED_KEYS {
+        return Err(invalid(
+            "secret",
+            format!(
+                "at most {} retired keys may be active; wait for one to expire",
+                crate::sign::rotation::MAX_RETIRED_KEYS
+            ),
+        ));
+    }
+    Ok(out)
+}

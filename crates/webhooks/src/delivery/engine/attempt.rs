@@ -1,0 +1,189 @@
+//! One delivery attempt: sign, POST the exact bytes, classify the answer, decide what is next.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use switchboard_core::retry::parse_retry_after;
+use switchboard_core::{Client, ErrorKind, RetryPolicy};
+
+use crate::delivery::config::DeliveryConfig;
+use crate::delivery::endpoint::signer_for;
+use crate::delivery::model::{Attempt, AttemptErrorKind};
+use crate::delivery::schedule::throttled_delay;
+use crate::delivery::store::{Claim, Completion, Health, NextStep};
+
+/// What the receiver did, before deciding what comes next.
+struct Answer {
+    status: Option<StatusCode>,
+    body: Option<String>,
+    retry_after: Option<Duration>,
+    error_kind: Option<AttemptErrorKind>,
+    error: Option<String>,
+}
+
+impl Answer {
+    fn failed(kind: AttemptErrorKind, error: String) -> Self {
+        Self {
+            status: None,
+            body: None,
+            retry_after: None,
+            error_kind: Some(kind),
+            error: Some(error),
+        }
+    }
+}
+
+/// Sends one attempt of `claim` and returns the completion to record.
+pub(super) async fn attempt(
+    client: &Client,
+    config: &DeliveryConfig,
+    claim: &Claim,
+    now: SystemTime,
+) -> Completion {
+    let started = Instant::now();
+    let answer = send(client, config, claim, now).await;
+    let latency = started.elapsed();
+    let success = answer.error_kind.is_none();
+    let failed_in_round = claim.delivery.failed_in_round.saturating_add(1);
+    let next = if success {
+        NextStep::Delivered
+    } else {
+        match config.schedule.scheduled_delay(failed_in_round) {
+            None => NextStep::DeadLetter,
+            Some(scheduled) => {
+                let throttled = matches!(
+                    answer.status,
+                    Some(StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE)
+                );
+                let delay = if throttled {
+                    throttled_delay(scheduled, answer.retry_after, config.throttle_floor)
+                } else {
+                    config.schedule.jittered(scheduled)
+                };
+                NextStep::Retry { at: now + delay }
+            }
+        }
+    };
+    let health = match answer.status {
+        _ if success => Health::Success,
+        Some(StatusCode::GONE) => Health::Gone,
+        _ => Health::Failure {
+            disable_after: config.disable_after,
+        },
+    };
+    Completion {
+        delivery_id: claim.delivery.id.clone(),
+        lease_token: claim.lease_token.clone(),
+        endpoint_id: claim.endpoint.id.clone(),
+        attempt: Attempt {
+            delivery_id: claim.delivery.id.clone(),
+            message_id: claim.message.id.clone(),
+            endpoint_id: claim.endpoint.id.clone(),
+            number: claim.delivery.attempts.saturating_add(1),
+            at: now,
+            latency,
+            status: answer.status.map(|s| s.as_u16()),
+            response_body: answer.body,
+            error_kind: answer.error_kind,
+            error: answer.error,
+        },
+        next,
+        health,
+        now,
+    }
+}
+
+fn request_headers(claim: &Claim, now: SystemTime) -> Result<HeaderMap, String> {
+    let signer = signer_for(&claim.endpoint.keys)?;
+    let signed = signer
+        .sign(claim.message.id.as_str(), now, &claim.message.payload)
+        .map_err(|e| format!("signing failed: {e}"))?;
+    let mut headers = HeaderMap::with_capacity(4 + claim.endpoint.headers.len());
+    for (name, value) in &claim.endpoint.headers {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("invalid header name {name:?}"))?;
+        let value =
+            HeaderValue::from_str(value).map_err(|_| format!("invalid value for header {name}"))?;
+        headers.append(name, value);
+    }
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    signed.append_to(&mut headers);
+    Ok(headers)
+}
+
+async fn send(client: &Client, config: &DeliveryConfig, claim: &Claim, now: SystemTime) -> Answer {
+    let headers = match request_headers(claim, now) {
+        Ok(h) => h,
+        Err(e) => return Answer::failed(AttemptErrorKind::Request, e),
+    };
+    let sent = client
+        .post(&claim.endpoint.url)
+        .headers(headers)
+        .body(claim.message.payload.clone())
+        .timeout(config.request_timeout)
+        .retry(RetryPolicy::none())
+        .send()
+        .await;
+    let mut response = match sent {
+        Ok(r) => r,
+        Err(e) => {
+            let kind = match e.kind() {
+                ErrorKind::Timeout => AttemptErrorKind::Timeout,
+                ErrorKind::Connect => AttemptErrorKind::Connect,
+                ErrorKind::BlockedByPolicy => AttemptErrorKind::Blocked,
+                ErrorKind::InvalidRequest | ErrorKind::Config => AttemptErrorKind::Request,
+                _ => AttemptErrorKind::Transport,
+            };
+            // core's errors carry the redacted URL and never a secret.
+            return Answer::failed(kind, e.to_string());
+        }
+    };
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    // Keep the start of the body; stop reading once the limit is reached.
+    let mut body = Vec::new();
+    let mut body_error = None;
+    while body.len() < config.response_body_limit {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Err(e) => {
+                body_error = Some(e);
+                break;
+            }
+        }
+    }
+    body.truncate(config.response_body_limit);
+    let body = (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned());
+    if status.is_success() {
+        // The receiver answered 2xx: it has the message, even if its body broke off.
+        return Answer {
+            status: Some(status),
+            body,
+            retry_after: None,
+            error_kind: None,
+            error: None,
+        };
+    }
+    let error = match body_error {
+        Some(e) => format!("HTTP {status}; reading the body failed: {e}"),
+        None if status.is_redirection() => {
+            format!("HTTP {status}: redirects are not followed; register the final URL")
+        }
+        None => format!("HTTP {status}"),
+    };
+    Answer {
+        status: Some(status),
+        body,
+        retry_after,
+        error_kind: Some(AttemptErrorKind::Status),
+        error: Some(error),
+    }
+}

@@ -1,0 +1,307 @@
+//! The dispatcher: claims due deliveries with a lease and runs attempts within limits.
+//!
+//! One dispatcher task per process claims in batches, respects the global and per-endpoint
+//! concurrency limits (claims for a saturated endpoint are released at once), and sleeps until
+//! it is woken (a new message, a finished attempt), the next delivery is due, or the poll
+//! interval passes. Shutdown stops claiming, lets in-flight attempts finish within a grace
+//! period, and releases the leases of those it had to cancel.
+
+mod attempt;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use switchboard_core::Client;
+use tokio::sync::{Notify, watch};
+use tokio::task::{Id, JoinSet};
+use tracing::{debug, error, warn};
+
+use super::clock::Clock;
+use super::config::DeliveryConfig;
+use super::ids::EndpointId;
+use super::store::{Claim, ClaimRequest, Store, StoreError};
+
+/// State shared by the manager, the dispatcher and attempt tasks.
+#[derive(Debug)]
+pub(crate) struct Engine {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) client: Client,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) config: DeliveryConfig,
+    wake: Notify,
+    stop: watch::Sender<bool>,
+    running: AtomicBool,
+    /// In-flight attempts per endpoint in this process, with the endpoint's limit.
+    busy: Mutex<HashMap<EndpointId, (u32, u32)>>,
+}
+
+impl Engine {
+    pub(crate) fn new(
+        store: Arc<dyn Store>,
+        client: Client,
+        clock: Arc<dyn Clock>,
+        config: DeliveryConfig,
+    ) -> Self {
+        Self {
+            store,
+            client,
+            clock,
+            config,
+            wake: Notify::new(),
+            stop: watch::Sender::new(false),
+            running: AtomicBool::new(false),
+            busy: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Wakes the dispatcher: new work may be due.
+    pub(crate) fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Marks the engine started; `false` when it already was.
+    pub(crate) fn mark_running(&self) -> bool {
+        !self.running.swap(true, Ordering::SeqCst)
+    }
+
+    /// Asks the dispatcher and the pruner to stop.
+    pub(crate) fn request_stop(&self) {
+        self.stop.send_replace(true);
+    }
+
+    fn stopping(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    fn busy(&self) -> std::sync::MutexGuard<'_, HashMap<EndpointId, (u32, u32)>> {
+        self.busy
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Takes a slot of the claim's endpoint; `false` when it is at its limit.
+    fn take_slot(&self, claim: &Claim) -> bool {
+        let mut busy = self.busy();
+        let entry = busy
+            .entry(claim.endpoint.id.clone())
+            .or_insert((0, claim.endpoint.max_in_flight.max(1)));
+        entry.1 = claim.endpoint.max_in_flight.max(1);
+        if entry.0 >= entry.1 {
+            return false;
+        }
+        entry.0 += 1;
+        true
+    }
+
+    fn free_slot(&self, endpoint: &EndpointId) {
+        let mut busy = self.busy();
+        if let Some(entry) = busy.get_mut(endpoint) {
+            entry.0 = entry.0.saturating_sub(1);
+            if entry.0 == 0 {
+                busy.remove(endpoint);
+            }
+        }
+    }
+
+    fn saturated(&self) -> Vec<EndpointId> {
+        self.busy()
+            .iter()
+            .filter(|(_, (n, max))| n >= max)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// The dispatcher loop; returns after a stop request once in-flight work is settled.
+    pub(crate) async fn run(self: Arc<Self>, grace: watch::Receiver<Duration>) {
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        let mut claims: HashMap<Id, Claim> = HashMap::new();
+        let mut stop = self.stop.subscribe();
+        loop {
+            while let Some(done) = tasks.try_join_next_with_id() {
+                self.reap(done, &mut claims);
+            }
+            if self.stopping() {
+                break;
+            }
+            let free = self.config.max_in_flight.saturating_sub(tasks.len());
+            let mut claimed_full = false;
+            if free > 0 {
+                let limit = free.min(self.config.claim_batch);
+                let request = ClaimRequest {
+                    now: self.clock.now(),
+                    limit,
+                    lease: self.config.lease,
+                    exclude: self.saturated(),
+                };
+                match self.store.claim_due(&request).await {
+                    Ok(batch) => {
+                        claimed_full = batch.len() == limit;
+                        for claim in batch {
+                            if !self.take_slot(&claim) {
+                                // Saturated endpoint: hand it back, due now, for a later round.
+                                if let Err(e) = self.store.release(&claim, request.now).await {
+                                    warn!(error = %e, delivery = %claim.delivery.id, "releasing a claim failed");
+                                }
+                                continue;
+                            }
+                            let this = self.clone();
+                            let task_claim = claim.clone();
+                            let handle = tasks.spawn(async move { this.deliver(task_claim).await });
+                            claims.insert(handle.id(), claim);
+                        }
+                    }
+                    Err(e) => {
+                        error!(error = %e, "claiming deliveries failed; retrying after the poll interval")
+                    }
+                }
+            }
+            if claimed_full {
+                continue;
+            }
+            let now = self.clock.now();
+            let poll = now + self.config.poll_interval;
+            let deadline = match self.store.next_due().await {
+                Ok(Some(at)) if at > now => at.min(poll),
+                _ => poll,
+            };
+            let sleep = self.clock.sleep_until(deadline);
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = sleep => {}
+                Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => self.reap(done, &mut claims),
+                _ = stop.changed() => {}
+            }
+        }
+        let grace = *grace.borrow();
+        self.settle(tasks, claims, grace).await;
+    }
+
+    /// Waits up to `grace` for in-flight attempts, then cancels the rest and releases them.
+    async fn settle(
+        &self,
+        mut tasks: JoinSet<()>,
+        mut claims: HashMap<Id, Claim>,
+        grace: Duration,
+    ) {
+        let deadline = tokio::time::Instant::now() + grace;
+        while !tasks.is_empty() {
+            match tokio::time::timeout_at(deadline, tasks.join_next_with_id()).await {
+                Ok(Some(done)) => self.reap(done, &mut claims),
+                Ok(None) => break,
+                Err(_) => break,
+            }
+        }
+        tasks.abort_all();
+        while let Some(done) = tasks.join_next_with_id().await {
+            self.reap(done, &mut claims);
+        }
+        let now = self.clock.now();
+        for (_, claim) in claims {
+            // Cancelled mid-attempt: the receiver may or may not have it. Release so another
+            // worker retries now (at-least-once, same webhook-id).
+            match self.store.release(&claim, now).await {
+                Ok(()) | Err(StoreError::LeaseLost(_)) => {}
+                Err(e) => {
+                    warn!(error = %e, delivery = %claim.delivery.id, "could not release a cancelled delivery; its lease will expire")
+                }
+            }
+            self.free_slot(&claim.endpoint.id);
+        }
+    }
+
+    async fn deliver(self: Arc<Self>, claim: Claim) {
+        let now = self.clock.now();
+        let completion = attempt::attempt(&self.client, &self.config, &claim, now).await;
+        let a = &completion.attempt;
+        debug!(
+            delivery = %claim.delivery.id,
+            message = %claim.message.id,
+            endpoint = %claim.endpoint.name,
+            attempt = a.number,
+            status = ?a.status,
+            error_kind = ?a.error_kind,
+            latency_ms = a.latency.as_millis() as u64,
+            next = ?completion.next,
+            "delivery attempt"
+        );
+        if let Some(kind) = a.error_kind {
+            warn!(
+                delivery = %claim.delivery.id,
+                endpoint = %claim.endpoint.name,
+                attempt = a.number,
+                kind = kind.as_str(),
+                error = a.error.as_deref().unwrap_or_default(),
+                "delivery attempt failed"
+            );
+        }
+        match self.store.complete(&completion).await {
+            Ok(outcome) if outcome.endpoint_disabled => warn!(
+                endpoint = %claim.endpoint.name,
+                status = ?a.status,
+                "endpoint disabled (410 Gone, or failing for too long); its pending deliveries are kept"
+            ),
+            Ok(_) => {}
+            Err(StoreError::LeaseLost(id)) => warn!(
+                delivery = %id,
+                "lease expired before the attempt was recorded; another worker retries it"
+            ),
+            Err(e) => error!(
+                error = %e,
+                delivery = %claim.delivery.id,
+                "recording an attempt failed; the delivery is retried when its lease expires"
+            ),
+        }
+        self.free_slot(&claim.endpoint.id);
+        self.wake();
+    }
+
+    fn reap(
+        &self,
+        done: Result<(Id, ()), tokio::task::JoinError>,
+        claims: &mut HashMap<Id, Claim>,
+    ) {
+        match done {
+            Ok((id, ())) => {
+                claims.remove(&id);
+            }
+            Err(e) if e.is_cancelled() => {
+                // Keep the claim: `settle` releases it.
+            }
+            Err(e) => {
+                // An attempt task panicked: its lease will expire and the delivery is retried.
+                error!(error = %e, "delivery task panicked");
+                if let Some(claim) = claims.remove(&e.id()) {
+                    self.free_slot(&claim.endpoint.id);
+                }
+            }
+        }
+    }
+
+    /// The retention job: prunes finished messages older than the retention period.
+    pub(crate) async fn prune_loop(self: Arc<Self>) {
+        let Some(retention) = self.config.retention else {
+            return;
+        };
+        let mut stop = self.stop.subscribe();
+        loop {
+            if self.stopping() {
+                return;
+            }
+            let now = self.clock.now();
+            if let Some(cutoff) = now.checked_sub(retention) {
+                match self.store.prune(cutoff).await {
+                    Ok(0) => {}
+                    Ok(n) => debug!(messages = n, "pruned finished messages past retention"),
+                    Err(e) => warn!(error = %e, "pruning failed"),
+                }
+            }
+            let sleep = self.clock.sleep_until(now + self.config.prune_interval);
+            tokio::select! {
+                () = sleep => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+}

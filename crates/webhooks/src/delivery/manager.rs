@@ -1,0 +1,538 @@
+//! `WebhookManager`: the seed's API — endpoints, handlers, `trigger_event` — made durable.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use switchboard_core::{Client, NetPolicy, Redirects, RetryPolicy, redact_url};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::info;
+
+use super::clock::{Clock, SystemClock};
+use super::config::DeliveryConfig;
+use super::endpoint::{
+    EndpointSpec, key_from, rotated, validate_event_type, validate_events, validate_headers,
+    validate_name, validate_url,
+};
+use super::engine::Engine;
+use super::envelope::envelope;
+use super::error::ManagerError;
+use super::handler::{Event, HandlerError, HandlerId, HandlerRun, Handlers};
+use super::ids::{DeliveryId, EndpointId, MessageId};
+use super::model::{Attempt, Delivery, DisabledReason, Endpoint, EndpointKey, Message};
+use super::store::{AttemptQuery, DeliveryQuery, MessageQuery, NewMessage, Store, StoreError};
+
+/// Builds a [`WebhookManager`].
+#[must_use]
+pub struct WebhookManagerBuilder {
+    store: Arc<dyn Store>,
+    config: DeliveryConfig,
+    clock: Arc<dyn Clock>,
+    net: NetPolicy,
+}
+
+impl fmt::Debug for WebhookManagerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookManagerBuilder")
+            .field("store", &self.store)
+            .field("config", &self.config)
+            .field("clock", &self.clock)
+            .field("net", &self.net)
+            .finish()
+    }
+}
+
+impl WebhookManagerBuilder {
+    /// Delivery settings (schedule, timeouts, limits, retention).
+    pub fn config(mut self, config: DeliveryConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The clock for schedules and leases; tests pass a [`ManualClock`](super::ManualClock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Where endpoints may point. Defaults to [`NetPolicy::public_only`] (the SSRF guard);
+    /// allow-list internal receivers with `allow_cidr` / `allow_host`.
+    pub fn net_policy(mut self, policy: NetPolicy) -> Self {
+        self.net = policy;
+        self
+    }
+
+    /// Builds the manager; call [`WebhookManager::start`] to begin delivering.
+    pub fn build(self) -> Result<WebhookManager, ManagerError> {
+        self.config.validate().map_err(ManagerError::Config)?;
+        let client = Client::builder()
+            .user_agent(self.config.user_agent.clone())
+            .timeout(Some(self.config.request_timeout))
+            .connect_timeout(Some(
+                self.config.request_timeout.min(Duration::from_secs(10)),
+            ))
+            .retry(RetryPolicy::none())
+            .redirects(Redirects::none())
+            .net_policy(self.net.clone())
+            .pool_max_idle_per_host(self.config.max_in_flight.max(1))
+            .build()
+            .map_err(|e| ManagerError::Config(format!("building the HTTP client: {e}")))?;
+        let handlers = Arc::new(Handlers::new(
+            self.config.handler_timeout,
+            self.config.handler_log_size,
+        ));
+        let engine = Arc::new(Engine::new(self.store, client, self.clock, self.config));
+        Ok(WebhookManager {
+            inner: Arc::new(Inner {
+                engine,
+                handlers,
+                net: self.net,
+                tasks: Mutex::new(None),
+                grace: watch::Sender::new(Duration::ZERO),
+            }),
+        })
+    }
+}
+
+struct Inner {
+    engine: Arc<Engine>,
+    handlers: Arc<Handlers>,
+    net: NetPolicy,
+    tasks: Mutex<Option<(JoinHandle<()>, JoinHandle<()>)>>,
+    grace: watch::Sender<Duration>,
+}
+
+/// Registers endpoints and handlers, accepts events, and delivers them durably.
+///
+/// Cheap to clone; clones share everything.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use switchboard_webhooks::delivery::{EndpointSpec, MemoryStore, WebhookManager};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let manager = WebhookManager::builder(Arc::new(MemoryStore::new())).build()?;
+/// manager.start()?;
+/// let endpoint = manager
+///     .register(EndpointSpec::new("crm", "https://crm.example.com/hooks").events(["user.joined"]))
+///     .await?;
+/// println!("share this secret with the receiver: {}", endpoint.keys[0].secret.expose());
+/// manager.on("user.joined", "audit", |event| async move {
+///     println!("{} joined", event.data["name"]);
+///     Ok(())
+/// });
+/// let id = manager
+///     .trigger_event("user.joined", serde_json::json!({"name": "Ada"}))
+///     .await?;
+/// println!("stored as {id}; delivered in the background");
+/// manager.shutdown(std::time::Duration::from_secs(10)).await;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct WebhookManager {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for WebhookManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookManager")
+            .field("store", &self.inner.engine.store)
+            .field("handlers", &self.inner.handlers)
+            .finish_non_exhaustive()
+    }
+}
+
+fn not_found(e: StoreError, id: &EndpointId) -> ManagerError {
+    match e {
+        StoreError::NotFound(_) => ManagerError::UnknownEndpoint(id.clone()),
+        StoreError::Conflict(text) => ManagerError::NameTaken(text),
+        other => ManagerError::Store(other),
+    }
+}
+
+impl WebhookManager {
+    /// A builder over `store`, with default settings, the system clock and the SSRF guard on.
+    pub fn builder(store: Arc<dyn Store>) -> WebhookManagerBuilder {
+        WebhookManagerBuilder {
+            store,
+            config: DeliveryConfig::default(),
+            clock: Arc::new(SystemClock),
+            net: NetPolicy::public_only(),
+        }
+    }
+
+    fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    fn now(&self) -> SystemTime {
+        self.engine().clock.now()
+    }
+
+    /// Starts the dispatcher and the retention job on the current tokio runtime.
+    /// Calling it again does nothing.
+    pub fn start(&self) -> Result<(), ManagerError> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| ManagerError::Runtime("start must be called inside a tokio runtime"))?;
+        if !self.inner.engine.mark_running() {
+            return Ok(());
+        }
+        let dispatcher = runtime.spawn(self.inner.engine.clone().run(self.inner.grace.subscribe()));
+        let pruner = runtime.spawn(self.inner.engine.clone().prune_loop());
+        *self
+            .inner
+            .tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((dispatcher, pruner));
+        info!("webhook delivery started");
+        Ok(())
+    }
+
+    /// Stops claiming new work, waits up to `grace` for attempts in flight, cancels the rest
+    /// and releases their leases so they are retried at once (by this process after a restart,
+    /// or by another).
+    pub async fn shutdown(&self, grace: Duration) {
+        self.inner.grace.send_replace(grace);
+        self.inner.engine.request_stop();
+        let tasks = self
+            .inner
+            .tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some((dispatcher, pruner)) = tasks {
+            let _ = dispatcher.await;
+            let _ = pruner.await;
+        }
+        info!("webhook delivery stopped");
+    }
+
+    // ---- endpoints ----
+
+    /// Registers an endpoint; returns it with its id and keys (a `whsec_` secret is generated
+    /// when none was given).
+    pub async fn register(&self, spec: EndpointSpec) -> Result<Endpoint, ManagerError> {
+        validate_name(&spec.name)?;
+        let url = validate_url(&spec.url, &self.inner.net)?;
+        validate_events(&spec.events)?;
+        validate_headers(&spec.headers)?;
+        if spec.max_in_flight == 0 {
+            return Err(ManagerError::InvalidEndpoint {
+                field: "max_in_flight",
+                reason: "must be at least 1".into(),
+            });
+        }
+        let secret = key_from(spec.secret.as_ref())?;
+        let now = self.now();
+        let endpoint = Endpoint {
+            id: EndpointId::generate(),
+            name: spec.name.clone(),
+            url: url.to_string(),
+            events: spec.events,
+            keys: vec![EndpointKey {
+                secret,
+                valid_until: None,
+            }],
+            headers: spec.headers,
+            enabled: spec.enabled,
+            disabled_reason: (!spec.enabled).then_some(DisabledReason::Manual),
+            failing_since: None,
+            max_in_flight: spec.max_in_flight,
+            created_at: now,
+            updated_at: now,
+        };
+        match self.engine().store.insert_endpoint(&endpoint).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict(_)) => return Err(ManagerError::NameTaken(spec.name)),
+            Err(e) => return Err(e.into()),
+        }
+        info!(endpoint = %endpoint.name, url = %redact_url(&endpoint.url), "endpoint registered");
+        Ok(endpoint)
+    }
+
+    /// Removes an endpoint with its deliveries and attempt history. Use
+    /// [`disable`](Self::disable) to stop deliveries but keep them.
+    pub async fn unregister(&self, id: &EndpointId) -> Result<(), ManagerError> {
+        if self.engine().store.delete_endpoint(id).await? {
+            Ok(())
+        } else {
+            Err(ManagerError::UnknownEndpoint(id.clone()))
+        }
+    }
+
+    /// Enables an endpoint (clearing its failure clock); its waiting deliveries resume.
+    pub async fn enable(&self, id: &EndpointId) -> Result<(), ManagerError> {
+        let now = self.now();
+        if !self
+            .engine()
+            .store
+            .set_endpoint_enabled(id, true, None, now)
+            .await?
+        {
+            return Err(ManagerError::UnknownEndpoint(id.clone()));
+        }
+        self.engine().wake();
+        Ok(())
+    }
+
+    /// Disables an endpoint; its deliveries wait (they are never dropped).
+    pub async fn disable(&self, id: &EndpointId) -> Result<(), ManagerError> {
+        let now = self.now();
+        if self
+            .engine()
+            .store
+            .set_endpoint_enabled(id, false, Some(DisabledReason::Manual), now)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(ManagerError::UnknownEndpoint(id.clone()))
+        }
+    }
+
+    /// Every endpoint, oldest first.
+    pub async fn list(&self) -> Result<Vec<Endpoint>, ManagerError> {
+        Ok(self.engine().store.list_endpoints().await?)
+    }
+
+    /// One endpoint.
+    pub async fn endpoint(&self, id: &EndpointId) -> Result<Endpoint, ManagerError> {
+        self.engine()
+            .store
+            .get_endpoint(id)
+            .await?
+            .ok_or_else(|| ManagerError::UnknownEndpoint(id.clone()))
+    }
+
+    /// Makes `new_secret` (or a generated `whsec_` secret) the endpoint's current key; the
+    /// old key keeps signing alongside it for `overlap`, so receivers can switch without
+    /// rejecting anything. Returns the updated endpoint.
+    pub async fn rotate_secret(
+        &self,
+        id: &EndpointId,
+        new_secret: Option<String>,
+        overlap: Duration,
+    ) -> Result<Endpoint, ManagerError> {
+        let mut endpoint = self.endpoint(id).await?;
+        let new = key_from(new_secret.map(switchboard_core::Secret::new).as_ref())?;
+        let now = self.now();
+        endpoint.keys = rotated(&endpoint.keys, new, now, now + overlap)?;
+        endpoint.updated_at = now;
+        self.engine()
+            .store
+            .update_endpoint(&endpoint)
+            .await
+            .map_err(|e| not_found(e, id))?;
+        Ok(endpoint)
+    }
+
+    // ---- handlers ----
+
+    /// Calls `handler` for every event of `event_type`. Several handlers may share a type;
+    /// each call is isolated (time limit, panics caught, outcome recorded).
+    pub fn on<F, Fut>(&self, event_type: &str, name: &str, handler: F) -> HandlerId
+    where
+        F: Fn(Event) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
+    {
+        self.inner.handlers.add(
+            name.to_owned(),
+            Some(event_type.to_owned()),
+            Arc::new(move |e| Box::pin(handler(e))),
+        )
+    }
+
+    /// Calls `handler` for every event, whatever its type.
+    pub fn on_any<F, Fut>(&self, name: &str, handler: F) -> HandlerId
+    where
+        F: Fn(Event) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
+    {
+        self.inner.handlers.add(
+            name.to_owned(),
+            None,
+            Arc::new(move |e| Box::pin(handler(e))),
+        )
+    }
+
+    /// Removes a handler; `false` when it was not registered.
+    pub fn remove_handler(&self, id: HandlerId) -> bool {
+        self.inner.handlers.remove(id)
+    }
+
+    /// The most recent handler outcomes, oldest first.
+    pub fn handler_runs(&self) -> Vec<HandlerRun> {
+        self.inner.handlers.runs()
+    }
+
+    // ---- events ----
+
+    /// Accepts an event: stores the message and one delivery per matching enabled endpoint in
+    /// one transaction, then wakes the dispatcher and starts the local handlers. When this
+    /// returns `Ok`, the event is durable. Returns the message id.
+    pub async fn trigger_event(
+        &self,
+        event_type: &str,
+        data: serde_json::Value,
+    ) -> Result<MessageId, ManagerError> {
+        self.trigger(event_type, data, None).await
+    }
+
+    /// Like [`trigger_event`](Self::trigger_event), but the same `idempotency_key` within the
+    /// idempotency window returns the first message's id and creates nothing new (handlers
+    /// are not called again).
+    pub async fn trigger_event_idempotent(
+        &self,
+        event_type: &str,
+        data: serde_json::Value,
+        idempotency_key: &str,
+    ) -> Result<MessageId, ManagerError> {
+        if idempotency_key.is_empty()
+            || idempotency_key.len() > 256
+            || !idempotency_key.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(ManagerError::InvalidEvent {
+                field: "idempotency_key",
+                reason: "must be 1 to 256 visible ASCII characters".into(),
+            });
+        }
+        self.trigger(event_type, data, Some(idempotency_key.to_owned()))
+            .await
+    }
+
+    async fn trigger(
+        &self,
+        event_type: &str,
+        data: serde_json::Value,
+        idempotency_key: Option<String>,
+    ) -> Result<MessageId, ManagerError> {
+        validate_event_type(event_type).map_err(|reason| ManagerError::InvalidEvent {
+            field: "type",
+            reason,
+        })?;
+        let engine = self.engine();
+        let now = engine.clock.now();
+        let payload = envelope(event_type, now, &data).map_err(|e| ManagerError::InvalidEvent {
+            field: "data",
+            reason: format!("cannot be serialised as JSON: {e}"),
+        })?;
+        if payload.len() > engine.config.max_payload_bytes {
+            return Err(ManagerError::InvalidEvent {
+                field: "data",
+                reason: format!(
+                    "the envelope is {} bytes; the limit is {}",
+                    payload.len(),
+                    engine.config.max_payload_bytes
+                ),
+            });
+        }
+        let id = MessageId::generate();
+        let due = now + engine.config.schedule.initial_delay();
+        let enqueued = engine
+            .store
+            .insert_message(
+                NewMessage {
+                    id,
+                    event_type: event_type.to_owned(),
+                    payload,
+                    idempotency_key,
+                },
+                now,
+                due,
+                engine.config.idempotency_window,
+            )
+            .await?;
+        if !enqueued.created {
+            return Ok(enqueued.message_id);
+        }
+        if !enqueued.deliveries.is_empty() {
+            engine.wake();
+        }
+        if tokio::runtime::Handle::try_current().is_ok() {
+            self.inner.handlers.dispatch(&Event {
+                message_id: enqueued.message_id.clone(),
+                event_type: event_type.to_owned(),
+                timestamp: now,
+                data: Arc::new(data),
+            });
+        }
+        Ok(enqueued.message_id)
+    }
+
+    // ---- queries and recovery ----
+
+    /// One message with its payload.
+    pub async fn message(&self, id: &MessageId) -> Result<Message, ManagerError> {
+        self.engine()
+            .store
+            .get_message(id)
+            .await?
+            .ok_or_else(|| ManagerError::UnknownMessage(id.clone()))
+    }
+
+    /// Messages, newest first.
+    pub async fn messages(&self, query: &MessageQuery) -> Result<Vec<Message>, ManagerError> {
+        Ok(self.engine().store.list_messages(query).await?)
+    }
+
+    /// Deliveries, newest first.
+    pub async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, ManagerError> {
+        Ok(self.engine().store.list_deliveries(query).await?)
+    }
+
+    /// Attempts, newest first.
+    pub async fn attempts(&self, query: &AttemptQuery) -> Result<Vec<Attempt>, ManagerError> {
+        Ok(self.engine().store.list_attempts(query).await?)
+    }
+
+    /// Sends a message again, to one endpoint or to every enabled endpoint that matches, with
+    /// the same `webhook-id`. Deliveries still waiting are not duplicated.
+    pub async fn replay(
+        &self,
+        message: &MessageId,
+        endpoint: Option<&EndpointId>,
+    ) -> Result<Vec<DeliveryId>, ManagerError> {
+        let now = self.now();
+        let created = self
+            .engine()
+            .store
+            .replay(message, endpoint, now)
+            .await
+            .map_err(|e| match (e, endpoint) {
+                (StoreError::NotFound(text), Some(ep)) if text.starts_with("endpoint") => {
+                    ManagerError::UnknownEndpoint(ep.clone())
+                }
+                (StoreError::NotFound(_), _) => ManagerError::UnknownMessage(message.clone()),
+                (other, _) => ManagerError::Store(other),
+            })?;
+        self.engine().wake();
+        Ok(created)
+    }
+
+    /// Requeues every dead-lettered delivery of `endpoint` that failed at or after `since`,
+    /// with a fresh schedule. Returns how many. Enable the endpoint first if it is disabled.
+    pub async fn recover(
+        &self,
+        endpoint: &EndpointId,
+        since: SystemTime,
+    ) -> Result<u64, ManagerError> {
+        self.endpoint(endpoint).await?;
+        let now = self.now();
+        let n = self.engine().store.recover(endpoint, since, now).await?;
+        self.engine().wake();
+        Ok(n)
+    }
+
+    /// Runs the retention job now; returns how many messages were deleted.
+    pub async fn prune(&self) -> Result<u64, ManagerError> {
+        let Some(retention) = self.engine().config.retention else {
+            return Ok(0);
+        };
+        let Some(cutoff) = self.now().checked_sub(retention) else {
+            return Ok(0);
+        };
+        Ok(self.engine().store.prune(cutoff).await?)
+    }
+}
