@@ -425,3 +425,18 @@ async fn outputs_are_checked_against_the_declared_output_schema() {
          /count: -1 is less than the minimum of 0"
     );
 }
+
+#[tokio::test]
+async fn registry_and_call_futures_are_send_for_spawning() {
+    fn assert_send<T: Send + 'static>(t: T) -> T {
+        t
+    }
+    let r = Arc::new(registry());
+    let r2 = r.clone();
+    let handle = tokio::spawn(assert_send(async move {
+        r2.call(ToolCall::new("list_items", "{}").with_id("s1"))
+            .await
+    }));
+    assert!(!handle.await.unwrap().is_error());
+    assert_eq!(r.history().len(), 1);
+}
