@@ -31,14 +31,17 @@ fn registry() -> ToolRegistry {
     r
 }
 
+/// A span's recorded `(field, value)` pairs.
+type SpanFields = Vec<(String, String)>;
+
 /// Records the fields of every `tool_call` span.
 #[derive(Default, Clone)]
 struct Capture {
-    spans: Arc<Mutex<Vec<(u64, Vec<(String, String)>)>>>,
+    spans: Arc<Mutex<Vec<(u64, SpanFields)>>>,
     next: Arc<AtomicU64>,
 }
 
-struct Fields<'a>(&'a mut Vec<(String, String)>);
+struct Fields<'a>(&'a mut SpanFields);
 
 impl Visit for Fields<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
@@ -85,9 +88,8 @@ async fn one_span_per_call_with_outcome() {
     ])
     .await;
     let spans = capture.spans.lock().unwrap().clone();
-    let fields: Vec<Vec<(String, String)>> = spans.into_iter().map(|(_, f)| f).collect();
-    let get =
-        |f: &Vec<(String, String)>, k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let fields: Vec<SpanFields> = spans.into_iter().map(|(_, f)| f).collect();
+    let get = |f: &SpanFields, k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     assert_eq!(fields.len(), 2);
     assert_eq!(get(&fields[0], "tool").as_deref(), Some("echo"));
     assert_eq!(get(&fields[0], "call_id").as_deref(), Some("t1"));
