@@ -296,3 +296,44 @@ async fn total_deadline_stops_retrying() {
     assert_eq!(err.attempts(), 1);
     assert!(err.message().contains("deadline"), "{err}");
 }
+
+#[tokio::test]
+async fn max_elapsed_stops_retries_that_would_end_too_late() {
+    let srv = TestServer::start().await;
+    srv.plan("/down", (0..5).map(|_| Reply::status(503)));
+    let rec = Recorder::default();
+    let client = builder(&rec)
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(5)
+                .base(Duration::from_millis(100))
+                .jitter(switchboard_core::retry::Jitter::None)
+                .max_elapsed(Some(Duration::from_millis(150))),
+        )
+        .build()
+        .unwrap();
+    let res = client.get(&srv.url("/down")).send().await.unwrap();
+    // The first retry (100 ms) fits in 150 ms; the second (200 ms) would not.
+    assert_eq!(res.attempts(), 2);
+    assert_eq!(rec.delays(), [Duration::from_millis(100)]);
+}
+
+#[tokio::test]
+async fn per_request_retry_override_replaces_the_client_policy() {
+    let srv = TestServer::start().await;
+    srv.plan("/flaky", [Reply::status(500), Reply::status(500)]);
+    let rec = Recorder::default();
+    let client = builder(&rec).retry(RetryPolicy::none()).build().unwrap();
+    let res = client
+        .get(&srv.url("/flaky"))
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(3)
+                .jitter(switchboard_core::retry::Jitter::None),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.attempts(), 3);
+}
