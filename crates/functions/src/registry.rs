@@ -53,10 +53,11 @@ impl RegistryConfig {
         self
     }
 
-    /// How many calls [`ToolRegistry::call_many`] runs at once (at least 1).
+    /// How many calls [`ToolRegistry::call_many`] runs at once (clamped to at least 1 and at
+    /// most Tokio's semaphore limit, [`Semaphore::MAX_PERMITS`]).
     #[must_use]
     pub fn with_max_concurrency(mut self, n: usize) -> Self {
-        self.max_concurrency = n.max(1);
+        self.max_concurrency = n.clamp(1, Semaphore::MAX_PERMITS);
         self
     }
 

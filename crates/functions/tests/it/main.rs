@@ -4,5 +4,6 @@
 mod exports;
 mod fixtures;
 mod registry;
+mod robustness;
 mod roundtrip;
 mod validation;

@@ -440,3 +440,16 @@ async fn registry_and_call_futures_are_send_for_spawning() {
     assert!(!handle.await.unwrap().is_error());
     assert_eq!(r.history().len(), 1);
 }
+
+#[tokio::test]
+async fn extreme_settings_are_clamped() {
+    let config = RegistryConfig::default()
+        .with_max_concurrency(usize::MAX)
+        .with_history_capacity(usize::MAX)
+        .with_default_timeout(Duration::MAX);
+    let r = sleeper(config, Arc::default(), Arc::default());
+    let results = r.call_many(vec![sleep_call(0, "a")]).await;
+    assert_eq!(results[0].content(), "a");
+    let none = ToolRegistry::with_config(RegistryConfig::default().with_max_concurrency(0));
+    assert_eq!(none.config().max_concurrency(), 1);
+}
