@@ -38,6 +38,8 @@
 pub mod delivery;
 pub mod sign;
 
+pub use delivery::{DeliveryConfig, EndpointSpec, ManagerError, WebhookManager};
+
 pub use sign::{
     DiscordVerifier, GitHubVerifier, HmacSecret, KeyError, KeyRing, LegacySigner, LegacyVerifier,
     RotationError, Scheme, ShopifyVerifier, SignError, SignedHeaders, SigningKey, SlackVerifier,
