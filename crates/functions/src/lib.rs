@@ -1,6 +1,8 @@
 //! Typed, validated LLM tools with exports for every provider's wire format.
 #![doc = include_str!("../README.md")]
 
+#[cfg(any(feature = "calculate", feature = "read_file"))]
+pub mod builtin;
 mod call;
 mod dynamic;
 mod erased;

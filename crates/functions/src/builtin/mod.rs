@@ -1,0 +1,14 @@
+//! Built-in tools, each behind its own feature, registered like any other [`Tool`](crate::Tool).
+//!
+//! | tool | feature | type to register |
+//! |---|---|---|
+//! | `calculate` | `calculate` | [`calculate::Calculate`] |
+//! | `read_file`, `list_dir` | `read_file` | [`read_file::ReadFile`], [`read_file::ListDir`] |
+//!
+//! What each guarantees against hostile input, and what it does not, is in its module docs and
+//! in `docs/builtin-tools.md`.
+
+#[cfg(feature = "calculate")]
+pub mod calculate;
+#[cfg(feature = "read_file")]
+pub mod read_file;
