@@ -112,6 +112,11 @@ impl Client {
         self.request(Method::DELETE, url)
     }
 
+    /// A HEAD request.
+    pub fn head(&self, url: &str) -> RequestBuilder {
+        self.request(Method::HEAD, url)
+    }
+
     /// A request with any method; an invalid `url` is reported by `send`.
     pub fn request(&self, method: Method, url: &str) -> RequestBuilder {
         RequestBuilder::new(self.clone(), method, url)

@@ -92,6 +92,12 @@ impl Response {
         self.attempts
     }
 
+    /// The final URL (after redirects). It may contain credentials; log
+    /// [`url_redacted`](Self::url_redacted) instead.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
     /// The final URL (after redirects), with credentials redacted, for logs.
     pub fn url_redacted(&self) -> String {
         crate::secret::redact(&self.url)
