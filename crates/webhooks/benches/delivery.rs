@@ -1,0 +1,255 @@
+//! End-to-end delivery throughput: `trigger_event` to a 204 from a loopback receiver, on the
+//! SQLite store (durable commits, `synchronous=FULL`) and on Postgres (two dispatchers with
+//! separate pools on one schema; set `SWITCHBOARD_TEST_POSTGRES_URL`). After the criterion
+//! groups, a latency probe triggers at a steady 1,000/s and prints the p50/p99 time from
+//! `trigger_event` returning to the request arriving at the receiver.
+
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use criterion::{Criterion, Throughput};
+use switchboard_core::NetPolicy;
+use switchboard_webhooks::delivery::store::{SqliteOptions, SqliteStore};
+use switchboard_webhooks::delivery::{DeliveryConfig, EndpointSpec, Store, WebhookManager};
+use tokio::runtime::Runtime;
+
+/// Messages per measured iteration.
+const BATCH: usize = 4000;
+/// Concurrent `trigger_event` callers.
+const PRODUCERS: usize = 32;
+
+#[derive(Default)]
+struct Receiver {
+    count: AtomicUsize,
+    arrivals: Mutex<HashMap<String, Instant>>,
+    record: std::sync::atomic::AtomicBool,
+}
+
+async fn receiver() -> (Arc<Receiver>, String) {
+    let rx = Arc::new(Receiver::default());
+    let state = rx.clone();
+    let app = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap| {
+            let state = state.clone();
+            async move {
+                if state.record.load(Ordering::Relaxed) {
+                    let id = headers["webhook-id"].to_str().unwrap().to_owned();
+                    state.arrivals.lock().unwrap().insert(id, Instant::now());
+                }
+                state.count.fetch_add(1, Ordering::Relaxed);
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (rx, format!("http://127.0.0.1:{port}/hook"))
+}
+
+fn config() -> DeliveryConfig {
+    DeliveryConfig {
+        max_in_flight: 128,
+        claim_batch: 128,
+        retention: None,
+        ..DeliveryConfig::default()
+    }
+}
+
+async fn manager(store: Arc<dyn Store>, poll: Duration) -> WebhookManager {
+    WebhookManager::builder(store)
+        .config(DeliveryConfig {
+            poll_interval: poll,
+            ..config()
+        })
+        .net_policy(NetPolicy::public_only().allow_cidr("127.0.0.1/32".parse().unwrap()))
+        .build()
+        .unwrap()
+}
+
+/// Triggers `n` events from `PRODUCERS` tasks and waits until the receiver has all of them.
+async fn burst(producer: &WebhookManager, rx: &Receiver, n: usize) -> Duration {
+    let target = rx.count.load(Ordering::Relaxed) + n;
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for p in 0..PRODUCERS {
+        let m = producer.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in (p..n).step_by(PRODUCERS) {
+                m.trigger_event("bench.event", serde_json::json!({ "i": i }))
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    while rx.count.load(Ordering::Relaxed) < target {
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+    start.elapsed()
+}
+
+/// Steady 1,000 events/s for `secs` seconds; p50 and p99 from `trigger_event` returning to
+/// arrival at the receiver.
+async fn latency_probe(
+    producer: &WebhookManager,
+    rx: &Receiver,
+    secs: u64,
+) -> (Duration, Duration) {
+    rx.record.store(true, Ordering::Relaxed);
+    let mut returned: Vec<(String, Instant)> = Vec::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let (tx, mut done) = tokio::sync::mpsc::unbounded_channel();
+    for i in 0..(secs * 1000) {
+        tick.tick().await;
+        let m = producer.clone();
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let id = m
+                .trigger_event("bench.latency", serde_json::json!({ "i": i }))
+                .await
+                .unwrap();
+            let _ = tx.send((id.to_string(), Instant::now()));
+        });
+    }
+    drop(tx);
+    while let Some(r) = done.recv().await {
+        returned.push(r);
+    }
+    loop {
+        let arrived = rx.arrivals.lock().unwrap().len();
+        if arrived >= returned.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    rx.record.store(false, Ordering::Relaxed);
+    let arrivals = std::mem::take(&mut *rx.arrivals.lock().unwrap());
+    let mut lat: Vec<Duration> = returned
+        .iter()
+        .map(|(id, at)| arrivals[id].saturating_duration_since(*at))
+        .collect();
+    lat.sort();
+    let pick = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+    (pick(0.50), pick(0.99))
+}
+
+fn sqlite(c: &mut Criterion, rt: &Runtime) {
+    let dir = std::env::temp_dir().join(format!("sb-delivery-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (rx, url, producer) = rt.block_on(async {
+        let (rx, url) = receiver().await;
+        let store =
+            Arc::new(SqliteStore::open(dir.join("bench.db"), SqliteOptions::default()).unwrap());
+        let m = manager(store, Duration::from_secs(1)).await;
+        m.register(EndpointSpec::new("sink", url.clone()).max_in_flight(128))
+            .await
+            .unwrap();
+        m.start().unwrap();
+        (rx, url, m)
+    });
+    let _ = url;
+    let mut group = c.benchmark_group("delivery_sqlite_full_sync");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(BATCH as u64));
+    group.bench_function("trigger_to_204", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    total += burst(&producer, &rx, BATCH).await;
+                }
+                total
+            })
+        });
+    });
+    group.finish();
+    let (p50, p99) = rt.block_on(latency_probe(&producer, &rx, 5));
+    println!("delivery_sqlite_full_sync latency at 1000/s: p50 {p50:?}, p99 {p99:?}");
+    rt.block_on(producer.shutdown(Duration::from_secs(5)));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn postgres(c: &mut Criterion, rt: &Runtime) {
+    use switchboard_webhooks::delivery::store::{PostgresOptions, PostgresStore};
+    let Ok(url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
+        eprintln!("skipping the Postgres delivery bench: SWITCHBOARD_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let schema = format!("sbbench_{}", std::process::id());
+    let (rx, producer, workers, store) = rt.block_on(async {
+        let (rx, hook) = receiver().await;
+        let options = PostgresOptions {
+            schema: Some(schema.clone()),
+            max_connections: 16,
+        };
+        let store = PostgresStore::connect(&url, options.clone()).await.unwrap();
+        let producer = manager(Arc::new(store.clone()), Duration::from_secs(1)).await;
+        producer
+            .register(EndpointSpec::new("sink", hook).max_in_flight(128))
+            .await
+            .unwrap();
+        // Two dispatchers, each with its own pool, as two gateway nodes would run. They learn of
+        // another node's events by polling (there is no LISTEN/NOTIFY wake-up yet), so poll
+        // often.
+        let mut workers = Vec::new();
+        for _ in 0..2 {
+            let s = PostgresStore::connect(&url, options.clone()).await.unwrap();
+            let w = manager(Arc::new(s), Duration::from_millis(10)).await;
+            w.start().unwrap();
+            workers.push(w);
+        }
+        (rx, producer, workers, store)
+    });
+    let mut group = c.benchmark_group("delivery_postgres_two_dispatchers");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(BATCH as u64));
+    group.bench_function("trigger_to_204", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    total += burst(&producer, &rx, BATCH).await;
+                }
+                total
+            })
+        });
+    });
+    group.finish();
+    let (p50, p99) = rt.block_on(latency_probe(&producer, &rx, 5));
+    println!(
+        "delivery_postgres_two_dispatchers latency at 1000/s (poll-driven): p50 {p50:?}, p99 {p99:?}"
+    );
+    rt.block_on(async {
+        for w in workers {
+            w.shutdown(Duration::from_secs(5)).await;
+        }
+        store.drop_schema().await.unwrap();
+    });
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(10))
+        .configure_from_args();
+    sqlite(&mut c, &rt);
+    postgres(&mut c, &rt);
+    c.final_summary();
+}
