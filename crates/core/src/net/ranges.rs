@@ -171,6 +171,50 @@ mod tests {
     }
 
     #[test]
+    fn embedded_ipv4_forms_are_judged_like_the_ipv4_address() {
+        // Edges of every denied IPv4 range, their neighbours, and a pseudo-random spread.
+        let mut samples: Vec<u32> = Vec::new();
+        for (net, _) in DENIED_V4 {
+            let IpAddr::V4(start) = net_addr(net) else {
+                unreachable!("IPv4 table")
+            };
+            let start = u32::from(start);
+            let size = 1u64 << (32 - u32::from(net_prefix(net)));
+            let end = (u64::from(start) + size - 1) as u32;
+            samples.extend([start, end, start.wrapping_sub(1), end.wrapping_add(1)]);
+        }
+        let mut x: u32 = 0x9e37_79b9;
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            samples.push(x);
+        }
+        for bits in samples {
+            let v4 = Ipv4Addr::from_bits(bits);
+            let want = denied_v4(v4);
+            let b = u128::from(bits);
+            let forms = [
+                (0xffff_u128 << 32) | b,
+                (0x0064_ff9b_u128 << 96) | b,
+                (0x2002_u128 << 112) | (b << 80),
+            ];
+            for form in forms {
+                let v6 = Ipv6Addr::from_bits(form);
+                assert_eq!(denied_range(IpAddr::V6(v6)), want, "{v6} embeds {v4}");
+            }
+        }
+    }
+
+    fn net_addr(net: &Cidr) -> IpAddr {
+        net.to_string().split('/').next().unwrap().parse().unwrap()
+    }
+
+    fn net_prefix(net: &Cidr) -> u8 {
+        net.to_string().split('/').nth(1).unwrap().parse().unwrap()
+    }
+
+    #[test]
     fn cidr_parse_and_contains() {
         let net: Cidr = "10.1.2.3/8".parse().unwrap();
         assert_eq!(net.to_string(), "10.0.0.0/8");

@@ -337,3 +337,53 @@ async fn per_request_retry_override_replaces_the_client_policy() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.attempts(), 3);
 }
+
+/// A raw TCP server: the first connection is reset (RST) after the request arrives, later
+/// connections get a minimal 200.
+async fn resetting_server() -> std::net::SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut first = true;
+        loop {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf).await;
+            if first {
+                first = false;
+                stream.set_zero_linger().unwrap();
+                drop(stream);
+            } else {
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                    .await;
+            }
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn tcp_reset_is_transient_for_get_only() {
+    let rec = Recorder::default();
+    let client = builder(&rec).build().unwrap();
+    let addr = resetting_server().await;
+    let res = client.get(&format!("http://{addr}/")).send().await.unwrap();
+    assert_eq!(res.attempts(), 2);
+    assert_eq!(res.text().await.unwrap(), "ok");
+
+    let addr = resetting_server().await;
+    let err = client
+        .post(&format!("http://{addr}/"))
+        .body("x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        switchboard_core::ErrorKind::Transport,
+        "{err:?}"
+    );
+    assert_eq!(err.attempts(), 1);
+}
