@@ -16,6 +16,14 @@
 //!   attempt count, and never a secret ([`Secret`], [`redact_url`]);
 //! - [`EndpointRegistry`]: named endpoints called with parameters.
 //!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `native-roots` | off | `ClientBuilder::native_roots`: trust the operating system's certificate store too |
+//!
+//! # Example
+//!
 //! ```no_run
 //! use std::time::Duration;
 //! use switchboard_core::{Auth, Client, NetPolicy, RetryPolicy};
