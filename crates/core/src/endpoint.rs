@@ -17,10 +17,14 @@ use crate::{
     retry::RetryPolicy,
 };
 
-/// Characters escaped in a path parameter: everything that is not unreserved or a sub-delimiter,
-/// including `/`, so a value stays one segment.
+/// Characters escaped in a parameter value: everything outside the unreserved set and the harmless
+/// sub-delimiters, including `/` (a value stays one path segment) and `&`, `=`, `+` (a value in the
+/// query cannot add parameters).
 const SEGMENT: &AsciiSet = &CONTROLS
     .add(b' ')
+    .add(b'&')
+    .add(b'=')
+    .add(b'+')
     .add(b'"')
     .add(b'#')
     .add(b'%')
@@ -520,6 +524,10 @@ mod tests {
             url.as_str(),
             "https://h.example/repos/a%20b%2Fc/%C3%BC%3F%23/x?ref=main"
         );
+        let url = t
+            .render(&p(&[("owner", "o"), ("repo", "r"), ("ref", "a&admin=1+2")]))
+            .unwrap();
+        assert_eq!(url.query(), Some("ref=a%26admin%3D1%2B2"));
     }
 
     #[test]

@@ -115,7 +115,11 @@ async fn default_sleeper_waits_on_tokio_time() {
     let srv = TestServer::start().await;
     srv.plan("/limited", [Reply::with_header(429, "retry-after", "2")]);
     // No connect or attempt timers: with time paused, the only timer to jump to is the wait.
-    let client = Client::builder().connect_timeout(None).timeout(None).build().unwrap();
+    let client = Client::builder()
+        .connect_timeout(None)
+        .timeout(None)
+        .build()
+        .unwrap();
     let start = tokio::time::Instant::now();
     let res = client.get(&srv.url("/limited")).send().await.unwrap();
     assert_eq!(res.status(), 200);
