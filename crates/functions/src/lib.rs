@@ -23,4 +23,4 @@ pub use fn_tool::FnTool;
 pub use history::{HistoryEntry, Outcome};
 pub use registry::{RegistryConfig, ToolRegistry};
 pub use tokio_util::sync::CancellationToken;
-pub use tool::{MAX_NAME_LEN, Tool, ToolDefinition, validate_name};
+pub use tool::{MAX_NAME_LEN, NoArgs, Tool, ToolDefinition, validate_name};

@@ -125,6 +125,28 @@ impl ToolDefinition {
     }
 }
 
+/// Arguments of a tool that takes none: its schema is
+/// `{"type":"object","properties":{},"additionalProperties":false}` (what MCP recommends).
+///
+/// `()` and unit structs are not object schemas, so use this instead.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoArgs {}
+
+impl JsonSchema for NoArgs {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NoArgs".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "object", "properties": {}, "additionalProperties": false})
+    }
+}
+
 /// The longest tool name accepted.
 pub const MAX_NAME_LEN: usize = 64;
 

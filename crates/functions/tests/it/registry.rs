@@ -453,3 +453,20 @@ async fn extreme_settings_are_clamped() {
     let none = ToolRegistry::with_config(RegistryConfig::default().with_max_concurrency(0));
     assert_eq!(none.config().max_concurrency(), 1);
 }
+
+#[tokio::test]
+async fn tools_without_arguments() {
+    use switchboard_functions::NoArgs;
+    let r = ToolRegistry::new();
+    r.register_fn("now", "The time.", |_: NoArgs| async {
+        Ok::<_, String>("noon")
+    })
+    .unwrap();
+    assert_eq!(
+        r.definition("now").unwrap().parameters(),
+        &json!({"type": "object", "properties": {}, "additionalProperties": false})
+    );
+    assert_eq!(r.invoke("now", "").await.unwrap(), json!("noon"));
+    let err = r.invoke("now", json!({"x": 1})).await.unwrap_err();
+    assert_eq!(err.violations().len(), 1);
+}
