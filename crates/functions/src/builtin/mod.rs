@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | `calculate` | `calculate` | [`calculate::Calculate`] |
 //! | `read_file`, `list_dir` | `read_file` | [`read_file::ReadFile`], [`read_file::ListDir`] |
+//! | `execute_code` | `execute_code` (Linux) | [`execute_code::ExecuteCode`] |
 //!
 //! What each guarantees against hostile input, and what it does not, is in its module docs and
 //! in `docs/builtin-tools.md`.
@@ -12,3 +13,5 @@
 pub mod calculate;
 #[cfg(feature = "read_file")]
 pub mod read_file;
+#[cfg(all(feature = "execute_code", target_os = "linux"))]
+pub mod execute_code;
