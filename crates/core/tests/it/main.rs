@@ -5,6 +5,7 @@ mod auth;
 mod endpoints;
 mod hooks;
 mod limits;
+mod props;
 mod retries;
 mod server;
 mod ssrf;
