@@ -128,6 +128,19 @@ fn sanitize(node: &Value, ptr: &str, problems: &mut Vec<(String, String)>) -> Va
                 // The merged branch may itself need rewriting (type arrays, const, enums).
                 return sanitize(&Value::Object(map), ptr, problems);
             }
+        } else if let Some((values, notes)) = string_choices(&rest) {
+            // schemars writes enums with documented variants as a union of `const`s; Gemini
+            // handles one string `enum` best, so the variant docs move into the description.
+            map.insert("type".to_owned(), Value::from("string"));
+            map.insert("enum".to_owned(), Value::Array(values));
+            if !notes.is_empty() {
+                let joined = notes.join("; ");
+                let text = match map.get("description").and_then(Value::as_str) {
+                    Some(d) => format!("{d} Values: {joined}."),
+                    None => format!("Values: {joined}."),
+                };
+                map.insert("description".to_owned(), Value::from(text));
+            }
         } else if !rest.is_empty() {
             map.insert("anyOf".to_owned(), Value::Array(rest));
         }
@@ -254,4 +267,30 @@ fn common_type(values: &[Value]) -> Option<&'static str> {
         };
     }
     ty
+}
+
+/// If every branch is one string constant (`const` or a one-value `enum`, with at most a
+/// `type` and a `description` beside it), the constants and `"value (description)"` notes.
+fn string_choices(branches: &[Value]) -> Option<(Vec<Value>, Vec<String>)> {
+    let mut values = Vec::new();
+    let mut notes = Vec::new();
+    for b in branches {
+        let map = b.as_object()?;
+        let value = match (map.get("const"), map.get("enum")) {
+            (Some(Value::String(c)), None) => c.clone(),
+            (None, Some(Value::Array(e))) if e.len() == 1 => e[0].as_str()?.to_owned(),
+            _ => return None,
+        };
+        let extra = map
+            .keys()
+            .any(|k| !matches!(k.as_str(), "const" | "enum" | "type" | "description"));
+        if extra || map.get("type").is_some_and(|t| t != "string") {
+            return None;
+        }
+        if let Some(d) = map.get("description").and_then(Value::as_str) {
+            notes.push(format!("{value} ({d})"));
+        }
+        values.push(Value::String(value));
+    }
+    Some((values, notes))
 }

@@ -20,6 +20,16 @@ pub(crate) enum Unit {
     Fahrenheit,
 }
 
+/// How precise the forecast should be.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Detail {
+    /// One line per day.
+    Summary,
+    /// Every hour.
+    Hourly,
+}
+
 /// Arguments of `get_weather`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -31,6 +41,9 @@ pub(crate) struct WeatherArgs {
     /// Days of forecast.
     #[schemars(range(min = 1, max = 14))]
     pub(crate) days: Option<u8>,
+    /// Level of detail.
+    #[serde(default)]
+    pub(crate) detail: Option<Detail>,
 }
 
 /// The forecast.
