@@ -1,7 +1,10 @@
 //! The `calculate` tool on honest input: a table of expressions and their exact results, and a
 //! call through the registry as a model would make it.
 
-#![allow(clippy::unwrap_used, reason = "test fixtures: a failed setup step should fail the test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test fixtures: a failed setup step should fail the test"
+)]
 #![cfg(feature = "calculate")]
 
 use serde_json::json;

@@ -1,7 +1,10 @@
 //! Hostile inputs: deep nesting, exponent towers, huge literals and random token soup
 //! must all return quickly with a value or an error, never crash, hang or overflow the stack.
 
-#![allow(clippy::unwrap_used, reason = "test fixtures: a failed setup step should fail the test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test fixtures: a failed setup step should fail the test"
+)]
 #![cfg(feature = "calculate")]
 
 use std::time::{Duration, Instant};

@@ -1,7 +1,10 @@
 //! `read_file` and `list_dir` against a real directory tree: honest reads, and an attack table
 //! in which every case is refused and no byte of the secrets outside the root comes back.
 
-#![allow(clippy::unwrap_used, reason = "test fixtures: a failed setup step should fail the test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test fixtures: a failed setup step should fail the test"
+)]
 #![cfg(feature = "read_file")]
 
 use std::os::unix::fs::symlink;

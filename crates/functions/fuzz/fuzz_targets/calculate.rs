@@ -11,6 +11,9 @@ fuzz_target!(|data: &[u8]| {
         let limits = Limits::default();
         let start = std::time::Instant::now();
         let _ = evaluate(expression, &limits);
-        assert!(start.elapsed() < limits.time * 4, "evaluation overran its time budget");
+        assert!(
+            start.elapsed() < limits.time * 4,
+            "evaluation overran its time budget"
+        );
     }
 });

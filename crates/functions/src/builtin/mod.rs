@@ -11,7 +11,7 @@
 
 #[cfg(feature = "calculate")]
 pub mod calculate;
-#[cfg(feature = "read_file")]
-pub mod read_file;
 #[cfg(all(feature = "execute_code", target_os = "linux"))]
 pub mod execute_code;
+#[cfg(feature = "read_file")]
+pub mod read_file;
