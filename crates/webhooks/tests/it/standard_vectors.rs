@@ -410,3 +410,35 @@ fn svix_header_names_are_accepted() {
         }
     );
 }
+
+#[test]
+fn signature_only_and_values_only_apis_match_the_vectors() {
+    for v in &SYMMETRIC {
+        let secret = WebhookSecret::parse(v.secret).unwrap();
+        let signer = StandardSigner::new(secret.clone());
+        assert_eq!(
+            signer.signature(v.id, at(v.ts), v.body).unwrap(),
+            v.expected
+        );
+        let verifier = StandardVerifier::new(secret);
+        let ts = v.ts.to_string();
+        let ok = verifier
+            .verify_values(v.id, &ts, v.expected, v.body, at(v.ts))
+            .unwrap();
+        assert_eq!(ok.message_id.as_deref(), Some(v.id));
+        assert_eq!(
+            verifier
+                .verify_values(v.id, &ts, "v1,", v.body, at(v.ts))
+                .unwrap_err(),
+            VerifyError::MalformedHeader {
+                header: "webhook-signature",
+                reason: "entry has an empty signature"
+            }
+        );
+    }
+    let signer = StandardSigner::new(WebhookSecret::generate().unwrap());
+    assert!(matches!(
+        signer.signature("a.b", at(1), b""),
+        Err(switchboard_webhooks::SignError::InvalidMessageId { .. })
+    ));
+}

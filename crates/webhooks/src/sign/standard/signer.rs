@@ -183,19 +183,60 @@ impl StandardSigner {
         timestamp: SystemTime,
         body: &[u8],
     ) -> Result<SignedHeaders, SignError> {
-        super::check_message_id(msg_id, true)
-            .map_err(|reason| SignError::InvalidMessageId { reason })?;
-        let secs = unix_seconds(timestamp);
-        if secs < 0 {
-            return Err(SignError::TimestampBeforeEpoch);
-        }
+        let secs = check_inputs(msg_id, timestamp)?;
         let id = HeaderValue::from_str(msg_id).map_err(|_| SignError::InvalidMessageId {
             reason: "not a valid header value",
         })?;
-        let timestamp_value = HeaderValue::from(secs);
-        let ts = timestamp_value.as_bytes();
+        let mut digits = [0u8; 20];
+        let ts = decimal(secs, &mut digits);
+        let timestamp_value =
+            HeaderValue::from_bytes(ts).map_err(|_| SignError::InvalidHeaderValue {
+                header: "webhook-timestamp",
+            })?;
+        // Base64, digits, `v`, `a`, `,` and spaces only: always a valid header value, and the
+        // `String` (allocated at its exact length) becomes its buffer without a copy.
+        let signature = HeaderValue::try_from(self.signature_value(msg_id, ts, timestamp, body))
+            .map_err(|_| SignError::InvalidHeaderValue {
+                header: "webhook-signature",
+            })?;
+        let legacy = self
+            .legacy
+            .as_ref()
+            .map(|legacy| legacy.sign_value(body))
+            .transpose()?;
+        Ok(SignedHeaders {
+            id,
+            timestamp: i64::try_from(secs).unwrap_or(i64::MAX),
+            timestamp_value,
+            signature,
+            legacy,
+        })
+    }
 
-        // Exact capacity: the `String` then becomes the header value's buffer without a copy.
+    /// Only the `webhook-signature` value, for callers that assemble headers themselves (the id
+    /// and timestamp headers are then `msg_id` and the timestamp's Unix seconds in decimal).
+    ///
+    /// Validates like [`StandardSigner::sign`], without building header values.
+    pub fn signature(
+        &self,
+        msg_id: &str,
+        timestamp: SystemTime,
+        body: &[u8],
+    ) -> Result<String, SignError> {
+        let secs = check_inputs(msg_id, timestamp)?;
+        let mut digits = [0u8; 20];
+        let ts = decimal(secs, &mut digits);
+        Ok(self.signature_value(msg_id, ts, timestamp, body))
+    }
+
+    /// One `v1,…`/`v1a,…` entry per key active at `timestamp`, space-separated.
+    fn signature_value(
+        &self,
+        msg_id: &str,
+        ts: &[u8],
+        timestamp: SystemTime,
+        body: &[u8],
+    ) -> String {
         let capacity = self
             .keys
             .active(timestamp)
@@ -227,23 +268,27 @@ impl StandardSigner {
                 }
             }
         }
-        // Base64, digits, `v`, `a`, `,` and spaces only: always a valid header value.
-        let signature =
-            HeaderValue::try_from(signature).map_err(|_| SignError::InvalidHeaderValue {
-                header: "webhook-signature",
-            })?;
-        let legacy = self
-            .legacy
-            .as_ref()
-            .map(|legacy| legacy.sign_value(body))
-            .transpose()?;
-        Ok(SignedHeaders {
-            id,
-            timestamp: secs,
-            timestamp_value,
-            signature,
-            legacy,
-        })
+        signature
+    }
+}
+
+/// Checks the message id and returns the timestamp's Unix seconds.
+fn check_inputs(msg_id: &str, timestamp: SystemTime) -> Result<u64, SignError> {
+    super::check_message_id(msg_id, true)
+        .map_err(|reason| SignError::InvalidMessageId { reason })?;
+    u64::try_from(unix_seconds(timestamp)).map_err(|_| SignError::TimestampBeforeEpoch)
+}
+
+/// Writes `n` in decimal at the end of `buf` and returns the digits.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[start..];
+        }
     }
 }
 
@@ -253,12 +298,26 @@ const V1_ENTRY_LEN: usize = 3 + 44;
 const V1A_ENTRY_LEN: usize = 4 + 88;
 
 /// HMAC-SHA256 of `id.timestamp.body`, streamed so the body is never copied.
+///
+/// The short `id.timestamp.` prefix is assembled on the stack and fed in one update: each
+/// separate small update costs a trip through the digest's partial-block buffer.
 pub(crate) fn hmac_v1(key: &hmac::Key, id: &[u8], ts: &[u8], body: &[u8]) -> hmac::Tag {
+    const PREFIX_CAP: usize = 128;
     let mut ctx = hmac::Context::with_key(key);
-    ctx.update(id);
-    ctx.update(b".");
-    ctx.update(ts);
-    ctx.update(b".");
+    let prefix_len = id.len() + ts.len() + 2;
+    if prefix_len <= PREFIX_CAP {
+        let mut prefix = [0u8; PREFIX_CAP];
+        prefix[..id.len()].copy_from_slice(id);
+        prefix[id.len()] = b'.';
+        prefix[id.len() + 1..prefix_len - 1].copy_from_slice(ts);
+        prefix[prefix_len - 1] = b'.';
+        ctx.update(&prefix[..prefix_len]);
+    } else {
+        ctx.update(id);
+        ctx.update(b".");
+        ctx.update(ts);
+        ctx.update(b".");
+    }
     ctx.update(body);
     ctx.sign()
 }
@@ -272,4 +331,17 @@ pub(crate) fn signed_content(id: &[u8], ts: &[u8], body: &[u8]) -> Vec<u8> {
     message.push(b'.');
     message.extend_from_slice(body);
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decimal;
+
+    #[test]
+    fn decimal_formats_every_width() {
+        let mut buf = [0u8; 20];
+        for n in [0u64, 7, 10, 1_614_265_330, u64::MAX] {
+            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
+        }
+    }
 }

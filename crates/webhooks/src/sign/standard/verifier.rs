@@ -15,10 +15,8 @@ use crate::sign::compare::macs_equal;
 use crate::sign::encoding::decode_base64_exact;
 use crate::sign::rotation::{KeyRing, MAX_RETIRED_KEYS};
 use crate::sign::secret::{VerifyingKey, WebhookSecret};
-use crate::sign::tolerance::Tolerance;
-use crate::sign::verify::{
-    Scheme, Verified, Verifier, VerifyError, single_header, timestamp_header,
-};
+use crate::sign::tolerance::{Tolerance, parse_timestamp};
+use crate::sign::verify::{Scheme, Verified, Verifier, VerifyError, single_header};
 
 const MAX_KEYS: usize = MAX_RETIRED_KEYS + 1;
 
@@ -29,20 +27,28 @@ struct Names {
     signature: (HeaderName, &'static str),
 }
 
-/// Picks the naming: `webhook-*` unless `webhook-id` is absent and `svix-id` is present.
-fn names_for(headers: &HeaderMap) -> Names {
-    if !headers.contains_key(WEBHOOK_ID) && headers.contains_key(SVIX_ID) {
-        Names {
-            id: (SVIX_ID, "svix-id"),
-            timestamp: (SVIX_TIMESTAMP, "svix-timestamp"),
-            signature: (SVIX_SIGNATURE, "svix-signature"),
+const STANDARD_NAMES: Names = Names {
+    id: (WEBHOOK_ID, "webhook-id"),
+    timestamp: (WEBHOOK_TIMESTAMP, "webhook-timestamp"),
+    signature: (WEBHOOK_SIGNATURE, "webhook-signature"),
+};
+
+const SVIX_NAMES: Names = Names {
+    id: (SVIX_ID, "svix-id"),
+    timestamp: (SVIX_TIMESTAMP, "svix-timestamp"),
+    signature: (SVIX_SIGNATURE, "svix-signature"),
+};
+
+/// Reads the message id and picks the naming: `webhook-*`, unless `webhook-id` is absent and
+/// `svix-id` is present. The common case costs one lookup.
+fn read_id(headers: &HeaderMap) -> (Names, Result<&str, VerifyError>) {
+    let (name, display) = STANDARD_NAMES.id;
+    match single_header(headers, &name, display) {
+        Err(VerifyError::MissingHeader { .. }) if headers.contains_key(SVIX_ID) => {
+            let (name, display) = SVIX_NAMES.id;
+            (SVIX_NAMES, single_header(headers, &name, display))
         }
-    } else {
-        Names {
-            id: (WEBHOOK_ID, "webhook-id"),
-            timestamp: (WEBHOOK_TIMESTAMP, "webhook-timestamp"),
-            signature: (WEBHOOK_SIGNATURE, "webhook-signature"),
-        }
+        found => (STANDARD_NAMES, found),
     }
 }
 
@@ -133,24 +139,58 @@ impl Verifier for StandardVerifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<Verified, VerifyError> {
-        let names = names_for(headers);
-        let (id_name, id_header) = names.id;
-        let (ts_name, ts_header) = names.timestamp;
-        let (sig_name, sig_header) = names.signature;
-        let id = single_header(headers, &id_name, id_header)?;
+        let (names, id) = read_id(headers);
+        let id = id?;
+        let (ts_name, ts_header) = &names.timestamp;
+        let ts_text = single_header(headers, ts_name, ts_header)?;
+        let (sig_name, sig_header) = &names.signature;
+        let signature = single_header(headers, sig_name, sig_header)?;
+        self.verify_with(&names, id, ts_text, signature, body, now)
+    }
+}
+
+impl StandardVerifier {
+    /// Verifies values already taken out of their headers (for callers whose request type is
+    /// not an `http::HeaderMap`); errors name the `webhook-*` headers.
+    pub fn verify_values(
+        &self,
+        id: &str,
+        timestamp: &str,
+        signature: &str,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<Verified, VerifyError> {
+        self.verify_with(&STANDARD_NAMES, id, timestamp, signature, body, now)
+    }
+
+    fn verify_with(
+        &self,
+        names: &Names,
+        id: &str,
+        ts_text: &str,
+        signature: &str,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<Verified, VerifyError> {
+        let (_, id_header) = names.id;
+        let (_, ts_header) = names.timestamp;
+        let (_, sig_header) = names.signature;
         check_message_id(id, false).map_err(|reason| VerifyError::MalformedHeader {
             header: id_header,
             reason,
         })?;
         // The signed content uses the timestamp text exactly as received.
-        let (timestamp, ts_text) = timestamp_header(headers, &ts_name, ts_header)?;
+        let timestamp =
+            parse_timestamp(ts_text).map_err(|reason| VerifyError::MalformedHeader {
+                header: ts_header,
+                reason,
+            })?;
         self.tolerance.check(ts_header, timestamp, now)?;
-        let list = parse_signature_header(single_header(headers, &sig_name, sig_header)?).map_err(
-            |reason| VerifyError::MalformedHeader {
+        let list =
+            parse_signature_header(signature).map_err(|reason| VerifyError::MalformedHeader {
                 header: sig_header,
                 reason,
-            },
-        )?;
+            })?;
 
         let (mut n_v1_keys, mut n_v1a_keys) = (0usize, 0usize);
         for (_, key) in self.keys.active(now) {
