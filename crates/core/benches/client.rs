@@ -201,8 +201,16 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// Requests per second of `f`, run back to back for `window` after a short warm-up.
-fn rate<F, Fut>(rt: &Runtime, window: Duration, f: F) -> f64
+/// CPU time this thread has used, from `/proc/thread-self/schedstat` (Linux), in nanoseconds.
+fn thread_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+/// Requests per second of `f` and client CPU nanoseconds per request, run back to back for
+/// `window` after a short warm-up. The client runtime is single-threaded, so the thread's CPU
+/// time is all the client's work (the server runs on another thread).
+fn rate<F, Fut>(rt: &Runtime, window: Duration, f: F) -> (f64, Option<f64>)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Bytes>,
@@ -211,6 +219,7 @@ where
         for _ in 0..200 {
             black_box(f().await);
         }
+        let cpu_start = thread_cpu_ns();
         let start = Instant::now();
         let mut n = 0u64;
         while start.elapsed() < window {
@@ -219,11 +228,46 @@ where
             }
             n += 100;
         }
-        n as f64 / start.elapsed().as_secs_f64()
+        let wall = start.elapsed().as_secs_f64();
+        let cpu = match (cpu_start, thread_cpu_ns()) {
+            (Some(a), Some(b)) => Some((b - a) as f64 / n as f64),
+            _ => None,
+        };
+        (n as f64 / wall, cpu)
     })
 }
 
-/// Prints requests/s and the ratios, interleaving rounds so drift affects all clients alike.
+#[derive(Default, Clone, Copy)]
+struct Best {
+    rate: f64,
+    cpu_ns: Option<f64>,
+}
+
+impl Best {
+    fn add(&mut self, (rate, cpu): (f64, Option<f64>)) {
+        self.rate = self.rate.max(rate);
+        self.cpu_ns = match (self.cpu_ns, cpu) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+fn ratio(theirs: Option<f64>, ours: Option<f64>) -> String {
+    match (theirs, ours) {
+        (Some(t), Some(o)) => format!("{:.2}x", t / o),
+        _ => "n/a".to_owned(),
+    }
+}
+
+fn micros(ns: Option<f64>) -> String {
+    ns.map_or_else(|| "n/a".to_owned(), |ns| format!("{:.1} us", ns / 1000.0))
+}
+
+/// Prints requests/s, client CPU per request and the ratios. Rounds are interleaved so load
+/// drift affects every client alike, and the best round of each client is kept: on a shared
+/// machine the best round is the one least disturbed by other processes. The CPU ratio
+/// (their CPU per request / ours) is the steadier figure on a loaded machine.
 fn summary() {
     let addr = start_server();
     let rt = runtime();
@@ -232,29 +276,39 @@ fn summary() {
         std::env::var("SB_BENCH_WINDOW_MS")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(700),
+            .unwrap_or(600),
     );
-    let rounds = 3;
+    let rounds = 5;
     for (name, is_post) in [("GET", false), ("POST small JSON", true)] {
-        let (mut core, mut hyper, mut req) = (0.0, 0.0, 0.0);
+        let (mut core, mut hyper, mut req) = (Best::default(), Best::default(), Best::default());
         for _ in 0..rounds {
             if is_post {
-                core += rate(&rt, window, || cl.core_post());
-                hyper += rate(&rt, window, || cl.hyper_post());
-                req += rate(&rt, window, || cl.reqwest_post());
+                core.add(rate(&rt, window, || cl.core_post()));
+                hyper.add(rate(&rt, window, || cl.hyper_post()));
+                req.add(rate(&rt, window, || cl.reqwest_post()));
             } else {
-                core += rate(&rt, window, || cl.core_get());
-                hyper += rate(&rt, window, || cl.hyper_get());
-                req += rate(&rt, window, || cl.reqwest_get());
+                core.add(rate(&rt, window, || cl.core_get()));
+                hyper.add(rate(&rt, window, || cl.hyper_get()));
+                req.add(rate(&rt, window, || cl.reqwest_get()));
             }
         }
-        let r = f64::from(rounds);
-        let (core, hyper, req) = (core / r, hyper / r, req / r);
         println!(
-            "{name}: switchboard-core {core:.0} req/s, hyper-util {hyper:.0} req/s, reqwest {req:.0} req/s; \
-             core/hyper-util {:.2}x, core/reqwest {:.2}x",
-            core / hyper,
-            core / req
+            "{name}: requests/s switchboard-core {:.0}, hyper-util {:.0}, reqwest {:.0} \
+             (core/hyper-util {:.2}x, core/reqwest {:.2}x)",
+            core.rate,
+            hyper.rate,
+            req.rate,
+            core.rate / hyper.rate,
+            core.rate / req.rate
+        );
+        println!(
+            "{name}: client CPU per request switchboard-core {}, hyper-util {}, reqwest {} \
+             (efficiency vs hyper-util {}, vs reqwest {})",
+            micros(core.cpu_ns),
+            micros(hyper.cpu_ns),
+            micros(req.cpu_ns),
+            ratio(hyper.cpu_ns, core.cpu_ns),
+            ratio(req.cpu_ns, core.cpu_ns)
         );
     }
 }
