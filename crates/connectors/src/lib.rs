@@ -1,1 +1,41 @@
-//! `switchboard-connectors`: see the crate README; the API arrives with its issue.
+//! `switchboard-connectors`: typed clients for the services an LLM application talks to, each
+//! also offered as tools for `switchboard-functions`.
+//!
+//! Every client runs over `switchboard-core`'s `Client` (retries, rate-limit handling, SSRF
+//! guard, secret redaction), takes a configurable base URL, keeps the service's error message
+//! and code in a typed error, and decodes responses tolerantly: unknown fields are ignored,
+//! unknown enum values are kept, and the raw JSON stays reachable.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `github` | off | [`github`]: repositories (all pages), get a repository, create an issue |
+//! | `slack` | off | [`slack`]: `chat.postMessage` with text or Block Kit blocks |
+//! | `notion` | off | [`notion`]: create a page with long content (split and appended) |
+//! | `jira` | off | [`jira`]: create an issue with an ADF description from text/Markdown |
+//! | `google_calendar` | off | [`google_calendar`]: insert events with OAuth2 refresh-token auth |
+//! | `openweathermap` | off | [`openweathermap`]: current weather by city or coordinates |
+
+#[cfg(any(
+    feature = "github",
+    feature = "slack",
+    feature = "notion",
+    feature = "jira",
+    feature = "google_calendar",
+    feature = "openweathermap"
+))]
+mod common;
+#[cfg(any(
+    feature = "github",
+    feature = "slack",
+    feature = "notion",
+    feature = "jira",
+    feature = "google_calendar",
+    feature = "openweathermap"
+))]
+pub use common::InputError;
+
+#[cfg(feature = "github")]
+pub mod github;
+

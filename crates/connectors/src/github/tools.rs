@@ -1,0 +1,145 @@
+//! GitHub operations as LLM tools.
+
+use futures_util::TryStreamExt;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use switchboard_functions::{RegisterError, ToolRegistry};
+
+use super::{
+    client::GitHub,
+    error::GitHubError,
+    models::{Issue, ListMyRepos, ListUserRepos, NewIssue, Repository},
+    pagination::RepositoryStream,
+};
+
+const DEFAULT_MAX_ITEMS: usize = 100;
+const MAX_ITEMS: usize = 1000;
+
+/// Arguments of `github_get_repository`.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct RepoArgs {
+    /// The owner (user or organization) login.
+    owner: String,
+    /// The repository name.
+    repo: String,
+}
+
+/// Arguments of `github_list_user_repositories`.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct UserReposArgs {
+    /// The user whose public repositories to list.
+    username: String,
+    /// Filters and order.
+    #[serde(flatten)]
+    options: ListUserRepos,
+    /// Most repositories to return (default 100, at most 1000).
+    #[serde(default)]
+    max_items: Option<usize>,
+}
+
+/// Arguments of `github_list_my_repositories`.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct MyReposArgs {
+    /// Filters and order.
+    #[serde(flatten)]
+    options: ListMyRepos,
+    /// Most repositories to return (default 100, at most 1000).
+    #[serde(default)]
+    max_items: Option<usize>,
+}
+
+/// Arguments of `github_create_issue`.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct CreateIssueArgs {
+    /// The owner (user or organization) login.
+    owner: String,
+    /// The repository name.
+    repo: String,
+    /// The issue.
+    #[serde(flatten)]
+    issue: NewIssue,
+}
+
+/// A page-limited repository list.
+#[derive(Debug, Serialize)]
+struct RepoList {
+    repositories: Vec<Repository>,
+    /// True when more repositories exist than were returned.
+    truncated: bool,
+}
+
+async fn collect(
+    mut stream: RepositoryStream,
+    max_items: Option<usize>,
+) -> Result<RepoList, GitHubError> {
+    let max = max_items.unwrap_or(DEFAULT_MAX_ITEMS);
+    if max == 0 || max > MAX_ITEMS {
+        return Err(crate::common::InputError::new(
+            "max_items",
+            format!("{max} is not within 1–{MAX_ITEMS}"),
+        )
+        .into());
+    }
+    let mut repositories = Vec::new();
+    while let Some(repo) = stream.try_next().await? {
+        if repositories.len() == max {
+            return Ok(RepoList {
+                repositories,
+                truncated: true,
+            });
+        }
+        repositories.push(repo);
+    }
+    Ok(RepoList {
+        repositories,
+        truncated: false,
+    })
+}
+
+/// Registers `github_get_repository`, `github_list_user_repositories`,
+/// `github_list_my_repositories` and `github_create_issue`, each calling `client`.
+pub fn register_tools(registry: &ToolRegistry, client: &GitHub) -> Result<(), RegisterError> {
+    let gh = client.clone();
+    registry.register_fn(
+        "github_get_repository",
+        "Gets a GitHub repository by owner and name: description, visibility, default branch, \
+         language, stars.",
+        move |a: RepoArgs| {
+            let gh = gh.clone();
+            async move { gh.repository(&a.owner, &a.repo).await }
+        },
+    )?;
+    let gh = client.clone();
+    registry.register_fn(
+        "github_list_user_repositories",
+        "Lists the public repositories of a GitHub user, following every page up to max_items.",
+        move |a: UserReposArgs| {
+            let gh = gh.clone();
+            async move { collect(gh.user_repositories(&a.username, &a.options), a.max_items).await }
+        },
+    )?;
+    let gh = client.clone();
+    registry.register_fn(
+        "github_list_my_repositories",
+        "Lists the repositories the authenticated GitHub user can access (owned, collaborator, \
+         organization member), following every page up to max_items.",
+        move |a: MyReposArgs| {
+            let gh = gh.clone();
+            async move { collect(gh.my_repositories(&a.options), a.max_items).await }
+        },
+    )?;
+    let gh = client.clone();
+    registry.register_fn(
+        "github_create_issue",
+        "Creates an issue in a GitHub repository and returns its number and URL. Labels, \
+         assignees and milestone need push access.",
+        move |a: CreateIssueArgs| {
+            let gh = gh.clone();
+            async move {
+                let issue: Issue = gh.create_issue(&a.owner, &a.repo, &a.issue).await?;
+                Ok::<_, GitHubError>(issue)
+            }
+        },
+    )?;
+    Ok(())
+}
