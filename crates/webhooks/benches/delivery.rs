@@ -21,9 +21,10 @@ use switchboard_webhooks::delivery::{DeliveryConfig, EndpointSpec, Store, Webhoo
 use tokio::runtime::Runtime;
 
 /// Messages per measured iteration.
-const BATCH: usize = 4000;
-/// Concurrent `trigger_event` callers.
-const PRODUCERS: usize = 32;
+const BATCH: usize = 8000;
+/// Concurrent `trigger_event` callers (a gateway serving many requests at once). With durable
+/// commits each caller waits for an fsync, so throughput grows with concurrent callers.
+const PRODUCERS: usize = 256;
 
 #[derive(Default)]
 struct Receiver {
@@ -57,8 +58,8 @@ async fn receiver() -> (Arc<Receiver>, String) {
 
 fn config() -> DeliveryConfig {
     DeliveryConfig {
-        max_in_flight: 128,
-        claim_batch: 128,
+        max_in_flight: 256,
+        claim_batch: 256,
         retention: None,
         ..DeliveryConfig::default()
     }
@@ -153,7 +154,7 @@ fn sqlite(c: &mut Criterion, rt: &Runtime) {
         let store =
             Arc::new(SqliteStore::open(dir.join("bench.db"), SqliteOptions::default()).unwrap());
         let m = manager(store, Duration::from_secs(1)).await;
-        m.register(EndpointSpec::new("sink", url.clone()).max_in_flight(128))
+        m.register(EndpointSpec::new("sink", url.clone()).max_in_flight(256))
             .await
             .unwrap();
         m.start().unwrap();
@@ -192,12 +193,12 @@ fn postgres(c: &mut Criterion, rt: &Runtime) {
         let (rx, hook) = receiver().await;
         let options = PostgresOptions {
             schema: Some(schema.clone()),
-            max_connections: 16,
+            max_connections: 24,
         };
         let store = PostgresStore::connect(&url, options.clone()).await.unwrap();
         let producer = manager(Arc::new(store.clone()), Duration::from_secs(1)).await;
         producer
-            .register(EndpointSpec::new("sink", hook).max_in_flight(128))
+            .register(EndpointSpec::new("sink", hook).max_in_flight(256))
             .await
             .unwrap();
         // Two dispatchers, each with its own pool, as two gateway nodes would run. They learn of

@@ -927,3 +927,61 @@ async fn per_endpoint_concurrency_limit_holds() {
     .await;
     assert_eq!(peak.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limited_endpoint_is_paced_by_the_clock() {
+    let (rx, url) = receiver(vec![]).await;
+    let h = harness(config());
+    h.manager
+        .register(EndpointSpec::new("paced", &url).rate_limit(2))
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            h.manager
+                .trigger_event("x", serde_json::json!(i))
+                .await
+                .unwrap(),
+        );
+    }
+    let delivered = || async {
+        h.manager
+            .attempts(&AttemptQuery {
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+    };
+    eventually("2 attempts", || async { delivered().await.len() >= 2 }).await;
+    h.settle().await;
+    assert_eq!(delivered().await.len(), 2, "burst above the limit");
+    h.clock.advance(s(1));
+    eventually("4 attempts", || async { delivered().await.len() >= 4 }).await;
+    h.settle().await;
+    assert_eq!(delivered().await.len(), 4);
+    h.clock.advance(s(1));
+    eventually("5 attempts", || async { delivered().await.len() >= 5 }).await;
+    let mut offsets: Vec<u64> = delivered()
+        .await
+        .iter()
+        .map(|a| a.at.duration_since(t0()).unwrap().as_secs())
+        .collect();
+    offsets.sort();
+    assert_eq!(offsets, [0, 0, 1, 1, 2]);
+    assert_eq!(rx.seen().len(), 5);
+    assert!(
+        delivered().await.iter().all(|a| a.number == 1),
+        "pacing is not a failed attempt"
+    );
+    assert!(matches!(
+        h.manager
+            .register(EndpointSpec::new("zero", &url).rate_limit(0))
+            .await,
+        Err(ManagerError::InvalidEndpoint {
+            field: "rate_limit",
+            ..
+        })
+    ));
+}

@@ -89,6 +89,7 @@ fn endpoint(name: &str, events: EventFilter) -> Endpoint {
         disabled_reason: None,
         failing_since: None,
         max_in_flight: 4,
+        rate_limit: Some(50),
         created_at: t0(),
         updated_at: t0(),
     }
@@ -176,6 +177,7 @@ async fn endpoints_crud(store: Arc<dyn Store>) {
         vec![("x-tenant".to_owned(), "beta".to_owned())]
     );
     assert_eq!(got.max_in_flight, 4);
+    assert_eq!(got.rate_limit, Some(50));
     assert_eq!(got.created_at, t0() + secs(1));
 
     let mut renamed = got.clone();
@@ -186,7 +188,11 @@ async fn endpoints_crud(store: Arc<dyn Store>) {
     ));
     renamed.name = "gamma".into();
     renamed.url = "https://gamma.example.com/x".into();
+    renamed.rate_limit = None;
     store.update_endpoint(&renamed).await.unwrap();
+    let updated = store.get_endpoint(&b.id).await.unwrap().unwrap();
+    assert_eq!(updated.url, "https://gamma.example.com/x");
+    assert_eq!(updated.rate_limit, None);
     let names: Vec<String> = store
         .list_endpoints()
         .await

@@ -33,6 +33,7 @@ pub struct EndpointSpec {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) enabled: bool,
     pub(crate) max_in_flight: u32,
+    pub(crate) rate_limit: Option<u32>,
 }
 
 impl std::fmt::Debug for EndpointSpec {
@@ -48,6 +49,7 @@ impl std::fmt::Debug for EndpointSpec {
             )
             .field("enabled", &self.enabled)
             .field("max_in_flight", &self.max_in_flight)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
@@ -64,6 +66,7 @@ impl EndpointSpec {
             headers: Vec::new(),
             enabled: true,
             max_in_flight: 8,
+            rate_limit: None,
         }
     }
 
@@ -103,6 +106,13 @@ impl EndpointSpec {
     #[must_use]
     pub fn max_in_flight(mut self, n: u32) -> Self {
         self.max_in_flight = n;
+        self
+    }
+
+    /// At most `per_second` requests per second to it, per process (bursts up to that many).
+    #[must_use]
+    pub fn rate_limit(mut self, per_second: u32) -> Self {
+        self.rate_limit = Some(per_second);
         self
     }
 }

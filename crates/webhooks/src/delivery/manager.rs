@@ -224,6 +224,12 @@ impl WebhookManager {
                 reason: "must be at least 1".into(),
             });
         }
+        if spec.rate_limit == Some(0) {
+            return Err(ManagerError::InvalidEndpoint {
+                field: "rate_limit",
+                reason: "must be at least 1 request per second".into(),
+            });
+        }
         let secret = key_from(spec.secret.as_ref())?;
         let now = self.now();
         let endpoint = Endpoint {
@@ -240,6 +246,7 @@ impl WebhookManager {
             disabled_reason: (!spec.enabled).then_some(DisabledReason::Manual),
             failing_since: None,
             max_in_flight: spec.max_in_flight,
+            rate_limit: spec.rate_limit,
             created_at: now,
             updated_at: now,
         };

@@ -106,6 +106,8 @@ pub struct Endpoint {
     pub failing_since: Option<SystemTime>,
     /// Most requests in flight to it at once, per process.
     pub max_in_flight: u32,
+    /// Most requests per second to it, per process; `None` for no limit.
+    pub rate_limit: Option<u32>,
     /// When it was registered.
     pub created_at: SystemTime,
     /// When it last changed.

@@ -11,7 +11,7 @@ mod attempt;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use switchboard_core::Client;
 use tokio::sync::{Notify, watch};
@@ -35,6 +35,14 @@ pub(crate) struct Engine {
     running: AtomicBool,
     /// In-flight attempts per endpoint in this process, with the endpoint's limit.
     busy: Mutex<HashMap<EndpointId, (u32, u32)>>,
+    /// Token buckets of rate-limited endpoints (clock time, so tests control them).
+    buckets: Mutex<HashMap<EndpointId, Bucket>>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    at: SystemTime,
 }
 
 impl Engine {
@@ -53,6 +61,7 @@ impl Engine {
             stop: watch::Sender::new(false),
             running: AtomicBool::new(false),
             busy: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(HashMap::new()),
         }
     }
 
@@ -93,6 +102,32 @@ impl Engine {
         }
         entry.0 += 1;
         true
+    }
+
+    /// Takes a token of the claim's endpoint rate limit, or says how long until one is free.
+    fn take_token(&self, claim: &Claim, now: SystemTime) -> Result<(), Duration> {
+        let Some(rate) = claim.endpoint.rate_limit else {
+            return Ok(());
+        };
+        let rate = f64::from(rate.max(1));
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let bucket = buckets.entry(claim.endpoint.id.clone()).or_insert(Bucket {
+            tokens: rate,
+            at: now,
+        });
+        if let Ok(elapsed) = now.duration_since(bucket.at) {
+            bucket.tokens = (bucket.tokens + elapsed.as_secs_f64() * rate).min(rate);
+            bucket.at = now;
+        }
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / rate))
+        }
     }
 
     fn free_slot(&self, endpoint: &EndpointId) {
@@ -142,6 +177,15 @@ impl Engine {
                             if !self.take_slot(&claim) {
                                 // Saturated endpoint: hand it back, due now, for a later round.
                                 if let Err(e) = self.store.release(&claim, request.now).await {
+                                    warn!(error = %e, delivery = %claim.delivery.id, "releasing a claim failed");
+                                }
+                                continue;
+                            }
+                            if let Err(wait) = self.take_token(&claim, request.now) {
+                                // Over its rate limit: due again when a token is free.
+                                self.free_slot(&claim.endpoint.id);
+                                if let Err(e) = self.store.release(&claim, request.now + wait).await
+                                {
                                     warn!(error = %e, delivery = %claim.delivery.id, "releasing a claim failed");
                                 }
                                 continue;

@@ -192,12 +192,12 @@ async fn write_endpoint(
 ) -> Result<u64, StoreError> {
     let sql = if insert {
         "INSERT INTO endpoints (id, name, url, events, keys, headers, enabled, disabled_reason, \
-         failing_since, max_in_flight, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+         failing_since, max_in_flight, created_at, updated_at, rate_limit) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     } else {
         "UPDATE endpoints SET name = $2, url = $3, events = $4, keys = $5, headers = $6, \
          enabled = $7, disabled_reason = $8, failing_since = $9, max_in_flight = $10, \
-         created_at = $11, updated_at = $12 WHERE id = $1"
+         created_at = $11, updated_at = $12, rate_limit = $13 WHERE id = $1"
     };
     sqlx::query(sql)
         .bind(e.id.as_str())
@@ -212,6 +212,7 @@ async fn write_endpoint(
         .bind(i64::from(e.max_in_flight))
         .bind(to_millis(e.created_at))
         .bind(to_millis(e.updated_at))
+        .bind(e.rate_limit.map(i64::from))
         .execute(conn)
         .await
         .map(|r| r.rows_affected())

@@ -3,10 +3,11 @@
 use sqlx::PgConnection;
 
 /// `(version, SQL statements)`; append new versions, never edit applied ones.
-const MIGRATIONS: &[(i64, &[&str])] = &[(
-    1,
-    &[
-        "CREATE TABLE endpoints (
+const MIGRATIONS: &[(i64, &[&str])] = &[
+    (
+        1,
+        &[
+            "CREATE TABLE endpoints (
             id TEXT PRIMARY KEY,
             name TEXT NOT NULL UNIQUE,
             url TEXT NOT NULL,
@@ -20,20 +21,20 @@ const MIGRATIONS: &[(i64, &[&str])] = &[(
             created_at BIGINT NOT NULL,
             updated_at BIGINT NOT NULL
         )",
-        "CREATE TABLE messages (
+            "CREATE TABLE messages (
             id TEXT PRIMARY KEY,
             event_type TEXT NOT NULL,
             payload BYTEA NOT NULL,
             idempotency_key TEXT,
             created_at BIGINT NOT NULL
         )",
-        "CREATE INDEX messages_created ON messages (created_at)",
-        "CREATE TABLE idempotency_keys (
+            "CREATE INDEX messages_created ON messages (created_at)",
+            "CREATE TABLE idempotency_keys (
             key TEXT PRIMARY KEY,
             message_id TEXT NOT NULL,
             created_at BIGINT NOT NULL
         )",
-        "CREATE TABLE deliveries (
+            "CREATE TABLE deliveries (
             id TEXT PRIMARY KEY,
             message_id TEXT NOT NULL,
             endpoint_id TEXT NOT NULL,
@@ -46,11 +47,11 @@ const MIGRATIONS: &[(i64, &[&str])] = &[(
             created_at BIGINT NOT NULL,
             updated_at BIGINT NOT NULL
         )",
-        "CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at)",
-        "CREATE INDEX deliveries_lease ON deliveries (status, lease_until)",
-        "CREATE INDEX deliveries_message ON deliveries (message_id)",
-        "CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, status, updated_at)",
-        "CREATE TABLE attempts (
+            "CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at)",
+            "CREATE INDEX deliveries_lease ON deliveries (status, lease_until)",
+            "CREATE INDEX deliveries_message ON deliveries (message_id)",
+            "CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, status, updated_at)",
+            "CREATE TABLE attempts (
             seq BIGSERIAL PRIMARY KEY,
             delivery_id TEXT NOT NULL,
             message_id TEXT NOT NULL,
@@ -63,14 +64,16 @@ const MIGRATIONS: &[(i64, &[&str])] = &[(
             error_kind TEXT,
             error TEXT
         )",
-        "CREATE INDEX attempts_delivery ON attempts (delivery_id)",
-        "CREATE INDEX attempts_message ON attempts (message_id)",
-        "CREATE INDEX attempts_endpoint ON attempts (endpoint_id, at)",
-    ],
-)];
+            "CREATE INDEX attempts_delivery ON attempts (delivery_id)",
+            "CREATE INDEX attempts_message ON attempts (message_id)",
+            "CREATE INDEX attempts_endpoint ON attempts (endpoint_id, at)",
+        ],
+    ),
+    (2, &["ALTER TABLE endpoints ADD COLUMN rate_limit BIGINT"]),
+];
 
 /// The newest schema version this code knows.
-const LATEST: i64 = 1;
+const LATEST: i64 = 2;
 
 /// Applies every migration newer than the database's version in one transaction, holding an
 /// advisory lock so several processes starting at once migrate only once.

@@ -143,12 +143,12 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
 fn write_endpoint(conn: &Connection, e: &Endpoint, insert: bool) -> Result<usize, StoreError> {
     let sql = if insert {
         "INSERT INTO endpoints (id, name, url, events, keys, headers, enabled, disabled_reason, \
-         failing_since, max_in_flight, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+         failing_since, max_in_flight, created_at, updated_at, rate_limit) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
     } else {
         "UPDATE endpoints SET name = ?2, url = ?3, events = ?4, keys = ?5, headers = ?6, \
          enabled = ?7, disabled_reason = ?8, failing_since = ?9, max_in_flight = ?10, \
-         created_at = ?11, updated_at = ?12 WHERE id = ?1"
+         created_at = ?11, updated_at = ?12, rate_limit = ?13 WHERE id = ?1"
     };
     conn.prepare_cached(sql)
         .map_err(db)?
@@ -165,6 +165,7 @@ fn write_endpoint(conn: &Connection, e: &Endpoint, insert: bool) -> Result<usize
             e.max_in_flight,
             to_millis(e.created_at),
             to_millis(e.updated_at),
+            e.rate_limit,
         ])
         .map_err(|err| {
             if is_unique_violation(&err) {

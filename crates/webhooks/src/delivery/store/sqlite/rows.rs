@@ -14,7 +14,7 @@ use crate::delivery::store::StoreError;
 use crate::delivery::store::codec::{decode_events, decode_headers, decode_keys};
 
 pub(super) const ENDPOINT_COLUMNS: &str = "id, name, url, events, keys, headers, enabled, \
-    disabled_reason, failing_since, max_in_flight, created_at, updated_at";
+    disabled_reason, failing_since, max_in_flight, created_at, updated_at, rate_limit";
 pub(super) const MESSAGE_COLUMNS: &str = "id, event_type, payload, idempotency_key, created_at";
 pub(super) const DELIVERY_COLUMNS: &str = "id, message_id, endpoint_id, status, attempts, \
     failed_in_round, next_attempt_at, lease_until, created_at, updated_at";
@@ -67,6 +67,9 @@ pub(super) fn endpoint(row: &Row<'_>) -> Result<Endpoint, StoreError> {
         max_in_flight: u32::try_from(max).map_err(|_| corrupt("endpoints", "max_in_flight"))?,
         created_at: from_millis(get(row, 10)?),
         updated_at: from_millis(get(row, 11)?),
+        rate_limit: get::<Option<i64>>(row, 12)?
+            .map(|r| u32::try_from(r).map_err(|_| corrupt("endpoints", "rate_limit")))
+            .transpose()?,
     })
 }
 

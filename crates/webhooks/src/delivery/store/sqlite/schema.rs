@@ -3,9 +3,10 @@
 use rusqlite::Connection;
 
 /// `(version, SQL)`; append new versions, never edit applied ones.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    r#"
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE endpoints (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -67,10 +68,12 @@ CREATE INDEX attempts_delivery ON attempts (delivery_id);
 CREATE INDEX attempts_message ON attempts (message_id);
 CREATE INDEX attempts_endpoint ON attempts (endpoint_id, at);
 "#,
-)];
+    ),
+    (2, "ALTER TABLE endpoints ADD COLUMN rate_limit INTEGER;"),
+];
 
 /// The newest schema version this code knows.
-pub(super) const LATEST: i64 = 1;
+pub(super) const LATEST: i64 = 2;
 
 /// Applies every migration newer than the database's version, each in its own transaction.
 ///
