@@ -38,4 +38,5 @@ pub use common::InputError;
 
 #[cfg(feature = "github")]
 pub mod github;
-
+#[cfg(feature = "slack")]
+pub mod slack;

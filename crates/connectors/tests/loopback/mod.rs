@@ -42,6 +42,11 @@ impl Reply {
         }
     }
 
+    pub fn into_status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push((name.to_owned(), value.into()));
         self
