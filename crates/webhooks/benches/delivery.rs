@@ -2,7 +2,8 @@
 //! SQLite store (durable commits, `synchronous=FULL`) and on Postgres (two dispatchers with
 //! separate pools on one schema; set `SWITCHBOARD_TEST_POSTGRES_URL`). After the criterion
 //! groups, a latency probe triggers at a steady 1,000/s and prints the p50/p99 time from
-//! `trigger_event` returning to the request arriving at the receiver.
+//! `trigger_event` returning to the request arriving at the receiver. `SB_BENCH_ONLY=sqlite` or
+//! `SB_BENCH_ONLY=postgres` runs one of the two.
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
@@ -250,7 +251,13 @@ fn main() {
         .warm_up_time(Duration::from_secs(2))
         .measurement_time(Duration::from_secs(10))
         .configure_from_args();
-    sqlite(&mut c, &rt);
-    postgres(&mut c, &rt);
+    // `SB_BENCH_ONLY=sqlite` or `=postgres` runs one store.
+    let only = std::env::var("SB_BENCH_ONLY").unwrap_or_default();
+    if only != "postgres" {
+        sqlite(&mut c, &rt);
+    }
+    if only != "sqlite" {
+        postgres(&mut c, &rt);
+    }
     c.final_summary();
 }

@@ -223,6 +223,54 @@ async fn write_endpoint(
         })
 }
 
+/// A message without an idempotency key and its deliveries in one statement (one round trip,
+/// atomic): deliveries go to every enabled endpoint whose filter matches, decided in SQL.
+/// Their ids derive from the message and endpoint ids, unique for a first delivery.
+async fn insert_plain(
+    pool: &PgPool,
+    message: NewMessage,
+    now: i64,
+    due: i64,
+) -> Result<Enqueued, StoreError> {
+    let rows: Vec<(Option<String>,)> = sqlx::query_as(
+        "WITH m AS (\
+           INSERT INTO messages (id, event_type, payload, idempotency_key, created_at) \
+           VALUES ($1, $2, $3, NULL, $4) RETURNING id), \
+         d AS (\
+           INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, \
+             failed_in_round, next_attempt_at, lease_until, created_at, updated_at) \
+           SELECT 'dlv_' || substr(m.id, 5) || '_' || substr(e.id, 4), m.id, e.id, 'pending', \
+             0, 0, $5, NULL, $4, $4 \
+           FROM m, endpoints e \
+           WHERE e.enabled AND (e.events = '\"all\"' OR (e.events::jsonb -> 'only') ? $2) \
+           RETURNING id) \
+         SELECT d.id FROM m LEFT JOIN d ON TRUE",
+    )
+    .bind(message.id.as_str())
+    .bind(&message.event_type)
+    .bind(&message.payload[..])
+    .bind(now)
+    .bind(due)
+    .fetch_all(pool)
+    .await
+    .map_err(|e| conflict_or_db(e, || format!("message id {} exists", message.id)))?;
+    let deliveries = rows
+        .into_iter()
+        .filter_map(|(id,)| id)
+        .map(|id| {
+            DeliveryId::try_from(id).map_err(|e| StoreError::Corrupt {
+                table: "deliveries",
+                detail: e.to_string(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Enqueued {
+        message_id: message.id,
+        created: true,
+        deliveries,
+    })
+}
+
 async fn insert_delivery(conn: &mut PgConnection, d: &Delivery) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, failed_in_round, \
@@ -274,6 +322,79 @@ async fn lease_held(
     .map_err(db)?;
     held.map(|_| ())
         .ok_or_else(|| StoreError::LeaseLost(id.clone()))
+}
+
+/// Records an attempt in one statement (one round trip, atomic): the delivery update (which
+/// proves the lease), the attempt row, and the endpoint's failure clock — the endpoint row is
+/// written only when the clock starts or stops, so concurrent completions do not queue on it.
+async fn complete_one_statement(
+    pool: &PgPool,
+    c: &Completion,
+) -> Result<CompletionOutcome, StoreError> {
+    let now = to_millis(c.now);
+    let (status, failed, next_at): (DeliveryStatus, i64, Option<i64>) = match c.next {
+        NextStep::Delivered => (DeliveryStatus::Delivered, 0, None),
+        NextStep::Retry { at } => (DeliveryStatus::Pending, 1, Some(to_millis(at))),
+        NextStep::DeadLetter => (DeliveryStatus::DeadLetter, 1, None),
+    };
+    let success = matches!(c.health, Health::Success);
+    let a = &c.attempt;
+    let (held, since, enabled): (i64, Option<i64>, Option<bool>) = sqlx::query_as(
+        "WITH upd AS (\
+           UPDATE deliveries SET status = $3, attempts = attempts + 1, \
+             failed_in_round = failed_in_round + $4, next_attempt_at = $5, lease_until = NULL, \
+             lease_token = NULL, updated_at = $6 \
+           WHERE id = $1 AND status = 'in_flight' AND lease_token = $2 RETURNING id), \
+         ins AS (\
+           INSERT INTO attempts (delivery_id, message_id, endpoint_id, number, at, latency_us, \
+             status, response_body, error_kind, error) \
+           SELECT $1, $7, $8, $9, $10, $11, $12, $13, $14, $15 FROM upd), \
+         ep AS (\
+           UPDATE endpoints SET failing_since = CASE WHEN $16 THEN NULL ELSE $6 END \
+           WHERE id = $8 AND EXISTS (SELECT 1 FROM upd) \
+             AND (($16 AND failing_since IS NOT NULL) OR (NOT $16 AND failing_since IS NULL)) \
+           RETURNING failing_since, enabled), \
+         cur AS (SELECT failing_since, enabled FROM endpoints WHERE id = $8) \
+         SELECT (SELECT count(*) FROM upd), \
+           COALESCE((SELECT failing_since FROM ep), (SELECT failing_since FROM cur)), \
+           (SELECT enabled FROM cur)",
+    )
+    .bind(c.delivery_id.as_str())
+    .bind(&c.lease_token)
+    .bind(status.as_str())
+    .bind(failed)
+    .bind(next_at)
+    .bind(now)
+    .bind(a.message_id.as_str())
+    .bind(a.endpoint_id.as_str())
+    .bind(i64::from(a.number))
+    .bind(to_millis(a.at))
+    .bind(i64::try_from(a.latency.as_micros()).unwrap_or(i64::MAX))
+    .bind(a.status.map(i32::from))
+    .bind(&a.response_body)
+    .bind(a.error_kind.map(|k| k.as_str()))
+    .bind(&a.error)
+    .bind(success)
+    .fetch_one(pool)
+    .await
+    .map_err(db)?;
+    if held == 0 {
+        return Err(StoreError::LeaseLost(c.delivery_id.clone()));
+    }
+    let mut outcome = CompletionOutcome::default();
+    if let (Health::Failure { disable_after }, Some(since), Some(true)) = (c.health, since, enabled)
+        && failing_too_long(from_millis(since), c.now, disable_after)
+    {
+        let mut conn = pool.acquire().await.map_err(db)?;
+        outcome.endpoint_disabled = disable(
+            &mut conn,
+            c.endpoint_id.as_str(),
+            DisabledReason::Failing,
+            now,
+        )
+        .await?;
+    }
+    Ok(outcome)
 }
 
 async fn disable(
@@ -387,8 +508,11 @@ impl Store for PostgresStore {
         due_at: SystemTime,
         idempotency_window: Duration,
     ) -> Result<Enqueued, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
         let now_ms = to_millis(now);
+        if message.idempotency_key.is_none() {
+            return insert_plain(&self.pool, message, now_ms, to_millis(due_at)).await;
+        }
+        let mut tx = self.pool.begin().await.map_err(db)?;
         if let Some(key) = &message.idempotency_key {
             let cutoff = now
                 .checked_sub(idempotency_window)
@@ -558,6 +682,9 @@ impl Store for PostgresStore {
     }
 
     async fn complete(&self, c: &Completion) -> Result<CompletionOutcome, StoreError> {
+        if let Health::Success | Health::Failure { .. } = c.health {
+            return complete_one_statement(&self.pool, c).await;
+        }
         let mut tx = self.pool.begin().await.map_err(db)?;
         lease_held(&mut tx, &c.delivery_id, &c.lease_token).await?;
         let now = to_millis(c.now);
