@@ -1,7 +1,12 @@
 //! Typed, validated LLM tools with exports for every provider's wire format.
 #![doc = include_str!("../README.md")]
 
-#[cfg(any(feature = "calculate", feature = "read_file", feature = "execute_code"))]
+#[cfg(any(
+    feature = "calculate",
+    feature = "read_file",
+    feature = "query_database",
+    feature = "execute_code"
+))]
 pub mod builtin;
 mod call;
 mod dynamic;

@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | `calculate` | `calculate` | [`calculate::Calculate`] |
 //! | `read_file`, `list_dir` | `read_file` | [`read_file::ReadFile`], [`read_file::ListDir`] |
+//! | `query_database` | `query_database` | [`query_database::QueryDatabase`] |
 //! | `execute_code` | `execute_code` (Linux) | [`execute_code::ExecuteCode`] |
 //!
 //! What each guarantees against hostile input, and what it does not, is in its module docs and
@@ -13,5 +14,7 @@
 pub mod calculate;
 #[cfg(all(feature = "execute_code", target_os = "linux"))]
 pub mod execute_code;
+#[cfg(feature = "query_database")]
+pub mod query_database;
 #[cfg(feature = "read_file")]
 pub mod read_file;
