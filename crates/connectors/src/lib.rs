@@ -40,3 +40,18 @@ pub use common::InputError;
 pub mod github;
 #[cfg(feature = "slack")]
 pub mod slack;
+
+// -- issue 8 modules --
+#[cfg(any(feature = "notify", feature = "zapier", feature = "ifttt"))]
+mod hook_url;
+#[cfg(any(feature = "notify", feature = "zapier", feature = "ifttt"))]
+pub use hook_url::{InvalidHookUrl, WebhookUrl};
+#[cfg(feature = "web_search")]
+pub mod search;
+#[cfg(any(
+    feature = "notify",
+    feature = "zapier",
+    feature = "ifttt",
+    feature = "web_search"
+))]
+mod text;
