@@ -231,7 +231,9 @@ pub(crate) async fn execute(client: &Client, parts: RequestParts) -> Result<Resp
         spent: 0,
     };
     let mut attempt: u32 = 0;
+    // The token sent with the current attempt, and one renewed after a 401 for the next.
     let mut token: Option<AccessToken> = None;
+    let mut renewed: Option<AccessToken> = None;
     let mut refreshed = false;
     let mut hops = 0usize;
 
@@ -239,7 +241,9 @@ pub(crate) async fn execute(client: &Client, parts: RequestParts) -> Result<Resp
         attempt += 1;
         let mut req_headers = headers.clone();
         if let (Some(p), true) = (provider, target.with_auth) {
-            let t = match token.take() {
+            // A token just renewed after a 401 is used as is; otherwise ask the provider, which
+            // caches and renews before expiry (a wait between attempts may have outlived it).
+            let t = match renewed.take() {
                 Some(t) => t,
                 None => p.token().await.map_err(|e| {
                     context(
@@ -306,7 +310,7 @@ pub(crate) async fn execute(client: &Client, parts: RequestParts) -> Result<Resp
                             attempt,
                         )
                     })?;
-                    token = Some(fresh);
+                    renewed = Some(fresh);
                     continue;
                 }
                 if status.is_redirection() && inner.redirects.max_hops() > 0 {
@@ -343,6 +347,7 @@ pub(crate) async fn execute(client: &Client, parts: RequestParts) -> Result<Resp
                                 headers.remove(name);
                             }
                             token = None;
+                            renewed = None;
                         }
                         if hop.drop_body {
                             body = Bytes::new();

@@ -225,3 +225,46 @@ async fn secrets_never_appear_in_errors() {
         .unwrap();
     assert!(!format!("{with_auth:?}").contains("basic-secret"));
 }
+
+/// A provider that hands out a new token on every call, counting them.
+#[derive(Debug, Default)]
+struct Counting(std::sync::atomic::AtomicU32);
+
+#[async_trait::async_trait]
+impl switchboard_core::auth::TokenProvider for Counting {
+    async fn token(&self) -> Result<switchboard_core::auth::AccessToken, switchboard_core::Error> {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        Ok(switchboard_core::auth::AccessToken::new(
+            format!("tok{n}"),
+            None,
+        ))
+    }
+
+    async fn refresh(
+        &self,
+        _rejected: &switchboard_core::auth::AccessToken,
+    ) -> Result<switchboard_core::auth::AccessToken, switchboard_core::Error> {
+        self.token().await
+    }
+}
+
+#[tokio::test]
+async fn each_attempt_asks_the_provider_so_a_wait_cannot_outlive_the_token() {
+    let srv = TestServer::start().await;
+    srv.plan("/api", [Reply::status(503)]);
+    let rec = crate::Recorder::default();
+    let client = crate::builder(&rec).build().unwrap();
+    let res = client
+        .get(&srv.url("/api"))
+        .auth(Auth::token(Counting::default()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let auth: Vec<_> = srv
+        .seen()
+        .into_iter()
+        .map(|s| s.headers["authorization"].clone())
+        .collect();
+    assert_eq!(auth, ["Bearer tok1", "Bearer tok2"]);
+}
