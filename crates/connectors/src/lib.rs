@@ -55,3 +55,5 @@ pub mod search;
     feature = "web_search"
 ))]
 mod text;
+#[cfg(feature = "openweathermap")]
+pub mod openweathermap;

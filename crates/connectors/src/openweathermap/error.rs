@@ -1,0 +1,46 @@
+//! OpenWeatherMap's `{"cod","message"}` error body as a typed error, with the key masked.
+
+use switchboard_core::http::StatusCode;
+
+use crate::common::InputError;
+
+/// Everything an OpenWeatherMap call can fail with.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum WeatherError {
+    /// An argument was rejected before any request was sent.
+    #[error(transparent)]
+    InvalidInput(#[from] InputError),
+    /// The service answered with an error.
+    #[error("{0}")]
+    Api(Box<WeatherApiError>),
+    /// The request failed below the API (the URL in it has `appid` masked).
+    #[error("OpenWeatherMap request failed: {0}")]
+    Http(#[from] switchboard_core::Error),
+    /// A success response did not have the documented shape.
+    #[error("OpenWeatherMap response is not the expected JSON: {0}")]
+    Decode(#[source] serde_json::Error),
+}
+
+/// An error answer: `401 {"cod":401,"message":"Invalid API key…"}`,
+/// `404 {"cod":"404","message":"city not found"}`, 429 over quota.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("OpenWeatherMap answered {status} (cod {cod}): {message}")]
+pub struct WeatherApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The `cod` field as text, whether it came as a number or a string.
+    pub cod: String,
+    /// The service's message, with the API key masked.
+    pub message: String,
+}
+
+impl WeatherError {
+    /// The service's error answer, if this is one.
+    pub fn api(&self) -> Option<&WeatherApiError> {
+        match self {
+            Self::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! OpenWeatherMap current weather (`GET /data/2.5/weather`) by city, coordinates, city id or zip.
+//!
+//! The key is the `appid` query parameter (not a header); it is masked in every error and log
+//! (core redacts `appid` in URLs, and the client removes it from service messages). `cod` is
+//! accepted as a number or a string, as the service sends both.
+//!
+//! ```no_run
+//! use switchboard_connectors::openweathermap::{Location, OpenWeatherMap, Units, WeatherQuery};
+//!
+//! # async fn run() -> Result<(), switchboard_connectors::openweathermap::WeatherError> {
+//! let owm = OpenWeatherMap::builder("my-api-key").build()?;
+//! let now = owm
+//!     .current(&WeatherQuery::new(Location::city("Zürich", None, Some("CH"))).units(Units::Metric))
+//!     .await?;
+//! println!("{}: {} °C", now.name, now.main.temp);
+//! # Ok(()) }
+//! ```
+
+mod client;
+mod error;
+mod models;
+mod tools;
+
+pub use client::{DEFAULT_BASE_URL, OpenWeatherMap, OpenWeatherMapBuilder};
+pub use error::{WeatherApiError, WeatherError};
+pub use models::{
+    Clouds, Condition, Coord, CurrentWeather, Location, MainReadings, Sys, Units, WeatherQuery,
+    Wind,
+};
+pub use tools::register_tools;
