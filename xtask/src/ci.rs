@@ -23,12 +23,21 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
         ],
         &[],
     )?;
+    crate::features::run(root)?;
     if !skip_tests {
+        let refs =
+            std::env::temp_dir().join(format!("switchboard-snap-refs-{}", std::process::id()));
+        let _ = std::fs::remove_file(&refs);
+        let refs_str = refs.to_string_lossy().into_owned();
         cargo(
             root,
             &["test", "--workspace", "--all-features"],
-            &[("INSTA_UPDATE", "no")],
+            &[
+                ("INSTA_UPDATE", "no"),
+                ("INSTA_SNAPSHOT_REFERENCES_FILE", &refs_str),
+            ],
         )?;
+        crate::snapshots::check(root, &refs)?;
     }
     cargo(
         root,

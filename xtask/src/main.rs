@@ -9,6 +9,9 @@
 )]
 
 mod ci;
+mod features;
+mod release;
+mod snapshots;
 mod tidy;
 mod util;
 
@@ -18,8 +21,15 @@ const HELP: &str = "\
 cargo xtask <command>
 
 Commands:
-  ci      fmt check, clippy -D warnings, tests, docs with -D warnings, snapshot check
-  help    this text
+  ci                      fmt check, clippy -D warnings, feature sets, tests, stale
+                          snapshots, docs with -D warnings
+  features                every crate with each feature alone; the facade's feature powerset
+  snapshots <refs-file>   fail on .snap files no test referenced (refs from
+                          INSTA_SNAPSHOT_REFERENCES_FILE)
+  release <version> [--dry-run] [--skip-ci]
+                          bump versions, update CHANGELOG.md, run ci, package every crate,
+                          commit and tag locally (never pushes)
+  help                    this text
 ";
 
 fn main() -> Result<()> {
@@ -27,6 +37,12 @@ fn main() -> Result<()> {
     let root = util::workspace_root()?;
     match args.first().map(String::as_str) {
         Some("ci") => ci::run(&root, &args[1..]),
+        Some("features") => features::run(&root),
+        Some("snapshots") => match args.get(1) {
+            Some(file) => snapshots::check(&root, std::path::Path::new(file)),
+            None => bail!("usage: cargo xtask snapshots <references-file>"),
+        },
+        Some("release") => release::run(&root, &args[1..]),
         Some("help") | None => {
             print!("{HELP}");
             Ok(())
