@@ -57,3 +57,5 @@ pub mod search;
 mod text;
 #[cfg(feature = "openweathermap")]
 pub mod openweathermap;
+#[cfg(feature = "jira")]
+pub mod jira;

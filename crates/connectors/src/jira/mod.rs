@@ -1,0 +1,34 @@
+//! Jira Cloud REST API v3: create an issue with its description converted to ADF.
+//!
+//! Basic auth with the account email and an API token; the site is configurable
+//! (`https://your-site.atlassian.net`). Errors `{"errorMessages":[…],"errors":{field: msg}}`
+//! become [`JiraApiError`]. A 429 (or a 503 with `Retry-After`) waits for `Retry-After`, or until
+//! the ISO 8601 `X-RateLimit-Reset`.
+//!
+//! ```no_run
+//! use switchboard_connectors::jira::{Jira, NewIssue};
+//!
+//! # async fn run() -> Result<(), switchboard_connectors::jira::JiraError> {
+//! let jira = Jira::builder("https://acme.atlassian.net", "me@acme.com", "api-token").build()?;
+//! let created = jira
+//!     .create_issue(&NewIssue::new("PROJ", "Task", "Rotate the keys").description(
+//!         "The staging keys expire on Friday.\n\n- rotate\n- redeploy",
+//!     ))
+//!     .await?;
+//! println!("{}", created.key);
+//! # Ok(()) }
+//! ```
+
+mod adf;
+mod client;
+mod error;
+mod limits;
+mod models;
+mod tools;
+
+pub use adf::text_to_adf;
+pub use client::{Jira, JiraBuilder};
+pub use error::{JiraApiError, JiraError};
+pub use limits::JiraRateLimits;
+pub use models::{CreatedIssue, NewIssue};
+pub use tools::register_tools;
