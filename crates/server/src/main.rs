@@ -1,11 +1,11 @@
-//! The `switchboard` gateway binary.
+//! The `switchboard` gateway binary: parses the command line and runs it.
 
-#![allow(
-    clippy::print_stdout,
-    reason = "a command-line program prints its output"
-)]
+use std::process::ExitCode;
 
-fn main() -> anyhow::Result<()> {
-    println!("switchboard {}", env!("CARGO_PKG_VERSION"));
-    Ok(())
+use clap::Parser;
+use switchboard_server::cli::{Cli, run};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    run(cli)
 }

@@ -1,0 +1,590 @@
+//! The gateway's configuration: embedded defaults, the TOML file, and its validation.
+//!
+//! Every section is optional; `switchboard serve` with no file runs on [`Config::default`].
+//! Unknown keys are errors. Errors carry the line (and the key, where the check is ours
+//! rather than the parser's). `docs/gateway.md` documents every key.
+
+mod env;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// `${VAR}` substitution failed.
+    #[error("config line {line}: {message}")]
+    Env {
+        /// 1-based line.
+        line: usize,
+        /// What was wrong.
+        message: String,
+    },
+    /// TOML syntax, an unknown key or a value of the wrong type.
+    #[error("config line {line}, column {column}: {message}")]
+    Parse {
+        /// 1-based line (0 when the parser gave no position).
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message (names the key for unknown or missing fields).
+        message: String,
+    },
+    /// A value that parsed but is not acceptable.
+    #[error("config key `{key}` (line {line}): {message}")]
+    Invalid {
+        /// The dotted key.
+        key: String,
+        /// 1-based line (0 when it comes from the defaults).
+        line: usize,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The whole configuration file.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on (default `127.0.0.1:8080`).
+    #[serde(default)]
+    pub listen: Option<Spanned<String>>,
+    /// Log format (`text` or `json`).
+    #[serde(default)]
+    pub log_format: LogFormat,
+    /// Log filter, e.g. `info` or `info,switchboard_server=debug` (default `info`).
+    #[serde(default)]
+    pub log_level: Option<Spanned<String>>,
+    /// The tool server (OpenAPI and MCP).
+    #[serde(default)]
+    pub tools: ToolsConfig,
+    /// CORS for browser-side tool servers.
+    #[serde(default)]
+    pub cors: CorsConfig,
+    /// The MCP endpoint.
+    #[serde(default)]
+    pub mcp: McpConfig,
+    /// The admin API.
+    #[serde(default)]
+    pub admin: AdminConfig,
+    /// The webhook delivery store.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// Incoming webhook sources, served at `POST /hooks/{name}`.
+    #[serde(default)]
+    pub ingest: Vec<IngestSource>,
+    /// Outgoing webhook endpoints registered (or updated) at start.
+    #[serde(default)]
+    pub endpoints: Vec<EndpointConfig>,
+}
+
+/// `[tools]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolsConfig {
+    /// Tools to offer (default `["calculate"]`; `read_file` also offers `list_dir`).
+    #[serde(default = "default_enabled")]
+    pub enabled: Spanned<Vec<String>>,
+    /// Timeout of one tool call in milliseconds (default 30000).
+    #[serde(default)]
+    pub timeout_ms: Option<Spanned<u64>>,
+    /// Bearer token required on `/tools/*` and `/mcp` (none by default).
+    #[serde(default)]
+    pub auth_token: Option<Spanned<String>>,
+    /// Largest request body accepted by `POST /tools/{name}`, in bytes (default 1 MiB).
+    #[serde(default)]
+    pub max_body_bytes: Option<usize>,
+    /// Settings of `read_file` / `list_dir`.
+    #[serde(default)]
+    pub read_file: ReadFileConfig,
+}
+
+impl Default for ToolsConfig {
+    fn default() -> Self {
+        ToolsConfig {
+            enabled: Spanned::new(0..0, default_enabled_vec()),
+            timeout_ms: None,
+            auth_token: None,
+            max_body_bytes: None,
+            read_file: ReadFileConfig::default(),
+        }
+    }
+}
+
+fn default_enabled_vec() -> Vec<String> {
+    vec!["calculate".to_owned()]
+}
+
+fn default_enabled() -> Spanned<Vec<String>> {
+    Spanned::new(0..0, default_enabled_vec())
+}
+
+/// `[tools.read_file]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReadFileConfig {
+    /// Named root directories the tool may read beneath: `{ docs = "/srv/docs" }`.
+    #[serde(default)]
+    pub roots: Option<Spanned<BTreeMap<String, PathBuf>>>,
+    /// Most bytes one call returns (default 256 KiB).
+    #[serde(default)]
+    pub max_bytes: Option<u64>,
+}
+
+/// `[cors]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CorsConfig {
+    /// Origins allowed to call the tool server from a browser (`["*"]` for any); empty = no CORS.
+    #[serde(default)]
+    pub allowed_origins: Option<Spanned<Vec<String>>>,
+}
+
+/// `[mcp]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct McpConfig {
+    /// Whether `/mcp` is served (default true).
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// `Host` values accepted on `/mcp` (DNS-rebinding guard; default: loopback names, plus the
+    /// listen host).
+    #[serde(default)]
+    pub allowed_hosts: Option<Vec<String>>,
+}
+
+/// `[admin]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AdminConfig {
+    /// The admin API key (use `${VAR}`); when absent a key is generated on first start, printed
+    /// once, and only its hash is stored in `key_file`.
+    #[serde(default)]
+    pub key: Option<Spanned<String>>,
+    /// Where the generated key's hash lives (default: next to the SQLite file,
+    /// `switchboard.admin-key`).
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+}
+
+/// `[store]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// SQLite file (default `./switchboard.db`), created and migrated on start.
+    #[serde(default)]
+    pub sqlite: Option<PathBuf>,
+    /// Postgres URL for several gateway nodes sharing one store (instead of `sqlite`).
+    #[serde(default)]
+    pub postgres: Option<Spanned<String>>,
+}
+
+/// How an ingest source authenticates its requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IngestKind {
+    /// Standard Webhooks (`webhook-id`/`webhook-timestamp`/`webhook-signature`, `whsec_` secret).
+    Standard,
+    /// GitHub `X-Hub-Signature-256`.
+    Github,
+    /// Slack `X-Slack-Signature` v0.
+    Slack,
+    /// Stripe `Stripe-Signature`.
+    Stripe,
+    /// Discord Ed25519 (`secret` is the application's public key, hex).
+    Discord,
+    /// Shopify `X-Shopify-Hmac-Sha256`.
+    Shopify,
+    /// No signature: a shared token in `Authorization: Bearer …` or `?token=`.
+    Token,
+    /// Open WebUI's own outgoing webhooks (no signature is sent, so a shared token in the URL
+    /// query `?token=` is required); mapped to `user_joined` / `chat_completed`.
+    OpenWebui,
+}
+
+/// One `[[ingest]]` source.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestSource {
+    /// Path segment: requests arrive at `POST /hooks/{name}`.
+    pub name: Spanned<String>,
+    /// The verifier.
+    pub kind: IngestKind,
+    /// The secret, signing key or shared token (use `${VAR}`).
+    pub secret: Spanned<String>,
+    /// The event type published (default: `{name}`; GitHub appends `.{X-GitHub-Event}`).
+    #[serde(default)]
+    pub event_type: Option<String>,
+    /// Largest body accepted, in bytes (default 1 MiB).
+    #[serde(default)]
+    pub max_body_bytes: Option<usize>,
+}
+
+/// One `[[endpoints]]` outgoing webhook endpoint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointConfig {
+    /// Unique name.
+    pub name: Spanned<String>,
+    /// Receiver URL.
+    pub url: Spanned<String>,
+    /// Event types to deliver (empty or absent: all).
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// Signing secret `whsec_…` (generated when absent).
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Extra headers sent with every delivery.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+/// The configuration after validation, with defaults applied.
+#[derive(Debug)]
+pub struct Settings {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Log filter text.
+    pub log_level: String,
+    /// Enabled tool names.
+    pub tools: Vec<String>,
+    /// Per-call timeout.
+    pub tool_timeout: Duration,
+    /// Bearer token for tool calls.
+    pub tools_token: Option<String>,
+    /// Largest tool request body.
+    pub tools_max_body: usize,
+    /// read_file roots.
+    pub read_roots: BTreeMap<String, PathBuf>,
+    /// read_file byte cap.
+    pub read_max_bytes: Option<u64>,
+    /// CORS origins.
+    pub cors_origins: Vec<String>,
+    /// Whether `/mcp` is served.
+    pub mcp_enabled: bool,
+    /// MCP allowed hosts.
+    pub mcp_allowed_hosts: Vec<String>,
+    /// Admin key from the config.
+    pub admin_key: Option<String>,
+    /// Admin key-hash file.
+    pub admin_key_file: PathBuf,
+    /// SQLite path (when not Postgres).
+    pub sqlite: PathBuf,
+    /// Postgres URL.
+    pub postgres: Option<String>,
+    /// Ingest sources.
+    pub ingest: Vec<IngestSource>,
+    /// Endpoints.
+    pub endpoints: Vec<EndpointConfig>,
+}
+
+/// Tools the gateway knows how to build.
+pub const KNOWN_TOOLS: &[&str] = &["calculate", "read_file"];
+
+impl Settings {
+    /// The embedded defaults (what `switchboard serve` runs on without `--config`).
+    ///
+    /// # Errors
+    /// Never for the built-in defaults; the signature matches [`Settings::load`].
+    pub fn defaults() -> Result<Settings, ConfigError> {
+        Settings::validate(Config::default(), "")
+    }
+
+    /// Reads, substitutes, parses and validates a config file.
+    ///
+    /// # Errors
+    /// See [`ConfigError`].
+    pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Settings::parse(&text, &|name| std::env::var(name).ok())
+    }
+
+    /// Parses and validates config text, looking `${VAR}`s up with `lookup`.
+    ///
+    /// # Errors
+    /// See [`ConfigError`].
+    pub fn parse(
+        text: &str,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let text = env::substitute(text, lookup)?;
+        let config: Config = toml::from_str(&text).map_err(|e| {
+            let (line, column) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
+            ConfigError::Parse {
+                line,
+                column,
+                message: e.message().trim().to_owned(),
+            }
+        })?;
+        Settings::validate(config, &text)
+    }
+
+    fn validate(config: Config, text: &str) -> Result<Settings, ConfigError> {
+        let invalid = |key: &str, span: std::ops::Range<usize>, message: String| {
+            let line = if span.is_empty() && span.start == 0 {
+                0
+            } else {
+                line_col(text, span.start).0
+            };
+            ConfigError::Invalid {
+                key: key.to_owned(),
+                line,
+                message,
+            }
+        };
+        let listen = match &config.listen {
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(s) => s.get_ref().parse().map_err(|e| {
+                invalid(
+                    "listen",
+                    s.span(),
+                    format!(
+                        "{:?} is not an address like 127.0.0.1:8080 ({e})",
+                        s.get_ref()
+                    ),
+                )
+            })?,
+        };
+        let log_level = match &config.log_level {
+            None => "info".to_owned(),
+            Some(s) => {
+                s.get_ref()
+                    .parse::<tracing_subscriber::filter::Targets>()
+                    .map_err(|e| invalid("log_level", s.span(), e.to_string()))?;
+                s.get_ref().clone()
+            }
+        };
+        let tools_cfg = config.tools;
+        let mut tools = Vec::new();
+        for name in tools_cfg.enabled.get_ref() {
+            if !KNOWN_TOOLS.contains(&name.as_str()) {
+                return Err(invalid(
+                    "tools.enabled",
+                    tools_cfg.enabled.span(),
+                    format!(
+                        "unknown tool {name:?}; known tools: {}",
+                        KNOWN_TOOLS.join(", ")
+                    ),
+                ));
+            }
+            if tools.contains(name) {
+                return Err(invalid(
+                    "tools.enabled",
+                    tools_cfg.enabled.span(),
+                    format!("{name:?} is listed twice"),
+                ));
+            }
+            tools.push(name.clone());
+        }
+        let roots = tools_cfg
+            .read_file
+            .roots
+            .unwrap_or_else(|| Spanned::new(0..0, BTreeMap::new()));
+        if tools.iter().any(|t| t == "read_file") && roots.get_ref().is_empty() {
+            return Err(invalid(
+                "tools.read_file.roots",
+                tools_cfg.enabled.span(),
+                "`read_file` is enabled but has no roots; add e.g. `[tools.read_file] roots = { docs = \"/srv/docs\" }`".into(),
+            ));
+        }
+        for (name, path) in roots.get_ref() {
+            if !path.is_dir() {
+                return Err(invalid(
+                    &format!("tools.read_file.roots.{name}"),
+                    roots.span(),
+                    format!("{} is not a directory", path.display()),
+                ));
+            }
+        }
+        let tool_timeout = match &tools_cfg.timeout_ms {
+            None => Duration::from_secs(30),
+            Some(ms) if *ms.get_ref() == 0 => {
+                return Err(invalid(
+                    "tools.timeout_ms",
+                    ms.span(),
+                    "must be at least 1".into(),
+                ));
+            }
+            Some(ms) => Duration::from_millis(*ms.get_ref()),
+        };
+        let tools_token = match tools_cfg.auth_token {
+            Some(t) if t.get_ref().len() < 16 => {
+                return Err(invalid(
+                    "tools.auth_token",
+                    t.span(),
+                    "must be at least 16 characters".into(),
+                ));
+            }
+            t => t.map(Spanned::into_inner),
+        };
+        let cors_origins = config
+            .cors
+            .allowed_origins
+            .unwrap_or_else(|| Spanned::new(0..0, Vec::new()));
+        for origin in cors_origins.get_ref() {
+            if origin != "*"
+                && (origin.parse::<http::HeaderValue>().is_err() || !origin.contains("://"))
+            {
+                return Err(invalid(
+                    "cors.allowed_origins",
+                    cors_origins.span(),
+                    format!("{origin:?} is not an origin like https://chat.example.com or \"*\""),
+                ));
+            }
+        }
+        let admin_key = match config.admin.key {
+            Some(k) if k.get_ref().len() < 16 => {
+                return Err(invalid(
+                    "admin.key",
+                    k.span(),
+                    "must be at least 16 characters".into(),
+                ));
+            }
+            k => k.map(Spanned::into_inner),
+        };
+        let sqlite = config
+            .store
+            .sqlite
+            .unwrap_or_else(|| PathBuf::from("switchboard.db"));
+        let admin_key_file = config.admin.key_file.unwrap_or_else(|| {
+            sqlite
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join("switchboard.admin-key")
+        });
+        let postgres = match config.store.postgres {
+            Some(url)
+                if !url.get_ref().starts_with("postgres://")
+                    && !url.get_ref().starts_with("postgresql://") =>
+            {
+                return Err(invalid(
+                    "store.postgres",
+                    url.span(),
+                    "must be a postgres:// or postgresql:// URL".into(),
+                ));
+            }
+            url => url.map(Spanned::into_inner),
+        };
+        let mut seen = Vec::new();
+        for source in &config.ingest {
+            let name = source.name.get_ref();
+            if name.is_empty()
+                || name.len() > 64
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(invalid(
+                    "ingest.name",
+                    source.name.span(),
+                    format!("{name:?} must be 1 to 64 characters of [A-Za-z0-9_-]"),
+                ));
+            }
+            if seen.contains(name) {
+                return Err(invalid(
+                    "ingest.name",
+                    source.name.span(),
+                    format!("{name:?} is used by two sources"),
+                ));
+            }
+            seen.push(name.clone());
+            if source.secret.get_ref().is_empty() {
+                return Err(invalid(
+                    "ingest.secret",
+                    source.secret.span(),
+                    "must not be empty".into(),
+                ));
+            }
+        }
+        let mut seen = Vec::new();
+        for endpoint in &config.endpoints {
+            let name = endpoint.name.get_ref();
+            if seen.contains(name) {
+                return Err(invalid(
+                    "endpoints.name",
+                    endpoint.name.span(),
+                    format!("{name:?} is used by two endpoints"),
+                ));
+            }
+            seen.push(name.clone());
+            let url = endpoint.url.get_ref();
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(invalid(
+                    "endpoints.url",
+                    endpoint.url.span(),
+                    format!("{url:?} must be an http:// or https:// URL"),
+                ));
+            }
+        }
+        let mut mcp_allowed_hosts = config
+            .mcp
+            .allowed_hosts
+            .unwrap_or_else(|| vec!["localhost".into(), "127.0.0.1".into(), "::1".into()]);
+        let listen_host = listen.ip().to_string();
+        if !listen.ip().is_unspecified() && !mcp_allowed_hosts.contains(&listen_host) {
+            mcp_allowed_hosts.push(listen_host);
+        }
+        Ok(Settings {
+            listen,
+            log_format: config.log_format,
+            log_level,
+            tools,
+            tool_timeout,
+            tools_token,
+            tools_max_body: tools_cfg.max_body_bytes.unwrap_or(1024 * 1024),
+            read_roots: roots.into_inner(),
+            read_max_bytes: tools_cfg.read_file.max_bytes,
+            cors_origins: cors_origins.into_inner(),
+            mcp_enabled: config.mcp.enabled.unwrap_or(true),
+            mcp_allowed_hosts,
+            admin_key,
+            admin_key_file,
+            sqlite,
+            postgres,
+            ingest: config.ingest,
+            endpoints: config.endpoints,
+        })
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rfind('\n').map_or(offset, |nl| offset - nl - 1) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests;

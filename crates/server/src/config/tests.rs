@@ -1,0 +1,86 @@
+//! Tests of config parsing and validation.
+
+use super::*;
+
+fn parse(text: &str) -> Result<Settings, ConfigError> {
+    Settings::parse(text, &|name| {
+        (name == "TOKEN").then(|| "0123456789abcdef-token".into())
+    })
+}
+
+#[test]
+fn defaults() {
+    let s = Settings::defaults().unwrap();
+    assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(s.tools, ["calculate"]);
+    assert_eq!(s.sqlite, PathBuf::from("switchboard.db"));
+    assert_eq!(s.admin_key_file, PathBuf::from("switchboard.admin-key"));
+    assert!(s.mcp_enabled);
+    assert_eq!(parse("").unwrap().listen, s.listen);
+}
+
+#[test]
+fn unknown_key_names_key_and_line() {
+    let err = parse("listen = \"127.0.0.1:9000\"\n[tools]\ntimeout = 5\n").unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("config line 3, column 1:"), "{text}");
+    assert!(text.contains("unknown field `timeout`"), "{text}");
+}
+
+#[test]
+fn wrong_type_has_line() {
+    let err = parse("[tools]\n\ntimeout_ms = \"fast\"\n").unwrap_err();
+    assert!(err.to_string().starts_with("config line 3"), "{err}");
+}
+
+#[test]
+fn semantic_errors_name_key_and_line() {
+    let err = parse("log_format = \"json\"\nlisten = \"localhost\"\n").unwrap_err();
+    assert!(
+        err.to_string().starts_with("config key `listen` (line 2):"),
+        "{err}"
+    );
+    let err = parse("[tools]\nenabled = [\"calculate\", \"web\"]\n").unwrap_err();
+    assert!(err.to_string().contains("unknown tool \"web\""), "{err}");
+    assert!(err.to_string().contains("(line 2)"), "{err}");
+    let err = parse("[tools]\nenabled = [\"read_file\"]\n").unwrap_err();
+    assert!(err.to_string().contains("tools.read_file.roots"), "{err}");
+}
+
+#[test]
+fn env_substitution_and_token() {
+    let s = parse("[tools]\nauth_token = \"${TOKEN}\"\n").unwrap();
+    assert_eq!(s.tools_token.as_deref(), Some("0123456789abcdef-token"));
+    let err = parse("[admin]\nkey = \"${MISSING}\"\n").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "config line 2: environment variable MISSING is not set"
+    );
+}
+
+#[test]
+fn read_file_roots_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[tools]\nenabled = [\"calculate\", \"read_file\"]\n[tools.read_file]\nroots = {{ docs = {:?} }}\n",
+        dir.path().display().to_string()
+    );
+    let s = parse(&text).unwrap();
+    assert_eq!(s.read_roots["docs"], dir.path());
+    let err = parse("[tools.read_file]\nroots = { x = \"/definitely/not/here\" }\n").unwrap_err();
+    assert!(err.to_string().contains("tools.read_file.roots.x"), "{err}");
+}
+
+#[test]
+fn ingest_and_endpoints() {
+    let s = parse(
+        "[[ingest]]\nname = \"gh\"\nkind = \"github\"\nsecret = \"s\"\n\n[[endpoints]]\nname = \"a\"\nurl = \"http://127.0.0.1:9/x\"\nevents = [\"github.push\"]\n",
+    )
+    .unwrap();
+    assert_eq!(s.ingest[0].kind, IngestKind::Github);
+    let err = parse("[[ingest]]\nname = \"a b\"\nkind = \"github\"\nsecret = \"s\"\n").unwrap_err();
+    assert!(err.to_string().contains("`ingest.name` (line 2)"), "{err}");
+    let err =
+        parse("[[ingest]]\nname = \"a\"\nkind = \"carrier-pigeon\"\nsecret = \"s\"\n").unwrap_err();
+    assert!(err.to_string().contains("line 3"), "{err}");
+}

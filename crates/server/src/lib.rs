@@ -1,0 +1,16 @@
+//! `switchboard-server`: the Switchboard gateway behind the `switchboard` binary.
+//!
+//! - [`config`]: embedded defaults and the TOML file;
+//! - [`tools`]: the registry built from the settings;
+//! - [`http`]: the router — OpenAPI tool server, `/mcp`, `/healthz`, `/metrics`;
+//! - [`cli`]: the command line and its exit codes;
+//! - [`serve`]: starting and stopping the server.
+//!
+//! `docs/gateway.md` is the user guide.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod serve;
+pub mod tools;
+pub mod verifiers;

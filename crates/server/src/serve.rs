@@ -1,0 +1,109 @@
+//! `switchboard serve`: logging, the listener, the router, and graceful shutdown.
+
+use std::io::Write;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::config::{LogFormat, Settings};
+use crate::http::{AppState, router};
+use crate::tools::build_registry;
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Installs the global log subscriber (stderr, text or JSON lines).
+pub fn init_logging(settings: &Settings) {
+    let filter: Targets = settings
+        .log_level
+        .parse()
+        .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::INFO));
+    let layer = match settings.log_format {
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(filter)
+            .boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .with_writer(std::io::stderr)
+            .with_filter(filter)
+            .boxed(),
+    };
+    // A second initialisation (tests) keeps the first subscriber.
+    let _ = tracing_subscriber::registry().with(layer).try_init();
+}
+
+/// Runs the gateway until SIGINT/SIGTERM, then stops accepting, lets in-flight requests finish
+/// (up to [`SHUTDOWN_GRACE`]) and returns.
+///
+/// Prints `switchboard listening on http://ADDR` on stdout once the socket is bound (with the
+/// real port when `listen` asks for port 0).
+///
+/// # Errors
+/// The registry could not be built or the address could not be bound.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let registry = build_registry(&settings)?;
+    let state = AppState::new(&settings, registry);
+    let shutdown = CancellationToken::new();
+    let app = router(&settings, state, shutdown.child_token());
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "switchboard listening on http://{addr}")?;
+        out.flush()?;
+    }
+    tracing::info!(%addr, tools = ?settings.tools, "gateway started");
+    let signal = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutdown signal received; finishing in-flight requests");
+        signal.cancel();
+    });
+    let graceful = shutdown.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        graceful.cancelled().await;
+    });
+    let server = tokio::spawn(async move { server.await });
+    shutdown.cancelled().await;
+    match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
+        Ok(Ok(Ok(()))) => tracing::info!("stopped"),
+        Ok(Ok(Err(e))) => return Err(e.into()),
+        Ok(Err(e)) => return Err(anyhow::anyhow!("server task failed: {e}")),
+        Err(_) => tracing::warn!(
+            "in-flight requests did not finish within {}s; stopping anyway",
+            SHUTDOWN_GRACE.as_secs()
+        ),
+    }
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
