@@ -46,6 +46,8 @@ pub mod slack;
 mod hook_url;
 #[cfg(any(feature = "notify", feature = "zapier", feature = "ifttt"))]
 pub use hook_url::{InvalidHookUrl, WebhookUrl};
+#[cfg(feature = "notify")]
+pub mod notify;
 #[cfg(feature = "web_search")]
 pub mod search;
 #[cfg(any(
@@ -55,7 +57,3 @@ pub mod search;
     feature = "web_search"
 ))]
 mod text;
-#[cfg(feature = "openweathermap")]
-pub mod openweathermap;
-#[cfg(feature = "jira")]
-pub mod jira;
