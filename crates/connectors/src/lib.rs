@@ -57,9 +57,3 @@ pub mod search;
     feature = "web_search"
 ))]
 mod text;
-#[cfg(feature = "openweathermap")]
-pub mod openweathermap;
-#[cfg(feature = "jira")]
-pub mod jira;
-#[cfg(feature = "notion")]
-pub mod notion;

@@ -264,7 +264,10 @@ impl EmailTarget {
             escape_html(&n.event_type),
             n.level.as_str()
         ));
-        let mut b = Message::builder().from(self.from.clone()).subject(subject);
+        let mut b = Message::builder()
+            .from(self.from.clone())
+            .subject(subject)
+            .message_id(None);
         for to in &self.to {
             b = b.to(to.clone());
         }
