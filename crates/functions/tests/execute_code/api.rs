@@ -129,6 +129,45 @@ async fn a_required_layer_that_is_off_fails_closed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_namespaces_runs_still_work_and_the_pid_namespace_is_reported_off() {
+    let sb = sandbox_with(|c| {
+        c.namespaces = false;
+        c.required_layers.remove(&Layer::Namespaces);
+        c.required_layers.remove(&Layer::PidNamespace);
+    })
+    .await;
+    let report = sb.report();
+    assert_eq!(report.status(Layer::PidNamespace), LayerStatus::Disabled);
+    assert!(
+        report.detail(Layer::PidNamespace).contains("switched off"),
+        "{}",
+        report.detail(Layer::PidNamespace)
+    );
+    let out = run(&sb, Language::Shell, "echo $$", None).await;
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    assert_ne!(out.stdout, "2\n", "{out:?}");
+    assert!(!out.sandbox.contains(&Layer::PidNamespace), "{out:?}");
+
+    // Requiring the PID namespace alone still fails closed, naming it.
+    let mut config = config();
+    config.namespaces = false;
+    config.required_layers.remove(&Layer::Namespaces);
+    config.required_layers.insert(Layer::PidNamespace);
+    let err = Sandbox::detect(config).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SandboxError::RequiredLayerUnavailable {
+                layer: Layer::PidNamespace,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("pid_namespace"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_limits_are_rejected_with_the_field() {
     let mut config = config();
     config.limits.cpu_seconds = 0;

@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use switchboard_functions::builtin::execute_code::{Language, Layer};
+use switchboard_functions::builtin::execute_code::{ExecuteCodeArgs, Language, Layer};
 use tokio::net::{TcpListener, UdpSocket};
 
 use super::support::{
-    SECRET_VALUE, SECRET_VAR, gone, has_language, has_layers, host_secret_file, processes_of, run,
-    sandbox, sandbox_with,
+    SECRET_VALUE, SECRET_VAR, all_gone, has_language, has_layers, host_secret_file, marker,
+    processes_of, processes_with, run, sandbox, sandbox_with,
 };
 
 // ---------- time ----------
@@ -40,27 +40,37 @@ async fn javascript_infinite_loop_is_killed_at_the_timeout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shell_background_children_are_killed_with_the_group_at_the_timeout() {
     let sb = sandbox().await;
+    let m = marker(1);
     let out = run(
         sb,
         Language::Shell,
-        "sleep 100 &\necho $!\nsleep 100\n",
+        &format!("sleep {m} &\necho $!\nsleep 100\n"),
         Some(1000),
     )
     .await;
     assert!(out.timed_out, "{out:?}");
-    let pid: u32 = out.stdout.trim().parse().unwrap();
-    assert!(gone(pid).await, "background sleep {pid} survived the run");
+    let _started: u32 = out.stdout.trim().parse().unwrap();
+    let left = all_gone(&m).await;
+    assert!(
+        left.is_empty(),
+        "background sleep {left:?} survived the run"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_background_process_does_not_outlive_a_clean_exit() {
     let sb = sandbox().await;
-    let code = "import subprocess\np = subprocess.Popen(['sleep', '100'])\nprint(p.pid)\n";
-    let out = run(sb, Language::Python, code, Some(5000)).await;
+    let m = marker(2);
+    let code = format!("import subprocess\np = subprocess.Popen(['sleep', '{m}'])\nprint(p.pid)\n");
+    let out = run(sb, Language::Python, &code, Some(5000)).await;
     assert_eq!(out.exit_code, Some(0), "{out:?}");
     assert!(!out.timed_out);
-    let pid: u32 = out.stdout.trim().parse().unwrap();
-    assert!(gone(pid).await, "background sleep {pid} survived the run");
+    let _started: u32 = out.stdout.trim().parse().unwrap();
+    let left = all_gone(&m).await;
+    assert!(
+        left.is_empty(),
+        "background sleep {left:?} survived the run"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,13 +91,17 @@ async fn javascript_detached_child_is_still_killed() {
     if !has_language(sb, "javascript_detached_child", Language::Javascript) {
         return;
     }
-    let code = "const cp = require('child_process');\n\
-                const c = cp.spawn('sleep', ['100'], { detached: true, stdio: 'ignore' });\n\
-                c.unref();\nconsole.log(c.pid);\n";
-    let out = run(sb, Language::Javascript, code, Some(5000)).await;
+    let m = marker(3);
+    let code = format!(
+        "const cp = require('child_process');\n\
+         const c = cp.spawn('sleep', ['{m}'], {{ detached: true, stdio: 'ignore' }});\n\
+         c.unref();\nconsole.log(c.pid);\n"
+    );
+    let out = run(sb, Language::Javascript, &code, Some(5000)).await;
     assert_eq!(out.exit_code, Some(0), "{out:?}");
-    let pid: u32 = out.stdout.trim().parse().unwrap();
-    assert!(gone(pid).await, "detached sleep {pid} survived the run");
+    let _started: u32 = out.stdout.trim().parse().unwrap();
+    let left = all_gone(&m).await;
+    assert!(left.is_empty(), "detached sleep {left:?} survived the run");
 }
 
 // ---------- processes and memory ----------
@@ -587,4 +601,100 @@ async fn python_work_dir_total_size_is_bounded() {
     let code = "import os\ntotal = 0\ntry:\n    for i in range(100):\n        with open(f'f{i}', 'wb') as f:\n            f.write(b'x' * (1 << 20))\n        total += 1 << 20\n    print('wrote', total)\nexcept OSError as e:\n    print('stopped', e.errno, total <= 8 << 20)\n";
     let out = run(&sb, Language::Python, code, Some(5000)).await;
     assert_eq!(out.stdout, "stopped 28 True\n", "{out:?}");
+}
+
+// ---------- PID namespace ----------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shell_runs_as_pid_2_under_its_own_init() {
+    let sb = sandbox().await;
+    if !has_layers(sb, "shell_pid_namespace", &[Layer::PidNamespace]) {
+        return;
+    }
+    let out = run(sb, Language::Shell, "echo $$ $PPID", Some(5000)).await;
+    assert_eq!(out.stdout, "2 1\n", "{out:?}");
+    assert_eq!(out.exit_code, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_cannot_see_host_processes() {
+    let sb = sandbox().await;
+    if !has_layers(sb, "python_pid_namespace", &[Layer::PidNamespace]) {
+        return;
+    }
+    // ESRCH, not EPERM: the test process does not exist in the program's PID namespace (Landlock's
+    // signal scoping or the uid would give EPERM).
+    let code = format!(
+        "import os\nprint(os.getpid(), os.getppid())\n\
+         try:\n    os.kill({}, 0)\n    print('visible')\n\
+         except ProcessLookupError:\n    print('no such process')\n\
+         except PermissionError:\n    print('permission denied')\n",
+        std::process::id()
+    );
+    let out = run(sb, Language::Python, &code, Some(5000)).await;
+    assert_eq!(out.stdout, "2 1\nno such process\n", "{out:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_codes_and_signals_pass_through_the_pid_namespace_exactly() {
+    let sb = sandbox().await;
+    if !has_layers(sb, "pid_namespace_status", &[Layer::PidNamespace]) {
+        return;
+    }
+    let cases: [(&str, Option<i32>, Option<&str>); 5] = [
+        ("exit 201", Some(201), None),
+        ("exit 0", Some(0), None),
+        ("kill -USR1 $$", None, Some("SIGUSR1")),
+        ("kill -TERM $$; echo survived", None, Some("SIGTERM")),
+        // Core-dumping signal: the relay re-raises it without writing a core file.
+        ("kill -SEGV $$", None, Some("SIGSEGV")),
+    ];
+    for (code, exit_code, signal) in cases {
+        let out = run(sb, Language::Shell, code, Some(5000)).await;
+        assert_eq!(out.exit_code, exit_code, "{code}: {out:?}");
+        assert_eq!(out.signal.as_deref(), signal, "{code}: {out:?}");
+        assert!(!out.timed_out, "{code}: {out:?}");
+        assert_eq!(out.stdout, "", "{code}: {out:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shell_background_process_is_gone_when_the_program_ends() {
+    let sb = sandbox().await;
+    if !has_layers(sb, "pid_namespace_background", &[Layer::PidNamespace]) {
+        return;
+    }
+    let m = marker(4);
+    let code = format!("sleep {m} &\nsleep 0.5\necho $!\n");
+    let run = tokio::spawn({
+        let sb = sb.clone();
+        async move {
+            sb.run(ExecuteCodeArgs {
+                language: Language::Shell,
+                code,
+                timeout_ms: Some(5000),
+            })
+            .await
+            .unwrap()
+        }
+    });
+    // The background sleep is visible on the host while the program runs ...
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while processes_with(&m).is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        !processes_with(&m).is_empty(),
+        "the background sleep never started"
+    );
+    // ... and gone once it ended normally (exit 0, not a timeout).
+    let out = run.await.unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    assert!(!out.timed_out, "{out:?}");
+    assert_eq!(out.stdout, "3\n", "{out:?}");
+    assert_eq!(
+        processes_with(&m),
+        Vec::<u32>::new(),
+        "the background sleep outlived the run"
+    );
 }

@@ -139,6 +139,39 @@ pub(crate) async fn gone(pid: u32) -> bool {
     !alive(pid)
 }
 
+/// A number unique to this test process and `case`, for a `sleep` argument the test can find in
+/// `/proc/*/cmdline` (pids printed by the code are pids of its own PID namespace, not host pids).
+pub(crate) fn marker(case: u32) -> String {
+    format!("{}.{}{case}", 100 + case, std::process::id())
+}
+
+/// Running (non-zombie) processes whose command line contains `marker`.
+pub(crate) fn processes_with(marker: &str) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(marker))
+        })
+        .filter(|pid| alive(*pid))
+        .collect()
+}
+
+/// Waits up to two seconds for every process with `marker` on its command line to be gone.
+pub(crate) async fn all_gone(marker: &str) -> Vec<u32> {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline {
+        if processes_with(marker).is_empty() {
+            return Vec::new();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    processes_with(marker)
+}
+
 /// Running (non-zombie) processes owned by `uid`.
 pub(crate) fn processes_of(uid: u32) -> Vec<u32> {
     let mut out = Vec::new();

@@ -1,5 +1,6 @@
-//! The set-up the child runs between `fork` and `execve`: namespaces, rlimits, uid drop, no_new_privs,
-//! Landlock and seccomp, in that order.
+//! The set-up the child runs between `fork` and `execve`: namespaces (with the PID namespace's two
+//! forks, see [`super::pid_namespace`]), rlimits, uid drop, no_new_privs, Landlock and seccomp, in that
+//! order.
 //!
 //! Everything is prepared in the parent: the rlimit values, the Landlock ruleset file descriptor, the
 //! compiled BPF programs, the mount options and the code bytes. The child only makes system calls, so
@@ -19,6 +20,7 @@ use rustix::process::{Resource, Rlimit};
 use rustix::thread::UnshareFlags;
 
 use super::error::{ExecuteError, SetupStep};
+use super::pid_namespace;
 use super::seccomp::SeccompPrograms;
 
 /// Multiplier separating the set-up step from the errno in a spawn error code.
@@ -35,7 +37,8 @@ pub(super) struct Limit {
 /// Everything the child applies, prepared before `fork`.
 #[derive(Debug, Default)]
 pub(super) struct ChildPlan {
-    /// Namespaces to unshare first, if any.
+    /// Namespaces to unshare first, if any. With `NEWPID`, the program runs in the new PID namespace
+    /// as the grandchild of the spawned process (see [`super::pid_namespace`]).
     pub(super) unshare: Option<UnshareFlags>,
     /// A private tmpfs to mount on the work directory (needs the mount namespace), with the code to write.
     pub(super) tmpfs: Option<TmpfsPlan>,
@@ -125,8 +128,10 @@ impl ChildPlan {
         let hook = move || plan.apply(&limits);
         // SAFETY: the hook runs in the forked child before execve. It only makes system calls
         // (unshare, mount, chdir, openat, write, close, setrlimit, setgroups, setresgid, setresuid, prctl, landlock_restrict_self, seccomp,
-        // close_range) on data prepared before fork; it does not allocate, lock or touch other threads'
-        // state. Errors are built with `io::Error::from_raw_os_error`, which does not allocate.
+        // close_range; for the PID namespace also sigprocmask, sigaction, pipe2, clone, waitpid, read, kill, _exit)
+        // on data prepared before fork; it does not allocate, lock or touch other threads' state. The
+        // PID namespace's relay and init never return from it. Errors are built with
+        // `io::Error::from_raw_os_error`, which does not allocate.
         unsafe {
             cmd.pre_exec(hook);
         }
@@ -141,6 +146,13 @@ impl ChildPlan {
             tmpfs
                 .apply()
                 .map_err(|e| encode(SetupStep::WorkdirMount, e.raw_os_error()))?;
+        }
+        if self
+            .unshare
+            .is_some_and(|flags| flags.contains(UnshareFlags::NEWPID))
+        {
+            // Returns only in the program's process (PID 2 of the new namespace).
+            pid_namespace::enter().map_err(|errno| encode(SetupStep::PidNamespace, errno))?;
         }
         for limit in limits {
             let value = Rlimit {

@@ -22,7 +22,7 @@ pub struct SandboxConfig {
     ///
     /// Default: rlimits, uid_drop, no_new_privs, seccomp and landlock.
     pub required_layers: BTreeSet<Layer>,
-    /// Whether to try new namespaces (network, IPC, UTS, mount; user when not root). Default `true`.
+    /// Whether to try new namespaces (network, IPC, UTS, mount and PID; user when not root). Default `true`.
     pub namespaces: bool,
     /// Uid the code runs as when the host runs as root (default 65534, `nobody`).
     pub sandbox_uid: u32,

@@ -16,7 +16,7 @@ use super::config::SandboxConfig;
 use super::error::SandboxError;
 use super::interpreter::{self, Interpreter, Reach};
 use super::report::{InterpreterReport, Layer, LayerReport, LayerStatus, SandboxReport};
-use super::{SandboxInner, landlock_rules, run, seccomp};
+use super::{SandboxInner, landlock_rules, pid_namespace, run, seccomp};
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -189,7 +189,7 @@ pub(super) async fn detect(config: SandboxConfig) -> Result<SandboxInner, Sandbo
                     prober.as_ref(),
                     plan,
                     Layer::Namespaces,
-                    format!("{what}; work dir not size-limited; no PID namespace"),
+                    format!("{what}; work dir not size-limited"),
                 )
                 .await,
             );
@@ -210,7 +210,43 @@ pub(super) async fn detect(config: SandboxConfig) -> Result<SandboxInner, Sandbo
             detail: "switched off in configuration".to_owned(),
         }
     };
+    let pid_report = if !config.namespaces {
+        LayerReport {
+            layer: Layer::PidNamespace,
+            status: LayerStatus::Disabled,
+            detail: "switched off in configuration (namespaces = false)".to_owned(),
+        }
+    } else if let Some(flags) = unshare {
+        let with_pid = flags | UnshareFlags::NEWPID;
+        let plan = ChildPlan {
+            unshare: Some(with_pid),
+            ..ChildPlan::default()
+        };
+        let report = probe_report(
+            prober.as_ref(),
+            plan,
+            Layer::PidNamespace,
+            "the code runs as PID 2 under a minimal init and sees no host process; every process left \
+             in the namespace is killed when the program ends"
+                .to_owned(),
+        )
+        .await;
+        if report.status == LayerStatus::Active {
+            unshare = Some(with_pid);
+        }
+        report
+    } else {
+        LayerReport {
+            layer: Layer::PidNamespace,
+            status: LayerStatus::Unavailable,
+            detail: format!(
+                "needs the namespaces layer, which is unavailable: {}",
+                ns_report.detail
+            ),
+        }
+    };
     layers.push(ns_report);
+    layers.push(pid_report);
 
     for required in &config.required_layers {
         if let Some(report) = layers.iter().find(|r| r.layer == *required)
@@ -223,6 +259,11 @@ pub(super) async fn detect(config: SandboxConfig) -> Result<SandboxInner, Sandbo
         }
     }
 
+    let mut limits = limits;
+    if ids.is_none() && unshare.is_some_and(|f| f.contains(UnshareFlags::NEWPID)) {
+        // Without the uid drop, the relay and the init count against the same RLIMIT_NPROC.
+        widen_nproc(&mut limits, pid_namespace::HELPER_PROCESSES);
+    }
     let system_paths = interpreter::system_read_paths();
     let mut inner = SandboxInner {
         config,
@@ -385,7 +426,7 @@ async fn probe_tmpfs(
         ..ChildPlan::default()
     };
     let detail = format!(
-        "{what}; work dir is a private tmpfs of {} bytes; no PID namespace",
+        "{what}; work dir is a private tmpfs of {} bytes",
         config.limits.workdir_bytes
     );
     let report = probe_report(prober, plan, Layer::Namespaces, detail).await;
@@ -448,6 +489,17 @@ fn rlimits(config: &SandboxConfig) -> Vec<Limit> {
             }
         })
         .collect()
+}
+
+/// Raises the process limit by `extra`, within the host's hard limit.
+fn widen_nproc(limits: &mut [Limit], extra: u64) {
+    let host_hard = rustix::process::getrlimit(Resource::Nproc)
+        .maximum
+        .unwrap_or(u64::MAX);
+    for limit in limits.iter_mut().filter(|l| l.resource == Resource::Nproc) {
+        limit.hard = limit.hard.saturating_add(extra).min(host_hard);
+        limit.soft = limit.soft.saturating_add(extra).min(limit.hard);
+    }
 }
 
 fn describe_limits(config: &SandboxConfig) -> String {

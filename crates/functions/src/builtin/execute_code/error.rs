@@ -45,6 +45,8 @@ pub enum SandboxError {
 pub enum SetupStep {
     /// Creating the new namespaces.
     Namespaces,
+    /// Forking the init and the program into the new PID namespace.
+    PidNamespace,
     /// Mounting the private tmpfs work directory and writing the code into it.
     WorkdirMount,
     /// Setting an rlimit.
@@ -72,6 +74,7 @@ impl SetupStep {
             SetupStep::LandlockNotEnforced => 6,
             SetupStep::Seccomp => 7,
             SetupStep::WorkdirMount => 8,
+            SetupStep::PidNamespace => 9,
         }
     }
 
@@ -85,6 +88,7 @@ impl SetupStep {
             SetupStep::LandlockNotEnforced,
             SetupStep::Seccomp,
             SetupStep::WorkdirMount,
+            SetupStep::PidNamespace,
         ]
         .into_iter()
         .find(|s| s.code() == code)
@@ -95,6 +99,7 @@ impl std::fmt::Display for SetupStep {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             SetupStep::Namespaces => "creating namespaces",
+            SetupStep::PidNamespace => "forking into the new PID namespace",
             SetupStep::WorkdirMount => "mounting the tmpfs work directory",
             SetupStep::Rlimits => "setting rlimits",
             SetupStep::UidDrop => "dropping to the sandbox uid/gid",

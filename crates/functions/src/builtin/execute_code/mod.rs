@@ -14,6 +14,7 @@
 //! | [`Layer::Seccomp`] | no network sockets, no connecting to host UNIX sockets, no ptrace, mount, namespaces, bpf, keyctl, io_uring, `setsid` |
 //! | [`Layer::Landlock`] | read/execute only the interpreter and system files, write only the work dir, no TCP |
 //! | [`Layer::Namespaces`] | private network (no interfaces), IPC, UTS and mount namespaces; as root, a size-limited tmpfs work dir |
+//! | [`Layer::PidNamespace`] | a private PID namespace: the code is PID 2 under a minimal init, sees no host process, and nothing it starts outlives it |
 //!
 //! [`SandboxConfig::required_layers`] is the minimum: when a required layer is missing, `detect`
 //! fails and nothing runs (fail closed). The tool is off unless [`SandboxConfig::enabled`] is true,
@@ -41,6 +42,7 @@ mod detect;
 mod error;
 mod interpreter;
 mod landlock_rules;
+mod pid_namespace;
 mod report;
 mod run;
 mod seccomp;

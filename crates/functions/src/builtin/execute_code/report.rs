@@ -27,17 +27,21 @@ pub enum Layer {
     /// New network, IPC, UTS and mount namespaces (and a user namespace when not root); as root, the
     /// work directory is a private, size-limited tmpfs.
     Namespaces,
+    /// A new PID namespace (needs [`Layer::Namespaces`]): the code runs as PID 2 under a minimal init,
+    /// sees no host process, and every process left in the namespace is killed when the program ends.
+    PidNamespace,
 }
 
 impl Layer {
-    /// Every layer, in the order they are applied.
-    pub const ALL: [Layer; 6] = [
+    /// Every layer, in the order of the report.
+    pub const ALL: [Layer; 7] = [
         Layer::Rlimits,
         Layer::UidDrop,
         Layer::NoNewPrivs,
         Layer::Seccomp,
         Layer::Landlock,
         Layer::Namespaces,
+        Layer::PidNamespace,
     ];
 
     /// The snake-case name used in configuration and reports.
@@ -50,6 +54,7 @@ impl Layer {
             Layer::Seccomp => "seccomp",
             Layer::Landlock => "landlock",
             Layer::Namespaces => "namespaces",
+            Layer::PidNamespace => "pid_namespace",
         }
     }
 }
