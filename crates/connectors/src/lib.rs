@@ -46,10 +46,14 @@ pub mod slack;
 mod hook_url;
 #[cfg(any(feature = "notify", feature = "zapier", feature = "ifttt"))]
 pub use hook_url::{InvalidHookUrl, WebhookUrl};
+#[cfg(feature = "ifttt")]
+pub mod ifttt;
 #[cfg(feature = "notify")]
 pub mod notify;
 #[cfg(feature = "web_search")]
 pub mod search;
+#[cfg(feature = "zapier")]
+pub mod zapier;
 #[cfg(any(
     feature = "notify",
     feature = "zapier",
