@@ -61,3 +61,11 @@ pub mod zapier;
     feature = "web_search"
 ))]
 mod text;
+#[cfg(feature = "openweathermap")]
+pub mod openweathermap;
+#[cfg(feature = "jira")]
+pub mod jira;
+#[cfg(feature = "notion")]
+pub mod notion;
+#[cfg(feature = "google_calendar")]
+pub mod google_calendar;

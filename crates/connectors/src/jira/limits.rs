@@ -8,6 +8,8 @@ use switchboard_core::{
     retry::{RateLimitHook, RateLimited, ResponseView, parse_retry_after},
 };
 
+use crate::common::parse_iso8601;
+
 /// The [`RateLimitHook`] Jira clients install.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JiraRateLimits;
@@ -37,83 +39,4 @@ pub(crate) fn until_iso8601(value: &str, now: SystemTime) -> Option<Duration> {
     let at = parse_iso8601(value.trim())?;
     let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs_f64();
     Some(Duration::from_secs_f64((at - now).max(0.0)))
-}
-
-fn parse_iso8601(s: &str) -> Option<f64> {
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let t = s.get(r)?;
-        t.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| t.parse().ok())?
-    };
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    let mut i = 19;
-    let mut frac = 0.0;
-    if b.get(i) == Some(&b'.') {
-        let start = i + 1;
-        i = start;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        frac = format!("0.{}", s.get(start..i)?).parse().ok()?;
-    }
-    let offset = match s.get(i..)? {
-        "Z" | "z" => 0,
-        tz if tz.len() == 6 && matches!(&tz[..1], "+" | "-") && &tz[3..4] == ":" => {
-            let mins = tz[1..3].parse::<i64>().ok()? * 60 + tz[4..6].parse::<i64>().ok()?;
-            if tz.starts_with('-') { -mins } else { mins }
-        }
-        tz if tz.len() == 5 && matches!(&tz[..1], "+" | "-") => {
-            let mins = tz[1..3].parse::<i64>().ok()? * 60 + tz[3..5].parse::<i64>().ok()?;
-            if tz.starts_with('-') { -mins } else { mins }
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(y, mo, d);
-    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset * 60;
-    Some(secs as f64 + frac)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iso8601_forms() {
-        assert_eq!(parse_iso8601("1970-01-01T00:00:00Z"), Some(0.0));
-        assert_eq!(parse_iso8601("2024-02-29T12:00:00Z"), Some(1_709_208_000.0));
-        assert_eq!(
-            parse_iso8601("2024-02-29T14:00:00+02:00"),
-            Some(1_709_208_000.0)
-        );
-        assert_eq!(
-            parse_iso8601("2024-02-29T12:00:00.5Z"),
-            Some(1_709_208_000.5)
-        );
-        assert_eq!(
-            parse_iso8601("2024-02-29T12:00:00-0130"),
-            Some(1_709_213_400.0)
-        );
-        assert_eq!(parse_iso8601("2024-13-01T00:00:00Z"), None);
-        assert_eq!(parse_iso8601("soon"), None);
-    }
 }
