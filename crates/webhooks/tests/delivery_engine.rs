@@ -750,6 +750,20 @@ async fn registration_is_validated() {
         .contains("max_in_flight")
     );
 
+    let slack = m
+        .register(EndpointSpec::new(
+            "slack",
+            "https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX",
+        ))
+        .await
+        .unwrap();
+    let shown = format!("{slack:?}");
+    assert!(
+        !shown.contains("XXXXSECRETXXXX"),
+        "URL token leaked: {shown}"
+    );
+    m.unregister(&slack.id).await.unwrap();
+
     let ep = m
         .register(EndpointSpec::new("a", "https://example.com/hook"))
         .await

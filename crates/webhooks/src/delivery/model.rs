@@ -84,7 +84,11 @@ impl DisabledReason {
 }
 
 /// A registered endpoint: where and how messages are delivered.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the URL through `switchboard_core::redact_url` (credentials, key-like query
+/// values and the secret parts of known webhook URLs masked), header names without values, and
+/// never the keys.
+#[derive(Clone)]
 pub struct Endpoint {
     /// Its id.
     pub id: EndpointId,
@@ -112,6 +116,29 @@ pub struct Endpoint {
     pub created_at: SystemTime,
     /// When it last changed.
     pub updated_at: SystemTime,
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("url", &switchboard_core::redact_url(&self.url))
+            .field("events", &self.events)
+            .field("keys", &self.keys)
+            .field(
+                "headers",
+                &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .field("enabled", &self.enabled)
+            .field("disabled_reason", &self.disabled_reason)
+            .field("failing_since", &self.failing_since)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("rate_limit", &self.rate_limit)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 /// A message: one event, with the exact bytes sent to every endpoint.

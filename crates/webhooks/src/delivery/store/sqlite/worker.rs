@@ -43,9 +43,10 @@ impl<T: Send> Job for TypedJob<T> {
     fn finish(self: Box<Self>, commit: Result<(), String>) {
         let answer = match (commit, self.result) {
             (Ok(()), Some(result)) => result,
-            (Err(e), Some(Ok(_))) => Err(StoreError::Database(e.into())),
             (_, Some(Err(e))) => Err(e),
-            (_, None) => Err(StoreError::Closed),
+            // The batch failed (begin, savepoint or commit): nothing of this job was kept.
+            (Err(e), _) => Err(StoreError::Database(e.into())),
+            (Ok(()), None) => Err(StoreError::Closed),
         };
         // The caller may have gone away (cancelled); nothing to do then.
         let _ = self.reply.send(answer);
