@@ -253,10 +253,8 @@ async fn pg_worker_child() {
     .unwrap();
     let manager = WebhookManager::builder(Arc::new(store))
         .net_policy(loopback())
-        .config(DeliveryConfig {
-            poll_interval: Duration::from_millis(20),
-            ..DeliveryConfig::default()
-        })
+        // Default 1 s poll: new work is announced by LISTEN/NOTIFY.
+        .config(DeliveryConfig::default())
         .build()
         .unwrap();
     manager.start().unwrap();

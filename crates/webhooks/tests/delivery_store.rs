@@ -1154,3 +1154,40 @@ async fn postgres_store_conforms() {
         store.drop_schema().await.unwrap();
     }
 }
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_announces_new_work_to_other_stores() {
+    use switchboard_webhooks::delivery::store::{PostgresOptions, PostgresStore};
+    let Ok(url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
+        eprintln!(
+            "skipping postgres_announces_new_work_to_other_stores: SWITCHBOARD_TEST_POSTGRES_URL is not set"
+        );
+        return;
+    };
+    let options = PostgresOptions {
+        schema: Some(format!(
+            "sbtest_notify_{}_{}",
+            std::process::id(),
+            &MessageId::generate().as_str()[4..]
+        )),
+        max_connections: 2,
+    };
+    let a = PostgresStore::connect(&url, options.clone()).await.unwrap();
+    let b = PostgresStore::connect(&url, options).await.unwrap();
+    let signal = b.work_signal().unwrap();
+    let woken = tokio::spawn(async move { signal.notified().await });
+    a.insert_endpoint(&endpoint("e", EventFilter::All))
+        .await
+        .unwrap();
+    a.insert_message(message("x", None), t0(), t0(), secs(1))
+        .await
+        .unwrap();
+    // Real time: the notification crosses the server.
+    tokio::time::timeout(Duration::from_secs(5), woken)
+        .await
+        .expect("the other store was not notified")
+        .unwrap();
+    drop(b);
+    a.drop_schema().await.unwrap();
+}

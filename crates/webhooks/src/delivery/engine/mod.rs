@@ -153,6 +153,7 @@ impl Engine {
         let mut tasks: JoinSet<()> = JoinSet::new();
         let mut claims: HashMap<Id, Claim> = HashMap::new();
         let mut stop = self.stop.subscribe();
+        let signal = self.store.work_signal();
         loop {
             while let Some(done) = tasks.try_join_next_with_id() {
                 self.reap(done, &mut claims);
@@ -211,8 +212,15 @@ impl Engine {
                 _ => poll,
             };
             let sleep = self.clock.sleep_until(deadline);
+            let elsewhere = async {
+                match &signal {
+                    Some(s) => s.notified().await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 () = self.wake.notified() => {}
+                () = elsewhere => {}
                 () = sleep => {}
                 Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => self.reap(done, &mut claims),
                 _ = stop.changed() => {}

@@ -15,7 +15,10 @@ mod types;
 
 use async_trait::async_trait;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+
+use tokio::sync::Notify;
 
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
@@ -126,4 +129,11 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// dead-lettered), with their deliveries and attempts. Pending work is never pruned.
     /// Returns how many messages were deleted.
     async fn prune(&self, cutoff: SystemTime) -> Result<u64, StoreError>;
+
+    /// Fires when another process may have queued due work (Postgres `LISTEN/NOTIFY`), so the
+    /// dispatcher need not wait for its poll interval. `None` (the default): the dispatcher
+    /// relies on its own wake-ups and polling.
+    fn work_signal(&self) -> Option<Arc<Notify>> {
+        None
+    }
 }

@@ -7,12 +7,16 @@
 mod rows;
 mod schema;
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPool, PgPoolOptions, PgRow};
 use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Postgres};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tracing::warn;
 
 use super::Store;
 use super::codec::{encode_events, encode_headers, encode_keys};
@@ -47,10 +51,35 @@ impl Default for PostgresOptions {
 }
 
 /// A [`Store`] in Postgres.
+///
+/// New work is announced with `NOTIFY` on a channel per schema; every store listens, so
+/// dispatchers on other nodes wake at once instead of at their next poll.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
     schema: Option<String>,
+    channel: String,
+    signal: Arc<Notify>,
+    listener: Arc<ListenerTask>,
+}
+
+/// The `LISTEN` task; stopped when the last clone of the store is dropped.
+#[derive(Debug)]
+struct ListenerTask(JoinHandle<()>);
+
+impl Drop for ListenerTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn notify(conn: &mut PgConnection, channel: &str) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(channel)
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
 }
 
 fn valid_schema(name: &str) -> bool {
@@ -95,9 +124,34 @@ impl PostgresStore {
             .map_err(db)?;
         let mut conn = pool.acquire().await.map_err(db)?;
         schema::migrate(&mut conn).await.map_err(db)?;
+        drop(conn);
+        // Channel names are identifiers: at most 63 bytes (ASCII here).
+        let mut channel = format!("sb_work_{}", options.schema.as_deref().unwrap_or("public"));
+        channel.truncate(63);
+        let mut listener = PgListener::connect_with(&pool).await.map_err(db)?;
+        listener.listen(&channel).await.map_err(db)?;
+        let signal = Arc::new(Notify::new());
+        let wake = signal.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(_) => wake.notify_one(),
+                    Err(e) => {
+                        // The listener reconnects on the next call; wake anyway, work may
+                        // have been announced while it was down.
+                        warn!(error = %e, "Postgres LISTEN connection failed; reconnecting");
+                        wake.notify_one();
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
         Ok(Self {
             pool,
             schema: options.schema,
+            channel,
+            signal,
+            listener: Arc::new(ListenerTask(task)),
         })
     }
 
@@ -105,6 +159,7 @@ impl PostgresStore {
     ///
     /// Refused for a store without its own schema. Meant for tests and teardown.
     pub async fn drop_schema(self) -> Result<(), StoreError> {
+        self.listener.0.abort();
         let Some(schema) = self.schema else {
             return Err(StoreError::Database(
                 "refusing to drop the default schema".into(),
@@ -228,6 +283,7 @@ async fn write_endpoint(
 /// Their ids derive from the message and endpoint ids, unique for a first delivery.
 async fn insert_plain(
     pool: &PgPool,
+    channel: &str,
     message: NewMessage,
     now: i64,
     due: i64,
@@ -243,14 +299,16 @@ async fn insert_plain(
              0, 0, $5, NULL, $4, $4 \
            FROM m, endpoints e \
            WHERE e.enabled AND (e.events = '\"all\"' OR (e.events::jsonb -> 'only') ? $2) \
-           RETURNING id) \
-         SELECT d.id FROM m LEFT JOIN d ON TRUE",
+           RETURNING id), \
+         n AS (SELECT pg_notify($6, '') FROM m) \
+         SELECT d.id FROM m CROSS JOIN n LEFT JOIN d ON TRUE",
     )
     .bind(message.id.as_str())
     .bind(&message.event_type)
     .bind(&message.payload[..])
     .bind(now)
     .bind(due)
+    .bind(channel)
     .fetch_all(pool)
     .await
     .map_err(|e| conflict_or_db(e, || format!("message id {} exists", message.id)))?;
@@ -498,6 +556,10 @@ impl Store for PostgresStore {
             .bind(reason.unwrap_or(DisabledReason::Manual).as_str())
         };
         let r = q.execute(&self.pool).await.map_err(db)?;
+        if enabled && r.rows_affected() > 0 {
+            let mut conn = self.pool.acquire().await.map_err(db)?;
+            notify(&mut conn, &self.channel).await?;
+        }
         Ok(r.rows_affected() > 0)
     }
 
@@ -510,7 +572,14 @@ impl Store for PostgresStore {
     ) -> Result<Enqueued, StoreError> {
         let now_ms = to_millis(now);
         if message.idempotency_key.is_none() {
-            return insert_plain(&self.pool, message, now_ms, to_millis(due_at)).await;
+            return insert_plain(
+                &self.pool,
+                &self.channel,
+                message,
+                now_ms,
+                to_millis(due_at),
+            )
+            .await;
         }
         let mut tx = self.pool.begin().await.map_err(db)?;
         if let Some(key) = &message.idempotency_key {
@@ -570,6 +639,7 @@ impl Store for PostgresStore {
             insert_delivery(&mut tx, &d).await?;
             deliveries.push(d.id);
         }
+        notify(&mut tx, &self.channel).await?;
         tx.commit().await.map_err(db)?;
         Ok(Enqueued {
             message_id: message.id,
@@ -927,6 +997,7 @@ impl Store for PostgresStore {
             insert_delivery(&mut tx, &d).await?;
             created.push(d.id);
         }
+        notify(&mut tx, &self.channel).await?;
         tx.commit().await.map_err(db)?;
         Ok(created)
     }
@@ -947,7 +1018,15 @@ impl Store for PostgresStore {
         .execute(&self.pool)
         .await
         .map_err(db)?;
+        if r.rows_affected() > 0 {
+            let mut conn = self.pool.acquire().await.map_err(db)?;
+            notify(&mut conn, &self.channel).await?;
+        }
         Ok(r.rows_affected())
+    }
+
+    fn work_signal(&self) -> Option<Arc<Notify>> {
+        Some(self.signal.clone())
     }
 
     async fn prune(&self, cutoff: SystemTime) -> Result<u64, StoreError> {
