@@ -16,6 +16,11 @@
 //! | `jira` | off | [`jira`]: create an issue with an ADF description from text/Markdown |
 //! | `google_calendar` | off | [`google_calendar`]: insert events with OAuth2 refresh-token auth |
 //! | `openweathermap` | off | [`openweathermap`]: current weather by city or coordinates |
+//! | `notify` | off | [`notify`]: event notifications to Slack, Discord, Teams and Google Chat webhooks; `notify::subscribe` wires them into `switchboard-webhooks` handlers |
+//! | `email` | off | `notify::EmailTarget`: SMTP via lettre (STARTTLS, implicit TLS, plain for localhost); implies `notify` |
+//! | `zapier` | off | [`zapier`]: Catch Hook triggers and the Workflow API v2 (list Zaps) |
+//! | `ifttt` | off | [`ifttt`]: Webhooks triggers with `value1..value3` or JSON |
+//! | `web_search` | off | [`search`]: SearXNG, Brave and Tavily behind `WebSearch`, and the `web_search` tool |
 
 #[cfg(any(
     feature = "github",
@@ -61,11 +66,3 @@ pub mod zapier;
     feature = "web_search"
 ))]
 mod text;
-#[cfg(feature = "openweathermap")]
-pub mod openweathermap;
-#[cfg(feature = "jira")]
-pub mod jira;
-#[cfg(feature = "notion")]
-pub mod notion;
-#[cfg(feature = "google_calendar")]
-pub mod google_calendar;
