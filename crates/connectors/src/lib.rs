@@ -45,6 +45,14 @@ pub use common::InputError;
 pub mod github;
 #[cfg(feature = "slack")]
 pub mod slack;
+#[cfg(feature = "google_calendar")]
+pub mod google_calendar;
+#[cfg(feature = "jira")]
+pub mod jira;
+#[cfg(feature = "notion")]
+pub mod notion;
+#[cfg(feature = "openweathermap")]
+pub mod openweathermap;
 
 // -- issue 8 modules --
 #[cfg(any(feature = "notify", feature = "zapier", feature = "ifttt"))]
