@@ -2,8 +2,8 @@
 //!
 //! One `POST /tools/{name}` per tool, `operationId` = the tool name, the request body = the
 //! tool's input schema. Open WebUI resolves `$ref`s only under `#/components/...` and only
-//! through `properties`/`items`, so local `$defs` are inlined; a recursive type, which cannot be
-//! inlined, is moved under `components/schemas` (as `{tool}.{Name}`) with its refs rewritten.
+//! through `properties`/`items` (older versions without a cycle guard), so local `$defs` are
+//! inlined, and a recursive type is cut where it recurs (see [`document`]).
 
 use serde_json::{Map, Value, json};
 use switchboard::functions::ToolDefinition;
@@ -13,10 +13,10 @@ use switchboard::functions::schema::inline_refs;
 /// `Authorization: Bearer …`.
 pub fn document(defs: &[ToolDefinition], bearer_auth: bool) -> Value {
     let mut paths = Map::new();
-    let mut schemas = Map::new();
+    let mut schemas = Map::new(); // shared schemas only; tool schemas are inlined
     schemas.insert("Error".into(), error_schema());
     for def in defs {
-        let body = request_schema(def, &mut schemas);
+        let body = request_schema(def);
         let mut op = Map::new();
         op.insert("operationId".into(), def.name().into());
         op.insert("summary".into(), summary(def.description()).into());
@@ -103,52 +103,73 @@ fn summary(description: &str) -> String {
     }
 }
 
-/// The tool's parameters with `$defs` inlined, or moved to `components/schemas` when recursive.
-fn request_schema(def: &ToolDefinition, schemas: &mut Map<String, Value>) -> Value {
+/// The tool's parameters with local `$ref`s inlined. A recursive type is inlined once per path;
+/// where it would recur, its schema is cut to `{"type": …}` with a note, because Open WebUI's
+/// resolver has no cycle guard in older versions. The registry still validates calls against
+/// the full schema, so nothing is loosened on the server side.
+fn request_schema(def: &ToolDefinition) -> Value {
     let params = def.parameters();
     if let Ok(inlined) = inline_refs(params) {
         return inlined;
     }
-    let mut body = params.clone();
-    let mut defs = Map::new();
-    if let Value::Object(map) = &mut body {
-        for key in ["$defs", "definitions"] {
-            if let Some(Value::Object(d)) = map.remove(key) {
-                for (name, schema) in d {
-                    defs.insert(format!("{key}/{name}"), schema);
-                }
-            }
-        }
+    let mut stack = Vec::new();
+    let mut out = inline_cut(params, params, &mut stack);
+    if let Value::Object(map) = &mut out {
+        map.remove("$defs");
+        map.remove("definitions");
     }
-    let tool = def.name();
-    let rename = |local: &str| {
-        let name = local.rsplit('/').next().unwrap_or(local);
-        format!("{tool}.{name}")
-    };
-    rewrite_refs(&mut body, &rename);
-    for (local, mut schema) in defs {
-        rewrite_refs(&mut schema, &rename);
-        schemas.insert(rename(&local), schema);
-    }
-    body
+    out
 }
 
-fn rewrite_refs(v: &mut Value, rename: &dyn Fn(&str) -> String) {
-    match v {
+fn inline_cut(root: &Value, node: &Value, stack: &mut Vec<String>) -> Value {
+    match node {
         Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get_mut("$ref")
-                && let Some(local) = r
-                    .strip_prefix("#/$defs/")
-                    .or_else(|| r.strip_prefix("#/definitions/"))
-            {
-                *r = format!("#/components/schemas/{}", rename(local));
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                let target = reference
+                    .strip_prefix('#')
+                    .and_then(|p| root.pointer(p))
+                    .cloned();
+                let Some(target) = target else {
+                    return json!({"description": format!("unresolvable reference {reference}")});
+                };
+                let name = reference.rsplit('/').next().unwrap_or(reference).to_owned();
+                let mut merged = if stack.contains(reference) {
+                    let mut cut = Map::new();
+                    if let Some(ty) = target.get("type") {
+                        cut.insert("type".into(), ty.clone());
+                    }
+                    cut.insert(
+                        "description".into(),
+                        format!("A nested {name} (same shape as its parent {name}).").into(),
+                    );
+                    cut
+                } else {
+                    stack.push(reference.clone());
+                    let inlined = inline_cut(root, &target, stack);
+                    stack.pop();
+                    match inlined {
+                        Value::Object(m) => m,
+                        other => return other,
+                    }
+                };
+                for (k, v) in map {
+                    if k != "$ref" {
+                        merged.insert(k.clone(), inline_cut(root, v, stack));
+                    }
+                }
+                return Value::Object(merged);
             }
-            for child in map.values_mut() {
-                rewrite_refs(child, rename);
-            }
+            Value::Object(
+                map.iter()
+                    .filter(|(k, _)| *k != "$defs" && *k != "definitions")
+                    .map(|(k, v)| (k.clone(), inline_cut(root, v, stack)))
+                    .collect(),
+            )
         }
-        Value::Array(items) => items.iter_mut().for_each(|i| rewrite_refs(i, rename)),
-        _ => {}
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|i| inline_cut(root, i, stack)).collect())
+        }
+        other => other.clone(),
     }
 }
 

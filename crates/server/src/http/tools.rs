@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use axum::Json;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -17,8 +18,20 @@ pub(super) async fn call_tool(
     State(state): State<AppState>,
     Path(name): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) => {
+            let status = rejection.status();
+            let kind = if status == http::StatusCode::PAYLOAD_TOO_LARGE {
+                "too_large"
+            } else {
+                "bad_request"
+            };
+            return ApiError::new(status, kind, rejection.body_text()).into_response();
+        }
+    };
     if let Some(token) = &state.tools_token
         && !token.check_bearer(&headers)
     {

@@ -1,0 +1,10 @@
+//! End-to-end tests of the `switchboard` binary: each starts the real gateway on a free port in
+//! a temporary directory and talks to it over HTTP and MCP.
+
+#![allow(clippy::unwrap_used, reason = "tests")]
+
+mod cli;
+mod mcp;
+mod open_webui;
+mod server;
+mod tools_http;

@@ -1,0 +1,71 @@
+//! Starts the real binary and stops it when dropped.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+
+pub(crate) struct Server {
+    child: Child,
+    pub(crate) base: String,
+    pub(crate) dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts `switchboard serve` in a fresh temp dir, with `config` written to `switchboard.toml`
+    /// when given, on a free port.
+    pub(crate) fn start(config: Option<&str>) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(dir, config)
+    }
+
+    pub(crate) fn start_in(dir: tempfile::TempDir, config: Option<&str>) -> Server {
+        let mut cmd = Command::new(BIN);
+        cmd.current_dir(dir.path());
+        if let Some(text) = config {
+            std::fs::write(dir.path().join("switchboard.toml"), text).unwrap();
+            cmd.args(["--config", "switchboard.toml"]);
+        }
+        cmd.args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("switchboard listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Server { child, base, dir }
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    #[allow(dead_code, reason = "used by some test modules")]
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub(crate) fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub(crate) fn client() -> reqwest::Client {
+    reqwest::Client::builder().build().unwrap()
+}

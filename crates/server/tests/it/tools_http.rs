@@ -1,0 +1,206 @@
+//! The OpenAPI tool server over HTTP: default start, calls (200, 400, 404, 422, 504), auth,
+//! CORS, health and metrics.
+
+use serde_json::{Value, json};
+
+use crate::server::{Server, client};
+
+#[tokio::test]
+async fn default_start_serves_calculate() {
+    let server = Server::start(None);
+    let http = client();
+    let health: Value = http
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+
+    let res = http
+        .post(server.url("/tools/calculate"))
+        .json(&json!({"expression": "(1 + 2) * 3^2 + 0.1 + 0.2"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body, json!({"result": "27.3", "exact": true}));
+
+    // Graceful shutdown on SIGTERM exits 0.
+    assert!(server.terminate().success());
+}
+
+#[tokio::test]
+async fn errors_have_stable_shapes() {
+    let server = Server::start(None);
+    let http = client();
+    let res = http
+        .post(server.url("/tools/calculate"))
+        .json(&json!({"expression": 5, "extra": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["kind"], "invalid_arguments");
+    let pointers: Vec<&str> = body["error"]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["pointer"].as_str().unwrap())
+        .collect();
+    assert!(pointers.contains(&"/expression"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/expression")
+    );
+
+    let res = http
+        .post(server.url("/tools/calculate"))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["kind"], "malformed_call");
+
+    let res = http
+        .post(server.url("/tools/nope"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["kind"], "unknown_tool");
+
+    let res = http
+        .post(server.url("/tools/calculate"))
+        .json(&json!({"expression": "1/0"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 500);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["kind"], "failed");
+
+    let metrics = http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains(
+        "switchboard_tool_calls_total{tool=\"calculate\",outcome=\"invalid_arguments\"} 1"
+    ));
+    assert!(
+        metrics.contains(
+            "switchboard_tool_calls_total{tool=\"(unknown)\",outcome=\"unknown_tool\"} 1"
+        )
+    );
+    assert!(
+        metrics
+            .contains("switchboard_http_requests_total{route=\"/tools/{name}\",status=\"422\"} 1")
+    );
+}
+
+#[tokio::test]
+async fn timeout_is_504() {
+    let server = Server::start(Some("[tools]\ntimeout_ms = 1\n"));
+    let expression = vec!["3000!"; 100].join("+");
+    let res = client()
+        .post(server.url("/tools/calculate"))
+        .json(&json!({ "expression": expression }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 504);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["kind"], "timeout");
+}
+
+#[tokio::test]
+async fn bearer_auth_and_cors() {
+    let server = Server::start(Some(
+        "[tools]\nauth_token = \"tok-0123456789abcdef\"\n[cors]\nallowed_origins = [\"http://localhost:3000\"]\n",
+    ));
+    let http = client();
+    let call = |token: Option<&str>| {
+        let mut req = http
+            .post(server.url("/tools/calculate"))
+            .json(&json!({"expression": "2+2"}));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    assert_eq!(call(None).await.unwrap().status(), 401);
+    assert_eq!(
+        call(Some("wrong-token-000000")).await.unwrap().status(),
+        401
+    );
+    assert_eq!(
+        call(Some("tok-0123456789abcdef")).await.unwrap().status(),
+        200
+    );
+
+    let doc: Value = http
+        .get(server.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        doc["paths"]["/tools/calculate"]["post"]["security"],
+        json!([{"bearer": []}])
+    );
+
+    let preflight = http
+        .request(reqwest::Method::OPTIONS, server.url("/tools/calculate"))
+        .header("origin", "http://localhost:3000")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "http://localhost:3000"
+    );
+    let other = http
+        .request(reqwest::Method::OPTIONS, server.url("/tools/calculate"))
+        .header("origin", "http://evil.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn oversized_body_is_413_json() {
+    let server = Server::start(Some("[tools]\nmax_body_bytes = 64\n"));
+    let res = client()
+        .post(server.url("/tools/calculate"))
+        .json(&json!({"expression": "1+".repeat(100) + "1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["kind"], "too_large");
+}
