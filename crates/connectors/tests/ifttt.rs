@@ -86,3 +86,36 @@ async fn errors_and_inputs_never_show_the_key() {
         Err(IftttError::InvalidInput { field: "key", .. })
     ));
 }
+
+#[tokio::test]
+async fn ifttt_trigger_tool_is_limited_to_allowed_events() {
+    let server = Recorder::start(vec![Reply::new(
+        200,
+        "Congratulations! You've fired the lights_on event",
+    )])
+    .await;
+    let ifttt = Ifttt::with_base_url(client(), KEY, &server.base).unwrap();
+    let registry = switchboard_functions::ToolRegistry::new();
+    assert!(!switchboard_connectors::ifttt::register_tools(&registry, ifttt.clone(), &[]).unwrap());
+    assert!(
+        switchboard_connectors::ifttt::register_tools(&registry, ifttt, &["lights_on"]).unwrap()
+    );
+    let out = registry
+        .invoke(
+            "ifttt_trigger",
+            json!({"event": "lights_on", "value1": "kitchen"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        json!("Congratulations! You've fired the lights_on event")
+    );
+    assert_eq!(server.seen()[0].body, json!({"value1": "kitchen"}));
+    let err = registry
+        .invoke("ifttt_trigger", json!({"event": "unlock_door"}))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not one of lights_on"), "{err}");
+    assert_eq!(server.seen().len(), 1);
+}

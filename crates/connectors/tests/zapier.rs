@@ -129,3 +129,27 @@ async fn workflow_api_lists_zaps_with_a_bearer_token() {
         Err(ZapierError::InvalidInput { field: "token", .. })
     ));
 }
+
+#[tokio::test]
+async fn zapier_trigger_tool_posts_the_data() {
+    let server = Recorder::start(vec![Reply::json(
+        200,
+        json!({"status": "success", "request_id": "r1"}),
+    )])
+    .await;
+    let hook = CatchHook::new(client(), WebhookUrl::parse(&server.url(HOOK)).unwrap()).unwrap();
+    let registry = switchboard_functions::ToolRegistry::new();
+    switchboard_connectors::zapier::register_tools(&registry, hook).unwrap();
+    let out = registry
+        .invoke("zapier_trigger", json!({"data": {"order": 7}}))
+        .await
+        .unwrap();
+    assert_eq!(out, json!({"status": "success", "request_id": "r1"}));
+    assert_eq!(server.seen()[0].body, json!({"order": 7}));
+    assert!(
+        registry
+            .invoke("zapier_trigger", json!({"data": 3}))
+            .await
+            .is_err()
+    );
+}

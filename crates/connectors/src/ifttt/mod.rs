@@ -12,6 +12,8 @@
 
 mod client;
 mod error;
+mod tool;
 
 pub use client::{Ifttt, Values};
 pub use error::IftttError;
+pub use tool::{TriggerArgs, register_tools};

@@ -20,7 +20,9 @@
 mod api;
 mod error;
 mod hook;
+mod tool;
 
 pub use api::{ListZaps, Zap, ZapPage, ZapierApi};
 pub use error::ZapierError;
 pub use hook::{CatchHook, HookReceipt};
+pub use tool::{TriggerArgs, TriggerOutput, register_tools};
