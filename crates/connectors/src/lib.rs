@@ -43,8 +43,6 @@ pub use common::InputError;
 
 #[cfg(feature = "github")]
 pub mod github;
-#[cfg(feature = "slack")]
-pub mod slack;
 #[cfg(feature = "google_calendar")]
 pub mod google_calendar;
 #[cfg(feature = "jira")]
@@ -53,6 +51,8 @@ pub mod jira;
 pub mod notion;
 #[cfg(feature = "openweathermap")]
 pub mod openweathermap;
+#[cfg(feature = "slack")]
+pub mod slack;
 
 // -- issue 8 modules --
 #[cfg(any(feature = "notify", feature = "zapier", feature = "ifttt"))]

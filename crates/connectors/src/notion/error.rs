@@ -82,8 +82,8 @@ pub struct NotionApiError {
     pub status: StatusCode,
     /// The error code.
     pub code: NotionErrorCode,
-    /// Notion's message, e.g. "body.children[0].paragraph.rich_text[0].text.content.length
-    /// should be ≤ `2000`".
+    /// Notion's message, e.g. `body.children[0].paragraph.rich_text[0].text.content.length
+    /// should be ≤ 2000`.
     pub message: String,
     /// `request_id`.
     pub request_id: Option<String>,
