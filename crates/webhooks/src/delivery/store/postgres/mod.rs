@@ -53,14 +53,17 @@ impl Default for PostgresOptions {
 /// A [`Store`] in Postgres.
 ///
 /// New work is announced with `NOTIFY` on a channel per schema; every store listens, so
-/// dispatchers on other nodes wake at once instead of at their next poll.
+/// dispatchers on other nodes wake at once instead of at their next poll. Announcements are
+/// sent by a background task, at most one per few milliseconds, outside the callers'
+/// transactions: a `NOTIFY` inside them would serialise their commits.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
     schema: Option<String>,
-    channel: String,
     signal: Arc<Notify>,
+    announce: Arc<Notify>,
     listener: Arc<ListenerTask>,
+    announcer: Arc<ListenerTask>,
 }
 
 /// The `LISTEN` task; stopped when the last clone of the store is dropped.
@@ -73,13 +76,20 @@ impl Drop for ListenerTask {
     }
 }
 
-async fn notify(conn: &mut PgConnection, channel: &str) -> Result<(), StoreError> {
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(channel)
-        .execute(conn)
-        .await
-        .map_err(db)?;
-    Ok(())
+/// Sends one `NOTIFY` per burst of announcements, from its own short transactions.
+async fn announce_loop(pool: PgPool, channel: String, announce: Arc<Notify>) {
+    loop {
+        announce.notified().await;
+        if let Err(e) = sqlx::query("SELECT pg_notify($1, '')")
+            .bind(&channel)
+            .execute(&pool)
+            .await
+        {
+            // Other nodes still find the work at their next poll.
+            warn!(error = %e, "Postgres NOTIFY failed");
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
 }
 
 fn valid_schema(name: &str) -> bool {
@@ -131,6 +141,12 @@ impl PostgresStore {
         let mut listener = PgListener::connect_with(&pool).await.map_err(db)?;
         listener.listen(&channel).await.map_err(db)?;
         let signal = Arc::new(Notify::new());
+        let announce = Arc::new(Notify::new());
+        let announcer = tokio::spawn(announce_loop(
+            pool.clone(),
+            channel.clone(),
+            announce.clone(),
+        ));
         let wake = signal.clone();
         let task = tokio::spawn(async move {
             loop {
@@ -149,9 +165,10 @@ impl PostgresStore {
         Ok(Self {
             pool,
             schema: options.schema,
-            channel,
             signal,
+            announce,
             listener: Arc::new(ListenerTask(task)),
+            announcer: Arc::new(ListenerTask(announcer)),
         })
     }
 
@@ -160,6 +177,7 @@ impl PostgresStore {
     /// Refused for a store without its own schema. Meant for tests and teardown.
     pub async fn drop_schema(self) -> Result<(), StoreError> {
         self.listener.0.abort();
+        self.announcer.0.abort();
         let Some(schema) = self.schema else {
             return Err(StoreError::Database(
                 "refusing to drop the default schema".into(),
@@ -283,7 +301,6 @@ async fn write_endpoint(
 /// Their ids derive from the message and endpoint ids, unique for a first delivery.
 async fn insert_plain(
     pool: &PgPool,
-    channel: &str,
     message: NewMessage,
     now: i64,
     due: i64,
@@ -299,16 +316,14 @@ async fn insert_plain(
              0, 0, $5, NULL, $4, $4 \
            FROM m, endpoints e \
            WHERE e.enabled AND (e.events = '\"all\"' OR (e.events::jsonb -> 'only') ? $2) \
-           RETURNING id), \
-         n AS (SELECT pg_notify($6, '') FROM m) \
-         SELECT d.id FROM m CROSS JOIN n LEFT JOIN d ON TRUE",
+           RETURNING id) \
+         SELECT d.id FROM m LEFT JOIN d ON TRUE",
     )
     .bind(message.id.as_str())
     .bind(&message.event_type)
     .bind(&message.payload[..])
     .bind(now)
     .bind(due)
-    .bind(channel)
     .fetch_all(pool)
     .await
     .map_err(|e| conflict_or_db(e, || format!("message id {} exists", message.id)))?;
@@ -557,8 +572,7 @@ impl Store for PostgresStore {
         };
         let r = q.execute(&self.pool).await.map_err(db)?;
         if enabled && r.rows_affected() > 0 {
-            let mut conn = self.pool.acquire().await.map_err(db)?;
-            notify(&mut conn, &self.channel).await?;
+            self.announce.notify_one();
         }
         Ok(r.rows_affected() > 0)
     }
@@ -572,14 +586,11 @@ impl Store for PostgresStore {
     ) -> Result<Enqueued, StoreError> {
         let now_ms = to_millis(now);
         if message.idempotency_key.is_none() {
-            return insert_plain(
-                &self.pool,
-                &self.channel,
-                message,
-                now_ms,
-                to_millis(due_at),
-            )
-            .await;
+            let enqueued = insert_plain(&self.pool, message, now_ms, to_millis(due_at)).await?;
+            if !enqueued.deliveries.is_empty() {
+                self.announce.notify_one();
+            }
+            return Ok(enqueued);
         }
         let mut tx = self.pool.begin().await.map_err(db)?;
         if let Some(key) = &message.idempotency_key {
@@ -639,8 +650,8 @@ impl Store for PostgresStore {
             insert_delivery(&mut tx, &d).await?;
             deliveries.push(d.id);
         }
-        notify(&mut tx, &self.channel).await?;
         tx.commit().await.map_err(db)?;
+        self.announce.notify_one();
         Ok(Enqueued {
             message_id: message.id,
             created: true,
@@ -997,8 +1008,8 @@ impl Store for PostgresStore {
             insert_delivery(&mut tx, &d).await?;
             created.push(d.id);
         }
-        notify(&mut tx, &self.channel).await?;
         tx.commit().await.map_err(db)?;
+        self.announce.notify_one();
         Ok(created)
     }
 
@@ -1019,8 +1030,7 @@ impl Store for PostgresStore {
         .await
         .map_err(db)?;
         if r.rows_affected() > 0 {
-            let mut conn = self.pool.acquire().await.map_err(db)?;
-            notify(&mut conn, &self.channel).await?;
+            self.announce.notify_one();
         }
         Ok(r.rows_affected())
     }
