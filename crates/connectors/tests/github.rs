@@ -388,6 +388,7 @@ async fn tools_are_registered_and_call_the_api() {
     let rec = Recorder::default();
     let registry = ToolRegistry::new();
     switchboard_connectors::github::register_tools(&registry, &client(&srv, &rec)).unwrap();
+    insta::assert_json_snapshot!("tool_definitions", registry.definitions());
     let mut names = registry.names();
     names.sort();
     assert_eq!(

@@ -392,6 +392,7 @@ async fn insert_event_tool() {
     let registry = ToolRegistry::new();
     switchboard_connectors::google_calendar::register_tools(&registry, &client(&srv, &rec))
         .unwrap();
+    insta::assert_json_snapshot!("tool_definitions", registry.definitions());
     let out = registry
         .invoke(
             "google_calendar_insert_event",

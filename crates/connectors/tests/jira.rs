@@ -230,6 +230,7 @@ async fn create_issue_tool() {
     let rec = Recorder::default();
     let registry = ToolRegistry::new();
     switchboard_connectors::jira::register_tools(&registry, &client(&srv, &rec)).unwrap();
+    insta::assert_json_snapshot!("tool_definitions", registry.definitions());
     let out = registry
         .invoke(
             "jira_create_issue",

@@ -310,6 +310,7 @@ async fn create_page_tool() {
     let rec = Recorder::default();
     let registry = ToolRegistry::new();
     switchboard_connectors::notion::register_tools(&registry, &client(&srv, &rec)).unwrap();
+    insta::assert_json_snapshot!("tool_definitions", registry.definitions());
     let out = registry
         .invoke(
             "notion_create_page",

@@ -189,6 +189,7 @@ async fn weather_tool() {
     let rec = Recorder::default();
     let registry = ToolRegistry::new();
     switchboard_connectors::openweathermap::register_tools(&registry, &client(&srv, &rec)).unwrap();
+    insta::assert_json_snapshot!("tool_definitions", registry.definitions());
     let out = registry
         .invoke("weather_current", json!({"city": "Zocca", "country": "IT"}))
         .await

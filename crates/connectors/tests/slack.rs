@@ -172,6 +172,7 @@ async fn post_message_tool() {
     let rec = Recorder::default();
     let registry = ToolRegistry::new();
     switchboard_connectors::slack::register_tools(&registry, &client(&srv, &rec)).unwrap();
+    insta::assert_json_snapshot!("tool_definitions", registry.definitions());
     let out = registry
         .invoke(
             "slack_post_message",
