@@ -14,3 +14,4 @@ pub mod http;
 pub mod serve;
 pub mod tools;
 pub mod verifiers;
+pub mod webhooks;

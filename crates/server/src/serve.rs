@@ -39,7 +39,7 @@ pub fn init_logging(settings: &Settings) {
 }
 
 /// Runs the gateway until SIGINT/SIGTERM, then stops accepting, lets in-flight requests finish
-/// (up to [`SHUTDOWN_GRACE`]) and returns.
+/// (up to [`SHUTDOWN_GRACE`]), stops the delivery workers (releasing their leases) and returns.
 ///
 /// Prints `switchboard listening on http://ADDR` on stdout once the socket is bound (with the
 /// real port when `listen` asks for port 0).
@@ -48,8 +48,10 @@ pub fn init_logging(settings: &Settings) {
 /// The registry could not be built or the address could not be bound.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let registry = build_registry(&settings)?;
-    let state = AppState::new(&settings, registry);
+    let (webhooks, generated_key) = crate::webhooks::start(&settings).await?;
+    let state = AppState::new(&settings, registry).with_webhooks(webhooks);
     let shutdown = CancellationToken::new();
+    let webhooks = state.webhooks.clone();
     let app = router(&settings, state, shutdown.child_token());
     let listener = TcpListener::bind(settings.listen)
         .await
@@ -58,6 +60,13 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "switchboard listening on http://{addr}")?;
+        if let Some(key) = &generated_key {
+            writeln!(
+                out,
+                "admin API key (shown once; only its hash is stored in {}): {key}",
+                settings.admin_key_file.display()
+            )?;
+        }
         out.flush()?;
     }
     tracing::info!(%addr, tools = ?settings.tools, "gateway started");
@@ -81,6 +90,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             "in-flight requests did not finish within {}s; stopping anyway",
             SHUTDOWN_GRACE.as_secs()
         ),
+    }
+    if let Some(w) = webhooks {
+        // Finish in-flight deliveries and release leases; unfinished ones are retried later.
+        w.manager.shutdown(SHUTDOWN_GRACE).await;
     }
     Ok(())
 }

@@ -98,7 +98,10 @@ pub struct Config {
     /// Incoming webhook sources, served at `POST /hooks/{name}`.
     #[serde(default)]
     pub ingest: Vec<IngestSource>,
-    /// Outgoing webhook endpoints registered (or updated) at start.
+    /// Outgoing delivery settings.
+    #[serde(default)]
+    pub delivery: DeliveryNetConfig,
+    /// Outgoing webhook endpoints registered at start (when no endpoint of that name exists).
     #[serde(default)]
     pub endpoints: Vec<EndpointConfig>,
 }
@@ -190,6 +193,18 @@ pub struct AdminConfig {
     /// `switchboard.admin-key`).
     #[serde(default)]
     pub key_file: Option<PathBuf>,
+}
+
+/// `[delivery]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryNetConfig {
+    /// Private address ranges endpoints may point to despite the SSRF guard (`10.0.0.0/8`).
+    #[serde(default)]
+    pub allow_cidrs: Vec<String>,
+    /// Host names trusted without address checks (`hooks.internal`, `*.corp.example`).
+    #[serde(default)]
+    pub allow_hosts: Vec<String>,
 }
 
 /// `[store]`.
@@ -303,6 +318,10 @@ pub struct Settings {
     pub ingest: Vec<IngestSource>,
     /// Endpoints.
     pub endpoints: Vec<EndpointConfig>,
+    /// CIDRs allowed past the SSRF guard for deliveries.
+    pub delivery_allow_cidrs: Vec<String>,
+    /// Hosts allowed past the SSRF guard for deliveries.
+    pub delivery_allow_hosts: Vec<String>,
 }
 
 /// Tools the gateway knows how to build.
@@ -546,6 +565,15 @@ impl Settings {
                 ));
             }
         }
+        for cidr in &config.delivery.allow_cidrs {
+            if cidr.parse::<switchboard::core::net::Cidr>().is_err() {
+                return Err(invalid(
+                    "delivery.allow_cidrs",
+                    0..0,
+                    format!("{cidr:?} is not a CIDR like 10.0.0.0/8"),
+                ));
+            }
+        }
         let mut mcp_allowed_hosts = config
             .mcp
             .allowed_hosts
@@ -573,6 +601,8 @@ impl Settings {
             postgres,
             ingest: config.ingest,
             endpoints: config.endpoints,
+            delivery_allow_cidrs: config.delivery.allow_cidrs,
+            delivery_allow_hosts: config.delivery.allow_hosts,
         })
     }
 }

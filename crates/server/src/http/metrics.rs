@@ -16,7 +16,7 @@ pub struct Metrics {
 /// Values read from the delivery store at scrape time.
 #[derive(Debug, Default)]
 pub struct DeliveryGauges {
-    /// Deliveries by status (`pending`, `delivered`, `failed`, …).
+    /// Deliveries by status (`pending`, `in_flight`, `dead_letter`).
     pub by_status: Vec<(String, u64)>,
 }
 
@@ -91,7 +91,7 @@ impl Metrics {
             }
         }
         if let Some(d) = deliveries {
-            out.push_str("# HELP switchboard_deliveries Outgoing webhook deliveries by status (recent, as listed by the store).\n# TYPE switchboard_deliveries gauge\n");
+            out.push_str("# HELP switchboard_deliveries Outgoing webhook deliveries waiting or failed, by status (counted up to 10000 each).\n# TYPE switchboard_deliveries gauge\n");
             for (status, n) in &d.by_status {
                 let _ = writeln!(
                     out,

@@ -1,8 +1,10 @@
 //! The HTTP surface: router, shared state, and the small routes (`/healthz`, `/openapi.json`,
 //! `/metrics`).
 
+mod admin;
 pub mod auth;
 pub mod error;
+mod hooks;
 pub mod mcp;
 pub mod metrics;
 pub mod openapi;
@@ -20,12 +22,17 @@ use axum::routing::{get, post};
 use http::{HeaderValue, Method, StatusCode, header};
 use serde_json::{Value, json};
 use switchboard::functions::ToolRegistry;
+use switchboard::webhooks::delivery::{DeliveryQuery, DeliveryStatus};
 use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+
+/// Queue-depth gauges count at most this many deliveries per status.
+pub const QUEUE_COUNT_CAP: usize = 10_000;
 
 use self::auth::TokenHash;
 use self::metrics::Metrics;
 use crate::config::Settings;
+use crate::webhooks::Webhooks;
 
 /// Everything a request handler may need, cheap to clone.
 #[derive(Debug, Clone)]
@@ -38,6 +45,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Bearer token for tool calls.
     pub tools_token: Option<TokenHash>,
+    /// The webhook side (store, manager, ingest sources, admin key), when started.
+    pub webhooks: Option<Arc<Webhooks>>,
 }
 
 impl AppState {
@@ -50,7 +59,15 @@ impl AppState {
             openapi: Arc::new(openapi),
             metrics: Arc::new(Metrics::default()),
             tools_token,
+            webhooks: None,
         }
+    }
+
+    /// Attaches the webhook side.
+    #[must_use]
+    pub fn with_webhooks(mut self, webhooks: Webhooks) -> Self {
+        self.webhooks = Some(Arc::new(webhooks));
+        self
     }
 }
 
@@ -67,6 +84,9 @@ pub fn router(settings: &Settings, state: AppState, shutdown: CancellationToken)
     let mut app = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
+        .route("/hooks/{source}", post(hooks::ingest))
+        .layer(DefaultBodyLimit::max(max_ingest_body(&state)))
+        .merge(admin::routes(state.clone()))
         .merge(tools);
     if settings.mcp_enabled {
         app = app.merge(mcp::routes(settings, &state, shutdown));
@@ -76,6 +96,14 @@ pub fn router(settings: &Settings, state: AppState, shutdown: CancellationToken)
         count_requests,
     ))
     .with_state(state)
+}
+
+fn max_ingest_body(state: &AppState) -> usize {
+    state
+        .webhooks
+        .as_ref()
+        .and_then(|w| w.sources.values().map(|s| s.max_body).max())
+        .unwrap_or(1024 * 1024)
 }
 
 fn cors(origins: &[String]) -> Option<CorsLayer> {
@@ -107,7 +135,32 @@ async fn count_requests(State(state): State<AppState>, req: Request, next: Next)
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
-    Json(json!({"status": "ok", "tools": state.registry.names().len()})).into_response()
+    let tools = state.registry.names().len();
+    let store = match &state.webhooks {
+        None => "not_configured",
+        Some(w) => match w.manager.list().await {
+            Ok(_) => "ok",
+            Err(e) => {
+                tracing::warn!(error = %e, "health check: store unreachable");
+                "unreachable"
+            }
+        },
+    };
+    let status = if store == "unreachable" {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    let overall = if status == StatusCode::OK {
+        "ok"
+    } else {
+        "degraded"
+    };
+    (
+        status,
+        Json(json!({"status": overall, "tools": tools, "store": store})),
+    )
+        .into_response()
 }
 
 async fn openapi_json(State(state): State<AppState>) -> Response {
@@ -115,13 +168,36 @@ async fn openapi_json(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
+    let deliveries = match &state.webhooks {
+        None => None,
+        Some(w) => {
+            let mut gauges = metrics::DeliveryGauges::default();
+            for status in [
+                DeliveryStatus::Pending,
+                DeliveryStatus::InFlight,
+                DeliveryStatus::DeadLetter,
+            ] {
+                let query = DeliveryQuery {
+                    status: Some(status),
+                    limit: QUEUE_COUNT_CAP,
+                    ..DeliveryQuery::default()
+                };
+                if let Ok(list) = w.manager.deliveries(&query).await {
+                    gauges
+                        .by_status
+                        .push((status.as_str().to_owned(), list.len() as u64));
+                }
+            }
+            Some(gauges)
+        }
+    };
     (
         StatusCode::OK,
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         )],
-        state.metrics.render(None),
+        state.metrics.render(deliveries.as_ref()),
     )
         .into_response()
 }

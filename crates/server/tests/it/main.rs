@@ -3,7 +3,9 @@
 
 #![allow(clippy::unwrap_used, reason = "tests")]
 
+mod admin;
 mod cli;
+mod ingest;
 mod mcp;
 mod open_webui;
 mod server;

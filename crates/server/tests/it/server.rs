@@ -2,12 +2,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 
 pub(crate) struct Server {
     child: Child,
+    stdout: BufReader<ChildStdout>,
     pub(crate) base: String,
     pub(crate) dir: tempfile::TempDir,
 }
@@ -31,15 +32,20 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         let mut child = cmd.spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
+        stdout.read_line(&mut line).unwrap();
         let base = line
             .trim()
             .strip_prefix("switchboard listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_owned();
-        Server { child, base, dir }
+        Server {
+            child,
+            stdout,
+            base,
+            dir,
+        }
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
@@ -49,6 +55,14 @@ impl Server {
     #[allow(dead_code, reason = "used by some test modules")]
     pub(crate) fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The next line the server printed on stdout.
+    #[allow(dead_code, reason = "used by some test modules")]
+    pub(crate) fn next_line(&mut self) -> String {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).unwrap();
+        line
     }
 
     /// Sends SIGTERM and waits for a clean exit.

@@ -7,7 +7,15 @@ use crate::server::{Server, client};
 
 #[tokio::test]
 async fn default_start_serves_calculate() {
-    let server = Server::start(None);
+    let mut server = Server::start(None);
+    // First start: an admin key is generated, printed once, and only its hash is stored.
+    let key_line = server.next_line();
+    let key = key_line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(key.starts_with("sbk_"), "{key_line}");
+    let stored = std::fs::read_to_string(server.path().join("switchboard.admin-key")).unwrap();
+    assert_eq!(stored.trim().len(), 64);
+    assert!(!stored.contains(&key));
+    assert!(server.path().join("switchboard.db").exists());
     let http = client();
     let health: Value = http
         .get(server.url("/healthz"))
@@ -18,6 +26,7 @@ async fn default_start_serves_calculate() {
         .await
         .unwrap();
     assert_eq!(health["status"], "ok");
+    assert_eq!(health["store"], "ok");
 
     let res = http
         .post(server.url("/tools/calculate"))

@@ -1,0 +1,449 @@
+//! The admin API under `/admin` (bearer admin key): publish events, manage endpoints, list
+//! messages, deliveries and attempts, replay and recover.
+//!
+//! Lists take `limit` (1–1000, default 100) and the filters of the manager's queries; messages
+//! also take `since` (Unix seconds). Errors use the gateway's JSON error shape.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Path, Query, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use switchboard::webhooks::delivery::{
+    Attempt, AttemptQuery, Delivery, DeliveryId, DeliveryQuery, DeliveryStatus, Endpoint,
+    EndpointId, EventFilter, Message, MessageId, MessageQuery,
+};
+use switchboard::webhooks::{EndpointSpec, ManagerError};
+
+use super::AppState;
+use super::error::ApiError;
+
+/// The `/admin` routes.
+pub(super) fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/admin/events", post(publish))
+        .route(
+            "/admin/endpoints",
+            get(list_endpoints).post(create_endpoint),
+        )
+        .route(
+            "/admin/endpoints/{id}",
+            get(get_endpoint).delete(delete_endpoint),
+        )
+        .route("/admin/endpoints/{id}/enable", post(enable))
+        .route("/admin/endpoints/{id}/disable", post(disable))
+        .route("/admin/endpoints/{id}/rotate-secret", post(rotate))
+        .route("/admin/endpoints/{id}/recover", post(recover))
+        .route("/admin/messages", get(list_messages))
+        .route("/admin/messages/{id}", get(get_message))
+        .route("/admin/messages/{id}/replay", post(replay))
+        .route("/admin/deliveries", get(list_deliveries))
+        .route("/admin/attempts", get(list_attempts))
+        .layer(axum::middleware::from_fn_with_state(state, require_admin))
+}
+
+async fn require_admin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match &state.webhooks {
+        Some(w) if w.admin.check_bearer(req.headers()) => next.run(req).await,
+        _ => ApiError::unauthorized().into_response(),
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+fn manager(state: &AppState) -> Result<&switchboard::webhooks::WebhookManager, ApiError> {
+    state.webhooks.as_ref().map(|w| &w.manager).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "webhooks are not configured",
+        )
+    })
+}
+
+/// Maps a manager error to the API error shape.
+pub(super) fn manager_error(e: &ManagerError) -> ApiError {
+    let (status, kind) = match e {
+        ManagerError::InvalidEndpoint { .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_endpoint")
+        }
+        ManagerError::Blocked(_) => (StatusCode::UNPROCESSABLE_ENTITY, "blocked_url"),
+        ManagerError::NameTaken(_) => (StatusCode::CONFLICT, "name_taken"),
+        ManagerError::UnknownEndpoint(_) => (StatusCode::NOT_FOUND, "unknown_endpoint"),
+        ManagerError::UnknownMessage(_) => (StatusCode::NOT_FOUND, "unknown_message"),
+        ManagerError::InvalidEvent { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_event"),
+        _ => {
+            tracing::error!(error = %e, "webhook manager failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "store_error")
+        }
+    };
+    ApiError::new(status, kind, e.to_string())
+}
+
+fn bad(field: &str, message: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        format!("{field}: {message}"),
+    )
+}
+
+fn endpoint_id(id: &str) -> Result<EndpointId, ApiError> {
+    EndpointId::parse(id).map_err(|e| bad("endpoint id", e))
+}
+
+fn message_id(id: &str) -> Result<MessageId, ApiError> {
+    MessageId::parse(id).map_err(|e| bad("message id", e))
+}
+
+fn limit(n: Option<usize>) -> Result<usize, ApiError> {
+    match n {
+        None => Ok(100),
+        Some(n @ 1..=1000) => Ok(n),
+        Some(n) => Err(bad("limit", format!("{n} is outside 1..=1000"))),
+    }
+}
+
+fn unix(t: SystemTime) -> Value {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(Value::Null, |d| json!(d.as_millis() as f64 / 1000.0))
+}
+
+fn endpoint_json(e: &Endpoint) -> Value {
+    json!({
+        "id": e.id.as_str(),
+        "name": e.name,
+        "url": switchboard::core::redact_url(&e.url),
+        "events": match &e.events { EventFilter::All => Value::Null, EventFilter::Only(t) => json!(t) },
+        "headers": e.headers.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+        "enabled": e.enabled,
+        "disabled_reason": e.disabled_reason.map(|r| r.as_str()),
+        "failing_since": e.failing_since.map(unix),
+        "keys": e.keys.len(),
+        "created_at": unix(e.created_at),
+        "updated_at": unix(e.updated_at),
+    })
+}
+
+fn message_json(m: &Message) -> Value {
+    let payload: Value = serde_json::from_slice(&m.payload)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&m.payload).into_owned()));
+    json!({
+        "id": m.id.as_str(),
+        "event_type": m.event_type,
+        "payload": payload,
+        "idempotency_key": m.idempotency_key,
+        "created_at": unix(m.created_at),
+    })
+}
+
+fn delivery_json(d: &Delivery) -> Value {
+    json!({
+        "id": d.id.as_str(),
+        "message_id": d.message_id.as_str(),
+        "endpoint_id": d.endpoint_id.as_str(),
+        "status": d.status.as_str(),
+        "attempts": d.attempts,
+        "next_attempt_at": d.next_attempt_at.map(unix),
+        "created_at": unix(d.created_at),
+        "updated_at": unix(d.updated_at),
+    })
+}
+
+fn attempt_json(a: &Attempt) -> Value {
+    json!({
+        "delivery_id": a.delivery_id.as_str(),
+        "message_id": a.message_id.as_str(),
+        "endpoint_id": a.endpoint_id.as_str(),
+        "number": a.number,
+        "at": unix(a.at),
+        "latency_ms": a.latency.as_millis() as u64,
+        "status": a.status,
+        "response_body": a.response_body,
+        "error_kind": a.error_kind.map(|k| k.as_str()),
+        "error": a.error,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PublishBody {
+    #[serde(rename = "type")]
+    event_type: String,
+    data: Value,
+    idempotency_key: Option<String>,
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    body: Result<Json<PublishBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let Json(body) = body.map_err(|e| bad("body", e.body_text()))?;
+    let m = manager(&state)?;
+    let id = match &body.idempotency_key {
+        Some(key) => {
+            m.trigger_event_idempotent(&body.event_type, body.data, key)
+                .await
+        }
+        None => m.trigger_event(&body.event_type, body.data).await,
+    }
+    .map_err(|e| manager_error(&e))?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"message_id": id.as_str()})),
+    )
+        .into_response())
+}
+
+async fn list_endpoints(State(state): State<AppState>) -> ApiResult {
+    let list = manager(&state)?
+        .list()
+        .await
+        .map_err(|e| manager_error(&e))?;
+    Ok(Json(json!({"data": list.iter().map(endpoint_json).collect::<Vec<_>>()})).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CreateEndpoint {
+    name: String,
+    url: String,
+    #[serde(default)]
+    events: Vec<String>,
+    secret: Option<String>,
+    #[serde(default)]
+    headers: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    disabled: bool,
+}
+
+async fn create_endpoint(
+    State(state): State<AppState>,
+    body: Result<Json<CreateEndpoint>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let Json(body) = body.map_err(|e| bad("body", e.body_text()))?;
+    let mut spec = EndpointSpec::new(body.name, body.url);
+    if !body.events.is_empty() {
+        spec = spec.events(body.events);
+    }
+    if let Some(s) = body.secret {
+        spec = spec.secret(s);
+    }
+    for (k, v) in body.headers {
+        spec = spec.header(k, v);
+    }
+    if body.disabled {
+        spec = spec.disabled();
+    }
+    let ep = manager(&state)?
+        .register(spec)
+        .await
+        .map_err(|e| manager_error(&e))?;
+    let mut out = endpoint_json(&ep);
+    // The signing secret is shown once, at creation, so the receiver can be configured.
+    out["secret"] = ep
+        .keys
+        .first()
+        .map_or(Value::Null, |k| k.secret.expose().into());
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+async fn get_endpoint(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let ep = manager(&state)?
+        .endpoint(&endpoint_id(&id)?)
+        .await
+        .map_err(|e| manager_error(&e))?;
+    Ok(Json(endpoint_json(&ep)).into_response())
+}
+
+async fn delete_endpoint(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    manager(&state)?
+        .unregister(&endpoint_id(&id)?)
+        .await
+        .map_err(|e| manager_error(&e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn enable(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let id = endpoint_id(&id)?;
+    let m = manager(&state)?;
+    m.enable(&id).await.map_err(|e| manager_error(&e))?;
+    let ep = m.endpoint(&id).await.map_err(|e| manager_error(&e))?;
+    Ok(Json(endpoint_json(&ep)).into_response())
+}
+
+async fn disable(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let id = endpoint_id(&id)?;
+    let m = manager(&state)?;
+    m.disable(&id).await.map_err(|e| manager_error(&e))?;
+    let ep = m.endpoint(&id).await.map_err(|e| manager_error(&e))?;
+    Ok(Json(endpoint_json(&ep)).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RotateBody {
+    secret: Option<String>,
+    overlap_secs: Option<u64>,
+}
+
+async fn rotate(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Option<Json<RotateBody>>,
+) -> ApiResult {
+    let body = body.map(|Json(b)| b).unwrap_or_default();
+    let overlap = Duration::from_secs(body.overlap_secs.unwrap_or(24 * 3600));
+    let ep = manager(&state)?
+        .rotate_secret(&endpoint_id(&id)?, body.secret, overlap)
+        .await
+        .map_err(|e| manager_error(&e))?;
+    let mut out = endpoint_json(&ep);
+    out["secret"] = ep
+        .keys
+        .first()
+        .map_or(Value::Null, |k| k.secret.expose().into());
+    Ok(Json(out).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RecoverBody {
+    since: u64,
+}
+
+async fn recover(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<RecoverBody>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let Json(body) = body.map_err(|e| bad("body", e.body_text()))?;
+    let since = UNIX_EPOCH + Duration::from_secs(body.since);
+    let n = manager(&state)?
+        .recover(&endpoint_id(&id)?, since)
+        .await
+        .map_err(|e| manager_error(&e))?;
+    Ok(Json(json!({"requeued": n})).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MessagesQuery {
+    endpoint: Option<String>,
+    event_type: Option<String>,
+    since: Option<u64>,
+    limit: Option<usize>,
+}
+
+async fn list_messages(State(state): State<AppState>, Query(q): Query<MessagesQuery>) -> ApiResult {
+    let query = MessageQuery {
+        endpoint: q.endpoint.as_deref().map(endpoint_id).transpose()?,
+        event_type: q.event_type,
+        since: q.since.map(|s| UNIX_EPOCH + Duration::from_secs(s)),
+        limit: limit(q.limit)?,
+    };
+    let list = manager(&state)?
+        .messages(&query)
+        .await
+        .map_err(|e| manager_error(&e))?;
+    Ok(Json(json!({"data": list.iter().map(message_json).collect::<Vec<_>>()})).into_response())
+}
+
+async fn get_message(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let m = manager(&state)?
+        .message(&message_id(&id)?)
+        .await
+        .map_err(|e| manager_error(&e))?;
+    Ok(Json(message_json(&m)).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ReplayBody {
+    endpoint: Option<String>,
+}
+
+async fn replay(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Option<Json<ReplayBody>>,
+) -> ApiResult {
+    let body = body.map(|Json(b)| b).unwrap_or_default();
+    let endpoint = body.endpoint.as_deref().map(endpoint_id).transpose()?;
+    let created = manager(&state)?
+        .replay(&message_id(&id)?, endpoint.as_ref())
+        .await
+        .map_err(|e| manager_error(&e))?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"deliveries": created.iter().map(DeliveryId::as_str).collect::<Vec<_>>()})),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DeliveriesQuery {
+    endpoint: Option<String>,
+    message: Option<String>,
+    status: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list_deliveries(
+    State(state): State<AppState>,
+    Query(q): Query<DeliveriesQuery>,
+) -> ApiResult {
+    let status = match q.status.as_deref() {
+        None => None,
+        Some(s) => Some(DeliveryStatus::parse(s).ok_or_else(|| {
+            bad(
+                "status",
+                format!("{s:?} is not pending, in_flight, delivered or dead_letter"),
+            )
+        })?),
+    };
+    let query = DeliveryQuery {
+        endpoint: q.endpoint.as_deref().map(endpoint_id).transpose()?,
+        message: q.message.as_deref().map(message_id).transpose()?,
+        status,
+        limit: limit(q.limit)?,
+    };
+    let list = manager(&state)?
+        .deliveries(&query)
+        .await
+        .map_err(|e| manager_error(&e))?;
+    Ok(Json(json!({"data": list.iter().map(delivery_json).collect::<Vec<_>>()})).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AttemptsQuery {
+    endpoint: Option<String>,
+    message: Option<String>,
+    delivery: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list_attempts(State(state): State<AppState>, Query(q): Query<AttemptsQuery>) -> ApiResult {
+    let query = AttemptQuery {
+        endpoint: q.endpoint.as_deref().map(endpoint_id).transpose()?,
+        message: q.message.as_deref().map(message_id).transpose()?,
+        delivery: q
+            .delivery
+            .as_deref()
+            .map(|d| DeliveryId::parse(d).map_err(|e| bad("delivery id", e)))
+            .transpose()?,
+        limit: limit(q.limit)?,
+    };
+    let list = manager(&state)?
+        .attempts(&query)
+        .await
+        .map_err(|e| manager_error(&e))?;
+    Ok(Json(json!({"data": list.iter().map(attempt_json).collect::<Vec<_>>()})).into_response())
+}
