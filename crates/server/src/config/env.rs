@@ -14,8 +14,45 @@ pub(crate) fn substitute(
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<String, ConfigError> {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let line_of = |rest: &str| text[..text.len() - rest.len()].matches('\n').count() + 1;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let (code, comment) = split_comment(line);
+        substitute_line(code, i + 1, lookup, &mut out)?;
+        out.push_str(comment);
+    }
+    Ok(out)
+}
+
+/// Splits a line at a `#` that is outside any string (comments are left untouched).
+/// Multi-line strings are not tracked: a `#` inside one is treated as text only when the
+/// line also opens a string before it, which is the common case.
+fn split_comment(line: &str) -> (&str, &str) {
+    let mut in_basic = false;
+    let mut in_literal = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_basic => escaped = true,
+            '"' if !in_literal => in_basic = !in_basic,
+            '\'' if !in_basic => in_literal = !in_literal,
+            '#' if !in_basic && !in_literal => return line.split_at(i),
+            _ => {}
+        }
+    }
+    (line, "")
+}
+
+fn substitute_line(
+    line: &str,
+    number: usize,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    out: &mut String,
+) -> Result<(), ConfigError> {
+    let err = |message: String| ConfigError::Env {
+        line: number,
+        message,
+    };
+    let mut rest = line;
     while let Some(pos) = rest.find('$') {
         out.push_str(&rest[..pos]);
         let after = &rest[pos..];
@@ -24,25 +61,16 @@ pub(crate) fn substitute(
             rest = tail;
         } else if let Some(tail) = after.strip_prefix("${") {
             let Some(end) = tail.find('}') else {
-                return Err(ConfigError::Env {
-                    line: line_of(after),
-                    message: "unterminated `${`".into(),
-                });
+                return Err(err("unterminated `${`".into()));
             };
             let name = &tail[..end];
             if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                return Err(ConfigError::Env {
-                    line: line_of(after),
-                    message: format!("invalid variable name {name:?}"),
-                });
+                return Err(err(format!("invalid variable name {name:?}")));
             }
             let Some(value) = lookup(name) else {
-                return Err(ConfigError::Env {
-                    line: line_of(after),
-                    message: format!("environment variable {name} is not set"),
-                });
+                return Err(err(format!("environment variable {name} is not set")));
             };
-            escape_into(&value, &mut out);
+            escape_into(&value, out);
             rest = &tail[end + 1..];
         } else {
             out.push('$');
@@ -50,7 +78,7 @@ pub(crate) fn substitute(
         }
     }
     out.push_str(rest);
-    Ok(out)
+    Ok(())
 }
 
 fn escape_into(value: &str, out: &mut String) {
@@ -93,6 +121,19 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "config line 2: environment variable NOPE is not set"
+        );
+    }
+
+    #[test]
+    fn comments_are_left_alone() {
+        let out = substitute(
+            "# uses ${NOPE}\nk = \"${PLAIN}\" # or ${NOPE}\nh = \"a#${PLAIN}\"\n",
+            &env,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "# uses ${NOPE}\nk = \"xyz\" # or ${NOPE}\nh = \"a#xyz\"\n"
         );
     }
 

@@ -172,3 +172,38 @@ fn config_check() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 4") && err.contains("enabeld"), "{err}");
 }
+
+#[test]
+fn documented_example_config_is_valid() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/gateway.md"
+    ))
+    .unwrap();
+    let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().display().to_string();
+    let text = doc[start..end]
+        .replace("/srv/docs", &root)
+        .replace("/srv/reports", &root);
+    let file = dir.path().join("example.toml");
+    std::fs::write(&file, text).unwrap();
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let out = Command::new(BIN)
+        .args(["config", "check", file.to_str().unwrap()])
+        .env("SWITCHBOARD_TOOLS_TOKEN", "tools-token-0123456789")
+        .env("SWITCHBOARD_ADMIN_KEY", "admin-key-0123456789")
+        .env("GITHUB_WEBHOOK_SECRET", "gh")
+        .env("OWUI_WEBHOOK_TOKEN", "owui")
+        .env("BILLING_WEBHOOK_SECRET", secret)
+        .env("AUDIT_WEBHOOK_SECRET", secret)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
