@@ -70,9 +70,44 @@ pub enum Command {
     /// Sign or verify webhook payloads.
     #[command(subcommand)]
     Webhooks(WebhooksCommand),
+    /// List or replay outgoing webhook deliveries in the configured store.
+    #[command(subcommand)]
+    Deliveries(DeliveriesCommand),
     /// Check a configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+/// `deliveries …`.
+#[derive(Debug, Subcommand)]
+pub enum DeliveriesCommand {
+    /// List deliveries, newest first.
+    List {
+        /// Only in this status (pending, in_flight, delivered, dead_letter).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only to this endpoint id.
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// Only of this message id.
+        #[arg(long)]
+        message: Option<String>,
+        /// Most rows (1–1000).
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Send messages again (same `webhook-id`); a running gateway picks them up within its poll
+    /// interval.
+    Replay {
+        /// Message ids to replay.
+        messages: Vec<String>,
+        /// Replay every message with a dead-lettered delivery (up to 1000).
+        #[arg(long)]
+        dead_letter: bool,
+        /// Only to this endpoint id.
+        #[arg(long)]
+        endpoint: Option<String>,
+    },
 }
 
 /// `tools …`.
@@ -306,6 +341,10 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Webhooks(WebhooksCommand::Sign(args)) => sign(args, cli.json),
         Command::Webhooks(WebhooksCommand::Verify(args)) => verify(args, cli.json),
+        Command::Deliveries(cmd) => {
+            let settings = load_settings(cli.config.as_deref())?;
+            runtime()?.block_on(deliveries(cmd, &settings, cli.json))
+        }
         Command::Config(ConfigCommand::Check { file }) => {
             let Some(path) = file.or(cli.config) else {
                 return Err(fail(
@@ -448,6 +487,129 @@ fn verify(args: VerifyArgs, json_out: bool) -> Result<u8, Failure> {
                 println!("invalid: {e}");
             }
             Ok(EXIT_FAILED)
+        }
+    }
+}
+
+async fn deliveries(
+    cmd: DeliveriesCommand,
+    settings: &Settings,
+    json_out: bool,
+) -> Result<u8, Failure> {
+    use switchboard::webhooks::delivery::{DeliveryQuery, DeliveryStatus, EndpointId, MessageId};
+    let manager = crate::webhooks::open_manager(settings)
+        .await
+        .map_err(|e| fail(EXIT_RUNTIME, format!("{e:#}")))?;
+    let endpoint_id = |e: Option<String>| {
+        e.map(|e| {
+            EndpointId::parse(&e).map_err(|err| fail(EXIT_USAGE, format!("--endpoint: {err}")))
+        })
+        .transpose()
+    };
+    match cmd {
+        DeliveriesCommand::List {
+            status,
+            endpoint,
+            message,
+            limit,
+        } => {
+            if !(1..=1000).contains(&limit) {
+                return Err(fail(EXIT_USAGE, "--limit must be 1 to 1000"));
+            }
+            let status = status
+                .map(|s| {
+                    DeliveryStatus::parse(&s).ok_or_else(|| {
+                        fail(EXIT_USAGE, format!("--status {s:?}: expected pending, in_flight, delivered or dead_letter"))
+                    })
+                })
+                .transpose()?;
+            let message = message
+                .map(|m| {
+                    MessageId::parse(&m).map_err(|e| fail(EXIT_USAGE, format!("--message: {e}")))
+                })
+                .transpose()?;
+            let query = DeliveryQuery {
+                endpoint: endpoint_id(endpoint)?,
+                message,
+                status,
+                limit,
+            };
+            let list = manager
+                .deliveries(&query)
+                .await
+                .map_err(|e| fail(EXIT_RUNTIME, e))?;
+            if json_out {
+                let rows: Vec<Value> = list
+                    .iter()
+                    .map(|d| json!({"id": d.id.as_str(), "message_id": d.message_id.as_str(), "endpoint_id": d.endpoint_id.as_str(), "status": d.status.as_str(), "attempts": d.attempts}))
+                    .collect();
+                println!("{}", Value::Array(rows));
+            } else {
+                for d in &list {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{} attempts",
+                        d.id,
+                        d.message_id,
+                        d.endpoint_id,
+                        d.status.as_str(),
+                        d.attempts
+                    );
+                }
+            }
+            Ok(0)
+        }
+        DeliveriesCommand::Replay {
+            messages,
+            dead_letter,
+            endpoint,
+        } => {
+            let endpoint = endpoint_id(endpoint)?;
+            let mut ids = Vec::new();
+            for m in &messages {
+                ids.push(
+                    MessageId::parse(m)
+                        .map_err(|e| fail(EXIT_USAGE, format!("message {m:?}: {e}")))?,
+                );
+            }
+            if dead_letter {
+                let query = DeliveryQuery {
+                    endpoint: endpoint.clone(),
+                    status: Some(DeliveryStatus::DeadLetter),
+                    limit: 1000,
+                    ..DeliveryQuery::default()
+                };
+                for d in manager
+                    .deliveries(&query)
+                    .await
+                    .map_err(|e| fail(EXIT_RUNTIME, e))?
+                {
+                    if !ids.contains(&d.message_id) {
+                        ids.push(d.message_id);
+                    }
+                }
+            }
+            if ids.is_empty() {
+                return Err(fail(EXIT_USAGE, "give message ids or --dead-letter"));
+            }
+            let total = ids.len();
+            let mut created = 0;
+            for (i, id) in ids.iter().enumerate() {
+                let new = manager
+                    .replay(id, endpoint.as_ref())
+                    .await
+                    .map_err(|e| fail(EXIT_FAILED, format!("{id}: {e}")))?;
+                created += new.len();
+                if !json_out {
+                    eprint!("\rreplayed {}/{total}", i + 1);
+                }
+            }
+            if json_out {
+                println!("{}", json!({"messages": total, "deliveries": created}));
+            } else {
+                eprintln!();
+                println!("replayed {total} message(s): {created} new deliveries");
+            }
+            Ok(0)
         }
     }
 }

@@ -58,6 +58,27 @@ pub struct Webhooks {
 /// # Errors
 /// The store cannot be opened, a secret does not parse, the key file cannot be written.
 pub async fn start(settings: &Settings) -> anyhow::Result<(Webhooks, Option<String>)> {
+    let manager = open_manager(settings).await?;
+    manager.start()?;
+    register_config_endpoints(settings, &manager).await?;
+    let sources = ingest_sources(settings)?;
+    let (admin, generated) = admin_key(settings)?;
+    Ok((
+        Webhooks {
+            manager,
+            admin,
+            sources,
+        },
+        generated,
+    ))
+}
+
+/// Opens the configured store and builds a manager over it, without starting delivery workers
+/// (what the `deliveries` commands use next to a running gateway).
+///
+/// # Errors
+/// The store cannot be opened or migrated, or a `[delivery]` CIDR does not parse.
+pub async fn open_manager(settings: &Settings) -> anyhow::Result<WebhookManager> {
     let store: Arc<dyn Store> = match &settings.postgres {
         Some(url) => Arc::new(
             PostgresStore::connect(url, PostgresOptions::default())
@@ -84,8 +105,13 @@ pub async fn start(settings: &Settings) -> anyhow::Result<(Webhooks, Option<Stri
     for host in &settings.delivery_allow_hosts {
         policy = policy.allow_host(host);
     }
-    let manager = WebhookManager::builder(store).net_policy(policy).build()?;
-    manager.start()?;
+    Ok(WebhookManager::builder(store).net_policy(policy).build()?)
+}
+
+async fn register_config_endpoints(
+    settings: &Settings,
+    manager: &WebhookManager,
+) -> anyhow::Result<()> {
     let existing = manager.list().await?;
     for ep in &settings.endpoints {
         let name = ep.name.get_ref();
@@ -108,6 +134,10 @@ pub async fn start(settings: &Settings) -> anyhow::Result<(Webhooks, Option<Stri
             .await
             .map_err(|e| anyhow::anyhow!("endpoints {name:?}: {e}"))?;
     }
+    Ok(())
+}
+
+fn ingest_sources(settings: &Settings) -> anyhow::Result<HashMap<String, Source>> {
     let mut sources = HashMap::new();
     for s in &settings.ingest {
         let name = s.name.get_ref().clone();
@@ -126,15 +156,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<(Webhooks, Option<Stri
             },
         );
     }
-    let (admin, generated) = admin_key(settings)?;
-    Ok((
-        Webhooks {
-            manager,
-            admin,
-            sources,
-        },
-        generated,
-    ))
+    Ok(sources)
 }
 
 /// The admin key hash: from the config, else from the key file, else a new key whose hash is

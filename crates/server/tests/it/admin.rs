@@ -162,3 +162,76 @@ async fn admin_requires_key_and_manages_endpoints() {
         .unwrap();
     assert_eq!(res.status(), 404);
 }
+
+#[tokio::test]
+async fn deliveries_survive_a_restart_and_the_cli_reads_them() {
+    let server = Server::start(Some(&format!(
+        "[admin]\nkey = \"{KEY}\"\n[delivery]\nallow_cidrs = [\"127.0.0.0/8\"]\n[[endpoints]]\nname = \"down\"\nurl = \"http://127.0.0.1:9/hook\"\n"
+    )));
+    let http = client();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let res: Value = http
+            .post(server.url("/admin/events"))
+            .bearer_auth(KEY)
+            .json(&json!({"type": "tick", "data": {"i": i}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.push(res["message_id"].as_str().unwrap().to_owned());
+    }
+    let config = server.path().join("switchboard.toml");
+    // Stop the gateway; the store keeps every message and delivery.
+    let status = server.terminate_keep_dir();
+    assert!(status.0.success());
+    let out = std::process::Command::new(crate::server::BIN)
+        .current_dir(status.1.path())
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "--json",
+            "deliveries",
+            "list",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message_id"].as_str().unwrap())
+        .collect();
+    for id in &ids {
+        assert!(listed.contains(&id.as_str()), "{id} missing from {list}");
+    }
+    let out = std::process::Command::new(crate::server::BIN)
+        .current_dir(status.1.path())
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "deliveries",
+            "replay",
+            "--json",
+            &ids[0],
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let res: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(res["messages"], 1);
+}

@@ -10,7 +10,7 @@ pub(crate) struct Server {
     child: Child,
     stdout: BufReader<ChildStdout>,
     pub(crate) base: String,
-    pub(crate) dir: tempfile::TempDir,
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -44,7 +44,7 @@ impl Server {
             child,
             stdout,
             base,
-            dir,
+            dir: Some(dir),
         }
     }
 
@@ -54,7 +54,7 @@ impl Server {
 
     #[allow(dead_code, reason = "used by some test modules")]
     pub(crate) fn path(&self) -> &Path {
-        self.dir.path()
+        self.dir.as_ref().unwrap().path()
     }
 
     /// The next line the server printed on stdout.
@@ -70,6 +70,16 @@ impl Server {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         self.child.wait().unwrap()
+    }
+}
+
+impl Server {
+    /// Like [`Server::terminate`], returning the temp dir so its files outlive the process.
+    pub(crate) fn terminate_keep_dir(mut self) -> (std::process::ExitStatus, tempfile::TempDir) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let status = self.child.wait().unwrap();
+        (status, self.dir.take().unwrap())
     }
 }
 
