@@ -190,6 +190,13 @@ fn postgres(c: &mut Criterion, rt: &Runtime) {
         return;
     };
     let schema = format!("sbbench_{}", std::process::id());
+    // Dispatcher poll interval on the two worker nodes (`SB_BENCH_PG_POLL_MS`, default 1,000).
+    let poll = Duration::from_millis(
+        std::env::var("SB_BENCH_PG_POLL_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1000),
+    );
     let (rx, producer, workers, store) = rt.block_on(async {
         let (rx, hook) = receiver().await;
         let options = PostgresOptions {
@@ -203,11 +210,11 @@ fn postgres(c: &mut Criterion, rt: &Runtime) {
             .await
             .unwrap();
         // Two dispatchers, each with its own pool, as two gateway nodes would run. They learn of
-        // the producer's events through LISTEN/NOTIFY; polling stays at the default 1 s.
+        // the producer's events through LISTEN/NOTIFY, and poll every `poll`.
         let mut workers = Vec::new();
         for _ in 0..2 {
             let s = PostgresStore::connect(&url, options.clone()).await.unwrap();
-            let w = manager(Arc::new(s), Duration::from_secs(1)).await;
+            let w = manager(Arc::new(s), poll).await;
             w.start().unwrap();
             workers.push(w);
         }
