@@ -318,6 +318,34 @@ async fn primary_limit_403_waits_until_reset_even_for_post() {
 }
 
 #[tokio::test]
+async fn a_reset_beyond_the_policy_cap_is_returned_with_its_time() {
+    let srv = Server::start().await;
+    let reset = epoch_now() + 3600;
+    srv.plan(
+        "/repos/octocat/Hello-World",
+        [Reply::json(
+            429,
+            json!({"message": "API rate limit exceeded for 203.0.113.7."}),
+        )
+        .header("x-ratelimit-remaining", "0")
+        .header("x-ratelimit-reset", reset.to_string())],
+    );
+    let rec = Recorder::default();
+    let err = client(&srv, &rec)
+        .repository("octocat", "Hello-World")
+        .await
+        .unwrap_err();
+    let api = err.api().unwrap();
+    assert_eq!(api.status, 429);
+    assert_eq!(api.rate_limit_remaining, Some(0));
+    assert_eq!(api.rate_limit_reset, Some(reset));
+    assert!(
+        rec.delays().is_empty(),
+        "an hour exceeds the 60 s server-delay cap"
+    );
+}
+
+#[tokio::test]
 async fn secondary_limits_use_retry_after_or_sixty_seconds() {
     let srv = Server::start().await;
     let secondary = json!({

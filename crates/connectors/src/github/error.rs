@@ -40,6 +40,11 @@ pub struct GitHubApiError {
     pub errors: Vec<FieldError>,
     /// The `x-github-request-id`.
     pub request_id: Option<String>,
+    /// `x-ratelimit-remaining`, when sent.
+    pub rate_limit_remaining: Option<u64>,
+    /// `x-ratelimit-reset` (Unix seconds), when sent: after a rate-limit refusal whose wait
+    /// exceeded the retry policy, the earliest time to try again.
+    pub rate_limit_reset: Option<u64>,
 }
 
 /// One entry of a 422's `errors` array.
@@ -119,12 +124,20 @@ impl GitHubApiError {
             ),
             None => (res.snippet(), None, Vec::new()),
         };
+        let header = |name: &str| {
+            res.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok())
+        };
         Self {
             status: res.status,
             message,
             documentation_url,
             errors,
             request_id: res.request_id.clone(),
+            rate_limit_remaining: header("x-ratelimit-remaining"),
+            rate_limit_reset: header("x-ratelimit-reset"),
         }
     }
 }
