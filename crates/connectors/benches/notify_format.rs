@@ -8,7 +8,8 @@ use switchboard_connectors::notify::{
 };
 
 fn bench(c: &mut Criterion) {
-    let data = json!({"chat_id": "c-42", "title": "Trip plans", "user_name": "Ada", "model": "llama3"});
+    let data =
+        json!({"chat_id": "c-42", "title": "Trip plans", "user_name": "Ada", "model": "llama3"});
     let small = Notification::from_event("chat_created", &data);
     let long = Notification::new("note", "Long", "aé€🦀 ".repeat(2_000));
     c.bench_function("from_event chat_created", |b| {
