@@ -400,3 +400,19 @@ async fn subscribe_fires_every_target_and_isolates_failures() {
     );
     assert_eq!(teams_server.seen().len(), 1);
 }
+
+#[tokio::test]
+async fn google_chat_card_is_pinned() {
+    let server = Recorder::start(vec![Reply::json(
+        200,
+        json!({"name": "spaces/A/messages/C"}),
+    )])
+    .await;
+    let chat = GoogleChatWebhook::new(
+        client(),
+        hook(&server, "/v1/spaces/AAAA/messages?key=K&token=T"),
+    )
+    .cards(true);
+    chat.send(&chat_created()).await.unwrap();
+    insta::assert_yaml_snapshot!("google_chat_card_request", server.seen(), {"[].uri" => "[webhook path]"});
+}
