@@ -71,6 +71,10 @@ async fn brave_request_and_results() {
         .await
         .unwrap();
     insta::assert_yaml_snapshot!("brave_request", server.seen());
+    assert_eq!(
+        server.seen()[0].secrets["x-subscription-token"],
+        "BSA-secret-key"
+    );
     insta::assert_yaml_snapshot!("brave_results", results);
     let debug = format!("{brave:?}");
     assert!(!debug.contains("BSA-secret-key"), "{debug}");
@@ -105,6 +109,10 @@ async fn tavily_request_and_results() {
         .await
         .unwrap();
     insta::assert_yaml_snapshot!("tavily_request", server.seen());
+    assert_eq!(
+        server.seen()[0].secrets["authorization"],
+        "Bearer tvly-secret"
+    );
     insta::assert_yaml_snapshot!("tavily_results", results);
 }
 

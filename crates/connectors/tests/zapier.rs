@@ -109,6 +109,10 @@ async fn workflow_api_lists_zaps_with_a_bearer_token() {
     );
     assert_eq!(page.zaps[1].is_enabled, Some(false));
     insta::assert_yaml_snapshot!("list_zaps_request", server.seen());
+    assert_eq!(
+        server.seen()[0].secrets["authorization"],
+        "Bearer zap-oauth-token"
+    );
     assert!(!format!("{api:?}").contains("zap-oauth-token"));
 
     let server = Recorder::start(vec![Reply::json(401, json!({"errors": [{"status": 401, "code": "not_authenticated", "title": "Not authenticated", "detail": "Invalid token."}]}))]).await;

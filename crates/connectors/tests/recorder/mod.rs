@@ -42,6 +42,9 @@ pub struct Seen {
     pub uri: String,
     pub headers: BTreeMap<String, String>,
     pub body: serde_json::Value,
+    /// The unmasked values of the secret headers, for asserting what was sent.
+    #[serde(skip)]
+    pub secrets: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Default)]
@@ -76,9 +79,13 @@ impl Recorder {
                 let state = s2.clone();
                 async move {
                     let mut kept = BTreeMap::new();
+                    let mut secrets = BTreeMap::new();
                     for name in KEPT {
                         if let Some(v) = headers.get(*name) {
                             let v = v.to_str().unwrap().to_owned();
+                            if SECRET.contains(name) {
+                                secrets.insert((*name).to_owned(), v.clone());
+                            }
                             let v = if SECRET.contains(name) { mask(&v) } else { v };
                             kept.insert((*name).to_owned(), v);
                         }
@@ -91,6 +98,7 @@ impl Recorder {
                         uri: uri.to_string(),
                         headers: kept,
                         body,
+                        secrets,
                     });
                     let reply = {
                         let mut q = state.replies.lock().unwrap();
