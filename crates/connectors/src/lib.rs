@@ -65,8 +65,6 @@ pub mod ifttt;
 pub mod notify;
 #[cfg(feature = "web_search")]
 pub mod search;
-#[cfg(feature = "zapier")]
-pub mod zapier;
 #[cfg(any(
     feature = "notify",
     feature = "zapier",
@@ -74,3 +72,5 @@ pub mod zapier;
     feature = "web_search"
 ))]
 mod text;
+#[cfg(feature = "zapier")]
+pub mod zapier;
