@@ -34,7 +34,7 @@ fn main() {
         .unwrap();
     rt.block_on(async move {
         let settings = Settings::defaults().unwrap();
-        let registry = build_registry(&settings).unwrap();
+        let registry = build_registry(&settings).await.unwrap();
         let state = AppState::new(&settings, registry);
         let app = router(&settings, state, CancellationToken::new());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

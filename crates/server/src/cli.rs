@@ -277,7 +277,10 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Tools(cmd) => {
             let settings = load_settings(cli.config.as_deref())?;
-            let registry = build_registry(&settings).map_err(|e| fail(EXIT_CONFIG, e))?;
+            let rt = runtime()?;
+            let registry = rt
+                .block_on(build_registry(&settings))
+                .map_err(|e| fail(EXIT_CONFIG, e))?;
             match cmd {
                 ToolsCommand::List { format } => {
                     let defs = registry.definitions();
@@ -310,8 +313,8 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 ToolsCommand::Call { name, args } => {
                     let parsed: Value = serde_json::from_str(&args)
                         .map_err(|e| fail(EXIT_USAGE, format!("--args is not JSON: {e}")))?;
-                    let result = runtime()?
-                        .block_on(registry.call(ToolCall::new(name, Arguments::Value(parsed))));
+                    let result =
+                        rt.block_on(registry.call(ToolCall::new(name, Arguments::Value(parsed))));
                     match result.outcome() {
                         Ok(v) => {
                             print_json(v, cli.json);
@@ -353,7 +356,9 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 ));
             };
             let settings = Settings::load(&path).map_err(|e| fail(EXIT_CONFIG, e))?;
-            build_registry(&settings).map_err(|e| fail(EXIT_CONFIG, e))?;
+            runtime()?
+                .block_on(build_registry(&settings))
+                .map_err(|e| fail(EXIT_CONFIG, e))?;
             for source in &settings.ingest {
                 verifier_for(source.kind, source.secret.get_ref()).map_err(|e| {
                     fail(

@@ -47,7 +47,7 @@ pub fn init_logging(settings: &Settings) {
 /// # Errors
 /// The registry could not be built or the address could not be bound.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let registry = build_registry(&settings)?;
+    let registry = build_registry(&settings).await?;
     let (webhooks, generated_key) = crate::webhooks::start(&settings).await?;
     let state = AppState::new(&settings, registry).with_webhooks(webhooks);
     let shutdown = CancellationToken::new();

@@ -1,10 +1,16 @@
 //! Builds the tool registry the gateway serves from its settings.
 
+use std::sync::Arc;
+
+use switchboard::connectors::search::{Brave, SearxNg, Tavily, WebSearch, register_web_search};
+use switchboard::core::Client;
 use switchboard::functions::builtin::calculate::Calculate;
+use switchboard::functions::builtin::execute_code::{ExecuteCode, Sandbox};
+use switchboard::functions::builtin::query_database::{Databases, QueryDatabase};
 use switchboard::functions::builtin::read_file::{FileRoots, ListDir, ReadFile, ReadLimits};
 use switchboard::functions::{RegistryConfig, ToolRegistry};
 
-use crate::config::Settings;
+use crate::config::{SearchProvider, Settings, WebSearchConfig};
 
 /// Why the registry could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +22,18 @@ pub enum ToolSetupError {
         /// The root's name.
         root: String,
         /// What went wrong.
+        message: String,
+    },
+    /// The `execute_code` sandbox is not usable on this host (fail closed: the gateway does not
+    /// start). The message names the missing layer.
+    #[error("tools.execute_code: {0}")]
+    Sandbox(String),
+    /// A tool's settings were refused.
+    #[error("{key}: {message}")]
+    Setting {
+        /// The config key.
+        key: &'static str,
+        /// What was wrong.
         message: String,
     },
     /// A tool refused registration.
@@ -30,9 +48,11 @@ pub enum ToolSetupError {
 
 /// The registry with every enabled tool (history off: the gateway logs calls instead).
 ///
+/// Detects the `execute_code` sandbox when that tool is enabled; no database is connected.
+///
 /// # Errors
 /// See [`ToolSetupError`].
-pub fn build_registry(settings: &Settings) -> Result<ToolRegistry, ToolSetupError> {
+pub async fn build_registry(settings: &Settings) -> Result<ToolRegistry, ToolSetupError> {
     let registry = ToolRegistry::with_config(
         RegistryConfig::default()
             .with_default_timeout(settings.tool_timeout)
@@ -68,6 +88,48 @@ pub fn build_registry(settings: &Settings) -> Result<ToolRegistry, ToolSetupErro
                     .register(ListDir::new(roots, limits))
                     .map_err(|e| register_err("list_dir", &e))?;
             }
+            "query_database" => {
+                let databases = Databases::new(settings.databases.clone()).map_err(|e| {
+                    ToolSetupError::Setting {
+                        key: "tools.query_database.databases",
+                        message: e.to_string(),
+                    }
+                })?;
+                registry
+                    .register(QueryDatabase::new(databases))
+                    .map_err(|e| register_err("query_database", &e))?;
+            }
+            "execute_code" => {
+                let Some(config) = settings.sandbox.clone() else {
+                    return Err(ToolSetupError::Setting {
+                        key: "tools.execute_code",
+                        message: "enabled without a sandbox configuration".into(),
+                    });
+                };
+                let sandbox = Sandbox::detect(config).await.map_err(|e| {
+                    ToolSetupError::Sandbox(format!(
+                        "{e} (remove the layer from `required_layers` only if you accept running code without it)"
+                    ))
+                })?;
+                tracing::info!(
+                    layers = ?sandbox.report().active_layers(),
+                    languages = ?sandbox.report().available_languages(),
+                    "execute_code sandbox ready"
+                );
+                registry
+                    .register(ExecuteCode::new(sandbox))
+                    .map_err(|e| register_err("execute_code", &e))?;
+            }
+            "web_search" => {
+                let Some(config) = &settings.web_search else {
+                    return Err(ToolSetupError::Setting {
+                        key: "tools.web_search",
+                        message: "enabled without a provider".into(),
+                    });
+                };
+                register_web_search(&registry, Some(search_provider(config)?))
+                    .map_err(|e| register_err("web_search", &e))?;
+            }
             other => {
                 return Err(ToolSetupError::Register {
                     tool: other.to_owned(),
@@ -77,4 +139,40 @@ pub fn build_registry(settings: &Settings) -> Result<ToolRegistry, ToolSetupErro
         }
     }
     Ok(registry)
+}
+
+/// The configured web search provider.
+fn search_provider(config: &WebSearchConfig) -> Result<Arc<dyn WebSearch>, ToolSetupError> {
+    let setting = |key: &'static str, message: String| ToolSetupError::Setting { key, message };
+    let client = Client::builder()
+        .build()
+        .map_err(|e| setting("tools.web_search", format!("HTTP client: {e}")))?;
+    let key = || config.api_key.clone().unwrap_or_default();
+    let provider: Arc<dyn WebSearch> = match (config.provider, config.url.as_deref()) {
+        (SearchProvider::Searxng, Some(url)) => Arc::new(
+            SearxNg::new(client, url)
+                .map_err(|e| setting("tools.web_search.url", e.to_string()))?,
+        ),
+        (SearchProvider::Searxng, None) => {
+            return Err(setting(
+                "tools.web_search.url",
+                "the searxng provider needs the instance `url`".into(),
+            ));
+        }
+        (SearchProvider::Brave, None) => Arc::new(
+            Brave::new(client, key()).map_err(|e| setting("tools.web_search", e.to_string()))?,
+        ),
+        (SearchProvider::Brave, Some(url)) => Arc::new(
+            Brave::with_base_url(client, key(), url)
+                .map_err(|e| setting("tools.web_search", e.to_string()))?,
+        ),
+        (SearchProvider::Tavily, None) => Arc::new(
+            Tavily::new(client, key()).map_err(|e| setting("tools.web_search", e.to_string()))?,
+        ),
+        (SearchProvider::Tavily, Some(url)) => Arc::new(
+            Tavily::with_base_url(client, key(), url)
+                .map_err(|e| setting("tools.web_search", e.to_string()))?,
+        ),
+    };
+    Ok(provider)
 }

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use switchboard::functions::builtin::execute_code::SandboxConfig;
+use switchboard::functions::builtin::query_database::{DatabaseConfig, Databases};
 use toml::Spanned;
 
 /// Why a configuration could not be loaded.
@@ -125,6 +127,63 @@ pub struct ToolsConfig {
     /// Settings of `read_file` / `list_dir`.
     #[serde(default)]
     pub read_file: ReadFileConfig,
+    /// Settings of `query_database`.
+    #[serde(default)]
+    pub query_database: QueryDatabaseConfig,
+    /// The `execute_code` sandbox (its `enabled = true` confirms running code on this host).
+    #[serde(default)]
+    pub execute_code: Option<Spanned<SandboxConfig>>,
+    /// The `web_search` provider.
+    #[serde(default)]
+    pub web_search: Option<Spanned<WebSearchConfig>>,
+}
+
+/// `[tools.query_database]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct QueryDatabaseConfig {
+    /// The databases the model may query by name (`[[tools.query_database.databases]]`).
+    #[serde(default)]
+    pub databases: Option<Spanned<Vec<DatabaseConfig>>>,
+}
+
+/// Which web search service answers `web_search`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchProvider {
+    /// A SearXNG instance (`url` required; JSON output enabled in its settings).
+    Searxng,
+    /// The Brave Search API (`api_key` required).
+    Brave,
+    /// The Tavily API (`api_key` required).
+    Tavily,
+}
+
+/// `[tools.web_search]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSearchConfig {
+    /// The provider.
+    pub provider: SearchProvider,
+    /// Base URL: the SearXNG instance (required), or another base for Brave/Tavily (a proxy).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// API key for Brave or Tavily (use `${VAR}`).
+    #[serde(default)]
+    pub api_key: Option<String>,
+}
+
+impl std::fmt::Debug for WebSearchConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSearchConfig")
+            .field("provider", &self.provider)
+            .field(
+                "url",
+                &self.url.as_deref().map(switchboard::core::redact_url),
+            )
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 impl Default for ToolsConfig {
@@ -135,6 +194,9 @@ impl Default for ToolsConfig {
             auth_token: None,
             max_body_bytes: None,
             read_file: ReadFileConfig::default(),
+            query_database: QueryDatabaseConfig::default(),
+            execute_code: None,
+            web_search: None,
         }
     }
 }
@@ -300,6 +362,12 @@ pub struct Settings {
     pub read_roots: BTreeMap<String, PathBuf>,
     /// read_file byte cap.
     pub read_max_bytes: Option<u64>,
+    /// query_database databases (empty unless the tool is enabled).
+    pub databases: Vec<DatabaseConfig>,
+    /// The execute_code sandbox configuration (when the tool is enabled).
+    pub sandbox: Option<SandboxConfig>,
+    /// The web_search provider (when the tool is enabled).
+    pub web_search: Option<WebSearchConfig>,
     /// CORS origins.
     pub cors_origins: Vec<String>,
     /// Whether `/mcp` is served.
@@ -325,7 +393,13 @@ pub struct Settings {
 }
 
 /// Tools the gateway knows how to build.
-pub const KNOWN_TOOLS: &[&str] = &["calculate", "read_file"];
+pub const KNOWN_TOOLS: &[&str] = &[
+    "calculate",
+    "read_file",
+    "query_database",
+    "execute_code",
+    "web_search",
+];
 
 impl Settings {
     /// The embedded defaults (what `switchboard serve` runs on without `--config`).
@@ -445,6 +519,137 @@ impl Settings {
                 ));
             }
         }
+        let enabled = |tool: &str| tools.iter().any(|t| t == tool);
+        let databases = match tools_cfg.query_database.databases {
+            None if enabled("query_database") => {
+                return Err(invalid(
+                    "tools.query_database.databases",
+                    tools_cfg.enabled.span(),
+                    "`query_database` is enabled but has no databases; add a `[[tools.query_database.databases]]` table with `name` and `url`".into(),
+                ));
+            }
+            None => Vec::new(),
+            Some(dbs) => {
+                if !enabled("query_database") {
+                    return Err(invalid(
+                        "tools.query_database.databases",
+                        dbs.span(),
+                        "databases are configured but `query_database` is not in `tools.enabled`"
+                            .into(),
+                    ));
+                }
+                if dbs.get_ref().is_empty() {
+                    return Err(invalid(
+                        "tools.query_database.databases",
+                        dbs.span(),
+                        "must list at least one database".into(),
+                    ));
+                }
+                let span = dbs.span();
+                let dbs = dbs.into_inner();
+                // Names, limits and URLs; no connection is made.
+                Databases::new(dbs.clone()).map_err(|e| {
+                    invalid(
+                        "tools.query_database.databases",
+                        span.clone(),
+                        e.to_string(),
+                    )
+                })?;
+                dbs
+            }
+        };
+        let sandbox = match tools_cfg.execute_code {
+            None if enabled("execute_code") => {
+                return Err(invalid(
+                    "tools.execute_code",
+                    tools_cfg.enabled.span(),
+                    "`execute_code` runs code on this host; confirm with `[tools.execute_code] enabled = true`".into(),
+                ));
+            }
+            None => None,
+            Some(sb) => {
+                let span = sb.span();
+                let sb = sb.into_inner();
+                if sb.enabled != enabled("execute_code") {
+                    return Err(invalid(
+                        "tools.execute_code.enabled",
+                        span,
+                        if sb.enabled {
+                            "`enabled = true` but `execute_code` is not in `tools.enabled`".into()
+                        } else {
+                            "`execute_code` is in `tools.enabled`; confirm with `enabled = true`"
+                                .into()
+                        },
+                    ));
+                }
+                sb.limits
+                    .validate()
+                    .map_err(|e| invalid("tools.execute_code", span.clone(), e.to_string()))?;
+                if sb.sandbox_uid == 0 || sb.sandbox_gid == 0 {
+                    return Err(invalid(
+                        "tools.execute_code.sandbox_uid",
+                        span,
+                        "the sandbox uid and gid must not be 0 (root)".into(),
+                    ));
+                }
+                sb.enabled.then_some(sb)
+            }
+        };
+        let web_search = match tools_cfg.web_search {
+            None if enabled("web_search") => {
+                return Err(invalid(
+                    "tools.web_search",
+                    tools_cfg.enabled.span(),
+                    "`web_search` is enabled but has no provider; add `[tools.web_search] provider = \"searxng\"` and `url`".into(),
+                ));
+            }
+            None => None,
+            Some(ws) => {
+                let span = ws.span();
+                let ws = ws.into_inner();
+                if !enabled("web_search") {
+                    return Err(invalid(
+                        "tools.web_search",
+                        span,
+                        "a provider is configured but `web_search` is not in `tools.enabled`"
+                            .into(),
+                    ));
+                }
+                match ws.provider {
+                    SearchProvider::Searxng if ws.url.is_none() => {
+                        return Err(invalid(
+                            "tools.web_search.url",
+                            span,
+                            "the searxng provider needs the instance `url`".into(),
+                        ));
+                    }
+                    SearchProvider::Brave | SearchProvider::Tavily
+                        if ws.api_key.as_ref().is_none_or(String::is_empty) =>
+                    {
+                        return Err(invalid(
+                            "tools.web_search.api_key",
+                            span,
+                            format!("the {:?} provider needs an `api_key`", ws.provider)
+                                .to_lowercase(),
+                        ));
+                    }
+                    _ => {}
+                }
+                if let Some(url) = &ws.url
+                    && !(url.starts_with("https://") || url.starts_with("http://"))
+                {
+                    return Err(invalid(
+                        "tools.web_search.url",
+                        span,
+                        format!(
+                            "{:?} must be an http:// or https:// URL",
+                            switchboard::core::redact_url(url)
+                        ),
+                    ));
+                }
+                Some(ws)
+            }
+        };
         let tool_timeout = match &tools_cfg.timeout_ms {
             None => Duration::from_secs(30),
             Some(ms) if *ms.get_ref() == 0 => {
@@ -592,6 +797,9 @@ impl Settings {
             tools_max_body: tools_cfg.max_body_bytes.unwrap_or(1024 * 1024),
             read_roots: roots.into_inner(),
             read_max_bytes: tools_cfg.read_file.max_bytes,
+            databases,
+            sandbox,
+            web_search,
             cors_origins: cors_origins.into_inner(),
             mcp_enabled: config.mcp.enabled.unwrap_or(true),
             mcp_allowed_hosts,

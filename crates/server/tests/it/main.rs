@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 mod admin;
+mod builtin_tools;
 mod cli;
 mod ingest;
 mod mcp;
