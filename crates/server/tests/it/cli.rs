@@ -198,6 +198,7 @@ fn documented_example_config_is_valid() {
         .env("OWUI_WEBHOOK_TOKEN", "owui")
         .env("BILLING_WEBHOOK_SECRET", secret)
         .env("AUDIT_WEBHOOK_SECRET", secret)
+        .env("SHOP_DB_PASSWORD", "reader-password")
         .output()
         .unwrap();
     assert_eq!(
