@@ -33,9 +33,23 @@ pub(crate) fn decode_base64_exact<const N: usize>(text: &str) -> Option<[u8; N]>
 }
 
 /// Appends the padded base64 form of `bytes` to `out`.
+///
+/// Signatures (32 and 64 bytes) are encoded into a buffer on the stack and appended in one copy;
+/// `encode_string` would go through base64's chunked encoder, which zeroes a 1 KiB buffer per
+/// call. Longer input takes that general path.
 pub(crate) fn encode_base64_into(bytes: &[u8], out: &mut String) {
+    let mut buf = [0u8; STACK_ENCODE_LEN];
+    if let Ok(len) = BASE64_STRICT.encode_slice(bytes, &mut buf)
+        && let Ok(text) = std::str::from_utf8(&buf[..len])
+    {
+        out.push_str(text);
+        return;
+    }
     BASE64_STRICT.encode_string(bytes, out);
 }
+
+/// Padded base64 length of a 64-byte Ed25519 signature, the longest value encoded on the stack.
+const STACK_ENCODE_LEN: usize = 88;
 
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
@@ -102,5 +116,19 @@ mod tests {
         let noncanonical = String::from_utf8(noncanonical).unwrap();
         assert_ne!(noncanonical, s);
         assert_eq!(decode_base64_exact::<32>(&noncanonical), None);
+    }
+
+    #[test]
+    fn stack_and_general_encoding_agree() {
+        for len in [0usize, 1, 2, 3, 32, 64, 65, 66, 100, 2000] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 % 256) as u8).collect();
+            let mut stacked = String::from("v1,");
+            encode_base64_into(&bytes, &mut stacked);
+            assert_eq!(
+                stacked,
+                format!("v1,{}", BASE64_STRICT.encode(&bytes)),
+                "{len}"
+            );
+        }
     }
 }
