@@ -12,17 +12,30 @@ pub(crate) fn macs_equal(computed: &[u8], received: &[u8]) -> bool {
     ring::constant_time::verify_slices_are_equal(computed, received).is_ok()
 }
 
-/// Index of the first key active at `now` whose HMAC-SHA256 of `body` equals `received`.
+/// Verifies a scheme that signs the bare body with HMAC-SHA256 (GitHub, Shopify, legacy):
+/// accepts when a key active at `now` produces `received`, and reports which key matched.
 ///
 /// Uses `ring::hmac::verify`, which compares in constant time; the body is signed as is, so no
 /// copy is needed.
-pub(crate) fn body_hmac_match(
+pub(crate) fn verify_body_hmac(
     keys: &crate::sign::rotation::KeyRing<crate::sign::secret::HmacSecret>,
     now: std::time::SystemTime,
     body: &[u8],
     received: &[u8],
-) -> Option<usize> {
+    header: &'static str,
+    scheme: crate::sign::verify::Scheme,
+) -> Result<crate::sign::verify::Verified, crate::sign::verify::VerifyError> {
     keys.active(now)
         .find(|(_, key)| ring::hmac::verify(key.hmac_key(), body, received).is_ok())
-        .map(|(index, _)| index)
+        .map(|(key_index, _)| crate::sign::verify::Verified {
+            scheme,
+            key_index,
+            message_id: None,
+            timestamp: None,
+        })
+        .ok_or_else(|| crate::sign::verify::VerifyError::SignatureMismatch {
+            header,
+            candidates: 1,
+            keys: keys.active(now).count(),
+        })
 }

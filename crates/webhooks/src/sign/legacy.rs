@@ -9,7 +9,7 @@ use http::HeaderMap;
 use http::header::{HeaderName, HeaderValue};
 use ring::hmac;
 
-use super::compare::body_hmac_match;
+use super::compare::verify_body_hmac;
 use super::encoding::{decode_hex_exact, encode_hex};
 use super::rotation::KeyRing;
 use super::secret::HmacSecret;
@@ -76,18 +76,6 @@ impl Verifier for LegacyVerifier {
                 header: HEADER,
                 reason,
             })?;
-        match body_hmac_match(&self.keys, now, body, &received) {
-            Some(key_index) => Ok(Verified {
-                scheme: Scheme::Legacy,
-                key_index,
-                message_id: None,
-                timestamp: None,
-            }),
-            None => Err(VerifyError::SignatureMismatch {
-                header: HEADER,
-                candidates: 1,
-                keys: self.keys.active(now).count(),
-            }),
-        }
+        verify_body_hmac(&self.keys, now, body, &received, HEADER, Scheme::Legacy)
     }
 }

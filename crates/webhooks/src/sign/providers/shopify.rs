@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use http::HeaderMap;
 use http::header::HeaderName;
 
-use crate::sign::compare::body_hmac_match;
+use crate::sign::compare::verify_body_hmac;
 use crate::sign::encoding::decode_base64_exact;
 use crate::sign::rotation::KeyRing;
 use crate::sign::secret::HmacSecret;
@@ -47,18 +47,6 @@ impl Verifier for ShopifyVerifier {
             header: HEADER,
             reason,
         })?;
-        match body_hmac_match(&self.keys, now, body, &received) {
-            Some(key_index) => Ok(Verified {
-                scheme: Scheme::Shopify,
-                key_index,
-                message_id: None,
-                timestamp: None,
-            }),
-            None => Err(VerifyError::SignatureMismatch {
-                header: HEADER,
-                candidates: 1,
-                keys: self.keys.active(now).count(),
-            }),
-        }
+        verify_body_hmac(&self.keys, now, body, &received, HEADER, Scheme::Shopify)
     }
 }
