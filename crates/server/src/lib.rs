@@ -3,6 +3,7 @@
 //! - [`config`]: embedded defaults and the TOML file;
 //! - [`tools`]: the registry built from the settings;
 //! - [`http`]: the router — OpenAPI tool server, `/mcp`, `/healthz`, `/metrics`;
+//! - [`notify`]: `[[notify]]` targets subscribed to events;
 //! - [`cli`]: the command line and its exit codes;
 //! - [`serve`]: starting and stopping the server.
 //!
@@ -11,6 +12,7 @@
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod notify;
 pub mod serve;
 pub mod tools;
 pub mod verifiers;

@@ -61,6 +61,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<(Webhooks, Option<Stri
     let manager = open_manager(settings).await?;
     manager.start()?;
     register_config_endpoints(settings, &manager).await?;
+    crate::notify::subscribe_targets(&manager, &settings.notify)?;
     let sources = ingest_sources(settings)?;
     let (admin, generated) = admin_key(settings)?;
     Ok((
@@ -105,7 +106,10 @@ pub async fn open_manager(settings: &Settings) -> anyhow::Result<WebhookManager>
     for host in &settings.delivery_allow_hosts {
         policy = policy.allow_host(host);
     }
-    Ok(WebhookManager::builder(store).net_policy(policy).build()?)
+    Ok(WebhookManager::builder(store)
+        .config(settings.delivery.clone())
+        .net_policy(policy)
+        .build()?)
 }
 
 async fn register_config_endpoints(

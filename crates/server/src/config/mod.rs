@@ -4,7 +4,14 @@
 //! Unknown keys are errors. Errors carry the line (and the key, where the check is ours
 //! rather than the parser's). `docs/gateway.md` documents every key.
 
+mod connectors;
 mod env;
+
+pub use connectors::{
+    ConfigSecret, ConnectorsConfig, GitHubConfig, GoogleCalendarConfig, IftttConfig, JiraConfig,
+    NotifyConfig, NotifyKind, NotionConfig, OpenWeatherMapConfig, SlackConfig, SmtpSecurityConfig,
+    ZapierConfig,
+};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -14,6 +21,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use switchboard::functions::builtin::execute_code::SandboxConfig;
 use switchboard::functions::builtin::query_database::{DatabaseConfig, Databases};
+use switchboard::webhooks::delivery::DeliveryConfig;
 use toml::Spanned;
 
 /// Why a configuration could not be loaded.
@@ -106,6 +114,12 @@ pub struct Config {
     /// Outgoing webhook endpoints registered at start (when no endpoint of that name exists).
     #[serde(default)]
     pub endpoints: Vec<EndpointConfig>,
+    /// Service connectors whose tools are offered (`[connectors.github]`, …).
+    #[serde(default)]
+    pub connectors: ConnectorsConfig,
+    /// Event notifications to chat webhooks and mailboxes (`[[notify]]`).
+    #[serde(default)]
+    pub notify: Vec<Spanned<NotifyConfig>>,
 }
 
 /// `[tools]`.
@@ -267,6 +281,19 @@ pub struct DeliveryNetConfig {
     /// Host names trusted without address checks (`hooks.internal`, `*.corp.example`).
     #[serde(default)]
     pub allow_hosts: Vec<String>,
+    /// Time limit of one delivery attempt in milliseconds (default 15000).
+    #[serde(default)]
+    pub request_timeout_ms: Option<Spanned<u64>>,
+    /// How long a claimed delivery is held, in milliseconds (default 60000; must exceed
+    /// `request_timeout_ms`). After a crash, claims come back after this long.
+    #[serde(default)]
+    pub lease_ms: Option<Spanned<u64>>,
+    /// Most attempts in flight in this process (default 64).
+    #[serde(default)]
+    pub max_in_flight: Option<Spanned<usize>>,
+    /// Days finished messages are kept (default 30; 0 keeps everything).
+    #[serde(default)]
+    pub retention_days: Option<u64>,
 }
 
 /// `[store]`.
@@ -390,6 +417,12 @@ pub struct Settings {
     pub delivery_allow_cidrs: Vec<String>,
     /// Hosts allowed past the SSRF guard for deliveries.
     pub delivery_allow_hosts: Vec<String>,
+    /// Engine settings (defaults with the `[delivery]` overrides applied).
+    pub delivery: DeliveryConfig,
+    /// Connectors whose tools are offered.
+    pub connectors: ConnectorsConfig,
+    /// Notification targets.
+    pub notify: Vec<NotifyConfig>,
 }
 
 /// Tools the gateway knows how to build.
@@ -779,6 +812,62 @@ impl Settings {
                 ));
             }
         }
+        let mut delivery = DeliveryConfig::default();
+        if let Some(ms) = &config.delivery.request_timeout_ms {
+            delivery.request_timeout = Duration::from_millis(*ms.get_ref());
+        }
+        if let Some(ms) = &config.delivery.lease_ms {
+            delivery.lease = Duration::from_millis(*ms.get_ref());
+        }
+        if let Some(n) = &config.delivery.max_in_flight {
+            delivery.max_in_flight = *n.get_ref();
+        }
+        match config.delivery.retention_days {
+            Some(0) => delivery.retention = None,
+            Some(days) => delivery.retention = Some(Duration::from_secs(days * 24 * 3600)),
+            None => {}
+        }
+        if let Some(ms) = &config.delivery.request_timeout_ms
+            && *ms.get_ref() == 0
+        {
+            return Err(invalid(
+                "delivery.request_timeout_ms",
+                ms.span(),
+                "must be at least 1".into(),
+            ));
+        }
+        if delivery.lease <= delivery.request_timeout {
+            let span = config
+                .delivery
+                .lease_ms
+                .as_ref()
+                .or(config.delivery.request_timeout_ms.as_ref())
+                .map_or(0..0, Spanned::span);
+            return Err(invalid(
+                "delivery.lease_ms",
+                span,
+                format!(
+                    "the lease ({} ms) must be longer than request_timeout_ms ({} ms)",
+                    delivery.lease.as_millis(),
+                    delivery.request_timeout.as_millis()
+                ),
+            ));
+        }
+        if let Some(n) = &config.delivery.max_in_flight
+            && *n.get_ref() == 0
+        {
+            return Err(invalid(
+                "delivery.max_in_flight",
+                n.span(),
+                "must be at least 1".into(),
+            ));
+        }
+        connectors::validate_connectors(&config.connectors)
+            .map_err(|(key, span, message)| invalid(&key, span, message))?;
+        for target in &config.notify {
+            connectors::validate_notify(target)
+                .map_err(|(key, message)| invalid(&key, target.span(), message))?;
+        }
         let mut mcp_allowed_hosts = config
             .mcp
             .allowed_hosts
@@ -811,6 +900,9 @@ impl Settings {
             endpoints: config.endpoints,
             delivery_allow_cidrs: config.delivery.allow_cidrs,
             delivery_allow_hosts: config.delivery.allow_hosts,
+            delivery,
+            connectors: config.connectors,
+            notify: config.notify.into_iter().map(Spanned::into_inner).collect(),
         })
     }
 }

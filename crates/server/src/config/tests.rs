@@ -84,3 +84,50 @@ fn ingest_and_endpoints() {
         parse("[[ingest]]\nname = \"a\"\nkind = \"carrier-pigeon\"\nsecret = \"s\"\n").unwrap_err();
     assert!(err.to_string().contains("line 3"), "{err}");
 }
+
+#[test]
+fn connector_and_notify_secrets_stay_out_of_debug() {
+    let s = parse(
+        r#"
+[connectors.github]
+token = "ghp_SECRET1"
+[connectors.slack]
+token = "xoxb-SECRET2"
+[connectors.zapier]
+hook_url = "https://hooks.zapier.com/hooks/catch/1/SECRET3/"
+[[notify]]
+kind = "discord"
+url = "https://discord.com/api/webhooks/1/SECRET4"
+events = ["*"]
+[[notify]]
+kind = "email"
+smtp_host = "smtp.example.com"
+smtp_username = "bot"
+smtp_password = "SECRET5"
+from = "bot@example.com"
+to = ["ops@example.com"]
+events = ["error_occurred"]
+"#,
+    )
+    .unwrap();
+    let debug = format!("{s:?}");
+    assert!(!debug.contains("SECRET"), "{debug}");
+    assert!(s.connectors.github.is_some() && s.connectors.slack.is_some());
+    assert_eq!(s.notify.len(), 2);
+}
+
+#[test]
+fn delivery_overrides() {
+    let s = parse("[delivery]\nrequest_timeout_ms = 1000\nlease_ms = 3000\nmax_in_flight = 8\nretention_days = 0\n").unwrap();
+    assert_eq!(s.delivery.lease, Duration::from_secs(3));
+    assert_eq!(s.delivery.request_timeout, Duration::from_secs(1));
+    assert_eq!(s.delivery.max_in_flight, 8);
+    assert!(s.delivery.retention.is_none());
+    let err = parse("[delivery]\n\nlease_ms = 100\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("config key `delivery.lease_ms` (line 3)"),
+        "{err}"
+    );
+}

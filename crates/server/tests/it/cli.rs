@@ -199,6 +199,12 @@ fn documented_example_config_is_valid() {
         .env("BILLING_WEBHOOK_SECRET", secret)
         .env("AUDIT_WEBHOOK_SECRET", secret)
         .env("SHOP_DB_PASSWORD", "reader-password")
+        .env("GITHUB_TOKEN", "ghp_example")
+        .env("SLACK_BOT_TOKEN", "xoxb-example")
+        .env(
+            "SLACK_WEBHOOK_URL",
+            "https://hooks.slack.com/services/T0/B0/x",
+        )
         .output()
         .unwrap();
     assert_eq!(

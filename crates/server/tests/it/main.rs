@@ -6,8 +6,10 @@
 mod admin;
 mod builtin_tools;
 mod cli;
+mod connectors;
 mod ingest;
 mod mcp;
 mod open_webui;
+mod restart;
 mod server;
 mod tools_http;

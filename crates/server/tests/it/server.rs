@@ -83,6 +83,16 @@ impl Server {
     }
 }
 
+impl Server {
+    /// SIGKILL (no shutdown path runs), returning the temp dir so the store outlives the process.
+    #[allow(dead_code, reason = "used by some test modules")]
+    pub(crate) fn kill_keep_dir(mut self) -> tempfile::TempDir {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        self.dir.take().unwrap()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

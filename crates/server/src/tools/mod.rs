@@ -1,5 +1,7 @@
 //! Builds the tool registry the gateway serves from its settings.
 
+mod connectors;
+
 use std::sync::Arc;
 
 use switchboard::connectors::search::{Brave, SearxNg, Tavily, WebSearch, register_web_search};
@@ -138,6 +140,7 @@ pub async fn build_registry(settings: &Settings) -> Result<ToolRegistry, ToolSet
             }
         }
     }
+    connectors::register(&registry, &settings.connectors)?;
     Ok(registry)
 }
 

@@ -1,0 +1,417 @@
+//! `[connectors.*]` (service tools) and `[[notify]]` (event notifications) in the config file.
+//!
+//! A `[connectors.<service>]` section offers that service's tools; a `[[notify]]` table sends
+//! chosen events to a chat webhook or a mailbox. Credentials are [`ConfigSecret`]s: never shown
+//! by `Debug`, and URLs that carry a secret (chat webhooks) are only shown redacted.
+
+use std::fmt;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A credential or secret-bearing URL from the config: `Debug` prints `***`.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct ConfigSecret(String);
+
+impl ConfigSecret {
+    /// The value, for handing to a client.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ConfigSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// `[connectors]`: one optional section per service.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorsConfig {
+    /// `github_get_repository`, `github_list_repositories`, `github_create_issue`.
+    #[serde(default)]
+    pub github: Option<Spanned<GitHubConfig>>,
+    /// `slack_post_message`.
+    #[serde(default)]
+    pub slack: Option<Spanned<SlackConfig>>,
+    /// `notion_create_page`.
+    #[serde(default)]
+    pub notion: Option<Spanned<NotionConfig>>,
+    /// `jira_create_issue`.
+    #[serde(default)]
+    pub jira: Option<Spanned<JiraConfig>>,
+    /// `google_calendar_insert_event`.
+    #[serde(default)]
+    pub google_calendar: Option<Spanned<GoogleCalendarConfig>>,
+    /// `weather_current`.
+    #[serde(default)]
+    pub openweathermap: Option<Spanned<OpenWeatherMapConfig>>,
+    /// `zapier_trigger`.
+    #[serde(default)]
+    pub zapier: Option<Spanned<ZapierConfig>>,
+    /// `ifttt_trigger`, limited to the listed events.
+    #[serde(default)]
+    pub ifttt: Option<Spanned<IftttConfig>>,
+}
+
+/// `[connectors.github]`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct GitHubConfig {
+    /// A token (optional: without one only public data, 60 requests/hour).
+    #[serde(default)]
+    pub token: Option<ConfigSecret>,
+    /// `User-Agent` sent to GitHub (default `switchboard-gateway`).
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    /// API root for GitHub Enterprise Server (default `https://api.github.com`).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// `X-GitHub-Api-Version` (default: the version the connector was written against).
+    #[serde(default)]
+    pub api_version: Option<String>,
+}
+
+/// `[connectors.slack]`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SlackConfig {
+    /// Bot token `xoxb-…`.
+    pub token: ConfigSecret,
+    /// API root (default `https://slack.com/api`).
+    #[serde(default)]
+    pub base_url: Option<String>,
+}
+
+/// `[connectors.notion]`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct NotionConfig {
+    /// Integration token.
+    pub token: ConfigSecret,
+    /// `Notion-Version` (default: the connector's).
+    #[serde(default)]
+    pub version: Option<String>,
+    /// API root (default `https://api.notion.com/v1`).
+    #[serde(default)]
+    pub base_url: Option<String>,
+}
+
+/// `[connectors.jira]`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct JiraConfig {
+    /// The site, e.g. `https://your-site.atlassian.net`.
+    pub site: String,
+    /// The account's email.
+    pub email: String,
+    /// The account's API token.
+    pub api_token: ConfigSecret,
+}
+
+/// `[connectors.google_calendar]`: OAuth2 refresh-token credentials.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct GoogleCalendarConfig {
+    /// OAuth2 client id.
+    pub client_id: String,
+    /// OAuth2 client secret.
+    pub client_secret: ConfigSecret,
+    /// The refresh token (consent with `access_type=offline`).
+    pub refresh_token: ConfigSecret,
+    /// Token endpoint (default Google's).
+    #[serde(default)]
+    pub token_url: Option<String>,
+    /// API root (default `https://www.googleapis.com/calendar/v3`).
+    #[serde(default)]
+    pub base_url: Option<String>,
+}
+
+/// `[connectors.openweathermap]`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct OpenWeatherMapConfig {
+    /// The `appid` key.
+    pub api_key: ConfigSecret,
+    /// API root (default `https://api.openweathermap.org`).
+    #[serde(default)]
+    pub base_url: Option<String>,
+}
+
+/// `[connectors.zapier]`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ZapierConfig {
+    /// The Zap's Catch Hook URL (it is the credential).
+    pub hook_url: ConfigSecret,
+}
+
+/// `[connectors.ifttt]`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct IftttConfig {
+    /// The Webhooks service key.
+    pub key: ConfigSecret,
+    /// Event names the model may fire (at least one).
+    pub events: Vec<String>,
+    /// Service root (default `https://maker.ifttt.com`).
+    #[serde(default)]
+    pub base_url: Option<String>,
+}
+
+/// Where a `[[notify]]` target sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyKind {
+    /// A Slack incoming webhook (Block Kit message).
+    Slack,
+    /// A Discord webhook (embed).
+    Discord,
+    /// A Microsoft Teams workflow webhook (Adaptive Card).
+    Teams,
+    /// A Google Chat space webhook.
+    GoogleChat,
+    /// Email over SMTP.
+    Email,
+}
+
+/// How the SMTP connection of an email target is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurityConfig {
+    /// STARTTLS required (port 587 by default).
+    Starttls,
+    /// TLS from the first byte (port 465 by default).
+    Tls,
+    /// No encryption: only for a loopback SMTP relay (port 25 by default).
+    Plain,
+}
+
+/// One `[[notify]]` target.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// The target's kind.
+    pub kind: NotifyKind,
+    /// Event types to send (`["*"]` for every event).
+    pub events: Vec<String>,
+    /// The webhook URL (chat kinds; it is the credential, use `${VAR}`).
+    #[serde(default)]
+    pub url: Option<ConfigSecret>,
+    /// Discord: the name shown as the sender.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Google Chat: send a card instead of text.
+    #[serde(default)]
+    pub cards: Option<bool>,
+    /// Email: SMTP host.
+    #[serde(default)]
+    pub smtp_host: Option<String>,
+    /// Email: SMTP port (default from `security`).
+    #[serde(default)]
+    pub smtp_port: Option<u16>,
+    /// Email: connection security (default `starttls`).
+    #[serde(default)]
+    pub security: Option<SmtpSecurityConfig>,
+    /// Email: SMTP user name.
+    #[serde(default)]
+    pub smtp_username: Option<String>,
+    /// Email: SMTP password.
+    #[serde(default)]
+    pub smtp_password: Option<ConfigSecret>,
+    /// Email: sender address.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Email: recipients.
+    #[serde(default)]
+    pub to: Vec<String>,
+}
+
+/// Checks what can be checked without building clients; `key` and the span name the place.
+pub(super) fn validate_connectors(
+    c: &ConnectorsConfig,
+) -> Result<(), (String, std::ops::Range<usize>, String)> {
+    let url = |key: &str, span: &std::ops::Range<usize>, value: &Option<String>| match value {
+        Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) => Err((
+            key.to_owned(),
+            span.clone(),
+            format!(
+                "{:?} must be an http:// or https:// URL",
+                switchboard::core::redact_url(u)
+            ),
+        )),
+        _ => Ok(()),
+    };
+    let present = |key: &str, span: &std::ops::Range<usize>, value: &str| {
+        if value.trim().is_empty() {
+            Err((key.to_owned(), span.clone(), "must not be empty".to_owned()))
+        } else {
+            Ok(())
+        }
+    };
+    if let Some(gh) = &c.github {
+        let span = gh.span();
+        url("connectors.github.base_url", &span, &gh.get_ref().base_url)?;
+        if let Some(t) = &gh.get_ref().token {
+            present("connectors.github.token", &span, t.expose())?;
+        }
+    }
+    if let Some(s) = &c.slack {
+        let span = s.span();
+        present("connectors.slack.token", &span, s.get_ref().token.expose())?;
+        url("connectors.slack.base_url", &span, &s.get_ref().base_url)?;
+    }
+    if let Some(n) = &c.notion {
+        let span = n.span();
+        present("connectors.notion.token", &span, n.get_ref().token.expose())?;
+        url("connectors.notion.base_url", &span, &n.get_ref().base_url)?;
+    }
+    if let Some(j) = &c.jira {
+        let span = j.span();
+        let j = j.get_ref();
+        url("connectors.jira.site", &span, &Some(j.site.clone()))?;
+        present("connectors.jira.email", &span, &j.email)?;
+        present("connectors.jira.api_token", &span, j.api_token.expose())?;
+    }
+    if let Some(g) = &c.google_calendar {
+        let span = g.span();
+        let g = g.get_ref();
+        present("connectors.google_calendar.client_id", &span, &g.client_id)?;
+        present(
+            "connectors.google_calendar.client_secret",
+            &span,
+            g.client_secret.expose(),
+        )?;
+        present(
+            "connectors.google_calendar.refresh_token",
+            &span,
+            g.refresh_token.expose(),
+        )?;
+        url("connectors.google_calendar.token_url", &span, &g.token_url)?;
+        url("connectors.google_calendar.base_url", &span, &g.base_url)?;
+    }
+    if let Some(w) = &c.openweathermap {
+        let span = w.span();
+        present(
+            "connectors.openweathermap.api_key",
+            &span,
+            w.get_ref().api_key.expose(),
+        )?;
+        url(
+            "connectors.openweathermap.base_url",
+            &span,
+            &w.get_ref().base_url,
+        )?;
+    }
+    if let Some(z) = &c.zapier {
+        let span = z.span();
+        let hook = z.get_ref().hook_url.expose();
+        if let Err(e) = switchboard::connectors::WebhookUrl::parse(hook) {
+            return Err(("connectors.zapier.hook_url".into(), span, e.to_string()));
+        }
+    }
+    if let Some(i) = &c.ifttt {
+        let span = i.span();
+        let i = i.get_ref();
+        present("connectors.ifttt.key", &span, i.key.expose())?;
+        if i.events.is_empty() {
+            return Err((
+                "connectors.ifttt.events".into(),
+                span,
+                "list at least one event name the model may fire".into(),
+            ));
+        }
+        for e in &i.events {
+            present("connectors.ifttt.events", &span, e)?;
+        }
+        url("connectors.ifttt.base_url", &span, &i.base_url)?;
+    }
+    Ok(())
+}
+
+/// Checks one `[[notify]]` target.
+pub(super) fn validate_notify(n: &Spanned<NotifyConfig>) -> Result<(), (String, String)> {
+    let t = n.get_ref();
+    if t.events.is_empty() {
+        return Err((
+            "notify.events".into(),
+            "list the event types to send, or [\"*\"] for every event".into(),
+        ));
+    }
+    if let Some(e) = t
+        .events
+        .iter()
+        .find(|e| e.trim().is_empty() || e.len() > 128)
+    {
+        return Err((
+            "notify.events".into(),
+            format!("{e:?} must have 1 to 128 characters"),
+        ));
+    }
+    let email_only = [
+        ("smtp_host", t.smtp_host.is_some()),
+        ("smtp_port", t.smtp_port.is_some()),
+        ("security", t.security.is_some()),
+        ("smtp_username", t.smtp_username.is_some()),
+        ("smtp_password", t.smtp_password.is_some()),
+        ("from", t.from.is_some()),
+        ("to", !t.to.is_empty()),
+    ];
+    if t.kind == NotifyKind::Email {
+        if t.url.is_some() {
+            return Err((
+                "notify.url".into(),
+                "an email target has no `url`; set `smtp_host`, `from` and `to`".into(),
+            ));
+        }
+        if t.smtp_host.as_deref().is_none_or(|h| h.trim().is_empty()) {
+            return Err(("notify.smtp_host".into(), "an email target needs it".into()));
+        }
+        if t.from.as_deref().is_none_or(|h| h.trim().is_empty()) {
+            return Err(("notify.from".into(), "an email target needs it".into()));
+        }
+        if t.to.is_empty() {
+            return Err((
+                "notify.to".into(),
+                "an email target needs at least one recipient".into(),
+            ));
+        }
+        if t.smtp_password.is_some() != t.smtp_username.is_some() {
+            return Err((
+                "notify.smtp_password".into(),
+                "set both `smtp_username` and `smtp_password`, or neither".into(),
+            ));
+        }
+    } else {
+        let Some(url) = &t.url else {
+            return Err((
+                "notify.url".into(),
+                "a chat webhook target needs its `url` (use ${VAR})".into(),
+            ));
+        };
+        switchboard::connectors::WebhookUrl::parse(url.expose())
+            .map_err(|e| ("notify.url".to_owned(), e.to_string()))?;
+        if let Some((key, _)) = email_only.iter().find(|(_, set)| *set) {
+            return Err((
+                format!("notify.{key}"),
+                "only an email target takes it".into(),
+            ));
+        }
+    }
+    if t.username.is_some() && t.kind != NotifyKind::Discord {
+        return Err((
+            "notify.username".into(),
+            "only a discord target takes it".into(),
+        ));
+    }
+    if t.cards.is_some() && t.kind != NotifyKind::GoogleChat {
+        return Err((
+            "notify.cards".into(),
+            "only a google_chat target takes it".into(),
+        ));
+    }
+    Ok(())
+}

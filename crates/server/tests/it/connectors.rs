@@ -1,0 +1,234 @@
+//! Connector tools and notification targets enabled from the config file: a GitHub tool call
+//! reaches a loopback GitHub double; an event reaches a loopback Slack incoming webhook.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::server::{Server, client};
+
+type Seen = Arc<Mutex<Vec<(String, HeaderMap, Bytes)>>>;
+
+/// A GitHub API double (`GET /repos/{owner}/{repo}`) and a Slack incoming-webhook double
+/// (`POST /services/...`) on one loopback port.
+async fn doubles() -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let app = Router::new()
+        .route(
+            "/repos/{owner}/{repo}",
+            get(
+                |State(s): State<Seen>,
+                 Path((owner, repo)): Path<(String, String)>,
+                 headers: HeaderMap| async move {
+                    s.lock().unwrap().push((
+                        format!("/repos/{owner}/{repo}"),
+                        headers,
+                        Bytes::new(),
+                    ));
+                    axum::Json(json!({
+                        "id": 1296269,
+                        "name": repo,
+                        "full_name": format!("{owner}/{repo}"),
+                        "owner": {"login": owner, "id": 1, "type": "User"},
+                        "private": false,
+                        "html_url": format!("https://github.com/{owner}/{repo}"),
+                        "description": "This your first repo!",
+                        "fork": false,
+                        "stargazers_count": 80,
+                        "default_branch": "master",
+                        "visibility": "public"
+                    }))
+                },
+            ),
+        )
+        .route(
+            "/services/{a}/{b}/{c}",
+            post(
+                |State(s): State<Seen>, headers: HeaderMap, body: Bytes| async move {
+                    s.lock()
+                        .unwrap()
+                        .push(("/services".to_owned(), headers, body));
+                    "ok"
+                },
+            ),
+        )
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), seen)
+}
+
+const KEY: &str = "admin-key-0123456789abcdef";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn github_tool_and_slack_notification_from_config() {
+    let (base, seen) = doubles().await;
+    let config = format!(
+        r#"
+[admin]
+key = "{KEY}"
+
+[connectors.github]
+token = "ghp_gateway_test_token"
+base_url = "{base}"
+
+[[notify]]
+kind = "slack"
+url = "{base}/services/T000/B000/XXXXSECRET"
+events = ["user_joined"]
+"#
+    );
+    let server = Server::start(Some(&config));
+    let http = client();
+
+    // The connector's tools are offered next to the default `calculate`.
+    let doc: Value = http
+        .get(server.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    for tool in [
+        "/tools/calculate",
+        "/tools/github_get_repository",
+        "/tools/github_create_issue",
+    ] {
+        assert!(
+            paths.contains_key(tool),
+            "{tool} missing: {:?}",
+            paths.keys()
+        );
+    }
+
+    // A call goes to the configured GitHub API with the configured token.
+    let res = http
+        .post(server.url("/tools/github_get_repository"))
+        .json(&json!({"owner": "octocat", "repo": "Hello-World"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["full_name"], "octocat/Hello-World", "{body}");
+    assert_eq!(body["default_branch"], "master");
+    {
+        let seen = seen.lock().unwrap();
+        let (path, headers, _) = &seen[0];
+        assert_eq!(path, "/repos/octocat/Hello-World");
+        assert_eq!(
+            headers["authorization"].to_str().unwrap(),
+            "Bearer ghp_gateway_test_token"
+        );
+        assert!(
+            headers["user-agent"]
+                .to_str()
+                .unwrap()
+                .starts_with("switchboard-gateway/")
+        );
+    }
+
+    // An event the target subscribes to becomes a Slack message.
+    let res = http
+        .post(server.url("/admin/events"))
+        .bearer_auth(KEY)
+        .json(&json!({"type": "user_joined", "data": {"name": "Ada", "email": "ada@example.com"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+    let mut message = None;
+    for _ in 0..250 {
+        if let Some((_, _, body)) = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(p, _, _)| p == "/services")
+        {
+            message = Some(serde_json::from_slice::<Value>(body).unwrap());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let message = message.expect("the Slack double received no message");
+    assert!(
+        message["text"].as_str().unwrap().contains("Ada"),
+        "{message}"
+    );
+    assert!(message["blocks"].is_array(), "{message}");
+
+    // An event it does not subscribe to sends nothing more.
+    let res = http
+        .post(server.url("/admin/events"))
+        .bearer_auth(KEY)
+        .json(&json!({"type": "other", "data": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let slack_posts = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(p, _, _)| p == "/services")
+        .count();
+    assert_eq!(slack_posts, 1);
+}
+
+#[test]
+fn config_check_names_bad_connector_keys() {
+    let cases = [
+        (
+            "[connectors.slack]\ntoken = \"\"\n",
+            "connectors.slack.token",
+        ),
+        (
+            "[connectors.jira]\nsite = \"acme.atlassian.net\"\nemail = \"a@b.c\"\napi_token = \"t\"\n",
+            "connectors.jira.site",
+        ),
+        (
+            "[connectors.ifttt]\nkey = \"k\"\nevents = []\n",
+            "connectors.ifttt.events",
+        ),
+        (
+            "[[notify]]\nkind = \"discord\"\nevents = [\"*\"]\n",
+            "notify.url",
+        ),
+        (
+            "[[notify]]\nkind = \"slack\"\nurl = \"https://hooks.slack.com/services/T/B/SECRETPART\"\nevents = [\"*\"]\nsmtp_host = \"x\"\n",
+            "notify.smtp_host",
+        ),
+        (
+            "[[notify]]\nkind = \"email\"\nsmtp_host = \"smtp.example.com\"\nfrom = \"a@example.com\"\nevents = [\"*\"]\n",
+            "notify.to",
+        ),
+        (
+            "[delivery]\nrequest_timeout_ms = 5000\nlease_ms = 1000\n",
+            "delivery.lease_ms",
+        ),
+    ];
+    for (text, key) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, text).unwrap();
+        let out = std::process::Command::new(crate::server::BIN)
+            .args(["--config", path.to_str().unwrap(), "config", "check"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(0), "{text}");
+        assert!(stderr.contains(&format!("`{key}`")), "{key}: {stderr}");
+        assert!(stderr.contains("(line "), "{key}: {stderr}");
+        assert!(!stderr.contains("SECRETPART"), "{stderr}");
+    }
+}
