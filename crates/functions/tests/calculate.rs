@@ -114,3 +114,24 @@ async fn called_through_the_registry() {
         "unknown argument names are refused by the schema"
     );
 }
+
+/// Many more concurrent calls than evaluator threads: each gets its own answer, and callers
+/// that gave up (dropped futures) do not stop later calls from being answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_share_the_evaluator_threads() {
+    use switchboard_functions::builtin::calculate::evaluate_on_own_thread;
+    for i in 0..32 {
+        // Started and cancelled at once: the job may already be queued.
+        tokio::spawn(evaluate_on_own_thread(format!("{i}!"), Limits::default())).abort();
+    }
+    let calls = (0..200u64).map(|i| {
+        tokio::spawn(evaluate_on_own_thread(
+            format!("{i} * 3 + 1"),
+            Limits::default(),
+        ))
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    for (i, a) in answers.into_iter().enumerate() {
+        assert_eq!(a.unwrap().unwrap().result, (i * 3 + 1).to_string());
+    }
+}

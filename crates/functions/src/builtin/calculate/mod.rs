@@ -10,6 +10,7 @@ mod error;
 mod eval;
 mod lexer;
 mod number;
+mod pool;
 mod tool;
 
 use std::time::Duration;
@@ -111,21 +112,13 @@ pub fn evaluate(expression: &str, limits: &Limits) -> Result<CalculateOutput, Ca
     })
 }
 
-/// Runs [`evaluate`] on a dedicated thread with [`EVAL_STACK_SIZE`] of stack, so that the
-/// caller's stack size (a tokio worker's, say) does not matter.
+/// Runs [`evaluate`] on a thread with [`EVAL_STACK_SIZE`] of stack, so that the caller's stack
+/// size (a tokio worker's, say) does not matter. The threads belong to a small shared pool
+/// (one per core, 2 to 8) started on first use; a call waits while all of them are busy, each
+/// evaluation being bounded by [`Limits::time`].
 pub async fn evaluate_on_own_thread(
     expression: String,
     limits: Limits,
 ) -> Result<CalculateOutput, CalcError> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let spawned = std::thread::Builder::new()
-        .name("calculate".into())
-        .stack_size(EVAL_STACK_SIZE)
-        .spawn(move || {
-            let _ = tx.send(evaluate(&expression, &limits));
-        });
-    if spawned.is_err() {
-        return Err(CalcError::Unavailable);
-    }
-    rx.await.unwrap_or(Err(CalcError::Unavailable))
+    pool::run(expression, limits).await
 }
