@@ -17,9 +17,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use switchboard_core::NetPolicy;
 use switchboard_webhooks::delivery::{
-    AttemptErrorKind, AttemptQuery, DeliveryConfig, DeliveryQuery, DeliveryStatus, DisabledReason,
-    EndpointSpec, HandlerOutcome, ManagerError, ManualClock, MemoryStore, MessageId, RetrySchedule,
-    Store, WebhookManager,
+    AttemptErrorKind, AttemptQuery, AttemptReport, DeliveryConfig, DeliveryOutcome, DeliveryQuery,
+    DeliveryStatus, DisabledReason, EndpointSpec, HandlerOutcome, ManagerError, ManualClock,
+    MemoryStore, MessageId, QueueDepth, RetrySchedule, Store, WebhookManager,
 };
 use switchboard_webhooks::{StandardVerifier, Verifier, WebhookSecret};
 
@@ -998,4 +998,114 @@ async fn rate_limited_endpoint_is_paced_by_the_clock() {
             ..
         })
     ));
+}
+
+/// (outcome, endpoint name, attempt, status, http duration, since created) per report.
+type Seen = Vec<(
+    DeliveryOutcome,
+    String,
+    u32,
+    Option<u16>,
+    Duration,
+    Duration,
+)>;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn observer_sees_each_outcome_and_queue_depth_counts_the_backlog() {
+    let (_ok_rx, ok_url) = receiver(vec![]).await;
+    let (_fail_rx, fail_url) =
+        receiver(vec![Reply::Status(500, vec![]), Reply::Status(500, vec![])]).await;
+    let (_gone_rx, gone_url) = receiver(vec![Reply::Status(410, vec![])]).await;
+    let seen: Arc<Mutex<Seen>> = Arc::default();
+    let sink = seen.clone();
+    let clock = ManualClock::new(t0());
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let manager = WebhookManager::builder(store)
+        .config(DeliveryConfig {
+            // Two attempts, 10 s apart: the 500 receiver is retried once, then dead-lettered.
+            schedule: RetrySchedule::new(vec![s(0), s(10)])
+                .unwrap()
+                .with_jitter(0.0)
+                .unwrap(),
+            ..config()
+        })
+        .clock(Arc::new(clock.clone()))
+        .net_policy(loopback())
+        .observer(Arc::new(move |r: &AttemptReport<'_>| {
+            sink.lock().unwrap().push((
+                r.outcome,
+                r.endpoint_name.to_owned(),
+                r.attempt,
+                r.status,
+                r.http_duration,
+                r.since_created,
+            ));
+        }))
+        .build()
+        .unwrap();
+    for (name, url) in [("ok", &ok_url), ("fail", &fail_url), ("gone", &gone_url)] {
+        manager
+            .register(EndpointSpec::new(name, url).events([format!("to.{name}")]))
+            .await
+            .unwrap();
+    }
+    // Before the dispatcher starts, everything is due and nothing in flight.
+    for name in ["ok", "fail", "gone"] {
+        manager
+            .trigger_event(&format!("to.{name}"), serde_json::json!({}))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        manager.queue_depth().await.unwrap(),
+        QueueDepth::new(3, 0, 0, 0)
+    );
+    manager.start().unwrap();
+    let count = |n: usize| {
+        let seen = seen.clone();
+        async move { seen.lock().unwrap().len() >= n }
+    };
+    eventually("three reports", || count(3)).await;
+    let mut first = seen.lock().unwrap().clone();
+    first.sort_by(|a, b| a.1.cmp(&b.1));
+    let brief: Vec<_> = first
+        .iter()
+        .map(|(o, name, n, status, _, _)| (*o, name.as_str(), *n, *status))
+        .collect();
+    assert_eq!(
+        brief,
+        vec![
+            (DeliveryOutcome::Retrying, "fail", 1, Some(500)),
+            (DeliveryOutcome::EndpointDisabled, "gone", 1, Some(410)),
+            (DeliveryOutcome::Delivered, "ok", 1, Some(204)),
+        ]
+    );
+    for (_, _, _, _, http, since_created) in &first {
+        assert!(*http > Duration::ZERO && *http < s(5), "{http:?}");
+        // The manual clock did not move: the message was created "now".
+        assert_eq!(*since_created, Duration::ZERO);
+    }
+    // The retry waits 10 s; the 410 endpoint's delivery waits for it to be enabled.
+    assert_eq!(
+        manager.queue_depth().await.unwrap(),
+        QueueDepth::new(0, 1, 0, 1)
+    );
+    clock.advance(s(10));
+    eventually("the retry's report", || count(4)).await;
+    let last = seen.lock().unwrap()[3].clone();
+    assert_eq!(
+        (last.0, last.1.as_str(), last.2, last.3),
+        (DeliveryOutcome::DeadLettered, "fail", 2, Some(500))
+    );
+    assert_eq!(
+        last.5,
+        s(10),
+        "time since trigger_event, on the manager's clock"
+    );
+    assert_eq!(
+        manager.queue_depth().await.unwrap(),
+        QueueDepth::new(0, 0, 0, 1)
+    );
+    assert_eq!(DeliveryOutcome::DeadLettered.as_str(), "dead_lettered");
+    manager.shutdown(s(1)).await;
 }

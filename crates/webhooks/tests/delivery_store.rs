@@ -18,7 +18,7 @@ use switchboard_webhooks::delivery::store::{
 };
 use switchboard_webhooks::delivery::{
     Attempt, AttemptErrorKind, DeliveryStatus, DisabledReason, Endpoint, EndpointId, EndpointKey,
-    EventFilter, MessageId, Store, StoreError,
+    EventFilter, MessageId, QueueDepth, Store, StoreError,
 };
 
 type Case = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -51,6 +51,7 @@ const CASES: &[(&str, Case)] = &[
     }),
     ("replay", |s| Box::pin(replay_creates_deliveries_once(s))),
     ("prune", |s| Box::pin(prune_keeps_pending_work(s))),
+    ("queue_depth", |s| Box::pin(queue_depth_counts_by_state(s))),
 ];
 
 /// Runs every case against fresh stores from `factory`.
@@ -1190,4 +1191,90 @@ async fn postgres_announces_new_work_to_other_stores() {
         .unwrap();
     drop(b);
     a.drop_schema().await.unwrap();
+}
+
+async fn queue_depth_counts_by_state(store: Arc<dyn Store>) {
+    let depth = |now: SystemTime| {
+        let store = store.clone();
+        async move { store.queue_depth(now).await.unwrap() }
+    };
+    assert_eq!(depth(t0()).await, QueueDepth::default());
+    let a = endpoint("a", EventFilter::All);
+    let b = endpoint("b", EventFilter::Only(vec!["b.only".into()]));
+    store.insert_endpoint(&a).await.unwrap();
+    store.insert_endpoint(&b).await.unwrap();
+    // Four messages for `a` (one due later), one for `a` and `b`.
+    for due in [t0(), t0(), t0(), t0() + secs(30)] {
+        store
+            .insert_message(message("x", None), t0(), due, secs(1))
+            .await
+            .unwrap();
+    }
+    store
+        .insert_message(message("b.only", None), t0(), t0(), secs(1))
+        .await
+        .unwrap();
+    assert_eq!(depth(t0()).await, QueueDepth::new(5, 1, 0, 0));
+    assert_eq!(depth(t0()).await.total(), 6);
+    // Claim two of `a`: in flight until their lease (60 s) expires, then due again.
+    let of_a = |limit| ClaimRequest {
+        exclude: vec![b.id.clone()],
+        ..claim_at(t0(), limit)
+    };
+    let claims = store.claim_due(&of_a(2)).await.unwrap();
+    assert_eq!(claims.len(), 2);
+    assert_eq!(depth(t0()).await, QueueDepth::new(3, 1, 2, 0));
+    assert_eq!(depth(t0() + secs(61)).await, QueueDepth::new(6, 0, 0, 0));
+    // One delivered (gone from the queue), one failed and retried in 10 s.
+    store
+        .complete(&completion(
+            &claims[0],
+            t0(),
+            204,
+            NextStep::Delivered,
+            Health::Success,
+        ))
+        .await
+        .unwrap();
+    store
+        .complete(&completion(
+            &claims[1],
+            t0(),
+            500,
+            NextStep::Retry {
+                at: t0() + secs(10),
+            },
+            Health::Failure {
+                disable_after: FIVE_DAYS,
+            },
+        ))
+        .await
+        .unwrap();
+    assert_eq!(depth(t0()).await, QueueDepth::new(3, 2, 0, 0));
+    // Dead letters are history, not backlog.
+    let last = store.claim_due(&of_a(1)).await.unwrap();
+    store
+        .complete(&completion(
+            &last[0],
+            t0(),
+            500,
+            NextStep::DeadLetter,
+            Health::Failure {
+                disable_after: FIVE_DAYS,
+            },
+        ))
+        .await
+        .unwrap();
+    assert_eq!(depth(t0()).await, QueueDepth::new(2, 2, 0, 0));
+    // A disabled endpoint's deliveries are paused, wherever they were.
+    store
+        .set_endpoint_enabled(&b.id, false, Some(DisabledReason::Manual), t0())
+        .await
+        .unwrap();
+    assert_eq!(depth(t0()).await, QueueDepth::new(1, 2, 0, 1));
+    store
+        .set_endpoint_enabled(&a.id, false, Some(DisabledReason::Manual), t0())
+        .await
+        .unwrap();
+    assert_eq!(depth(t0()).await, QueueDepth::new(0, 0, 0, 4));
 }

@@ -22,7 +22,10 @@ use super::error::ManagerError;
 use super::handler::{Event, HandlerError, HandlerId, HandlerRun, Handlers};
 use super::ids::{DeliveryId, EndpointId, MessageId};
 use super::model::{Attempt, Delivery, DisabledReason, Endpoint, EndpointKey, Message};
-use super::store::{AttemptQuery, DeliveryQuery, MessageQuery, NewMessage, Store, StoreError};
+use super::observer::{DeliveryObserver, Observer};
+use super::store::{
+    AttemptQuery, DeliveryQuery, MessageQuery, NewMessage, QueueDepth, Store, StoreError,
+};
 
 /// Builds a [`WebhookManager`].
 #[must_use]
@@ -31,6 +34,7 @@ pub struct WebhookManagerBuilder {
     config: DeliveryConfig,
     clock: Arc<dyn Clock>,
     net: NetPolicy,
+    observer: Option<Arc<dyn DeliveryObserver>>,
 }
 
 impl fmt::Debug for WebhookManagerBuilder {
@@ -40,6 +44,7 @@ impl fmt::Debug for WebhookManagerBuilder {
             .field("config", &self.config)
             .field("clock", &self.clock)
             .field("net", &self.net)
+            .field("observer", &self.observer.is_some())
             .finish()
     }
 }
@@ -64,6 +69,13 @@ impl WebhookManagerBuilder {
         self
     }
 
+    /// Reports every finished attempt to `observer` (outcome, endpoint, attempt number,
+    /// durations), for metrics. See [`DeliveryObserver`].
+    pub fn observer(mut self, observer: Arc<dyn DeliveryObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
     /// Builds the manager; call [`WebhookManager::start`] to begin delivering.
     pub fn build(self) -> Result<WebhookManager, ManagerError> {
         self.config.validate().map_err(ManagerError::Config)?;
@@ -83,7 +95,13 @@ impl WebhookManagerBuilder {
             self.config.handler_timeout,
             self.config.handler_log_size,
         ));
-        let engine = Arc::new(Engine::new(self.store, client, self.clock, self.config));
+        let engine = Arc::new(Engine::new(
+            self.store,
+            client,
+            self.clock,
+            self.config,
+            self.observer.map(Observer),
+        ));
         Ok(WebhookManager {
             inner: Arc::new(Inner {
                 engine,
@@ -160,6 +178,7 @@ impl WebhookManager {
             config: DeliveryConfig::default(),
             clock: Arc::new(SystemClock),
             net: NetPolicy::public_only(),
+            observer: None,
         }
     }
 
@@ -530,6 +549,14 @@ impl WebhookManager {
         let n = self.engine().store.recover(endpoint, since, now).await?;
         self.engine().wake();
         Ok(n)
+    }
+
+    /// How many unfinished deliveries wait, by state (due, scheduled retries, in flight,
+    /// paused behind a disabled endpoint), across every process sharing the store. For a
+    /// queue-depth gauge; it counts rows, so call it per scrape, not per request.
+    pub async fn queue_depth(&self) -> Result<QueueDepth, ManagerError> {
+        let now = self.now();
+        Ok(self.engine().store.queue_depth(now).await?)
     }
 
     /// Runs the retention job now; returns how many messages were deleted.

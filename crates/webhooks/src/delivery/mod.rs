@@ -7,7 +7,8 @@
 //!
 //! - [`store`]: the [`Store`] trait and its in-memory, SQLite and Postgres implementations;
 //! - [`schedule`]: the retry schedule and `Retry-After` handling;
-//! - [`clock`]: injected time, so schedules spanning hours are tested without waiting.
+//! - [`clock`]: injected time, so schedules spanning hours are tested without waiting;
+//! - [`DeliveryObserver`] and [`WebhookManager::queue_depth`]: the hooks for metrics.
 
 pub mod clock;
 mod config;
@@ -19,6 +20,7 @@ mod handler;
 mod ids;
 mod manager;
 pub mod model;
+mod observer;
 pub mod schedule;
 pub mod store;
 
@@ -33,5 +35,8 @@ pub use model::{
     Attempt, AttemptErrorKind, Delivery, DeliveryStatus, DisabledReason, Endpoint, EndpointKey,
     EventFilter, Message,
 };
+pub use observer::{AttemptReport, DeliveryObserver, DeliveryOutcome};
 pub use schedule::{RetrySchedule, ScheduleError};
-pub use store::{AttemptQuery, DeliveryQuery, MemoryStore, MessageQuery, Store, StoreError};
+pub use store::{
+    AttemptQuery, DeliveryQuery, MemoryStore, MessageQuery, QueueDepth, Store, StoreError,
+};

@@ -21,7 +21,8 @@ use tracing::{debug, error, warn};
 use super::clock::Clock;
 use super::config::DeliveryConfig;
 use super::ids::EndpointId;
-use super::store::{Claim, ClaimRequest, Store, StoreError};
+use super::observer::{AttemptReport, DeliveryOutcome, Observer};
+use super::store::{Claim, ClaimRequest, NextStep, Store, StoreError};
 
 /// State shared by the manager, the dispatcher and attempt tasks.
 #[derive(Debug)]
@@ -30,6 +31,7 @@ pub(crate) struct Engine {
     pub(crate) client: Client,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) config: DeliveryConfig,
+    observer: Option<Observer>,
     wake: Notify,
     stop: watch::Sender<bool>,
     running: AtomicBool,
@@ -51,12 +53,14 @@ impl Engine {
         client: Client,
         clock: Arc<dyn Clock>,
         config: DeliveryConfig,
+        observer: Option<Observer>,
     ) -> Self {
         Self {
             store,
             client,
             clock,
             config,
+            observer,
             wake: Notify::new(),
             stop: watch::Sender::new(false),
             running: AtomicBool::new(false),
@@ -288,25 +292,63 @@ impl Engine {
                 "delivery attempt failed"
             );
         }
-        match self.store.complete(&completion).await {
-            Ok(outcome) if outcome.endpoint_disabled => warn!(
-                endpoint = %claim.endpoint.name,
-                status = ?a.status,
-                "endpoint disabled (410 Gone, or failing for too long); its pending deliveries are kept"
-            ),
-            Ok(_) => {}
-            Err(StoreError::LeaseLost(id)) => warn!(
-                delivery = %id,
-                "lease expired before the attempt was recorded; another worker retries it"
-            ),
-            Err(e) => error!(
-                error = %e,
-                delivery = %claim.delivery.id,
-                "recording an attempt failed; the delivery is retried when its lease expires"
-            ),
-        }
+        let outcome = match self.store.complete(&completion).await {
+            Ok(outcome) if outcome.endpoint_disabled => {
+                warn!(
+                    endpoint = %claim.endpoint.name,
+                    status = ?a.status,
+                    "endpoint disabled (410 Gone, or failing for too long); its pending deliveries are kept"
+                );
+                DeliveryOutcome::EndpointDisabled
+            }
+            Ok(_) => match completion.next {
+                NextStep::Delivered => DeliveryOutcome::Delivered,
+                NextStep::Retry { .. } => DeliveryOutcome::Retrying,
+                NextStep::DeadLetter => DeliveryOutcome::DeadLettered,
+            },
+            Err(StoreError::LeaseLost(id)) => {
+                warn!(
+                    delivery = %id,
+                    "lease expired before the attempt was recorded; another worker retries it"
+                );
+                DeliveryOutcome::NotRecorded
+            }
+            Err(e) => {
+                error!(
+                    error = %e,
+                    delivery = %claim.delivery.id,
+                    "recording an attempt failed; the delivery is retried when its lease expires"
+                );
+                DeliveryOutcome::NotRecorded
+            }
+        };
         self.free_slot(&claim.endpoint.id);
         self.wake();
+        if let Some(observer) = &self.observer {
+            let since_created = self
+                .clock
+                .now()
+                .duration_since(claim.message.created_at)
+                .unwrap_or_default();
+            let report = AttemptReport {
+                outcome,
+                endpoint_id: &claim.endpoint.id,
+                endpoint_name: &claim.endpoint.name,
+                message_id: &claim.message.id,
+                delivery_id: &claim.delivery.id,
+                attempt: a.number,
+                status: a.status,
+                error_kind: a.error_kind,
+                http_duration: a.latency,
+                since_created,
+            };
+            let observed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                observer.0.attempt_finished(&report);
+            }));
+            if observed.is_err() {
+                error!(delivery = %claim.delivery.id, "the delivery observer panicked; ignored");
+            }
+        }
     }
 
     fn reap(

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use super::Store;
 use super::types::{
     AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
-    Health, MessageQuery, NewMessage, NextStep, StoreError, claim_of, effective_limit,
+    Health, MessageQuery, NewMessage, NextStep, QueueDepth, StoreError, claim_of, effective_limit,
     failing_too_long, lease_token, new_delivery,
 };
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
@@ -361,6 +361,28 @@ impl Store for MemoryStore {
                 _ => None,
             })
             .min())
+    }
+
+    async fn queue_depth(&self, now: SystemTime) -> Result<QueueDepth, StoreError> {
+        let s = self.lock();
+        let mut depth = QueueDepth::default();
+        for d in s.deliveries.values() {
+            if !matches!(d.status, DeliveryStatus::Pending | DeliveryStatus::InFlight) {
+                continue;
+            }
+            let enabled = s.endpoints.get(&d.endpoint_id).is_some_and(|e| e.enabled);
+            let slot = if !enabled {
+                &mut depth.paused
+            } else if s.is_due(d, now) {
+                &mut depth.due
+            } else if d.status == DeliveryStatus::Pending {
+                &mut depth.scheduled
+            } else {
+                &mut depth.in_flight
+            };
+            *slot += 1;
+        }
+        Ok(depth)
     }
 
     async fn get_message(&self, id: &MessageId) -> Result<Option<Message>, StoreError> {

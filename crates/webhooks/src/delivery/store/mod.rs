@@ -27,7 +27,7 @@ pub use postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};
 pub use types::{
     AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
-    Health, MessageQuery, NewMessage, NextStep, StoreError,
+    Health, MessageQuery, NewMessage, NextStep, QueueDepth, StoreError,
 };
 
 use super::ids::{DeliveryId, EndpointId, MessageId};
@@ -93,6 +93,12 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// When the dispatcher should look again: the earliest due time of a pending delivery of an
     /// enabled endpoint or lease expiry of an in-flight one.
     async fn next_due(&self) -> Result<Option<SystemTime>, StoreError>;
+
+    /// How many unfinished deliveries wait, by state, as of `now` (see [`QueueDepth`]).
+    ///
+    /// Counts over indexes, without loading rows; meant for a metrics scrape every few
+    /// seconds, not for every request.
+    async fn queue_depth(&self, now: SystemTime) -> Result<QueueDepth, StoreError>;
 
     /// One message (with its payload).
     async fn get_message(&self, id: &MessageId) -> Result<Option<Message>, StoreError>;

@@ -233,3 +233,39 @@ pub(crate) fn claim_of(
         lease_token: token.to_owned(),
     }
 }
+
+/// How much work is waiting, from [`Store::queue_depth`](super::Store::queue_depth).
+///
+/// Only unfinished deliveries count (pending and in flight); delivered and dead-lettered ones
+/// are history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct QueueDepth {
+    /// Deliveries of enabled endpoints waiting for a worker: pending ones that are due, and
+    /// in-flight ones whose lease expired (their worker died). A steadily growing value means
+    /// delivery does not keep up.
+    pub due: u64,
+    /// Pending deliveries of enabled endpoints due later: retries waiting out their delay.
+    pub scheduled: u64,
+    /// Deliveries claimed by a worker whose lease has not expired (attempts under way).
+    pub in_flight: u64,
+    /// Pending or in-flight deliveries of disabled endpoints: kept, resumed on enable.
+    pub paused: u64,
+}
+
+impl QueueDepth {
+    /// A depth with these counts.
+    pub fn new(due: u64, scheduled: u64, in_flight: u64, paused: u64) -> Self {
+        Self {
+            due,
+            scheduled,
+            in_flight,
+            paused,
+        }
+    }
+
+    /// Every unfinished delivery: `due + scheduled + in_flight + paused`.
+    pub fn total(&self) -> u64 {
+        self.due + self.scheduled + self.in_flight + self.paused
+    }
+}

@@ -22,7 +22,7 @@ use super::Store;
 use super::codec::{encode_events, encode_headers, encode_keys};
 use super::types::{
     AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
-    Health, MessageQuery, NewMessage, NextStep, StoreError, claim_of, effective_limit,
+    Health, MessageQuery, NewMessage, NextStep, QueueDepth, StoreError, claim_of, effective_limit,
     failing_too_long, lease_token, new_delivery,
 };
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
@@ -876,6 +876,33 @@ impl Store for PostgresStore {
         .await
         .map_err(db)?;
         Ok(next.map(from_millis))
+    }
+
+    async fn queue_depth(&self, now: SystemTime) -> Result<QueueDepth, StoreError> {
+        let (due, scheduled, in_flight, paused): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT \
+               count(*) FILTER (WHERE e.enabled AND ((d.status = 'pending' \
+                 AND d.next_attempt_at <= $1) OR (d.status = 'in_flight' \
+                 AND d.lease_until <= $1))), \
+               count(*) FILTER (WHERE e.enabled AND d.status = 'pending' \
+                 AND d.next_attempt_at > $1), \
+               count(*) FILTER (WHERE e.enabled AND d.status = 'in_flight' \
+                 AND d.lease_until > $1), \
+               count(*) FILTER (WHERE NOT e.enabled) \
+             FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id \
+             WHERE d.status IN ('pending', 'in_flight')",
+        )
+        .bind(to_millis(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        Ok(QueueDepth::new(
+            n(due),
+            n(scheduled),
+            n(in_flight),
+            n(paused),
+        ))
     }
 
     async fn get_message(&self, id: &MessageId) -> Result<Option<Message>, StoreError> {

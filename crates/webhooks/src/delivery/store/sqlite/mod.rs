@@ -21,7 +21,7 @@ use super::Store;
 use super::codec::{encode_events, encode_headers, encode_keys};
 use super::types::{
     AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
-    Health, MessageQuery, NewMessage, NextStep, StoreError, claim_of, effective_limit,
+    Health, MessageQuery, NewMessage, NextStep, QueueDepth, StoreError, claim_of, effective_limit,
     failing_too_long, lease_token, new_delivery,
 };
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
@@ -646,6 +646,39 @@ impl Store for SqliteStore {
                 .query_row([], |r| r.get(0))
                 .map_err(db)?;
             Ok(next.map(from_millis))
+        })
+        .await
+    }
+
+    async fn queue_depth(&self, now: SystemTime) -> Result<QueueDepth, StoreError> {
+        self.call(move |conn| {
+            // One pass over the unfinished deliveries (the status indexes), with their endpoint.
+            let (due, scheduled, in_flight, paused): (i64, i64, i64, i64) = conn
+                .prepare_cached(
+                    "SELECT \
+                       COALESCE(SUM(CASE WHEN e.enabled = 1 AND ((d.status = 'pending' \
+                         AND d.next_attempt_at <= ?1) OR (d.status = 'in_flight' \
+                         AND d.lease_until <= ?1)) THEN 1 ELSE 0 END), 0), \
+                       COALESCE(SUM(CASE WHEN e.enabled = 1 AND d.status = 'pending' \
+                         AND d.next_attempt_at > ?1 THEN 1 ELSE 0 END), 0), \
+                       COALESCE(SUM(CASE WHEN e.enabled = 1 AND d.status = 'in_flight' \
+                         AND d.lease_until > ?1 THEN 1 ELSE 0 END), 0), \
+                       COALESCE(SUM(CASE WHEN e.enabled = 0 THEN 1 ELSE 0 END), 0) \
+                     FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id \
+                     WHERE d.status IN ('pending', 'in_flight')",
+                )
+                .map_err(db)?
+                .query_row([to_millis(now)], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .map_err(db)?;
+            let n = |v: i64| u64::try_from(v).unwrap_or(0);
+            Ok(QueueDepth::new(
+                n(due),
+                n(scheduled),
+                n(in_flight),
+                n(paused),
+            ))
         })
         .await
     }
