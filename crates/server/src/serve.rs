@@ -1,6 +1,7 @@
 //! `switchboard serve`: logging, the listener, the router, and graceful shutdown.
 
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -11,6 +12,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::{LogFormat, Settings};
+use crate::http::metrics::Metrics;
 use crate::http::{AppState, router};
 use crate::tools::build_registry;
 
@@ -48,8 +50,11 @@ pub fn init_logging(settings: &Settings) {
 /// The registry could not be built or the address could not be bound.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let registry = build_registry(&settings).await?;
-    let (webhooks, generated_key) = crate::webhooks::start(&settings).await?;
-    let state = AppState::new(&settings, registry).with_webhooks(webhooks);
+    let metrics = Arc::new(Metrics::default());
+    let (webhooks, generated_key) = crate::webhooks::start(&settings, metrics.clone()).await?;
+    let state = AppState::new(&settings, registry)
+        .with_metrics(metrics)
+        .with_webhooks(webhooks);
     let shutdown = CancellationToken::new();
     let webhooks = state.webhooks.clone();
     let app = router(&settings, state, shutdown.child_token());

@@ -10,6 +10,7 @@ use switchboard::core::net::Cidr;
 use switchboard::webhooks::delivery::store::{
     PostgresOptions, PostgresStore, SqliteOptions, SqliteStore, Store,
 };
+use switchboard::webhooks::delivery::{DeliveryObserver, WebhookManagerBuilder};
 use switchboard::webhooks::{EndpointSpec, Verifier, WebhookManager};
 
 use crate::config::{IngestKind, Settings};
@@ -57,8 +58,14 @@ pub struct Webhooks {
 ///
 /// # Errors
 /// The store cannot be opened, a secret does not parse, the key file cannot be written.
-pub async fn start(settings: &Settings) -> anyhow::Result<(Webhooks, Option<String>)> {
-    let manager = open_manager(settings).await?;
+pub async fn start(
+    settings: &Settings,
+    observer: Arc<dyn DeliveryObserver>,
+) -> anyhow::Result<(Webhooks, Option<String>)> {
+    let manager = manager_builder(settings)
+        .await?
+        .observer(observer)
+        .build()?;
     manager.start()?;
     register_config_endpoints(settings, &manager).await?;
     crate::notify::subscribe_targets(&manager, &settings.notify)?;
@@ -80,6 +87,11 @@ pub async fn start(settings: &Settings) -> anyhow::Result<(Webhooks, Option<Stri
 /// # Errors
 /// The store cannot be opened or migrated, or a `[delivery]` CIDR does not parse.
 pub async fn open_manager(settings: &Settings) -> anyhow::Result<WebhookManager> {
+    Ok(manager_builder(settings).await?.build()?)
+}
+
+/// The store opened and the manager configured from `settings`.
+async fn manager_builder(settings: &Settings) -> anyhow::Result<WebhookManagerBuilder> {
     let store: Arc<dyn Store> = match &settings.postgres {
         Some(url) => Arc::new(
             PostgresStore::connect(url, PostgresOptions::default())
@@ -108,8 +120,7 @@ pub async fn open_manager(settings: &Settings) -> anyhow::Result<WebhookManager>
     }
     Ok(WebhookManager::builder(store)
         .config(settings.delivery.clone())
-        .net_policy(policy)
-        .build()?)
+        .net_policy(policy))
 }
 
 async fn register_config_endpoints(

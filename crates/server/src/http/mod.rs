@@ -22,12 +22,8 @@ use axum::routing::{get, post};
 use http::{HeaderValue, Method, StatusCode, header};
 use serde_json::{Value, json};
 use switchboard::functions::ToolRegistry;
-use switchboard::webhooks::delivery::{DeliveryQuery, DeliveryStatus};
 use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-
-/// Queue-depth gauges count at most this many deliveries per status.
-pub const QUEUE_COUNT_CAP: usize = 10_000;
 
 use self::auth::TokenHash;
 use self::metrics::Metrics;
@@ -61,6 +57,13 @@ impl AppState {
             tools_token,
             webhooks: None,
         }
+    }
+
+    /// Uses `metrics` (shared with the webhook manager, which reports deliveries to it).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Attaches the webhook side.
@@ -168,28 +171,9 @@ async fn openapi_json(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
-    let deliveries = match &state.webhooks {
+    let queue = match &state.webhooks {
         None => None,
-        Some(w) => {
-            let mut gauges = metrics::DeliveryGauges::default();
-            for status in [
-                DeliveryStatus::Pending,
-                DeliveryStatus::InFlight,
-                DeliveryStatus::DeadLetter,
-            ] {
-                let query = DeliveryQuery {
-                    status: Some(status),
-                    limit: QUEUE_COUNT_CAP,
-                    ..DeliveryQuery::default()
-                };
-                if let Ok(list) = w.manager.deliveries(&query).await {
-                    gauges
-                        .by_status
-                        .push((status.as_str().to_owned(), list.len() as u64));
-                }
-            }
-            Some(gauges)
-        }
+        Some(w) => w.manager.queue_depth().await.ok(),
     };
     (
         StatusCode::OK,
@@ -197,7 +181,7 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         )],
-        state.metrics.render(deliveries.as_ref()),
+        state.metrics.render(queue.as_ref()),
     )
         .into_response()
 }

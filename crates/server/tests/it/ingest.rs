@@ -184,5 +184,5 @@ secret = "{OUT_SECRET}"
             "switchboard_ingest_requests_total{source=\"github\",outcome=\"rejected\"} 1"
         )
     );
-    assert!(metrics.contains("switchboard_deliveries{status=\"pending\"}"));
+    assert!(metrics.contains("switchboard_delivery_queue{state=\"due\"}"));
 }

@@ -110,3 +110,99 @@ url = "{url}"
     );
     drop(server);
 }
+
+/// `/metrics` counts attempts by endpoint and outcome, observes their latency, and shows the
+/// queue by state.
+#[tokio::test(flavor = "multi_thread")]
+async fn delivery_metrics() {
+    let (ok_url, counts) = slow_receiver().await;
+    let gone = Router::new().route("/gone", post(|| async { axum::http::StatusCode::GONE }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gone_url = format!("http://{}/gone", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, gone).await.unwrap() });
+    let config = format!(
+        r#"
+[admin]
+key = "{KEY}"
+
+[delivery]
+allow_cidrs = ["127.0.0.0/8"]
+
+[[endpoints]]
+name = "ok"
+url = "{ok_url}"
+
+[[endpoints]]
+name = "gone"
+url = "{gone_url}"
+"#
+    );
+    let server = Server::start(Some(&config));
+    let http = client();
+    for i in 0..3 {
+        let res = http
+            .post(server.url("/admin/events"))
+            .bearer_auth(KEY)
+            .json(&json!({"type": "tick", "data": {"i": i}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 202);
+    }
+    assert_eq!(wait_until(&counts, 3, Duration::from_secs(20)).await, 3);
+    let mut text = String::new();
+    for _ in 0..200 {
+        text = http
+            .get(server.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.contains(
+            "switchboard_delivery_attempts_total{endpoint=\"ok\",outcome=\"delivered\"} 3\n",
+        ) && text.contains("outcome=\"endpoint_disabled\"")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        text.contains(
+            "switchboard_delivery_attempts_total{endpoint=\"ok\",outcome=\"delivered\"} 3\n"
+        ),
+        "{text}"
+    );
+    // 410 Gone disables the endpoint; its deliveries not yet attempted wait, paused.
+    let value = |prefix: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("{prefix} missing from {text}"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let disabled = value(
+        "switchboard_delivery_attempts_total{endpoint=\"gone\",outcome=\"endpoint_disabled\"} ",
+    );
+    assert!(disabled >= 1, "{text}");
+    assert_eq!(
+        value("switchboard_delivery_queue{state=\"paused\"} "),
+        3 - disabled
+    );
+    let latency_count = text
+        .lines()
+        .find_map(|l| l.strip_prefix("switchboard_delivery_latency_seconds_count "))
+        .unwrap();
+    assert!(latency_count.parse::<u64>().unwrap() >= 4, "{text}");
+    assert!(text.contains("switchboard_delivery_attempt_seconds_bucket{le=\"+Inf\"}"));
+    assert!(
+        text.contains("switchboard_delivery_queue{state=\"due\"} 0\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("switchboard_delivery_queue{state=\"paused\"} 2\n"),
+        "{text}"
+    );
+}
