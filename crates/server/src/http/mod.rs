@@ -128,12 +128,11 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 }
 
 async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "(unmatched)".to_owned(), |p| p.as_str().to_owned());
+    // MatchedPath is a shared string: cloning it does not copy the route.
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let response = next.run(req).await;
-    state.metrics.request(&route, response.status().as_u16());
+    let route = route.as_ref().map_or("(unmatched)", MatchedPath::as_str);
+    state.metrics.request(route, response.status().as_u16());
     response
 }
 
