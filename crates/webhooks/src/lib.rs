@@ -25,7 +25,7 @@
 //! let verifier = StandardVerifier::new(WebhookSecret::parse(&shared)?);
 //! let now = sent_at + Duration::from_secs(3); // pass `SystemTime::now()` in a real server
 //! let verified = verifier.verify(&headers, body, now)?;
-//! assert_eq!(verified.message_id.as_deref(), Some("msg_2a8f1"));
+//! assert_eq!(verified.message_id, Some("msg_2a8f1"));
 //!
 //! // A changed body is rejected, and so is a replay ten minutes later.
 //! assert!(verifier.verify(&headers, b"{}", now).is_err());

@@ -56,7 +56,7 @@ pub(super) async fn ingest(
     let mut idempotency: Option<String> = None;
     match (&source.verifier, &source.token) {
         (Some(verifier), _) => match verifier.verify(&headers, &body, SystemTime::now()) {
-            Ok(v) => idempotency = v.message_id,
+            Ok(v) => idempotency = v.message_id.map(str::to_owned),
             Err(e) => {
                 tracing::info!(source = %name, error = %e, "ingest signature rejected");
                 state.metrics.ingest(&name, "rejected");

@@ -24,7 +24,7 @@ pub(crate) fn verify_body_hmac(
     received: &[u8],
     header: &'static str,
     scheme: crate::sign::verify::Scheme,
-) -> Result<crate::sign::verify::Verified, crate::sign::verify::VerifyError> {
+) -> Result<crate::sign::verify::Verified<'static>, crate::sign::verify::VerifyError> {
     keys.active(now)
         .find(|(_, key)| ring::hmac::verify(key.hmac_key(), body, received).is_ok())
         .map(|(key_index, _)| crate::sign::verify::Verified {

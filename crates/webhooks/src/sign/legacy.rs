@@ -6,14 +6,13 @@
 use std::time::SystemTime;
 
 use http::HeaderMap;
-use http::header::{HeaderName, HeaderValue};
+use http::header::HeaderName;
 use ring::hmac;
 
 use super::compare::verify_body_hmac;
-use super::encoding::{decode_hex_exact, encode_hex};
+use super::encoding::{decode_hex_exact, encode_hex, encode_hex_slice};
 use super::rotation::KeyRing;
 use super::secret::HmacSecret;
-use super::standard::SignError;
 use super::verify::{Scheme, Verified, Verifier, VerifyError, single_header};
 
 /// `x-webhook-signature`: lowercase hex HMAC-SHA256 of the body.
@@ -42,9 +41,9 @@ impl LegacySigner {
         encode_hex(hmac::sign(self.secret.hmac_key(), body).as_ref())
     }
 
-    pub(crate) fn sign_value(&self, body: &[u8]) -> Result<HeaderValue, SignError> {
-        HeaderValue::try_from(self.sign(body))
-            .map_err(|_| SignError::InvalidHeaderValue { header: HEADER })
+    /// Writes the header value for `body` (64 lowercase hex digits) into `out`.
+    pub(crate) fn sign_into(&self, body: &[u8], out: &mut [u8; 64]) {
+        encode_hex_slice(hmac::sign(self.secret.hmac_key(), body).as_ref(), out);
     }
 }
 
@@ -64,12 +63,12 @@ impl LegacyVerifier {
 }
 
 impl Verifier for LegacyVerifier {
-    fn verify(
+    fn verify<'h>(
         &self,
-        headers: &HeaderMap,
+        headers: &'h HeaderMap,
         body: &[u8],
         now: SystemTime,
-    ) -> Result<Verified, VerifyError> {
+    ) -> Result<Verified<'h>, VerifyError> {
         let value = single_header(headers, &LEGACY_SIGNATURE, HEADER)?;
         let received =
             parse_signature_header(value).map_err(|reason| VerifyError::MalformedHeader {

@@ -101,18 +101,27 @@ const MAX_TIMESTAMP_DIGITS: usize = 19;
 ///
 /// This is the parser behind `webhook-timestamp`, `X-Slack-Request-Timestamp` and Stripe's `t=`.
 pub fn parse_timestamp(value: &str) -> Result<i64, &'static str> {
+    parse_timestamp_bytes(value.as_bytes())
+}
+
+/// [`parse_timestamp`] over the raw header bytes, without allocating or a UTF-8 check.
+pub(crate) fn parse_timestamp_bytes(value: &[u8]) -> Result<i64, &'static str> {
     if value.is_empty() {
         return Err("timestamp is empty");
     }
-    if !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("timestamp is not an integer number of seconds");
+    let mut n: u64 = 0;
+    for &b in value {
+        if !b.is_ascii_digit() {
+            return Err("timestamp is not an integer number of seconds");
+        }
+        // 19 digits fit in a u64 (at most 9_999_999_999_999_999_999 < u64::MAX); longer input is
+        // rejected below, after every byte has been checked to be a digit.
+        n = n.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
     }
     if value.len() > MAX_TIMESTAMP_DIGITS {
         return Err("timestamp is out of range");
     }
-    value
-        .parse::<i64>()
-        .map_err(|_| "timestamp is out of range")
+    i64::try_from(n).map_err(|_| "timestamp is out of range")
 }
 
 #[cfg(test)]

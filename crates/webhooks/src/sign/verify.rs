@@ -13,12 +13,14 @@ use http::header::HeaderName;
 pub trait Verifier: fmt::Debug + Send + Sync {
     /// Verifies one request; `Ok` means at least one signature matched an active key and the
     /// timestamp (where the scheme has one) is within tolerance.
-    fn verify(
+    ///
+    /// The result borrows from `headers` (the message id is not copied).
+    fn verify<'h>(
         &self,
-        headers: &HeaderMap,
+        headers: &'h HeaderMap,
         body: &[u8],
         now: SystemTime,
-    ) -> Result<Verified, VerifyError>;
+    ) -> Result<Verified<'h>, VerifyError>;
 }
 
 /// The signing scheme a [`Verified`] request matched.
@@ -59,16 +61,19 @@ impl fmt::Display for Scheme {
 }
 
 /// What a successful verification established.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// It borrows the message id from the request's headers; call `.map(str::to_owned)` on
+/// [`Verified::message_id`] to keep it beyond them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Verified {
+pub struct Verified<'a> {
     /// The scheme whose signature matched.
     pub scheme: Scheme,
     /// Position in the key ring of the key that matched: 0 is the current key, higher numbers are
     /// retired keys still inside their grace period.
     pub key_index: usize,
     /// The signed message id (Standard Webhooks `webhook-id`), for deduplication.
-    pub message_id: Option<String>,
+    pub message_id: Option<&'a str>,
     /// The signed timestamp in Unix seconds, where the scheme signs one.
     pub timestamp: Option<i64>,
 }
@@ -142,12 +147,12 @@ pub enum VerifyError {
     },
 }
 
-/// Reads a header that must appear exactly once, as visible ASCII.
-pub(crate) fn single_header<'h>(
+/// Reads the raw bytes of a header that must appear exactly once.
+pub(crate) fn single_header_bytes<'h>(
     headers: &'h HeaderMap,
     name: &HeaderName,
     display: &'static str,
-) -> Result<&'h str, VerifyError> {
+) -> Result<&'h [u8], VerifyError> {
     let mut values = headers.get_all(name).iter();
     let Some(first) = values.next() else {
         return Err(VerifyError::MissingHeader { header: display });
@@ -158,10 +163,35 @@ pub(crate) fn single_header<'h>(
             reason: "header appears more than once",
         });
     }
-    first.to_str().map_err(|_| VerifyError::MalformedHeader {
+    Ok(first.as_bytes())
+}
+
+/// Reads a header that must appear exactly once, as visible ASCII.
+pub(crate) fn single_header<'h>(
+    headers: &'h HeaderMap,
+    name: &HeaderName,
+    display: &'static str,
+) -> Result<&'h str, VerifyError> {
+    visible_ascii(single_header_bytes(headers, name, display)?, display)
+}
+
+/// `bytes` as text if it is visible ASCII (or tab), as `HeaderValue::to_str` requires.
+pub(crate) fn visible_ascii<'h>(
+    bytes: &'h [u8],
+    display: &'static str,
+) -> Result<&'h str, VerifyError> {
+    let malformed = VerifyError::MalformedHeader {
         header: display,
         reason: "value is not visible ASCII",
-    })
+    };
+    // A fold without early exit, so the check vectorises; header values are short.
+    let ok = bytes.iter().fold(true, |ok, &b| {
+        ok & ((b == b'\t') | (0x20..0x7f).contains(&b))
+    });
+    if !ok {
+        return Err(malformed);
+    }
+    std::str::from_utf8(bytes).map_err(|_| malformed)
 }
 
 /// Reads and parses a Unix-seconds timestamp header; returns the value and its text as received.

@@ -30,7 +30,7 @@ async fn hook(
     body: Bytes,
 ) -> (StatusCode, String) {
     match rx.verifier.verify(&headers, &body, rx.now) {
-        Ok(v) => (StatusCode::OK, v.message_id.unwrap_or_default()),
+        Ok(v) => (StatusCode::OK, v.message_id.unwrap_or_default().to_owned()),
         Err(e) => (StatusCode::UNAUTHORIZED, e.to_string()),
     }
 }
@@ -48,7 +48,7 @@ async fn serve(verifier: Box<dyn Verifier>) -> SocketAddr {
 }
 
 /// Sends a raw HTTP/1.1 POST with the signed headers and exact body; returns status and body.
-async fn post_raw(addr: SocketAddr, signed: &SignedHeaders, body: Vec<u8>) -> (u16, String) {
+async fn post_raw(addr: SocketAddr, signed: &SignedHeaders<'_>, body: Vec<u8>) -> (u16, String) {
     let headers = signed.to_header_map();
     tokio::task::spawn_blocking(move || {
         let mut request = format!(

@@ -143,12 +143,9 @@ const STRIPE_V1_DECODED_KEY: &str =
 fn stripe_secret_is_utf8_not_base64() {
     let verifier = StripeVerifier::new(HmacSecret::new(STRIPE_SECRET).unwrap());
     let header = format!("t=1614265330,v1={STRIPE_V1_DECODED_KEY},v1={STRIPE_V1},v0=abc");
+    let request = headers(&[("Stripe-Signature", &header)]);
     let ok = verifier
-        .verify(
-            &headers(&[("Stripe-Signature", &header)]),
-            STRIPE_BODY,
-            at(1_614_265_400),
-        )
+        .verify(&request, STRIPE_BODY, at(1_614_265_400))
         .unwrap();
     assert_eq!(
         (ok.scheme, ok.timestamp),

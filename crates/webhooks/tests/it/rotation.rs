@@ -19,10 +19,10 @@ fn sender_signs_with_old_and_new_until_the_old_expires() {
         .unwrap();
 
     let during = signer.sign("msg_1", at(1_000), b"{}").unwrap();
-    let entries: Vec<_> = during.signature().to_str().unwrap().split(' ').collect();
+    let entries: Vec<_> = during.signature().split(' ').collect();
     assert_eq!(entries.len(), 2);
     let after = signer.sign("msg_1", at(2_000), b"{}").unwrap();
-    assert_eq!(after.signature().to_str().unwrap().split(' ').count(), 1);
+    assert_eq!(after.signature().split(' ').count(), 1);
 
     // A receiver that only knows the old secret still accepts during the grace period…
     let old_only = StandardVerifier::new(WebhookSecret::parse(OLD).unwrap());
@@ -89,7 +89,7 @@ fn mixed_symmetric_and_ed25519_rotation() {
         .rotate(ed.clone().into(), at(5_000))
         .unwrap();
     let signed = signer.sign("msg_1", at(1_000), b"body").unwrap();
-    let value = signed.signature().to_str().unwrap();
+    let value = signed.signature();
     assert!(
         value.starts_with("v1a,") && value.contains(" v1,"),
         "{value}"
@@ -122,9 +122,8 @@ fn provider_verifiers_rotate_too() {
     // HMAC-SHA256 with the old secret, computed independently with Python.
     let at_50 = "t=50,v1=774e8a15450539dab22d2df61a36d5ec693d3fce8bcc42109bd53afe686ae024";
     let at_100 = "t=100,v1=6e4b3eb55529ddf17b73f7ac231f26c659e2d5e38a5ac25b4e6d322d5bd19041";
-    let ok = verifier
-        .verify(&headers(&[("stripe-signature", at_50)]), b"{}", at(99))
-        .unwrap();
+    let request = headers(&[("stripe-signature", at_50)]);
+    let ok = verifier.verify(&request, b"{}", at(99)).unwrap();
     assert_eq!(ok.key_index, 1);
     // At 100 the old key has expired: only the new key is tried.
     assert_eq!(

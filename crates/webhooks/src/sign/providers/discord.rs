@@ -57,12 +57,12 @@ impl DiscordVerifier {
 }
 
 impl Verifier for DiscordVerifier {
-    fn verify(
+    fn verify<'h>(
         &self,
-        headers: &HeaderMap,
+        headers: &'h HeaderMap,
         body: &[u8],
         now: SystemTime,
-    ) -> Result<Verified, VerifyError> {
+    ) -> Result<Verified<'h>, VerifyError> {
         let ts_text = single_header(headers, &TIMESTAMP_HEADER, TIMESTAMP)?;
         if ts_text.is_empty() {
             return Err(VerifyError::MalformedHeader {

@@ -39,12 +39,12 @@ impl GitHubVerifier {
 }
 
 impl Verifier for GitHubVerifier {
-    fn verify(
+    fn verify<'h>(
         &self,
-        headers: &HeaderMap,
+        headers: &'h HeaderMap,
         body: &[u8],
         now: SystemTime,
-    ) -> Result<Verified, VerifyError> {
+    ) -> Result<Verified<'h>, VerifyError> {
         let received = parse_signature_header(single_header(headers, &SIGNATURE_HEADER, HEADER)?)
             .map_err(|reason| VerifyError::MalformedHeader {
             header: HEADER,

@@ -17,7 +17,8 @@ const HEADER: &str = "x-shopify-hmac-sha256";
 
 /// Parses the padded base64 of a 32-byte HMAC-SHA256.
 pub fn parse_signature_header(value: &str) -> Result<[u8; 32], &'static str> {
-    decode_base64_exact::<32>(value).ok_or("expected padded base64 of a 32-byte HMAC-SHA256")
+    decode_base64_exact::<32>(value.as_bytes())
+        .ok_or("expected padded base64 of a 32-byte HMAC-SHA256")
 }
 
 /// Verifies Shopify webhooks with the app's client secret (its UTF-8 bytes).
@@ -36,12 +37,12 @@ impl ShopifyVerifier {
 }
 
 impl Verifier for ShopifyVerifier {
-    fn verify(
+    fn verify<'h>(
         &self,
-        headers: &HeaderMap,
+        headers: &'h HeaderMap,
         body: &[u8],
         now: SystemTime,
-    ) -> Result<Verified, VerifyError> {
+    ) -> Result<Verified<'h>, VerifyError> {
         let received = parse_signature_header(single_header(headers, &SIGNATURE_HEADER, HEADER)?)
             .map_err(|reason| VerifyError::MalformedHeader {
             header: HEADER,

@@ -57,12 +57,12 @@ impl SlackVerifier {
 }
 
 impl Verifier for SlackVerifier {
-    fn verify(
+    fn verify<'h>(
         &self,
-        headers: &HeaderMap,
+        headers: &'h HeaderMap,
         body: &[u8],
         now: SystemTime,
-    ) -> Result<Verified, VerifyError> {
+    ) -> Result<Verified<'h>, VerifyError> {
         let (timestamp, ts_text) = timestamp_header(headers, &TIMESTAMP_HEADER, TIMESTAMP)?;
         self.tolerance.check(TIMESTAMP, timestamp, now)?;
         let received =

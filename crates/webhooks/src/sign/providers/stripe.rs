@@ -109,12 +109,12 @@ impl StripeVerifier {
 }
 
 impl Verifier for StripeVerifier {
-    fn verify(
+    fn verify<'h>(
         &self,
-        headers: &HeaderMap,
+        headers: &'h HeaderMap,
         body: &[u8],
         now: SystemTime,
-    ) -> Result<Verified, VerifyError> {
+    ) -> Result<Verified<'h>, VerifyError> {
         let parsed = parse_signature_header(single_header(headers, &SIGNATURE_HEADER, HEADER)?)
             .map_err(|reason| VerifyError::MalformedHeader {
                 header: HEADER,

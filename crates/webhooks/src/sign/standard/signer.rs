@@ -1,12 +1,13 @@
 //! Signs outgoing messages with every active key and produces the Standard Webhooks headers.
 
+use std::fmt;
 use std::time::SystemTime;
 
 use http::header::{HeaderMap, HeaderValue};
 use ring::hmac;
 
-use super::{VERSION_V1, VERSION_V1A, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
-use crate::sign::encoding::encode_base64_into;
+use super::{WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
+use crate::sign::encoding::encode_base64_slice;
 use crate::sign::legacy::{LEGACY_SIGNATURE, LegacySigner};
 use crate::sign::rotation::KeyRing;
 use crate::sign::secret::{SigningKey, WebhookSecret};
@@ -68,23 +69,26 @@ impl From<SigningKey> for KeyRing<StandardSigningKey> {
     }
 }
 
-/// The headers of one signed message.
+/// The headers of one signed message, held without allocating.
 ///
-/// Values are ready-made [`HeaderValue`]s; add them to a request with
-/// [`SignedHeaders::append_to`] or take them as a map with [`SignedHeaders::to_header_map`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignedHeaders {
-    id: HeaderValue,
+/// The id is borrowed from the caller; the timestamp digits, the `webhook-signature` value (for up
+/// to two `v1` keys or one `v1a` key; more keys spill to the heap) and the optional legacy value
+/// live in the struct. [`HeaderValue`]s are built only when the headers are placed in a map with
+/// [`SignedHeaders::append_to`] or [`SignedHeaders::to_header_map`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedHeaders<'a> {
+    id: &'a str,
     timestamp: i64,
-    timestamp_value: HeaderValue,
-    signature: HeaderValue,
-    legacy: Option<HeaderValue>,
+    digits: [u8; 20],
+    digits_start: u8,
+    signature: SignatureBuf,
+    legacy: Option<[u8; LEGACY_LEN]>,
 }
 
-impl SignedHeaders {
-    /// The `webhook-id` value.
-    pub fn id(&self) -> &HeaderValue {
-        &self.id
+impl<'a> SignedHeaders<'a> {
+    /// The `webhook-id` value: the message id passed to [`StandardSigner::sign`].
+    pub fn id(&self) -> &'a str {
+        self.id
     }
 
     /// The signed timestamp, Unix seconds.
@@ -92,28 +96,28 @@ impl SignedHeaders {
         self.timestamp
     }
 
-    /// The `webhook-timestamp` value.
-    pub fn timestamp_value(&self) -> &HeaderValue {
-        &self.timestamp_value
+    /// The `webhook-timestamp` value: the timestamp's Unix seconds in decimal.
+    pub fn timestamp_value(&self) -> &str {
+        ascii(&self.digits[usize::from(self.digits_start)..])
     }
 
     /// The `webhook-signature` value: one `v1,…` or `v1a,…` entry per active key.
-    pub fn signature(&self) -> &HeaderValue {
-        &self.signature
+    pub fn signature(&self) -> &str {
+        self.signature.as_str()
     }
 
     /// The legacy `x-webhook-signature` value, present only when the signer opted in.
-    pub fn legacy_signature(&self) -> Option<&HeaderValue> {
-        self.legacy.as_ref()
+    pub fn legacy_signature(&self) -> Option<&str> {
+        self.legacy.as_ref().map(|hex| ascii(hex))
     }
 
     /// Inserts the headers into `headers`, replacing any earlier values of the same names.
     pub fn append_to(&self, headers: &mut HeaderMap) {
-        headers.insert(WEBHOOK_ID, self.id.clone());
-        headers.insert(WEBHOOK_TIMESTAMP, self.timestamp_value.clone());
-        headers.insert(WEBHOOK_SIGNATURE, self.signature.clone());
-        if let Some(legacy) = &self.legacy {
-            headers.insert(LEGACY_SIGNATURE, legacy.clone());
+        headers.insert(WEBHOOK_ID, header_value(self.id));
+        headers.insert(WEBHOOK_TIMESTAMP, header_value(self.timestamp_value()));
+        headers.insert(WEBHOOK_SIGNATURE, header_value(self.signature()));
+        if let Some(legacy) = self.legacy_signature() {
+            headers.insert(LEGACY_SIGNATURE, header_value(legacy));
         }
     }
 
@@ -124,6 +128,67 @@ impl SignedHeaders {
         headers
     }
 }
+
+impl fmt::Debug for SignedHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedHeaders")
+            .field("id", &self.id)
+            .field("timestamp", &self.timestamp_value())
+            .field("signature", &self.signature())
+            .field("legacy", &self.legacy_signature())
+            .finish()
+    }
+}
+
+/// A header value of a [`SignedHeaders`].
+///
+/// Every such value is visible ASCII by construction (an id checked by `check_message_id` in
+/// strict mode, decimal digits, base64 with `v1`/`v1a`/`,`/space, lowercase hex), all of which
+/// `http` accepts, so the conversion cannot fail.
+fn header_value(text: &str) -> HeaderValue {
+    #[allow(clippy::expect_used)]
+    HeaderValue::from_str(text).expect("signed header values are visible ASCII by construction")
+}
+
+/// Text of a buffer this module filled with ASCII only.
+fn ascii(bytes: &[u8]) -> &str {
+    // Only ASCII is ever written to these buffers, so this never takes the fallback.
+    std::str::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Capacity of the inline `webhook-signature` buffer: two `v1` entries and a space (95 bytes) or
+/// one `v1a` entry (92 bytes).
+const INLINE_SIGNATURE: usize = 96;
+
+/// Hex length of the legacy HMAC-SHA256.
+const LEGACY_LEN: usize = 64;
+
+/// The `webhook-signature` value: inline for the common key rings, on the heap beyond.
+#[derive(Clone)]
+enum SignatureBuf {
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE_SIGNATURE],
+    },
+    Heap(String),
+}
+
+impl SignatureBuf {
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Inline { len, bytes } => ascii(&bytes[..usize::from(*len)]),
+            Self::Heap(text) => text,
+        }
+    }
+}
+
+impl PartialEq for SignatureBuf {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for SignatureBuf {}
 
 /// Signs messages the Standard Webhooks way: `webhook-signature` carries one signature of
 /// `id.timestamp.body` per key active at the message's timestamp.
@@ -177,37 +242,40 @@ impl StandardSigner {
     ///
     /// `msg_id` must be 1 to 255 visible ASCII characters without spaces or `.`; keep it stable
     /// across retries so receivers can deduplicate. The timestamp is truncated to whole seconds.
-    pub fn sign(
+    /// Nothing is allocated unless more keys are active than fit inline (see [`SignedHeaders`]).
+    pub fn sign<'a>(
         &self,
-        msg_id: &str,
+        msg_id: &'a str,
         timestamp: SystemTime,
         body: &[u8],
-    ) -> Result<SignedHeaders, SignError> {
+    ) -> Result<SignedHeaders<'a>, SignError> {
         let secs = check_inputs(msg_id, timestamp)?;
-        let id = HeaderValue::from_str(msg_id).map_err(|_| SignError::InvalidMessageId {
-            reason: "not a valid header value",
-        })?;
         let mut digits = [0u8; 20];
-        let ts = decimal(secs, &mut digits);
-        let timestamp_value =
-            HeaderValue::from_bytes(ts).map_err(|_| SignError::InvalidHeaderValue {
-                header: "webhook-timestamp",
-            })?;
-        // Base64, digits, `v`, `a`, `,` and spaces only: always a valid header value, and the
-        // `String` (allocated at its exact length) becomes its buffer without a copy.
-        let signature = HeaderValue::try_from(self.signature_value(msg_id, ts, timestamp, body))
-            .map_err(|_| SignError::InvalidHeaderValue {
-                header: "webhook-signature",
-            })?;
-        let legacy = self
-            .legacy
-            .as_ref()
-            .map(|legacy| legacy.sign_value(body))
-            .transpose()?;
+        let digits_start = decimal(secs, &mut digits);
+        let ts = &digits[digits_start..];
+        let len = self.signature_len(timestamp);
+        let signature = if len <= INLINE_SIGNATURE {
+            let mut bytes = [0u8; INLINE_SIGNATURE];
+            self.write_signature(msg_id, ts, timestamp, body, &mut bytes[..len]);
+            SignatureBuf::Inline {
+                // `len` is at most INLINE_SIGNATURE (96), which fits.
+                len: u8::try_from(len).unwrap_or(u8::MAX),
+                bytes,
+            }
+        } else {
+            SignatureBuf::Heap(self.signature_string(msg_id, ts, timestamp, body, len))
+        };
+        let legacy = self.legacy.as_ref().map(|legacy| {
+            let mut hex = [0u8; LEGACY_LEN];
+            legacy.sign_into(body, &mut hex);
+            hex
+        });
         Ok(SignedHeaders {
-            id,
+            id: msg_id,
             timestamp: i64::try_from(secs).unwrap_or(i64::MAX),
-            timestamp_value,
+            digits,
+            // At most 19 (the first digit of a 20-digit buffer), which fits.
+            digits_start: u8::try_from(digits_start).unwrap_or(0),
             signature,
             legacy,
         })
@@ -216,7 +284,7 @@ impl StandardSigner {
     /// Only the `webhook-signature` value, for callers that assemble headers themselves (the id
     /// and timestamp headers are then `msg_id` and the timestamp's Unix seconds in decimal).
     ///
-    /// Validates like [`StandardSigner::sign`], without building header values.
+    /// Validates like [`StandardSigner::sign`]; allocates the returned `String` only.
     pub fn signature(
         &self,
         msg_id: &str,
@@ -225,50 +293,73 @@ impl StandardSigner {
     ) -> Result<String, SignError> {
         let secs = check_inputs(msg_id, timestamp)?;
         let mut digits = [0u8; 20];
-        let ts = decimal(secs, &mut digits);
-        Ok(self.signature_value(msg_id, ts, timestamp, body))
+        let start = decimal(secs, &mut digits);
+        let ts = &digits[start..];
+        let len = self.signature_len(timestamp);
+        Ok(self.signature_string(msg_id, ts, timestamp, body, len))
     }
 
-    /// One `v1,…`/`v1a,…` entry per key active at `timestamp`, space-separated.
-    fn signature_value(
-        &self,
-        msg_id: &str,
-        ts: &[u8],
-        timestamp: SystemTime,
-        body: &[u8],
-    ) -> String {
-        let capacity = self
-            .keys
+    /// Length of the `webhook-signature` value for the keys active at `timestamp`.
+    fn signature_len(&self, timestamp: SystemTime) -> usize {
+        self.keys
             .active(timestamp)
             .map(|(_, key)| match key {
                 StandardSigningKey::V1(_) => V1_ENTRY_LEN + 1,
                 StandardSigningKey::V1a(_) => V1A_ENTRY_LEN + 1,
             })
             .sum::<usize>()
-            .saturating_sub(1);
-        let mut signature = String::with_capacity(capacity);
+            .saturating_sub(1)
+    }
+
+    /// The `webhook-signature` value as a `String` of `len` bytes.
+    fn signature_string(
+        &self,
+        msg_id: &str,
+        ts: &[u8],
+        timestamp: SystemTime,
+        body: &[u8],
+        len: usize,
+    ) -> String {
+        let mut bytes = vec![0u8; len];
+        self.write_signature(msg_id, ts, timestamp, body, &mut bytes);
+        // Only ASCII is written; the fallback is never taken.
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+
+    /// Writes one `v1,…`/`v1a,…` entry per key active at `timestamp`, space-separated, into
+    /// `out`, which is exactly [`Self::signature_len`] bytes long.
+    fn write_signature(
+        &self,
+        msg_id: &str,
+        ts: &[u8],
+        timestamp: SystemTime,
+        body: &[u8],
+        out: &mut [u8],
+    ) {
+        let mut at = 0;
         let mut ed25519_message: Option<Vec<u8>> = None;
         for (_, key) in self.keys.active(timestamp) {
-            if !signature.is_empty() {
-                signature.push(' ');
+            if at > 0 {
+                out[at] = b' ';
+                at += 1;
             }
             match key {
                 StandardSigningKey::V1(secret) => {
                     let tag = hmac_v1(secret.hmac_key(), msg_id.as_bytes(), ts, body);
-                    signature.push_str(VERSION_V1);
-                    signature.push(',');
-                    encode_base64_into(tag.as_ref(), &mut signature);
+                    out[at..at + 3].copy_from_slice(b"v1,");
+                    at += 3;
+                    at += encode_base64_slice(tag.as_ref(), &mut out[at..]);
                 }
                 StandardSigningKey::V1a(key) => {
                     let message = ed25519_message
                         .get_or_insert_with(|| signed_content(msg_id.as_bytes(), ts, body));
-                    signature.push_str(VERSION_V1A);
-                    signature.push(',');
-                    encode_base64_into(key.sign(message).as_ref(), &mut signature);
+                    out[at..at + 4].copy_from_slice(b"v1a,");
+                    at += 4;
+                    at += encode_base64_slice(key.sign(message).as_ref(), &mut out[at..]);
                 }
             }
         }
-        signature
+        debug_assert_eq!(at, out.len());
     }
 }
 
@@ -279,15 +370,15 @@ fn check_inputs(msg_id: &str, timestamp: SystemTime) -> Result<u64, SignError> {
     u64::try_from(unix_seconds(timestamp)).map_err(|_| SignError::TimestampBeforeEpoch)
 }
 
-/// Writes `n` in decimal at the end of `buf` and returns the digits.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+/// Writes `n` in decimal at the end of `buf` and returns where the digits start.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> usize {
     let mut start = buf.len();
     loop {
         start -= 1;
         buf[start] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
-            return &buf[start..];
+            return start;
         }
     }
 }
@@ -341,7 +432,8 @@ mod tests {
     fn decimal_formats_every_width() {
         let mut buf = [0u8; 20];
         for n in [0u64, 7, 10, 1_614_265_330, u64::MAX] {
-            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
+            let start = decimal(n, &mut buf);
+            assert_eq!(&buf[start..], n.to_string().as_bytes());
         }
     }
 }

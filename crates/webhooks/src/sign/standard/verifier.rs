@@ -15,8 +15,10 @@ use crate::sign::compare::macs_equal;
 use crate::sign::encoding::decode_base64_exact;
 use crate::sign::rotation::{KeyRing, MAX_RETIRED_KEYS};
 use crate::sign::secret::{VerifyingKey, WebhookSecret};
-use crate::sign::tolerance::{Tolerance, parse_timestamp};
-use crate::sign::verify::{Scheme, Verified, Verifier, VerifyError, single_header};
+use crate::sign::tolerance::{Tolerance, parse_timestamp_bytes};
+use crate::sign::verify::{
+    Scheme, Verified, Verifier, VerifyError, single_header_bytes, visible_ascii,
+};
 
 const MAX_KEYS: usize = MAX_RETIRED_KEYS + 1;
 
@@ -41,12 +43,12 @@ const SVIX_NAMES: Names = Names {
 
 /// Reads the message id and picks the naming: `webhook-*`, unless `webhook-id` is absent and
 /// `svix-id` is present. The common case costs one lookup.
-fn read_id(headers: &HeaderMap) -> (Names, Result<&str, VerifyError>) {
+fn read_id(headers: &HeaderMap) -> (Names, Result<&[u8], VerifyError>) {
     let (name, display) = STANDARD_NAMES.id;
-    match single_header(headers, &name, display) {
+    match single_header_bytes(headers, &name, display) {
         Err(VerifyError::MissingHeader { .. }) if headers.contains_key(SVIX_ID) => {
             let (name, display) = SVIX_NAMES.id;
-            (SVIX_NAMES, single_header(headers, &name, display))
+            (SVIX_NAMES, single_header_bytes(headers, &name, display))
         }
         found => (STANDARD_NAMES, found),
     }
@@ -133,18 +135,18 @@ impl StandardVerifier {
 }
 
 impl Verifier for StandardVerifier {
-    fn verify(
+    fn verify<'h>(
         &self,
-        headers: &HeaderMap,
+        headers: &'h HeaderMap,
         body: &[u8],
         now: SystemTime,
-    ) -> Result<Verified, VerifyError> {
+    ) -> Result<Verified<'h>, VerifyError> {
         let (names, id) = read_id(headers);
-        let id = id?;
+        let id = visible_ascii(id?, names.id.1)?;
         let (ts_name, ts_header) = &names.timestamp;
-        let ts_text = single_header(headers, ts_name, ts_header)?;
+        let ts_text = single_header_bytes(headers, ts_name, ts_header)?;
         let (sig_name, sig_header) = &names.signature;
-        let signature = single_header(headers, sig_name, sig_header)?;
+        let signature = single_header_bytes(headers, sig_name, sig_header)?;
         self.verify_with(&names, id, ts_text, signature, body, now)
     }
 }
@@ -152,26 +154,35 @@ impl Verifier for StandardVerifier {
 impl StandardVerifier {
     /// Verifies values already taken out of their headers (for callers whose request type is
     /// not an `http::HeaderMap`); errors name the `webhook-*` headers.
-    pub fn verify_values(
+    ///
+    /// The result borrows the id.
+    pub fn verify_values<'a>(
         &self,
-        id: &str,
+        id: &'a str,
         timestamp: &str,
         signature: &str,
         body: &[u8],
         now: SystemTime,
-    ) -> Result<Verified, VerifyError> {
-        self.verify_with(&STANDARD_NAMES, id, timestamp, signature, body, now)
+    ) -> Result<Verified<'a>, VerifyError> {
+        self.verify_with(
+            &STANDARD_NAMES,
+            id,
+            timestamp.as_bytes(),
+            signature.as_bytes(),
+            body,
+            now,
+        )
     }
 
-    fn verify_with(
+    fn verify_with<'a>(
         &self,
         names: &Names,
-        id: &str,
-        ts_text: &str,
-        signature: &str,
+        id: &'a str,
+        ts_text: &[u8],
+        signature: &[u8],
         body: &[u8],
         now: SystemTime,
-    ) -> Result<Verified, VerifyError> {
+    ) -> Result<Verified<'a>, VerifyError> {
         let (_, id_header) = names.id;
         let (_, ts_header) = names.timestamp;
         let (_, sig_header) = names.signature;
@@ -181,17 +192,11 @@ impl StandardVerifier {
         })?;
         // The signed content uses the timestamp text exactly as received.
         let timestamp =
-            parse_timestamp(ts_text).map_err(|reason| VerifyError::MalformedHeader {
+            parse_timestamp_bytes(ts_text).map_err(|reason| VerifyError::MalformedHeader {
                 header: ts_header,
                 reason,
             })?;
         self.tolerance.check(ts_header, timestamp, now)?;
-        let list =
-            parse_signature_header(signature).map_err(|reason| VerifyError::MalformedHeader {
-                header: sig_header,
-                reason,
-            })?;
-
         let (mut n_v1_keys, mut n_v1a_keys) = (0usize, 0usize);
         for (_, key) in self.keys.active(now) {
             match key {
@@ -202,9 +207,41 @@ impl StandardVerifier {
         let verified = |scheme, key_index| Verified {
             scheme,
             key_index,
-            message_id: Some(id.to_owned()),
+            message_id: Some(id),
             timestamp: Some(timestamp),
         };
+
+        // The common header, exactly one `v1,` entry of canonical base64: it is well-formed
+        // (base64 characters only: no space, no comma, visible ASCII), so parsing the list would
+        // find just this entry; decode and compare directly. Anything else takes the general path,
+        // which gives the same answer for this shape.
+        if n_v1_keys > 0
+            && let Some(encoded) = signature.strip_prefix(b"v1,")
+            && let Some(received) = decode_base64_exact::<32>(encoded)
+        {
+            for (index, key) in self.keys.active(now) {
+                if let StandardVerifyingKey::V1(secret) = key
+                    && macs_equal(
+                        hmac_v1(secret.hmac_key(), id.as_bytes(), ts_text, body).as_ref(),
+                        &received,
+                    )
+                {
+                    return Ok(verified(Scheme::StandardV1, index));
+                }
+            }
+            return Err(VerifyError::SignatureMismatch {
+                header: sig_header,
+                candidates: 1,
+                keys: n_v1_keys + n_v1a_keys,
+            });
+        }
+
+        let signature = visible_ascii(signature, sig_header)?;
+        let list =
+            parse_signature_header(signature).map_err(|reason| VerifyError::MalformedHeader {
+                header: sig_header,
+                reason,
+            })?;
 
         // Each key's HMAC is computed at most once, however many entries there are.
         let mut tags: [Option<hmac::Tag>; MAX_KEYS] = [None; MAX_KEYS];
@@ -212,7 +249,7 @@ impl StandardVerifier {
         let (mut candidates, mut malformed) = (0usize, 0usize);
         for entry in list.iter() {
             if entry.version == VERSION_V1 && n_v1_keys > 0 {
-                let Some(received) = decode_base64_exact::<32>(entry.signature) else {
+                let Some(received) = decode_base64_exact::<32>(entry.signature.as_bytes()) else {
                     malformed += 1;
                     continue;
                 };
@@ -225,20 +262,20 @@ impl StandardVerifier {
                         continue;
                     };
                     let tag = slot.get_or_insert_with(|| {
-                        hmac_v1(secret.hmac_key(), id.as_bytes(), ts_text.as_bytes(), body)
+                        hmac_v1(secret.hmac_key(), id.as_bytes(), ts_text, body)
                     });
                     if macs_equal(tag.as_ref(), &received) {
                         return Ok(verified(Scheme::StandardV1, index));
                     }
                 }
             } else if entry.version == VERSION_V1A && n_v1a_keys > 0 {
-                let Some(received) = decode_base64_exact::<64>(entry.signature) else {
+                let Some(received) = decode_base64_exact::<64>(entry.signature.as_bytes()) else {
                     malformed += 1;
                     continue;
                 };
                 candidates += 1;
                 let message = ed25519_message
-                    .get_or_insert_with(|| signed_content(id.as_bytes(), ts_text.as_bytes(), body));
+                    .get_or_insert_with(|| signed_content(id.as_bytes(), ts_text, body));
                 for (index, key) in self.keys.active(now) {
                     let StandardVerifyingKey::V1a(public) = key else {
                         continue;
