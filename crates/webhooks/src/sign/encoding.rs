@@ -49,7 +49,10 @@ pub(crate) fn decode_base64_exact<const N: usize>(text: &[u8]) -> Option<[u8; N]
         let [a, b, c, d] = [0, 1, 2, 3].map(|i| BASE64_VALUES[usize::from(quad[i])]);
         bad |= a | b | c | d;
         let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
-        triple.copy_from_slice(&n.to_be_bytes()[1..]);
+        // Byte by byte: a 3-byte `copy_from_slice` here compiles to a `memcpy` call per quad.
+        triple[0] = (n >> 16) as u8;
+        triple[1] = (n >> 8) as u8;
+        triple[2] = n as u8;
     }
     let tail = &text[full * 4..];
     match N % 3 {

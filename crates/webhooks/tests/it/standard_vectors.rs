@@ -315,7 +315,68 @@ fn malformed_id_and_timestamp_are_rejected() {
             ..
         })
     ));
+    // Every one of the three (under either naming) must appear exactly once, wherever it sits
+    // among other headers.
+    let ts = v.ts.to_string();
+    for names in [
+        ["webhook-id", "webhook-timestamp", "webhook-signature"],
+        ["svix-id", "svix-timestamp", "svix-signature"],
+    ] {
+        let values = [v.id, ts.as_str(), v.expected];
+        for repeated in 0..3 {
+            let mut h = headers(&[
+                ("host", "example.com"),
+                ("content-type", "application/json"),
+            ]);
+            for (name, value) in names.iter().zip(values) {
+                h.append(*name, value.parse().unwrap());
+            }
+            h.append("user-agent", "test".parse().unwrap());
+            assert!(verifier.verify(&h, v.body, at(v.ts)).is_ok(), "{names:?}");
+            h.append(names[repeated], values[repeated].parse().unwrap());
+            assert_eq!(
+                verifier.verify(&h, v.body, at(v.ts)).unwrap_err(),
+                VerifyError::MalformedHeader {
+                    header: names[repeated],
+                    reason: "header appears more than once"
+                }
+            );
+        }
+    }
     let _ = (WEBHOOK_ID, WEBHOOK_TIMESTAMP);
+}
+
+#[test]
+fn single_v1_entry_errors_match_the_general_path() {
+    // One well-formed `v1` entry takes the direct path; the same entry followed by an entry of an
+    // unknown version takes the list parser. Both must give the same answer.
+    let v = &SYMMETRIC[0];
+    let ts = v.ts.to_string();
+    let wrong = "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let ed = SigningKey::parse(D_SECRET).unwrap().verifying_key();
+    let rings: [StandardVerifier; 3] = [
+        StandardVerifier::new(WebhookSecret::parse(v.secret).unwrap()),
+        StandardVerifier::new(ed.clone()),
+        {
+            let mut both = StandardVerifier::new(ed);
+            both.keys_mut()
+                .rotate(
+                    WebhookSecret::parse(v.secret).unwrap().into(),
+                    at(v.ts + 60),
+                )
+                .unwrap();
+            both
+        },
+    ];
+    for verifier in &rings {
+        for signature in [v.expected, wrong] {
+            let single = request(v.id, &ts, signature);
+            let direct = verifier.verify(&single, v.body, at(v.ts));
+            let listed = request(v.id, &ts, &format!("{signature} v9,x"));
+            let general = verifier.verify(&listed, v.body, at(v.ts));
+            assert_eq!(direct, general, "{verifier:?} {signature}");
+        }
+    }
 }
 
 #[test]

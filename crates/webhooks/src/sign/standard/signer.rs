@@ -390,26 +390,34 @@ const V1A_ENTRY_LEN: usize = 4 + 88;
 
 /// HMAC-SHA256 of `id.timestamp.body`, streamed so the body is never copied.
 ///
-/// The short `id.timestamp.` prefix is assembled on the stack and fed in one update: each
-/// separate small update costs a trip through the digest's partial-block buffer.
+/// The short `id.timestamp.` prefix is assembled on the stack together with the start of the
+/// body, up to the next SHA-256 block boundary, and fed in one update; the rest of the body
+/// follows in a second. Each separate small update costs a trip through the digest's
+/// partial-block buffer, and a first update that ends on a block boundary is hashed straight from
+/// the stack without being copied into that buffer.
 pub(crate) fn hmac_v1(key: &hmac::Key, id: &[u8], ts: &[u8], body: &[u8]) -> hmac::Tag {
-    const PREFIX_CAP: usize = 128;
+    const BLOCK: usize = 64;
+    const STAGE: usize = 2 * BLOCK;
     let mut ctx = hmac::Context::with_key(key);
     let prefix_len = id.len() + ts.len() + 2;
-    if prefix_len <= PREFIX_CAP {
-        let mut prefix = [0u8; PREFIX_CAP];
-        prefix[..id.len()].copy_from_slice(id);
-        prefix[id.len()] = b'.';
-        prefix[id.len() + 1..prefix_len - 1].copy_from_slice(ts);
-        prefix[prefix_len - 1] = b'.';
-        ctx.update(&prefix[..prefix_len]);
+    if prefix_len <= STAGE {
+        let boundary = prefix_len.next_multiple_of(BLOCK);
+        let fill = (boundary - prefix_len).min(body.len());
+        let mut stage = [0u8; STAGE];
+        stage[..id.len()].copy_from_slice(id);
+        stage[id.len()] = b'.';
+        stage[id.len() + 1..prefix_len - 1].copy_from_slice(ts);
+        stage[prefix_len - 1] = b'.';
+        stage[prefix_len..prefix_len + fill].copy_from_slice(&body[..fill]);
+        ctx.update(&stage[..prefix_len + fill]);
+        ctx.update(&body[fill..]);
     } else {
         ctx.update(id);
         ctx.update(b".");
         ctx.update(ts);
         ctx.update(b".");
+        ctx.update(body);
     }
-    ctx.update(body);
     ctx.sign()
 }
 
@@ -426,7 +434,30 @@ pub(crate) fn signed_content(id: &[u8], ts: &[u8], body: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::decimal;
+    use ring::hmac;
+
+    use super::{decimal, hmac_v1, signed_content};
+
+    #[test]
+    fn hmac_v1_matches_one_shot_hmac_around_block_boundaries() {
+        let key = hmac::Key::new(hmac::HMAC_SHA256, b"key");
+        let body: Vec<u8> = (0..300u32).map(|i| (i * 7) as u8).collect();
+        let ts = b"1614265330";
+        // Prefixes below, at and above one and two SHA-256 blocks, bodies shorter and longer
+        // than what is needed to reach the boundary.
+        for id_len in [1usize, 20, 51, 52, 53, 100, 115, 116, 117, 200] {
+            let id = vec![b'm'; id_len];
+            for body_len in [0usize, 1, 10, 11, 12, 63, 64, 65, 200, 300] {
+                let body = &body[..body_len];
+                let expected = hmac::sign(&key, &signed_content(&id, ts, body));
+                assert_eq!(
+                    hmac_v1(&key, &id, ts, body).as_ref(),
+                    expected.as_ref(),
+                    "id {id_len} body {body_len}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn decimal_formats_every_width() {
