@@ -356,7 +356,7 @@ fn single_v1_entry_errors_match_the_general_path() {
     let ed = SigningKey::parse(D_SECRET).unwrap().verifying_key();
     let rings: [StandardVerifier; 3] = [
         StandardVerifier::new(WebhookSecret::parse(v.secret).unwrap()),
-        StandardVerifier::new(ed.clone()),
+        StandardVerifier::new(ed),
         {
             let mut both = StandardVerifier::new(ed);
             both.keys_mut()
