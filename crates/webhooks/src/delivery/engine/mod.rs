@@ -167,7 +167,17 @@ impl Engine {
             }
             let free = self.config.max_in_flight.saturating_sub(tasks.len());
             let mut claimed_full = false;
-            if free > 0 {
+            // Whether this round started an attempt: its completion wakes the loop again, so
+            // there is no need to ask the store when the next delivery is due.
+            let mut started = false;
+            // Claim a worthwhile batch: one claim per finished attempt would cost a store round
+            // trip (a transaction) per delivery. When nothing is in flight, claim anyway.
+            let low_water = (self.config.claim_batch.min(self.config.max_in_flight) / 4).max(1);
+            let should_claim = free > 0 && (free >= low_water || tasks.is_empty());
+            if !should_claim && !tasks.is_empty() {
+                started = true;
+            }
+            if should_claim {
                 let limit = free.min(self.config.claim_batch);
                 let request = ClaimRequest {
                     now: self.clock.now(),
@@ -199,6 +209,7 @@ impl Engine {
                             let task_claim = claim.clone();
                             let handle = tasks.spawn(async move { this.deliver(task_claim).await });
                             claims.insert(handle.id(), claim);
+                            started = true;
                         }
                     }
                     Err(e) => {
@@ -211,9 +222,13 @@ impl Engine {
             }
             let now = self.clock.now();
             let poll = now + self.config.poll_interval;
-            let deadline = match self.store.next_due().await {
-                Ok(Some(at)) if at > now => at.min(poll),
-                _ => poll,
+            let deadline = if started {
+                poll
+            } else {
+                match self.store.next_due().await {
+                    Ok(Some(at)) if at > now => at.min(poll),
+                    _ => poll,
+                }
             };
             let sleep = self.clock.sleep_until(deadline);
             let elsewhere = async {

@@ -4,6 +4,7 @@
 //! claim the same delivery and never wait on each other's rows. Each store may live in its own
 //! schema (tests use one per run).
 
+mod batch;
 mod rows;
 mod schema;
 
@@ -64,6 +65,8 @@ pub struct PostgresStore {
     announce: Arc<Notify>,
     listener: Arc<ListenerTask>,
     announcer: Arc<ListenerTask>,
+    inserter: batch::Batcher<batch::Insert, Enqueued>,
+    completer: batch::Batcher<Completion, CompletionOutcome>,
 }
 
 /// The `LISTEN` task; stopped when the last clone of the store is dropped.
@@ -165,12 +168,14 @@ impl PostgresStore {
             }
         });
         Ok(Self {
-            pool,
             schema: options.schema,
             signal,
             announce,
             listener: Arc::new(ListenerTask(task)),
             announcer: Arc::new(ListenerTask(announcer)),
+            inserter: batch::Batcher::spawn(pool.clone(), batch::insert_batch),
+            completer: batch::Batcher::spawn(pool.clone(), batch::complete_batch),
+            pool,
         })
     }
 
@@ -399,79 +404,6 @@ async fn lease_held(
         .ok_or_else(|| StoreError::LeaseLost(id.clone()))
 }
 
-/// Records an attempt in one statement (one round trip, atomic): the delivery update (which
-/// proves the lease), the attempt row, and the endpoint's failure clock — the endpoint row is
-/// written only when the clock starts or stops, so concurrent completions do not queue on it.
-async fn complete_one_statement(
-    pool: &PgPool,
-    c: &Completion,
-) -> Result<CompletionOutcome, StoreError> {
-    let now = to_millis(c.now);
-    let (status, failed, next_at): (DeliveryStatus, i64, Option<i64>) = match c.next {
-        NextStep::Delivered => (DeliveryStatus::Delivered, 0, None),
-        NextStep::Retry { at } => (DeliveryStatus::Pending, 1, Some(to_millis(at))),
-        NextStep::DeadLetter => (DeliveryStatus::DeadLetter, 1, None),
-    };
-    let success = matches!(c.health, Health::Success);
-    let a = &c.attempt;
-    let (held, since, enabled): (i64, Option<i64>, Option<bool>) = sqlx::query_as(
-        "WITH upd AS (\
-           UPDATE deliveries SET status = $3, attempts = attempts + 1, \
-             failed_in_round = failed_in_round + $4, next_attempt_at = $5, lease_until = NULL, \
-             lease_token = NULL, updated_at = $6 \
-           WHERE id = $1 AND status = 'in_flight' AND lease_token = $2 RETURNING id), \
-         ins AS (\
-           INSERT INTO attempts (delivery_id, message_id, endpoint_id, number, at, latency_us, \
-             status, response_body, error_kind, error) \
-           SELECT $1, $7, $8, $9, $10, $11, $12, $13, $14, $15 FROM upd), \
-         ep AS (\
-           UPDATE endpoints SET failing_since = CASE WHEN $16 THEN NULL ELSE $6 END \
-           WHERE id = $8 AND EXISTS (SELECT 1 FROM upd) \
-             AND (($16 AND failing_since IS NOT NULL) OR (NOT $16 AND failing_since IS NULL)) \
-           RETURNING failing_since, enabled), \
-         cur AS (SELECT failing_since, enabled FROM endpoints WHERE id = $8) \
-         SELECT (SELECT count(*) FROM upd), \
-           COALESCE((SELECT failing_since FROM ep), (SELECT failing_since FROM cur)), \
-           (SELECT enabled FROM cur)",
-    )
-    .bind(c.delivery_id.as_str())
-    .bind(&c.lease_token)
-    .bind(status.as_str())
-    .bind(failed)
-    .bind(next_at)
-    .bind(now)
-    .bind(a.message_id.as_str())
-    .bind(a.endpoint_id.as_str())
-    .bind(i64::from(a.number))
-    .bind(to_millis(a.at))
-    .bind(i64::try_from(a.latency.as_micros()).unwrap_or(i64::MAX))
-    .bind(a.status.map(i32::from))
-    .bind(&a.response_body)
-    .bind(a.error_kind.map(|k| k.as_str()))
-    .bind(&a.error)
-    .bind(success)
-    .fetch_one(pool)
-    .await
-    .map_err(db)?;
-    if held == 0 {
-        return Err(StoreError::LeaseLost(c.delivery_id.clone()));
-    }
-    let mut outcome = CompletionOutcome::default();
-    if let (Health::Failure { disable_after }, Some(since), Some(true)) = (c.health, since, enabled)
-        && failing_too_long(from_millis(since), c.now, disable_after)
-    {
-        let mut conn = pool.acquire().await.map_err(db)?;
-        outcome.endpoint_disabled = disable(
-            &mut conn,
-            c.endpoint_id.as_str(),
-            DisabledReason::Failing,
-            now,
-        )
-        .await?;
-    }
-    Ok(outcome)
-}
-
 async fn disable(
     conn: &mut PgConnection,
     endpoint: &str,
@@ -588,7 +520,14 @@ impl Store for PostgresStore {
     ) -> Result<Enqueued, StoreError> {
         let now_ms = to_millis(now);
         if message.idempotency_key.is_none() {
-            let enqueued = insert_plain(&self.pool, message, now_ms, to_millis(due_at)).await?;
+            let enqueued = self
+                .inserter
+                .call(batch::Insert {
+                    message,
+                    now: now_ms,
+                    due: to_millis(due_at),
+                })
+                .await?;
             if !enqueued.deliveries.is_empty() {
                 self.announce.notify_one();
             }
@@ -772,7 +711,8 @@ impl Store for PostgresStore {
 
     async fn complete(&self, c: &Completion) -> Result<CompletionOutcome, StoreError> {
         if let Health::Success | Health::Failure { .. } = c.health {
-            return complete_one_statement(&self.pool, c).await;
+            // Group commit with the other attempts finishing now (see `batch`).
+            return self.completer.call(c.clone()).await;
         }
         let mut tx = self.pool.begin().await.map_err(db)?;
         lease_held(&mut tx, &c.delivery_id, &c.lease_token).await?;

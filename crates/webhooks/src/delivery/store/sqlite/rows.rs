@@ -7,8 +7,8 @@ use rusqlite::Row;
 
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{
-    Attempt, AttemptErrorKind, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message,
-    from_millis,
+    Attempt, AttemptErrorKind, Delivery, DeliveryStatus, DisabledReason, Endpoint, EventFilter,
+    Message, from_millis,
 };
 use crate::delivery::store::StoreError;
 use crate::delivery::store::codec::{decode_events, decode_headers, decode_keys};
@@ -71,6 +71,14 @@ pub(super) fn endpoint(row: &Row<'_>) -> Result<Endpoint, StoreError> {
             .map(|r| u32::try_from(r).map_err(|_| corrupt("endpoints", "rate_limit")))
             .transpose()?,
     })
+}
+
+/// `id, events` of an endpoint: what matching a new message needs.
+pub(super) fn endpoint_filter(row: &Row<'_>) -> Result<(EndpointId, EventFilter), StoreError> {
+    Ok((
+        id::<EndpointId>(row, 0, "endpoints")?,
+        decode_events(&get::<String>(row, 1)?)?,
+    ))
 }
 
 pub(super) fn message(row: &Row<'_>) -> Result<Message, StoreError> {

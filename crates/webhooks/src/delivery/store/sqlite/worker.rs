@@ -111,17 +111,22 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), String
     conn.execute_batch("BEGIN IMMEDIATE")
         .map_err(|e| format!("begin: {e}"))?;
     for job in batch.iter_mut() {
-        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+        if let Err(e) = conn
+            .prepare_cached("SAVEPOINT job")
+            .and_then(|mut s| s.execute([]))
+        {
             let _ = conn.execute_batch("ROLLBACK");
             return Err(format!("savepoint: {e}"));
         }
         let ok = job.run(conn);
         let end = if ok {
-            "RELEASE job"
+            conn.prepare_cached("RELEASE job")
+                .and_then(|mut s| s.execute([]))
+                .map(|_| ())
         } else {
-            "ROLLBACK TO job; RELEASE job"
+            conn.execute_batch("ROLLBACK TO job; RELEASE job")
         };
-        if let Err(e) = conn.execute_batch(end) {
+        if let Err(e) = end {
             let _ = conn.execute_batch("ROLLBACK");
             return Err(format!("savepoint end: {e}"));
         }
