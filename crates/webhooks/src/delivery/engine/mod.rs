@@ -9,7 +9,7 @@
 mod attempt;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -39,6 +39,33 @@ pub(crate) struct Engine {
     busy: Mutex<HashMap<EndpointId, (u32, u32)>>,
     /// Token buckets of rate-limited endpoints (clock time, so tests control them).
     buckets: Mutex<HashMap<EndpointId, Bucket>>,
+    /// Attempts whose HTTP request is under way (what `max_in_flight` limits); attempts whose
+    /// result is being stored no longer count.
+    requesting: AtomicUsize,
+}
+
+/// One attempt's hold on its endpoint slot and on the process-wide request count; given back
+/// when the request is answered, or when the task ends (cancelled or panicked) before that.
+struct Slot {
+    engine: Arc<Engine>,
+    endpoint: Option<EndpointId>,
+}
+
+impl Slot {
+    fn give_back(&mut self) {
+        if let Some(endpoint) = self.endpoint.take() {
+            self.engine.free_slot(&endpoint);
+            self.engine.requesting.fetch_sub(1, Ordering::SeqCst);
+            // A request slot is free: the dispatcher may claim more.
+            self.engine.wake();
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.give_back();
+    }
 }
 
 #[derive(Debug)]
@@ -66,6 +93,7 @@ impl Engine {
             running: AtomicBool::new(false),
             busy: Mutex::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
+            requesting: AtomicUsize::new(0),
         }
     }
 
@@ -165,7 +193,15 @@ impl Engine {
             if self.stopping() {
                 break;
             }
-            let free = self.config.max_in_flight.saturating_sub(tasks.len());
+            // `max_in_flight` bounds requests under way; attempts that are only storing their
+            // result (waiting for a commit) do not hold a request slot, up to as many again.
+            let free = if tasks.len() >= 2 * self.config.max_in_flight {
+                0
+            } else {
+                self.config
+                    .max_in_flight
+                    .saturating_sub(self.requesting.load(Ordering::SeqCst))
+            };
             let mut claimed_full = false;
             // Whether this round started an attempt: its completion wakes the loop again, so
             // there is no need to ask the store when the next delivery is due.
@@ -205,9 +241,15 @@ impl Engine {
                                 }
                                 continue;
                             }
+                            self.requesting.fetch_add(1, Ordering::SeqCst);
+                            let slot = Slot {
+                                engine: self.clone(),
+                                endpoint: Some(claim.endpoint.id.clone()),
+                            };
                             let this = self.clone();
                             let task_claim = claim.clone();
-                            let handle = tasks.spawn(async move { this.deliver(task_claim).await });
+                            let handle =
+                                tasks.spawn(async move { this.deliver(task_claim, slot).await });
                             claims.insert(handle.id(), claim);
                             started = true;
                         }
@@ -278,13 +320,14 @@ impl Engine {
                     warn!(error = %e, delivery = %claim.delivery.id, "could not release a cancelled delivery; its lease will expire")
                 }
             }
-            self.free_slot(&claim.endpoint.id);
         }
     }
 
-    async fn deliver(self: Arc<Self>, claim: Claim) {
+    async fn deliver(self: Arc<Self>, claim: Claim, mut slot: Slot) {
         let now = self.clock.now();
         let completion = attempt::attempt(&self.client, &self.config, &claim, now).await;
+        // The receiver answered: its slot is free while the result is stored.
+        slot.give_back();
         let a = &completion.attempt;
         debug!(
             delivery = %claim.delivery.id,
@@ -337,7 +380,7 @@ impl Engine {
                 DeliveryOutcome::NotRecorded
             }
         };
-        self.free_slot(&claim.endpoint.id);
+        // The store may now have a retry or a released endpoint to hand out.
         self.wake();
         if let Some(observer) = &self.observer {
             let since_created = self
@@ -380,10 +423,9 @@ impl Engine {
             }
             Err(e) => {
                 // An attempt task panicked: its lease will expire and the delivery is retried.
+                // Its slot was given back as the task unwound.
                 error!(error = %e, "delivery task panicked");
-                if let Some(claim) = claims.remove(&e.id()) {
-                    self.free_slot(&claim.endpoint.id);
-                }
+                claims.remove(&e.id());
             }
         }
     }

@@ -70,10 +70,25 @@ CREATE INDEX attempts_endpoint ON attempts (endpoint_id, at);
 "#,
     ),
     (2, "ALTER TABLE endpoints ADD COLUMN rate_limit INTEGER;"),
+    // Every delivery changes status twice (claimed, then finished); indexes keyed on status
+    // were rewritten each time. Partial indexes hold only the rows a query looks for, so a
+    // delivered row leaves them, and the per-endpoint index is keyed on what never changes.
+    (
+        3,
+        r#"
+DROP INDEX deliveries_due;
+DROP INDEX deliveries_lease;
+DROP INDEX deliveries_endpoint;
+CREATE INDEX deliveries_pending ON deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX deliveries_leased ON deliveries (lease_until) WHERE status = 'in_flight';
+CREATE INDEX deliveries_endpoint_created ON deliveries (endpoint_id, created_at);
+CREATE INDEX deliveries_dead ON deliveries (endpoint_id, updated_at) WHERE status = 'dead_letter';
+"#,
+    ),
 ];
 
 /// The newest schema version this code knows.
-pub(super) const LATEST: i64 = 2;
+pub(super) const LATEST: i64 = 3;
 
 /// Applies every migration newer than the database's version, each in its own transaction.
 ///
