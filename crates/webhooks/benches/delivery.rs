@@ -2,8 +2,10 @@
 //! SQLite store (durable commits, `synchronous=FULL`) and on Postgres (two dispatchers with
 //! separate pools on one schema; set `SWITCHBOARD_TEST_POSTGRES_URL`). After the criterion
 //! groups, a latency probe triggers at a steady 1,000/s and prints the p50/p99 time from
-//! `trigger_event` returning to the request arriving at the receiver. `SB_BENCH_ONLY=sqlite` or
-//! `SB_BENCH_ONLY=postgres` runs one of the two.
+//! `trigger_event` returning to the request arriving at the receiver. Each store also reports
+//! how fast the `trigger_event` calls alone returned and the CPU time per delivery of each thread
+//! of this process (Linux). `SB_BENCH_ONLY=sqlite` or `SB_BENCH_ONLY=postgres` runs one of the
+//! two; `SB_BENCH_SQLITE_SYNC=normal` runs SQLite without the per-commit fsync (a diagnostic).
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
@@ -17,7 +19,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use criterion::{Criterion, Throughput};
 use switchboard_core::NetPolicy;
-use switchboard_webhooks::delivery::store::{SqliteOptions, SqliteStore};
+use switchboard_webhooks::delivery::store::{SqliteOptions, SqliteStore, Synchronous};
 use switchboard_webhooks::delivery::{DeliveryConfig, EndpointSpec, Store, WebhookManager};
 use tokio::runtime::Runtime;
 
@@ -26,6 +28,69 @@ const BATCH: usize = 8000;
 /// Concurrent `trigger_event` callers (a gateway serving many requests at once). With durable
 /// commits each caller waits for an fsync, so throughput grows with concurrent callers.
 const PRODUCERS: usize = 256;
+
+/// Time until every `trigger_event` of a burst had returned, summed over bursts: shows whether
+/// enqueueing (each caller waits for a durable commit) or delivering bounds a burst.
+static ENQUEUE_NANOS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static ENQUEUE_BURSTS: AtomicUsize = AtomicUsize::new(0);
+
+/// CPU time (user + system, clock ticks) of each thread of this process, summed by name.
+/// Linux only; empty elsewhere.
+fn thread_cpu() -> HashMap<String, u64> {
+    let mut out = HashMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        // Fields after the `(comm)`: state is field 3; utime and stime are 14 and 15.
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = f.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
+            + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+        *out.entry(comm.trim().to_owned()).or_default() += ticks;
+    }
+    out
+}
+
+/// Prints CPU microseconds per delivery, by thread name, between two `thread_cpu` readings:
+/// on a machine shared with other work, this is what the throughput would be bounded by.
+fn report_cpu(name: &str, before: &HashMap<String, u64>, deliveries: usize) {
+    if deliveries == 0 {
+        return;
+    }
+    let after = thread_cpu();
+    let mut parts = Vec::new();
+    let mut total = 0.0;
+    let mut names: Vec<_> = after.keys().collect();
+    names.sort();
+    for thread in names {
+        let ticks = after[thread].saturating_sub(before.get(thread).copied().unwrap_or(0));
+        // Clock ticks are 1/100 s on Linux.
+        let us = ticks as f64 * 10_000.0 / deliveries as f64;
+        total += us;
+        parts.push(format!("{thread} {us:.0} µs"));
+    }
+    println!(
+        "{name}: CPU per delivery {total:.0} µs ({}) over {deliveries} deliveries",
+        parts.join(", ")
+    );
+}
+
+/// Prints the mean enqueue-only rate of the bursts so far, and resets it.
+fn report_enqueue(name: &str) {
+    let nanos = ENQUEUE_NANOS.swap(0, Ordering::Relaxed);
+    let bursts = ENQUEUE_BURSTS.swap(0, Ordering::Relaxed);
+    if bursts > 0 && nanos > 0 {
+        let per_sec = (bursts * BATCH) as f64 / (nanos as f64 / 1e9);
+        println!(
+            "{name}: all trigger_event calls returned at {per_sec:.0} /s (mean of {bursts} bursts)"
+        );
+    }
+}
 
 #[derive(Default)]
 struct Receiver {
@@ -95,6 +160,9 @@ async fn burst(producer: &WebhookManager, rx: &Receiver, n: usize) -> Duration {
     for t in tasks {
         t.await.unwrap();
     }
+    let enqueued = start.elapsed();
+    ENQUEUE_NANOS.fetch_add(enqueued.as_nanos() as u64, Ordering::Relaxed);
+    ENQUEUE_BURSTS.fetch_add(1, Ordering::Relaxed);
     while rx.count.load(Ordering::Relaxed) < target {
         tokio::time::sleep(Duration::from_micros(200)).await;
     }
@@ -152,8 +220,13 @@ fn sqlite(c: &mut Criterion, rt: &Runtime) {
     std::fs::create_dir_all(&dir).unwrap();
     let (rx, url, producer) = rt.block_on(async {
         let (rx, url) = receiver().await;
-        let store =
-            Arc::new(SqliteStore::open(dir.join("bench.db"), SqliteOptions::default()).unwrap());
+        // `SB_BENCH_SQLITE_SYNC=normal` (a diagnostic, not durable against power loss) shows
+        // how much of a burst is the fsync of each commit.
+        let mut options = SqliteOptions::default();
+        if std::env::var("SB_BENCH_SQLITE_SYNC").as_deref() == Ok("normal") {
+            options.synchronous = Synchronous::Normal;
+        }
+        let store = Arc::new(SqliteStore::open(dir.join("bench.db"), options).unwrap());
         let m = manager(store, Duration::from_secs(1)).await;
         m.register(EndpointSpec::new("sink", url.clone()).max_in_flight(256))
             .await
@@ -162,6 +235,8 @@ fn sqlite(c: &mut Criterion, rt: &Runtime) {
         (rx, url, m)
     });
     let _ = url;
+    let cpu = thread_cpu();
+    let delivered = rx.count.load(Ordering::Relaxed);
     let mut group = c.benchmark_group("delivery_sqlite_full_sync");
     group.sample_size(10);
     group.throughput(Throughput::Elements(BATCH as u64));
@@ -177,6 +252,12 @@ fn sqlite(c: &mut Criterion, rt: &Runtime) {
         });
     });
     group.finish();
+    report_enqueue("delivery_sqlite_full_sync");
+    report_cpu(
+        "delivery_sqlite_full_sync",
+        &cpu,
+        rx.count.load(Ordering::Relaxed) - delivered,
+    );
     let (p50, p99) = rt.block_on(latency_probe(&producer, &rx, 5));
     println!("delivery_sqlite_full_sync latency at 1000/s: p50 {p50:?}, p99 {p99:?}");
     rt.block_on(producer.shutdown(Duration::from_secs(5)));
@@ -220,6 +301,8 @@ fn postgres(c: &mut Criterion, rt: &Runtime) {
         }
         (rx, producer, workers, store)
     });
+    let cpu = thread_cpu();
+    let delivered = rx.count.load(Ordering::Relaxed);
     let mut group = c.benchmark_group("delivery_postgres_two_dispatchers");
     group.sample_size(10);
     group.throughput(Throughput::Elements(BATCH as u64));
@@ -235,6 +318,13 @@ fn postgres(c: &mut Criterion, rt: &Runtime) {
         });
     });
     group.finish();
+    report_enqueue("delivery_postgres_two_dispatchers");
+    // Postgres itself runs in other processes: this is only this process's share.
+    report_cpu(
+        "delivery_postgres_two_dispatchers (this process only)",
+        &cpu,
+        rx.count.load(Ordering::Relaxed) - delivered,
+    );
     let (p50, p99) = rt.block_on(latency_probe(&producer, &rx, 5));
     println!("delivery_postgres_two_dispatchers latency at 1000/s: p50 {p50:?}, p99 {p99:?}");
     rt.block_on(async {
