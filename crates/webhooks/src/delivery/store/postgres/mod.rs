@@ -892,7 +892,8 @@ impl Store for PostgresStore {
             f.add("message_id = ?", Arg::Text(m.as_str().to_owned()));
         }
         if let Some(s) = q.status {
-            f.add("status = ?", Arg::Text(s.as_str().to_owned()));
+            // A literal (one of a fixed set), so the partial index of that status is used.
+            f.clauses.push(format!("status = '{}'", s.as_str()));
         }
         let (sql, args) = f.finish(
             &format!("SELECT {DELIVERY_COLUMNS} FROM deliveries"),
