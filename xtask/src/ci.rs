@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use crate::util::cargo;
 
-/// Runs fmt, clippy, tests and docs; `--no-test` skips the test step.
+/// Runs fmt, clippy, feature sets, the generated-files check, tests and docs; `--no-test` skips the test step.
 pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     let skip_tests = args.iter().any(|a| a == "--no-test");
     cargo(root, &["fmt", "--all", "--check"], &[])?;
@@ -24,6 +24,9 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
         &[],
     )?;
     crate::features::run(root)?;
+    // Also part of `cargo test` (the generators are tests); run first so a stale file is named
+    // before the long test run.
+    crate::codegen::run(root, &["--check".to_owned()])?;
     if !skip_tests {
         let refs =
             std::env::temp_dir().join(format!("switchboard-snap-refs-{}", std::process::id()));

@@ -1,4 +1,5 @@
-//! `cargo xtask release <version> [--dry-run] [--skip-ci]`: bump, changelog, checks, package, tag.
+//! `cargo xtask release <version> [--dry-run] [--skip-ci]`: bump, changelog, regenerated docs,
+//! checks, package, tag.
 //!
 //! Refuses a dirty tree and a version that does not increase. With `--dry-run` every step runs
 //! and the tree is restored at the end; without it the bump is committed and an annotated tag
@@ -140,9 +141,11 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     let restore = || -> Result<()> {
         fs::write(&manifest_path, &manifest)?;
         fs::write(&changelog_path, &changelog)?;
-        git(root, &["checkout", "--", "Cargo.lock"]).map(|_| ())
+        git(root, &["checkout", "--", "Cargo.lock", "docs"]).map(|_| ())
     };
     let checks = (|| -> Result<()> {
+        // Generated docs carry the version (the OpenAPI document's `info.version`).
+        crate::codegen::run(root, &[])?;
         if !skip_ci {
             crate::ci::run(root, &[])?;
         }
