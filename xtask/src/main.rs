@@ -8,7 +8,9 @@
     reason = "a command-line program reports to the terminal"
 )]
 
+mod bench;
 mod ci;
+mod codegen;
 mod features;
 mod release;
 mod snapshots;
@@ -21,8 +23,14 @@ const HELP: &str = "\
 cargo xtask <command>
 
 Commands:
+  bench [--quick] [--only GROUP] [--collect-only]
+                          run the end-to-end benchmarks (http-client, signing, dispatch,
+                          delivery, gateway) and rewrite their tables in docs/benchmarks.md
+                          and docs/benchmarks-delivery.svg
   ci                      fmt check, clippy -D warnings, feature sets, tests, stale
                           snapshots, docs with -D warnings
+  codegen [--check]       regenerate docs/tools.md, docs/openapi.json and
+                          docs/config-reference.md; --check fails if one is stale
   features                every crate with each feature alone; the facade's feature powerset
   snapshots <refs-file>   fail on .snap files no test referenced (refs from
                           INSTA_SNAPSHOT_REFERENCES_FILE)
@@ -36,7 +44,9 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = util::workspace_root()?;
     match args.first().map(String::as_str) {
+        Some("bench") => bench::run(&root, &args[1..]),
         Some("ci") => ci::run(&root, &args[1..]),
+        Some("codegen") => codegen::run(&root, &args[1..]),
         Some("features") => features::run(&root),
         Some("snapshots") => match args.get(1) {
             Some(file) => snapshots::check(&root, std::path::Path::new(file)),
