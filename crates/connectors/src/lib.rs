@@ -22,6 +22,9 @@
 //! | `ifttt` | off | [`ifttt`]: Webhooks triggers with `value1..value3` or JSON |
 //! | `web_search` | off | [`search`]: SearXNG, Brave and Tavily behind `WebSearch`, and the `web_search` tool |
 
+// On docs.rs (`--cfg docsrs`, nightly) every feature-gated item shows the features it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(any(
     feature = "github",
     feature = "slack",
@@ -74,3 +77,8 @@ pub mod search;
 mod text;
 #[cfg(feature = "zapier")]
 pub mod zapier;
+
+/// Compiles the README's example as a doctest.
+#[cfg(all(doctest, feature = "github"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -51,6 +51,9 @@
 //! # Ok(()) }
 //! ```
 
+// On docs.rs (`--cfg docsrs`, nightly) every feature-gated item shows the features it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod auth;
 mod client;
 mod endpoint;

@@ -1,5 +1,7 @@
 //! Typed, validated LLM tools with exports for every provider's wire format.
 #![doc = include_str!("../README.md")]
+// On docs.rs (`--cfg docsrs`, nightly) every feature-gated item shows the features it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(any(
     feature = "calculate",

@@ -35,6 +35,9 @@
 //! Examples, one per family, live in `examples/`: `http_client` (always), `tools`
 //! (`--features calculate`) and `webhooks` (`--features webhooks`).
 
+// On docs.rs (`--cfg docsrs`, nightly) every feature-gated item shows the features it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[doc(inline)]
 pub use switchboard_core as core;
 
@@ -51,3 +54,11 @@ pub use switchboard_functions as functions;
 pub use switchboard_connectors as connectors;
 
 pub mod prelude;
+
+/// Compiles the Rust examples of this crate's README, the workspace README and
+/// `docs/getting-started.md` as doctests, so the documented code cannot rot.
+#[cfg(all(doctest, feature = "calculate"))]
+#[doc = include_str!("../README.md")]
+#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../../../docs/getting-started.md")]
+pub struct ReadmeDoctests;

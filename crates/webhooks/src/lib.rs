@@ -35,6 +35,9 @@
 //! # }
 //! ```
 
+// On docs.rs (`--cfg docsrs`, nightly) every feature-gated item shows the features it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod delivery;
 pub mod sign;
 
