@@ -6,13 +6,17 @@
 //! `cargo xtask codegen` runs these tests that way, `cargo xtask codegen --check` without it.
 //!
 //! - `docs/tools.md`: every built-in and connector tool, with its description and input schema;
-//! - `docs/openapi.json`: the gateway's OpenAPI document for [`OPENAPI_CONFIG`].
+//! - `docs/openapi.json`: the gateway's OpenAPI document for [`OPENAPI_CONFIG`];
+//! - `docs/config-reference.md`: every key of the gateway's TOML config, from its types.
 
 #![allow(
     clippy::unwrap_used,
     clippy::print_stderr,
     reason = "test code: a failure is the test failing; a rewrite is reported on stderr"
 )]
+
+#[path = "codegen/config_reference.rs"]
+mod config_reference;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -408,6 +412,16 @@ async fn openapi_json_is_fresh() {
         settings.tools_token.is_some(),
     );
     ensure_file("docs/openapi.json", &format!("{}\n", pretty(&document)));
+}
+
+#[test]
+fn config_reference_is_fresh() {
+    let schema = schemars::schema_for!(switchboard_server::config::Config);
+    let schema = serde_json::to_value(&schema).unwrap();
+    ensure_file(
+        "docs/config-reference.md",
+        &config_reference::render(&schema),
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// A credential or secret-bearing URL from the config: `Debug` prints `***`.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct ConfigSecret(String);
 
@@ -28,37 +28,45 @@ impl fmt::Debug for ConfigSecret {
 }
 
 /// `[connectors]`: one optional section per service.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectorsConfig {
     /// `github_get_repository`, `github_list_repositories`, `github_create_issue`.
     #[serde(default)]
+    #[schemars(with = "Option<GitHubConfig>")]
     pub github: Option<Spanned<GitHubConfig>>,
     /// `slack_post_message`.
     #[serde(default)]
+    #[schemars(with = "Option<SlackConfig>")]
     pub slack: Option<Spanned<SlackConfig>>,
     /// `notion_create_page`.
     #[serde(default)]
+    #[schemars(with = "Option<NotionConfig>")]
     pub notion: Option<Spanned<NotionConfig>>,
     /// `jira_create_issue`.
     #[serde(default)]
+    #[schemars(with = "Option<JiraConfig>")]
     pub jira: Option<Spanned<JiraConfig>>,
     /// `google_calendar_insert_event`.
     #[serde(default)]
+    #[schemars(with = "Option<GoogleCalendarConfig>")]
     pub google_calendar: Option<Spanned<GoogleCalendarConfig>>,
     /// `weather_current`.
     #[serde(default)]
+    #[schemars(with = "Option<OpenWeatherMapConfig>")]
     pub openweathermap: Option<Spanned<OpenWeatherMapConfig>>,
     /// `zapier_trigger`.
     #[serde(default)]
+    #[schemars(with = "Option<ZapierConfig>")]
     pub zapier: Option<Spanned<ZapierConfig>>,
     /// `ifttt_trigger`, limited to the listed events.
     #[serde(default)]
+    #[schemars(with = "Option<IftttConfig>")]
     pub ifttt: Option<Spanned<IftttConfig>>,
 }
 
 /// `[connectors.github]`.
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GitHubConfig {
     /// A token (optional: without one only public data, 60 requests/hour).
@@ -76,7 +84,7 @@ pub struct GitHubConfig {
 }
 
 /// `[connectors.slack]`.
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlackConfig {
     /// Bot token `xoxb-…`.
@@ -87,7 +95,7 @@ pub struct SlackConfig {
 }
 
 /// `[connectors.notion]`.
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotionConfig {
     /// Integration token.
@@ -101,7 +109,7 @@ pub struct NotionConfig {
 }
 
 /// `[connectors.jira]`.
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JiraConfig {
     /// The site, e.g. `https://your-site.atlassian.net`.
@@ -113,7 +121,7 @@ pub struct JiraConfig {
 }
 
 /// `[connectors.google_calendar]`: OAuth2 refresh-token credentials.
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GoogleCalendarConfig {
     /// OAuth2 client id.
@@ -131,7 +139,7 @@ pub struct GoogleCalendarConfig {
 }
 
 /// `[connectors.openweathermap]`.
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenWeatherMapConfig {
     /// The `appid` key.
@@ -142,7 +150,7 @@ pub struct OpenWeatherMapConfig {
 }
 
 /// `[connectors.zapier]`.
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ZapierConfig {
     /// The Zap's Catch Hook URL (it is the credential).
@@ -150,7 +158,7 @@ pub struct ZapierConfig {
 }
 
 /// `[connectors.ifttt]`.
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IftttConfig {
     /// The Webhooks service key.
@@ -163,7 +171,7 @@ pub struct IftttConfig {
 }
 
 /// Where a `[[notify]]` target sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NotifyKind {
     /// A Slack incoming webhook (Block Kit message).
@@ -179,7 +187,7 @@ pub enum NotifyKind {
 }
 
 /// How the SMTP connection of an email target is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SmtpSecurityConfig {
     /// STARTTLS required (port 587 by default).
@@ -191,7 +199,7 @@ pub enum SmtpSecurityConfig {
 }
 
 /// One `[[notify]]` target.
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotifyConfig {
     /// The target's kind.

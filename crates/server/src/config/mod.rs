@@ -67,7 +67,7 @@ pub enum ConfigError {
 }
 
 /// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable lines.
@@ -78,17 +78,19 @@ pub enum LogFormat {
 }
 
 /// The whole configuration file.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Address to listen on (default `127.0.0.1:8080`).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub listen: Option<Spanned<String>>,
     /// Log format (`text` or `json`).
     #[serde(default)]
     pub log_format: LogFormat,
     /// Log filter, e.g. `info` or `info,switchboard_server=debug` (default `info`).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub log_level: Option<Spanned<String>>,
     /// The tool server (OpenAPI and MCP).
     #[serde(default)]
@@ -119,21 +121,25 @@ pub struct Config {
     pub connectors: ConnectorsConfig,
     /// Event notifications to chat webhooks and mailboxes (`[[notify]]`).
     #[serde(default)]
+    #[schemars(with = "Vec<NotifyConfig>")]
     pub notify: Vec<Spanned<NotifyConfig>>,
 }
 
 /// `[tools]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToolsConfig {
     /// Tools to offer (default `["calculate"]`; `read_file` also offers `list_dir`).
     #[serde(default = "default_enabled")]
+    #[schemars(with = "Vec<String>")]
     pub enabled: Spanned<Vec<String>>,
     /// Timeout of one tool call in milliseconds (default 30000).
     #[serde(default)]
+    #[schemars(with = "Option<u64>")]
     pub timeout_ms: Option<Spanned<u64>>,
     /// Bearer token required on `/tools/*` and `/mcp` (none by default).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub auth_token: Option<Spanned<String>>,
     /// Largest request body accepted by `POST /tools/{name}`, in bytes (default 1 MiB).
     #[serde(default)]
@@ -146,23 +152,26 @@ pub struct ToolsConfig {
     pub query_database: QueryDatabaseConfig,
     /// The `execute_code` sandbox (its `enabled = true` confirms running code on this host).
     #[serde(default)]
+    #[schemars(with = "Option<SandboxConfig>")]
     pub execute_code: Option<Spanned<SandboxConfig>>,
     /// The `web_search` provider.
     #[serde(default)]
+    #[schemars(with = "Option<WebSearchConfig>")]
     pub web_search: Option<Spanned<WebSearchConfig>>,
 }
 
 /// `[tools.query_database]`.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueryDatabaseConfig {
     /// The databases the model may query by name (`[[tools.query_database.databases]]`).
     #[serde(default)]
+    #[schemars(with = "Option<Vec<DatabaseConfig>>")]
     pub databases: Option<Spanned<Vec<DatabaseConfig>>>,
 }
 
 /// Which web search service answers `web_search`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SearchProvider {
     /// A SearXNG instance (`url` required; JSON output enabled in its settings).
@@ -174,7 +183,7 @@ pub enum SearchProvider {
 }
 
 /// `[tools.web_search]`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebSearchConfig {
     /// The provider.
@@ -224,11 +233,12 @@ fn default_enabled() -> Spanned<Vec<String>> {
 }
 
 /// `[tools.read_file]`.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadFileConfig {
     /// Named root directories the tool may read beneath: `{ docs = "/srv/docs" }`.
     #[serde(default)]
+    #[schemars(with = "Option<BTreeMap<String, PathBuf>>")]
     pub roots: Option<Spanned<BTreeMap<String, PathBuf>>>,
     /// Most bytes one call returns (default 256 KiB).
     #[serde(default)]
@@ -236,16 +246,17 @@ pub struct ReadFileConfig {
 }
 
 /// `[cors]`.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorsConfig {
     /// Origins allowed to call the tool server from a browser (`["*"]` for any); empty = no CORS.
     #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
     pub allowed_origins: Option<Spanned<Vec<String>>>,
 }
 
 /// `[mcp]`.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct McpConfig {
     /// Whether `/mcp` is served (default true).
@@ -258,12 +269,13 @@ pub struct McpConfig {
 }
 
 /// `[admin]`.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdminConfig {
     /// The admin API key (use `${VAR}`); when absent a key is generated on first start, printed
     /// once, and only its hash is stored in `key_file`.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub key: Option<Spanned<String>>,
     /// Where the generated key's hash lives (default: next to the SQLite file,
     /// `switchboard.admin-key`).
@@ -272,7 +284,7 @@ pub struct AdminConfig {
 }
 
 /// `[delivery]`.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveryNetConfig {
     /// Private address ranges endpoints may point to despite the SSRF guard (`10.0.0.0/8`).
@@ -283,13 +295,16 @@ pub struct DeliveryNetConfig {
     pub allow_hosts: Vec<String>,
     /// Time limit of one delivery attempt in milliseconds (default 15000).
     #[serde(default)]
+    #[schemars(with = "Option<u64>")]
     pub request_timeout_ms: Option<Spanned<u64>>,
     /// How long a claimed delivery is held, in milliseconds (default 60000; must exceed
     /// `request_timeout_ms`). After a crash, claims come back after this long.
     #[serde(default)]
+    #[schemars(with = "Option<u64>")]
     pub lease_ms: Option<Spanned<u64>>,
     /// Most attempts in flight in this process (default 64).
     #[serde(default)]
+    #[schemars(with = "Option<usize>")]
     pub max_in_flight: Option<Spanned<usize>>,
     /// Days finished messages are kept (default 30; 0 keeps everything).
     #[serde(default)]
@@ -297,7 +312,7 @@ pub struct DeliveryNetConfig {
 }
 
 /// `[store]`.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
     /// SQLite file (default `./switchboard.db`), created and migrated on start.
@@ -305,11 +320,12 @@ pub struct StoreConfig {
     pub sqlite: Option<PathBuf>,
     /// Postgres URL for several gateway nodes sharing one store (instead of `sqlite`).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub postgres: Option<Spanned<String>>,
 }
 
 /// How an ingest source authenticates its requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IngestKind {
     /// Standard Webhooks (`webhook-id`/`webhook-timestamp`/`webhook-signature`, `whsec_` secret).
@@ -332,14 +348,16 @@ pub enum IngestKind {
 }
 
 /// One `[[ingest]]` source.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IngestSource {
     /// Path segment: requests arrive at `POST /hooks/{name}`.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// The verifier.
     pub kind: IngestKind,
     /// The secret, signing key or shared token (use `${VAR}`).
+    #[schemars(with = "String")]
     pub secret: Spanned<String>,
     /// The event type published (default: `{name}`; GitHub appends `.{X-GitHub-Event}`).
     #[serde(default)]
@@ -350,12 +368,14 @@ pub struct IngestSource {
 }
 
 /// One `[[endpoints]]` outgoing webhook endpoint.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointConfig {
     /// Unique name.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// Receiver URL.
+    #[schemars(with = "String")]
     pub url: Spanned<String>,
     /// Event types to deliver (empty or absent: all).
     #[serde(default)]

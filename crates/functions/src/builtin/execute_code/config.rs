@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::error::SandboxError;
@@ -11,7 +12,7 @@ use super::report::Layer;
 /// Configuration of the `execute_code` sandbox.
 ///
 /// The tool is off unless `enabled` is true; `Sandbox::run` checks it on every call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct SandboxConfig {
     /// Whether code execution is allowed at all (default `false`).
@@ -61,7 +62,7 @@ impl Default for SandboxConfig {
 }
 
 /// Explicit interpreter executables; `None` means search.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct InterpreterPaths {
     /// Python 3 executable (default: `python3` on `PATH`, then `/usr/bin/python3`, `/usr/local/bin/python3`).
@@ -73,7 +74,7 @@ pub struct InterpreterPaths {
 }
 
 /// Per-run resource limits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Wall-clock limit when the call gives none, in milliseconds (default 10 000).

@@ -291,23 +291,45 @@ impl DatabaseConfig {
 }
 
 /// The serde form of a [`DatabaseConfig`], for operator config files.
-#[derive(Deserialize)]
+///
+/// Its doc comments are the documentation of the keys (the gateway's generated config reference).
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawDatabaseConfig {
+    /// The name the model uses to pick this database (`[A-Za-z0-9_-]`, at most 64 characters).
     name: String,
+    /// `postgres://`, `postgresql://`, `mysql://`, `mariadb://` or `sqlite:PATH` (SQLite is always
+    /// opened read-only); put the password in an environment variable.
     url: String,
+    /// What the database holds, shown to the model with its name.
     #[serde(default)]
     description: Option<String>,
+    /// Most rows one query returns (default 1000).
     #[serde(default)]
     max_rows: Option<u32>,
+    /// Most bytes of rows one query returns, as JSON (default 1 MiB).
     #[serde(default)]
     max_bytes: Option<u64>,
+    /// Statement timeout in milliseconds (default 5000).
     #[serde(default)]
     timeout_ms: Option<u64>,
+    /// Connection pool size for Postgres and MySQL (default 4).
     #[serde(default)]
     max_connections: Option<u32>,
+    /// Accept a privileged role (Postgres superuser, MySQL `FILE`/`SUPER`); refused by default.
     #[serde(default)]
     allow_privileged_role: bool,
+}
+
+/// The schema of the config-file form (`{ name, url, description?, … }`).
+impl JsonSchema for DatabaseConfig {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DatabaseConfig".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        RawDatabaseConfig::json_schema(generator)
+    }
 }
 
 impl fmt::Debug for RawDatabaseConfig {
