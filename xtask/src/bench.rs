@@ -197,9 +197,10 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
             other => bail!("no renderer for {other}"),
         };
         doc = replace_block(&doc, group.name, &format!("{header}\n{body}"))?;
+        // Written after every group, so a later failure keeps the groups already measured.
+        fs::write(&doc_path, &doc)?;
         eprintln!("bench: updated the `{}` tables in {DOC}", group.name);
     }
-    fs::write(&doc_path, doc)?;
     Ok(())
 }
 

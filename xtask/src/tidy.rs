@@ -122,14 +122,51 @@ mod tests {
                     "description = ",
                     "repository.workspace = true",
                     "version.workspace = true",
+                    "readme = \"README.md\"",
                 ] {
                     if !text.contains(key) {
                         problems.push(format!("{r}: publishable crate missing `{key}`"));
                     }
                 }
+                let dir = p.parent().unwrap_or(&root);
+                if !dir.join("README.md").is_file() {
+                    problems.push(format!("{r}: publishable crate without a README.md"));
+                }
+                // Libraries are documented on docs.rs with every feature and its `doc(cfg)` badges.
+                if dir.join("src/lib.rs").is_file()
+                    && !dir.join("src/main.rs").is_file()
+                    && !(text.contains("[package.metadata.docs.rs]")
+                        && text.contains("all-features = true")
+                        && text.contains("rustdoc-args = [\"--cfg\", \"docsrs\"]"))
+                {
+                    problems.push(format!(
+                        "{r}: library without `[package.metadata.docs.rs]` all-features and \
+                         `--cfg docsrs`"
+                    ));
+                }
             }
         }
         fail_if_any("manifest problems", problems);
+    }
+
+    #[test]
+    fn the_license_files_match_the_declared_license() {
+        let root = workspace_root().unwrap();
+        let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains("license = \"MIT OR Apache-2.0\""),
+            "[workspace.package] license changed: update LICENSE-* and this test"
+        );
+        let mit = fs::read_to_string(root.join("LICENSE-MIT")).unwrap_or_default();
+        let apache = fs::read_to_string(root.join("LICENSE-APACHE")).unwrap_or_default();
+        assert!(
+            mit.contains("Permission is hereby granted, free of charge"),
+            "LICENSE-MIT is missing or not the MIT text"
+        );
+        assert!(
+            apache.contains("Apache License") && apache.contains("Version 2.0, January 2004"),
+            "LICENSE-APACHE is missing or not the Apache-2.0 text"
+        );
     }
 
     #[test]
