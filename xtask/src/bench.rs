@@ -196,7 +196,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
             "gateway" => render_gateway(&stdout),
             other => bail!("no renderer for {other}"),
         };
-        doc = replace_block(&doc, group.name, &format!("{header}\n{body}"))?;
+        doc = replace_block(&doc, group.name, &format!("{}\n{body}", header.trim_end()))?;
         // Written after every group, so a later failure keeps the groups already measured.
         fs::write(&doc_path, &doc)?;
         eprintln!("bench: updated the `{}` tables in {DOC}", group.name);
@@ -822,9 +822,9 @@ fn render_delivery(rows: &[DeliveryRow]) -> String {
 
 /// A two-panel horizontal bar chart: throughput per store, and p50/p99 latency per store.
 fn delivery_svg(rows: &[DeliveryRow]) -> String {
-    const W: f64 = 760.0;
+    const W: f64 = 800.0;
     const PANEL: f64 = 340.0;
-    const LEFT: f64 = 150.0;
+    const LEFT: f64 = 175.0;
     const BAR_W: f64 = 170.0;
     let row_h = 46.0;
     let h = 70.0 + row_h * rows.len().max(1) as f64 + 30.0;
