@@ -1,6 +1,7 @@
 //! End-to-end delivery throughput: `trigger_event` to a 204 from a loopback receiver, on the
-//! SQLite store (durable commits, `synchronous=FULL`) and on Postgres (two dispatchers with
-//! separate pools on one schema; set `SWITCHBOARD_TEST_POSTGRES_URL`). After the criterion
+//! SQLite store (durable commits, `synchronous=FULL`) and on Postgres (the bench process
+//! triggers; two worker processes — this binary started again with `SB_BENCH_PG_WORKER` —
+//! deliver, as two gateway nodes would; set `SWITCHBOARD_TEST_POSTGRES_URL`). After the criterion
 //! groups, a latency probe triggers at a steady 1,000/s and prints the p50/p99 time from
 //! `trigger_event` returning to the request arriving at the receiver. Each store also reports
 //! how fast the `trigger_event` calls alone returned and the CPU time per delivery of each thread
@@ -290,20 +291,16 @@ fn postgres(c: &mut Criterion, rt: &Runtime) {
             .register(EndpointSpec::new("sink", hook).max_in_flight(256))
             .await
             .unwrap();
-        // Two dispatchers, each with its own pool, as two gateway nodes would run. They learn of
-        // the producer's events through LISTEN/NOTIFY, and poll every `poll`.
-        let mut workers = Vec::new();
-        for _ in 0..2 {
-            let s = PostgresStore::connect(&url, options.clone()).await.unwrap();
-            let w = manager(Arc::new(s), poll).await;
-            w.start().unwrap();
-            workers.push(w);
-        }
+        // Two worker processes, as two gateway nodes would run. They learn of the producer's
+        // events through LISTEN/NOTIFY, and poll every `poll`.
+        let workers: Vec<WorkerProcess> = (0..2)
+            .map(|_| WorkerProcess::start(&schema, poll))
+            .collect();
         (rx, producer, workers, store)
     });
     let cpu = thread_cpu();
     let delivered = rx.count.load(Ordering::Relaxed);
-    let mut group = c.benchmark_group("delivery_postgres_two_dispatchers");
+    let mut group = c.benchmark_group("delivery_postgres_two_workers");
     group.sample_size(10);
     group.throughput(Throughput::Elements(BATCH as u64));
     group.bench_function("trigger_to_204", |b| {
@@ -318,24 +315,90 @@ fn postgres(c: &mut Criterion, rt: &Runtime) {
         });
     });
     group.finish();
-    report_enqueue("delivery_postgres_two_dispatchers");
-    // Postgres itself runs in other processes: this is only this process's share.
+    report_enqueue("delivery_postgres_two_workers");
+    // The workers and Postgres run in other processes: this is the producer's share.
     report_cpu(
-        "delivery_postgres_two_dispatchers (this process only)",
+        "delivery_postgres_two_workers (producer process only)",
         &cpu,
         rx.count.load(Ordering::Relaxed) - delivered,
     );
     let (p50, p99) = rt.block_on(latency_probe(&producer, &rx, 5));
-    println!("delivery_postgres_two_dispatchers latency at 1000/s: p50 {p50:?}, p99 {p99:?}");
+    println!("delivery_postgres_two_workers latency at 1000/s: p50 {p50:?}, p99 {p99:?}");
+    for w in workers {
+        w.stop();
+    }
+    drop(producer);
+    rt.block_on(async { store.drop_schema().await.unwrap() });
+}
+
+/// A worker node: this bench binary started again with `SB_BENCH_PG_WORKER=<schema>`.
+struct WorkerProcess(std::process::Child);
+
+impl WorkerProcess {
+    /// Starts a worker on `schema` and waits until its dispatcher runs.
+    fn start(schema: &str, poll: Duration) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .env("SB_BENCH_PG_WORKER", schema)
+            .env("SB_BENCH_PG_POLL_MS", poll.as_millis().to_string())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "worker did not start");
+        Self(child)
+    }
+
+    /// Closes its stdin (it shuts down gracefully, releasing its leases) and waits.
+    fn stop(mut self) {
+        drop(self.0.stdin.take());
+        let status = self.0.wait().unwrap();
+        assert!(status.success(), "worker exited with {status}");
+    }
+}
+
+/// The worker side: deliver from `schema` until stdin closes.
+fn worker(schema: String) {
+    use switchboard_webhooks::delivery::store::{PostgresOptions, PostgresStore};
+    let url = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL").unwrap();
+    let poll = Duration::from_millis(
+        std::env::var("SB_BENCH_PG_POLL_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1000),
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
-        for w in workers {
-            w.shutdown(Duration::from_secs(5)).await;
-        }
-        store.drop_schema().await.unwrap();
+        let options = PostgresOptions {
+            schema: Some(schema),
+            max_connections: 24,
+        };
+        let store = PostgresStore::connect(&url, options).await.unwrap();
+        let m = manager(Arc::new(store), poll).await;
+        m.start().unwrap();
+        println!("ready");
+        tokio::task::spawn_blocking(|| {
+            let mut sink = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
+        })
+        .await
+        .unwrap();
+        m.shutdown(Duration::from_secs(5)).await;
     });
 }
 
 fn main() {
+    if let Ok(schema) = std::env::var("SB_BENCH_PG_WORKER") {
+        return worker(schema);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -502,3 +502,48 @@ fn signature_only_and_values_only_apis_match_the_vectors() {
         Err(switchboard_webhooks::SignError::InvalidMessageId { .. })
     ));
 }
+
+/// A malformed `webhook-id` is refused before any HMAC, with the reason, on both entry points;
+/// spaces are allowed (the spec only forbids `.`), as in the values accepted when signing.
+#[test]
+fn malformed_message_ids_are_refused_with_their_reason() {
+    let (verifier, v) = vector_a();
+    let ts = v.ts.to_string();
+    for (id, reason) in [
+        ("", "message id is empty"),
+        (
+            "msg.1",
+            "message id contains `.`, which delimits the signed content",
+        ),
+        ("msg_é", "value is not visible ASCII"),
+    ] {
+        let mut headers = request("placeholder", &ts, "v1,AAAA");
+        headers.insert(
+            "webhook-id",
+            http::HeaderValue::from_bytes(id.as_bytes()).unwrap(),
+        );
+        let err = verifier.verify(&headers, v.body, at(v.ts)).unwrap_err();
+        assert!(
+            matches!(err, VerifyError::MalformedHeader { header: "webhook-id", reason: r } if r == reason),
+            "{id:?}: {err:?}"
+        );
+        // `verify_values` takes a `&str` and only checks what the spec forbids.
+        if id.is_ascii() {
+            let err = verifier
+                .verify_values(id, &ts, "v1,AAAA", v.body, at(v.ts))
+                .unwrap_err();
+            assert!(
+                matches!(err, VerifyError::MalformedHeader { header: "webhook-id", reason: r } if r == reason),
+                "values {id:?}: {err:?}"
+            );
+        }
+    }
+    // A space is not a delimiter: the id is accepted and the signature is what fails.
+    let err = verifier
+        .verify(&request("msg 1", &ts, v.expected), v.body, at(v.ts))
+        .unwrap_err();
+    assert!(
+        matches!(err, VerifyError::SignatureMismatch { .. }),
+        "{err:?}"
+    );
+}

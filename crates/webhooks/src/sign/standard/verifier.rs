@@ -174,6 +174,32 @@ impl StandardVerifier {
     }
 }
 
+/// A message id that passed the non-strict [`check_message_id`] (non-empty, no `.`).
+struct IdChecked<'a>(&'a str);
+
+/// The `webhook-id` header value as a checked message id, in one pass over its bytes for the
+/// usual id: visible ASCII (tab and space allowed, as in any header), non-empty, without `.`.
+/// The errors are those of [`visible_ascii`] and then [`check_message_id`], in that order.
+fn message_id_value<'h>(bytes: &'h [u8], display: &'static str) -> Result<&'h str, VerifyError> {
+    // A fold without early exit, so the check vectorises; ids are short.
+    let plain = bytes.iter().fold(true, |ok, &b| {
+        ok & ((b == b'\t') | (0x20..0x7f).contains(&b)) & (b != b'.')
+    });
+    if plain && !bytes.is_empty() {
+        // Every byte is ASCII, so this cannot fail; it is not worth `unsafe`.
+        return std::str::from_utf8(bytes).map_err(|_| VerifyError::MalformedHeader {
+            header: display,
+            reason: "value is not visible ASCII",
+        });
+    }
+    let id = visible_ascii(bytes, display)?;
+    check_message_id(id, false).map_err(|reason| VerifyError::MalformedHeader {
+        header: display,
+        reason,
+    })?;
+    Ok(id)
+}
+
 impl Verifier for StandardVerifier {
     fn verify<'h>(
         &self,
@@ -183,10 +209,10 @@ impl Verifier for StandardVerifier {
     ) -> Result<Verified<'h>, VerifyError> {
         let found = Found::scan(headers);
         let (names, base) = found.naming();
-        let id = visible_ascii(found.single(base, names.id.1)?, names.id.1)?;
+        let id = message_id_value(found.single(base, names.id.1)?, names.id.1)?;
         let ts_text = found.single(base + 1, names.timestamp.1)?;
         let signature = found.single(base + 2, names.signature.1)?;
-        self.verify_with(&names, id, ts_text, signature, body, now)
+        self.verify_with(&names, IdChecked(id), ts_text, signature, body, now)
     }
 }
 
@@ -203,9 +229,13 @@ impl StandardVerifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<Verified<'a>, VerifyError> {
+        check_message_id(id, false).map_err(|reason| VerifyError::MalformedHeader {
+            header: STANDARD_NAMES.id.1,
+            reason,
+        })?;
         self.verify_with(
             &STANDARD_NAMES,
-            id,
+            IdChecked(id),
             timestamp.as_bytes(),
             signature.as_bytes(),
             body,
@@ -216,19 +246,14 @@ impl StandardVerifier {
     fn verify_with<'a>(
         &self,
         names: &Names,
-        id: &'a str,
+        IdChecked(id): IdChecked<'a>,
         ts_text: &[u8],
         signature: &[u8],
         body: &[u8],
         now: SystemTime,
     ) -> Result<Verified<'a>, VerifyError> {
-        let (_, id_header) = names.id;
         let (_, ts_header) = names.timestamp;
         let (_, sig_header) = names.signature;
-        check_message_id(id, false).map_err(|reason| VerifyError::MalformedHeader {
-            header: id_header,
-            reason,
-        })?;
         // The signed content uses the timestamp text exactly as received.
         let timestamp =
             parse_timestamp_bytes(ts_text).map_err(|reason| VerifyError::MalformedHeader {
