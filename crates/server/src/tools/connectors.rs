@@ -33,8 +33,11 @@ pub(super) fn register(
         if let Some(v) = &cfg.api_version {
             b = b.api_version(v);
         }
-        let client = b.build().map_err(|e| setting("connectors.github", e))?;
-        github::register_tools(registry, &client).map_err(|e| registered("github", e))?;
+        let client = b
+            .build()
+            .map_err(|e| ToolSetupError::setting("connectors.github", e))?;
+        github::register_tools(registry, &client)
+            .map_err(|e| ToolSetupError::register("github", e))?;
     }
     if let Some(cfg) = &c.slack {
         let cfg = cfg.get_ref();
@@ -42,8 +45,11 @@ pub(super) fn register(
         if let Some(u) = &cfg.base_url {
             b = b.base_url(u);
         }
-        let client = b.build().map_err(|e| setting("connectors.slack", e))?;
-        slack::register_tools(registry, &client).map_err(|e| registered("slack", e))?;
+        let client = b
+            .build()
+            .map_err(|e| ToolSetupError::setting("connectors.slack", e))?;
+        slack::register_tools(registry, &client)
+            .map_err(|e| ToolSetupError::register("slack", e))?;
     }
     if let Some(cfg) = &c.notion {
         let cfg = cfg.get_ref();
@@ -54,15 +60,18 @@ pub(super) fn register(
         if let Some(u) = &cfg.base_url {
             b = b.base_url(u);
         }
-        let client = b.build().map_err(|e| setting("connectors.notion", e))?;
-        notion::register_tools(registry, &client).map_err(|e| registered("notion", e))?;
+        let client = b
+            .build()
+            .map_err(|e| ToolSetupError::setting("connectors.notion", e))?;
+        notion::register_tools(registry, &client)
+            .map_err(|e| ToolSetupError::register("notion", e))?;
     }
     if let Some(cfg) = &c.jira {
         let cfg = cfg.get_ref();
         let client = jira::Jira::builder(&cfg.site, &cfg.email, cfg.api_token.expose())
             .build()
-            .map_err(|e| setting("connectors.jira", e))?;
-        jira::register_tools(registry, &client).map_err(|e| registered("jira", e))?;
+            .map_err(|e| ToolSetupError::setting("connectors.jira", e))?;
+        jira::register_tools(registry, &client).map_err(|e| ToolSetupError::register("jira", e))?;
     }
     if let Some(cfg) = &c.google_calendar {
         let cfg = cfg.get_ref();
@@ -79,9 +88,9 @@ pub(super) fn register(
         }
         let client = b
             .build()
-            .map_err(|e| setting("connectors.google_calendar", e))?;
+            .map_err(|e| ToolSetupError::setting("connectors.google_calendar", e))?;
         google_calendar::register_tools(registry, &client)
-            .map_err(|e| registered("google_calendar", e))?;
+            .map_err(|e| ToolSetupError::register("google_calendar", e))?;
     }
     if let Some(cfg) = &c.openweathermap {
         let cfg = cfg.get_ref();
@@ -91,16 +100,17 @@ pub(super) fn register(
         }
         let client = b
             .build()
-            .map_err(|e| setting("connectors.openweathermap", e))?;
+            .map_err(|e| ToolSetupError::setting("connectors.openweathermap", e))?;
         openweathermap::register_tools(registry, &client)
-            .map_err(|e| registered("openweathermap", e))?;
+            .map_err(|e| ToolSetupError::register("openweathermap", e))?;
     }
     if let Some(cfg) = &c.zapier {
         let url = WebhookUrl::parse(cfg.get_ref().hook_url.expose())
-            .map_err(|e| setting("connectors.zapier.hook_url", e))?;
+            .map_err(|e| ToolSetupError::setting("connectors.zapier.hook_url", e))?;
         let hook = zapier::CatchHook::new(http_client()?, url)
-            .map_err(|e| setting("connectors.zapier", e))?;
-        zapier::register_tools(registry, hook).map_err(|e| registered("zapier", e))?;
+            .map_err(|e| ToolSetupError::setting("connectors.zapier", e))?;
+        zapier::register_tools(registry, hook)
+            .map_err(|e| ToolSetupError::register("zapier", e))?;
     }
     if let Some(cfg) = &c.ifttt {
         let cfg = cfg.get_ref();
@@ -108,32 +118,17 @@ pub(super) fn register(
             None => ifttt::Ifttt::new(http_client()?, cfg.key.expose()),
             Some(u) => ifttt::Ifttt::with_base_url(http_client()?, cfg.key.expose(), u),
         }
-        .map_err(|e| setting("connectors.ifttt", e))?;
+        .map_err(|e| ToolSetupError::setting("connectors.ifttt", e))?;
         let events: Vec<&str> = cfg.events.iter().map(String::as_str).collect();
-        ifttt::register_tools(registry, client, &events).map_err(|e| registered("ifttt", e))?;
+        ifttt::register_tools(registry, client, &events)
+            .map_err(|e| ToolSetupError::register("ifttt", e))?;
     }
     Ok(())
-}
-
-/// A client refused the settings under `key`.
-fn setting(key: &'static str, e: impl std::fmt::Display) -> ToolSetupError {
-    ToolSetupError::Setting {
-        key,
-        message: e.to_string(),
-    }
-}
-
-/// A service's tools could not be registered (a name is already taken).
-fn registered(service: &str, e: impl std::fmt::Display) -> ToolSetupError {
-    ToolSetupError::Register {
-        tool: service.to_owned(),
-        message: e.to_string(),
-    }
 }
 
 /// A default core client for the connectors that take one.
 fn http_client() -> Result<Client, ToolSetupError> {
     Client::builder()
         .build()
-        .map_err(|e| setting("connectors", format!("HTTP client: {e}")))
+        .map_err(|e| ToolSetupError::setting("connectors", format!("HTTP client: {e}")))
 }

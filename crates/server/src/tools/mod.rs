@@ -48,6 +48,24 @@ pub enum ToolSetupError {
     },
 }
 
+impl ToolSetupError {
+    /// The value under config `key` was refused with `e`.
+    fn setting(key: &'static str, e: impl std::fmt::Display) -> Self {
+        Self::Setting {
+            key,
+            message: e.to_string(),
+        }
+    }
+
+    /// `tool` (or a service's tools) could not be registered.
+    fn register(tool: &str, e: impl std::fmt::Display) -> Self {
+        Self::Register {
+            tool: tool.to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
 /// The registry with every enabled tool (history off: the gateway logs calls instead).
 ///
 /// Detects the `execute_code` sandbox when that tool is enabled; no database is connected.
@@ -60,15 +78,11 @@ pub async fn build_registry(settings: &Settings) -> Result<ToolRegistry, ToolSet
             .with_default_timeout(settings.tool_timeout)
             .with_history_capacity(0),
     );
-    let register_err = |tool: &str, e: &dyn std::fmt::Display| ToolSetupError::Register {
-        tool: tool.to_owned(),
-        message: e.to_string(),
-    };
     for name in &settings.tools {
         match name.as_str() {
             "calculate" => registry
                 .register(Calculate::default())
-                .map_err(|e| register_err("calculate", &e))?,
+                .map_err(|e| ToolSetupError::register("calculate", e))?,
             "read_file" => {
                 let mut roots = FileRoots::new();
                 for (root, path) in &settings.read_roots {
@@ -85,21 +99,17 @@ pub async fn build_registry(settings: &Settings) -> Result<ToolRegistry, ToolSet
                 }
                 registry
                     .register(ReadFile::new(roots.clone(), limits.clone()))
-                    .map_err(|e| register_err("read_file", &e))?;
+                    .map_err(|e| ToolSetupError::register("read_file", e))?;
                 registry
                     .register(ListDir::new(roots, limits))
-                    .map_err(|e| register_err("list_dir", &e))?;
+                    .map_err(|e| ToolSetupError::register("list_dir", e))?;
             }
             "query_database" => {
-                let databases = Databases::new(settings.databases.clone()).map_err(|e| {
-                    ToolSetupError::Setting {
-                        key: "tools.query_database.databases",
-                        message: e.to_string(),
-                    }
-                })?;
+                let databases = Databases::new(settings.databases.clone())
+                    .map_err(|e| ToolSetupError::setting("tools.query_database.databases", e))?;
                 registry
                     .register(QueryDatabase::new(databases))
-                    .map_err(|e| register_err("query_database", &e))?;
+                    .map_err(|e| ToolSetupError::register("query_database", e))?;
             }
             "execute_code" => {
                 let Some(config) = settings.sandbox.clone() else {
@@ -120,7 +130,7 @@ pub async fn build_registry(settings: &Settings) -> Result<ToolRegistry, ToolSet
                 );
                 registry
                     .register(ExecuteCode::new(sandbox))
-                    .map_err(|e| register_err("execute_code", &e))?;
+                    .map_err(|e| ToolSetupError::register("execute_code", e))?;
             }
             "web_search" => {
                 let Some(config) = &settings.web_search else {
@@ -130,7 +140,7 @@ pub async fn build_registry(settings: &Settings) -> Result<ToolRegistry, ToolSet
                     });
                 };
                 register_web_search(&registry, Some(search_provider(config)?))
-                    .map_err(|e| register_err("web_search", &e))?;
+                    .map_err(|e| ToolSetupError::register("web_search", e))?;
             }
             other => {
                 return Err(ToolSetupError::Register {
@@ -146,35 +156,36 @@ pub async fn build_registry(settings: &Settings) -> Result<ToolRegistry, ToolSet
 
 /// The configured web search provider.
 fn search_provider(config: &WebSearchConfig) -> Result<Arc<dyn WebSearch>, ToolSetupError> {
-    let setting = |key: &'static str, message: String| ToolSetupError::Setting { key, message };
     let client = Client::builder()
         .build()
-        .map_err(|e| setting("tools.web_search", format!("HTTP client: {e}")))?;
+        .map_err(|e| ToolSetupError::setting("tools.web_search", format!("HTTP client: {e}")))?;
     let key = || config.api_key.clone().unwrap_or_default();
     let provider: Arc<dyn WebSearch> = match (config.provider, config.url.as_deref()) {
         (SearchProvider::Searxng, Some(url)) => Arc::new(
             SearxNg::new(client, url)
-                .map_err(|e| setting("tools.web_search.url", e.to_string()))?,
+                .map_err(|e| ToolSetupError::setting("tools.web_search.url", e))?,
         ),
         (SearchProvider::Searxng, None) => {
-            return Err(setting(
+            return Err(ToolSetupError::setting(
                 "tools.web_search.url",
-                "the searxng provider needs the instance `url`".into(),
+                "the searxng provider needs the instance `url`",
             ));
         }
         (SearchProvider::Brave, None) => Arc::new(
-            Brave::new(client, key()).map_err(|e| setting("tools.web_search", e.to_string()))?,
+            Brave::new(client, key())
+                .map_err(|e| ToolSetupError::setting("tools.web_search", e))?,
         ),
         (SearchProvider::Brave, Some(url)) => Arc::new(
             Brave::with_base_url(client, key(), url)
-                .map_err(|e| setting("tools.web_search", e.to_string()))?,
+                .map_err(|e| ToolSetupError::setting("tools.web_search", e))?,
         ),
         (SearchProvider::Tavily, None) => Arc::new(
-            Tavily::new(client, key()).map_err(|e| setting("tools.web_search", e.to_string()))?,
+            Tavily::new(client, key())
+                .map_err(|e| ToolSetupError::setting("tools.web_search", e))?,
         ),
         (SearchProvider::Tavily, Some(url)) => Arc::new(
             Tavily::with_base_url(client, key(), url)
-                .map_err(|e| setting("tools.web_search", e.to_string()))?,
+                .map_err(|e| ToolSetupError::setting("tools.web_search", e))?,
         ),
     };
     Ok(provider)
