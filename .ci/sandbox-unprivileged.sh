@@ -25,10 +25,23 @@ fi
 # The test binary of the build CI just ran: same command, same features, so cargo only reports it.
 # SWITCHBOARD_SANDBOX_TEST_BIN names one directly (for a local run after a narrower build).
 bin=${SWITCHBOARD_SANDBOX_TEST_BIN:-}
-[ -n "$bin" ] || bin=$(cargo test --workspace --all-features --no-run --message-format=json 2>/dev/null |
-  jq -r 'select(.reason == "compiler-artifact" and .target.name == "execute_code"
-               and (.target.kind | index("test")) and .executable != null) | .executable' |
-  tail -n 1)
+if [ -z "$bin" ]; then
+  artifacts=$(mktemp)
+  if ! cargo test --workspace --all-features --no-run --message-format=json >"$artifacts"; then
+    echo "sandbox-unprivileged: cargo test --no-run failed" >&2
+    exit 1
+  fi
+  bin=$(python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    t = m.get("target", {})
+    if m.get("reason") == "compiler-artifact" and t.get("name") == "execute_code" \
+            and "test" in t.get("kind", []) and m.get("executable"):
+        print(m["executable"])
+' "$artifacts" | tail -n 1)
+  rm -f "$artifacts"
+fi
 if [ -z "$bin" ] || [ ! -x "$bin" ]; then
   echo "sandbox-unprivileged: cannot find the execute_code test binary (got '$bin')" >&2
   exit 1
