@@ -130,12 +130,21 @@ async fn a_required_layer_that_is_off_fails_closed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_namespaces_runs_still_work_and_the_pid_namespace_is_reported_off() {
-    let sb = sandbox_with(|c| {
-        c.namespaces = false;
-        c.required_layers.remove(&Layer::Namespaces);
-        c.required_layers.remove(&Layer::PidNamespace);
-    })
-    .await;
+    let mut first = config();
+    first.namespaces = false;
+    first.required_layers.remove(&Layer::Namespaces);
+    first.required_layers.remove(&Layer::PidNamespace);
+    let sb = match Sandbox::detect(first).await {
+        Ok(sb) => sb,
+        // Not root and no Landlock signal scoping: refusing is right (see gateway.rs).
+        Err(err @ SandboxError::GatewayUnprotected { .. })
+            if !rustix::process::geteuid().is_root() =>
+        {
+            eprintln!("SKIP without_namespaces_runs_still_work: {err}");
+            return;
+        }
+        Err(err) => panic!("the sandbox must detect: {err}"),
+    };
     let report = sb.report();
     assert_eq!(report.status(Layer::PidNamespace), LayerStatus::Disabled);
     assert!(

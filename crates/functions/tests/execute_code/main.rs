@@ -7,6 +7,7 @@
 
 mod api;
 mod escape;
+mod gateway;
 mod honest;
 mod registry;
 mod support;

@@ -29,10 +29,15 @@ fn set_secret() {
 
 /// The enabled default configuration. Required layers come from `SWITCHBOARD_REQUIRE_SANDBOX`
 /// (none when unset, so that tests on a weaker machine skip instead of failing at detection).
+///
+/// `SWITCHBOARD_TEST_SANDBOX_NAMESPACES=off` switches namespaces off, as on a host that refuses them
+/// (Docker's default seccomp profile, Ubuntu's user-namespace restriction); `.ci/sandbox-unprivileged.sh`
+/// uses it to run these tests as an unprivileged gateway would. It is read here, in the tests, only.
 pub(crate) fn config() -> SandboxConfig {
     SandboxConfig {
         enabled: true,
         required_layers: Layer::ALL.into_iter().filter(|l| required(*l)).collect(),
+        namespaces: std::env::var("SWITCHBOARD_TEST_SANDBOX_NAMESPACES").as_deref() != Ok("off"),
         ..SandboxConfig::default()
     }
 }

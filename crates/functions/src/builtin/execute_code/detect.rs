@@ -16,7 +16,7 @@ use super::config::SandboxConfig;
 use super::error::SandboxError;
 use super::interpreter::{self, Interpreter, Reach};
 use super::report::{InterpreterReport, Layer, LayerReport, LayerStatus, SandboxReport};
-use super::{SandboxInner, landlock_rules, pid_namespace, run, seccomp};
+use super::{SandboxInner, isolation, landlock_rules, pid_namespace, run, seccomp};
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -259,6 +259,24 @@ pub(super) async fn detect(config: SandboxConfig) -> Result<SandboxInner, Sandbo
         }
     }
 
+    let protection = isolation::check(&isolation::Facts {
+        host_uid: rustix::process::geteuid().as_raw(),
+        code_has_own_uid: ids.is_some(),
+        uid_drop: layer(&layers, Layer::UidDrop),
+        pid_namespace: layer(&layers, Layer::PidNamespace),
+        landlock_abi: landlock_abi.map(landlock_rules::abi_number),
+        // The filters are loaded only with no_new_privs (see `seccomp` below).
+        seccomp: if nnp_ok {
+            layer(&layers, Layer::Seccomp)
+        } else {
+            layer(&layers, Layer::NoNewPrivs)
+        },
+    })?;
+    tracing::debug!(
+        protection,
+        "execute_code keeps the code away from the gateway's processes"
+    );
+
     let mut limits = limits;
     if ids.is_none() && unshare.is_some_and(|f| f.contains(UnshareFlags::NEWPID)) {
         // Without the uid drop, the relay and the init count against the same RLIMIT_NPROC.
@@ -489,6 +507,19 @@ fn rlimits(config: &SandboxConfig) -> Vec<Limit> {
             }
         })
         .collect()
+}
+
+/// The report of one layer (unavailable if it was never probed).
+fn layer(layers: &[LayerReport], layer: Layer) -> LayerReport {
+    layers
+        .iter()
+        .find(|r| r.layer == layer)
+        .cloned()
+        .unwrap_or_else(|| LayerReport {
+            layer,
+            status: LayerStatus::Unavailable,
+            detail: "not probed".to_owned(),
+        })
 }
 
 /// Raises the process limit by `extra`, within the host's hard limit.

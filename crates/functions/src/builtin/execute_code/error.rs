@@ -25,6 +25,25 @@ pub enum SandboxError {
         /// Why it is not available.
         reason: String,
     },
+    /// The code would run as the gateway's own uid with nothing keeping it from the gateway's
+    /// processes (fail closed; see `docs/execute-code.md`).
+    #[error(
+        "execute_code cannot protect the gateway process: the code would run as the gateway's own uid {uid} \
+         ({why_shared}), so it could signal the gateway or lower its limits and priority. That needs the \
+         PID namespace, or Landlock signal scoping (ABI 6, Linux 6.12 or later) together with the seccomp \
+         layer; here {found}. Fix one of: allow namespaces (`namespaces = true`, and let the gateway create \
+         user namespaces: under Docker a seccomp profile that permits them, on Ubuntu \
+         `sysctl kernel.apparmor_restrict_unprivileged_userns=0` or an AppArmor profile for the gateway), \
+         start the gateway as root so the code runs as `sandbox_uid`, or use a kernel with Landlock ABI 6"
+    )]
+    GatewayUnprotected {
+        /// The gateway's uid, which the code would share.
+        uid: u32,
+        /// Why the code would share it.
+        why_shared: String,
+        /// The state of the PID namespace, Landlock and seccomp layers.
+        found: String,
+    },
     /// Building the seccomp filter failed.
     #[error("cannot build the seccomp filter: {0}")]
     Seccomp(String),

@@ -168,17 +168,15 @@ async fn resolve_node(candidate: &Path) -> Result<Interpreter, String> {
         .await?
         .trim()
         .to_owned();
-    let mut read_paths = vec![executable.clone()];
-    // A Node.js install keeps its modules beside bin/ (for example /opt/node/{bin,lib}).
-    if let Some(prefix) = executable.parent().and_then(Path::parent)
-        && prefix != Path::new("/")
-    {
-        read_paths.push(prefix.to_path_buf());
-    }
+    // Only the binary: its built-in modules, ICU data and the code's `require` of the standard library
+    // are inside it, and its shared libraries are in the system paths. Its install prefix is not
+    // granted: for a `node` in `~/bin` that would be the whole home directory. A build that needs files
+    // beside it (shared libraries in its own prefix) fails the sandboxed start at detection, with the
+    // reason in the report, and `extra_read_paths` grants them.
     Ok(Interpreter {
+        read_paths: vec![executable.clone()],
         executable,
         args: Vec::new(),
-        read_paths,
         version: format!("Node.js {version}"),
     })
 }

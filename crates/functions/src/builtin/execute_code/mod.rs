@@ -11,13 +11,15 @@
 //! | [`Layer::Rlimits`] | CPU time, address space, file size, open files, processes, no core dumps |
 //! | [`Layer::UidDrop`] | runs as an unprivileged uid (65534) when the host is root, so the process limit binds |
 //! | [`Layer::NoNewPrivs`] | no privilege gain through set-uid binaries |
-//! | [`Layer::Seccomp`] | no network sockets, no connecting to host UNIX sockets, no ptrace, mount, namespaces, bpf, keyctl, io_uring, `setsid` |
+//! | [`Layer::Seccomp`] | no network sockets, no connecting to host UNIX sockets, no ptrace, pidfds, mount, namespaces, bpf, keyctl, io_uring, `setsid`; limits, priority and scheduling of the caller only |
 //! | [`Layer::Landlock`] | read/execute only the interpreter and system files, write only the work dir, no TCP |
 //! | [`Layer::Namespaces`] | private network (no interfaces), IPC, UTS and mount namespaces; as root, a size-limited tmpfs work dir |
 //! | [`Layer::PidNamespace`] | a private PID namespace: the code is PID 2 under a minimal init, sees no host process, and nothing it starts outlives it |
 //!
 //! [`SandboxConfig::required_layers`] is the minimum: when a required layer is missing, `detect`
-//! fails and nothing runs (fail closed). The tool is off unless [`SandboxConfig::enabled`] is true,
+//! fails and nothing runs (fail closed). When the code would share the gateway's uid (no root), `detect`
+//! also requires the PID namespace, or Landlock signal scoping with seccomp, and otherwise fails with
+//! [`SandboxError::GatewayUnprotected`]. The tool is off unless [`SandboxConfig::enabled`] is true,
 //! and [`Sandbox::run`] checks that on every call.
 //!
 //! ```no_run
@@ -41,6 +43,7 @@ mod config;
 mod detect;
 mod error;
 mod interpreter;
+mod isolation;
 mod landlock_rules;
 mod pid_namespace;
 mod report;

@@ -19,8 +19,9 @@ pub enum Layer {
     UidDrop,
     /// `PR_SET_NO_NEW_PRIVS`: no set-uid or file-capability gain through `execve`.
     NoNewPrivs,
-    /// seccomp-bpf filters denying network sockets, connect/sendmsg, ptrace, mount, namespaces, bpf, keyctl,
-    /// io_uring, setsid and more.
+    /// seccomp-bpf filters denying network sockets, connect/sendmsg, ptrace, pidfds, mount, namespaces,
+    /// bpf, keyctl, io_uring, setsid and more, and limits, priority or scheduling changes to any process
+    /// but the caller.
     Seccomp,
     /// A Landlock ruleset: read/execute on interpreter and system files, read-write on the work dir only.
     Landlock,

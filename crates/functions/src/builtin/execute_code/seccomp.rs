@@ -2,10 +2,16 @@
 //!
 //! Two filters are stacked. The first returns `EPERM` for network sockets (any family but `AF_UNIX`),
 //! connecting or sending to an address (which would reach host services on pathname UNIX sockets),
-//! debugging other processes, mounting, namespaces, kernel keyrings, bpf, perf, io_uring, module and
-//! kexec calls, and leaving the process group (`setsid`, `setpgid`) so the timeout's `killpg` reaches
-//! every descendant. The second returns `ENOSYS` for `clone3`, whose flags live in memory a filter cannot
-//! inspect; the C library then falls back to `clone`, whose namespace flags the first filter checks.
+//! debugging or inspecting other processes, acting on another process's limits, priority, scheduling,
+//! I/O priority or memory (only the caller itself, named by 0, may be targeted), `kill(-1, …)`,
+//! mounting, namespaces, kernel keyrings, bpf, perf, io_uring, module and kexec calls, and leaving the
+//! process group (`setsid`, `setpgid`) so the timeout's `killpg` reaches every descendant. The second
+//! returns `ENOSYS` for `clone3`, whose flags live in memory a filter cannot inspect; the C library then
+//! falls back to `clone`, whose namespace flags the first filter checks.
+//!
+//! It is a deny-list with argument rules, not an allow-list: the interpreters and every program the
+//! shell may start use a large, kernel- and libc-version-dependent set of system calls, while the ones
+//! that reach beyond the calling process can be enumerated. `docs/execute-code.md` gives the reasoning.
 
 use std::collections::BTreeMap;
 
@@ -32,10 +38,17 @@ const DENIED: &[(&str, libc::c_long)] = &[
     ("connect", libc::SYS_connect),
     ("sendmsg", libc::SYS_sendmsg),
     ("sendmmsg", libc::SYS_sendmmsg),
+    // Reaching into other processes. A pidfd names a process without a pid, so nothing can restrict
+    // it to the caller: every pidfd call is denied (Python's asyncio falls back to a thread watcher).
     ("ptrace", libc::SYS_ptrace),
     ("process_vm_readv", libc::SYS_process_vm_readv),
     ("process_vm_writev", libc::SYS_process_vm_writev),
+    ("kcmp", libc::SYS_kcmp),
+    ("pidfd_open", libc::SYS_pidfd_open),
     ("pidfd_getfd", libc::SYS_pidfd_getfd),
+    ("pidfd_send_signal", libc::SYS_pidfd_send_signal),
+    ("process_madvise", libc::SYS_process_madvise),
+    ("process_mrelease", libc::SYS_process_mrelease),
     ("mount", libc::SYS_mount),
     ("umount2", libc::SYS_umount2),
     ("pivot_root", libc::SYS_pivot_root),
@@ -84,6 +97,33 @@ const DENIED: &[(&str, libc::c_long)] = &[
     ("ioperm", libc::SYS_ioperm),
 ];
 
+/// Calls whose first argument is the pid of the process they act on, 0 meaning the caller: any other
+/// value gets `EPERM`. Without this, code running as the gateway's own uid could shrink the gateway's
+/// open-file limit, renice it or pin it to one CPU (`prlimit64` also serves `setrlimit`/`getrlimit`
+/// with pid 0, which keep working).
+const SELF_ONLY: &[(&str, libc::c_long)] = &[
+    ("prlimit64", libc::SYS_prlimit64),
+    ("sched_setaffinity", libc::SYS_sched_setaffinity),
+    ("sched_setscheduler", libc::SYS_sched_setscheduler),
+    ("sched_setparam", libc::SYS_sched_setparam),
+    ("sched_setattr", libc::SYS_sched_setattr),
+    ("migrate_pages", libc::SYS_migrate_pages),
+    ("move_pages", libc::SYS_move_pages),
+    ("get_robust_list", libc::SYS_get_robust_list),
+];
+
+/// `(which, who)` calls: only `which` = the given "one process" value with `who` = 0 (the caller) is
+/// allowed. The group and user forms would reach every process of the uid, the gateway included.
+const SELF_ONLY_WHICH_WHO: &[(&str, libc::c_long, u64)] = &[
+    ("setpriority", libc::SYS_setpriority, PRIO_PROCESS),
+    ("ioprio_set", libc::SYS_ioprio_set, IOPRIO_WHO_PROCESS),
+];
+
+/// `PRIO_PROCESS` from `linux/resource.h` (its type differs between the libc crate's targets).
+const PRIO_PROCESS: u64 = 0;
+/// `IOPRIO_WHO_PROCESS` from `linux/ioprio.h` (not in the libc crate).
+const IOPRIO_WHO_PROCESS: u64 = 1;
+
 /// Namespace flags `clone` may not carry.
 const CLONE_NAMESPACE_FLAGS: [libc::c_int; 7] = [
     libc::CLONE_NEWUSER,
@@ -122,6 +162,40 @@ pub(super) fn build() -> Result<SeccompPrograms, SandboxError> {
     rules.insert(
         libc::SYS_sendto,
         vec![SeccompRule::new(vec![addressed]).map_err(err)?],
+    );
+    for (_, nr) in SELF_ONLY {
+        // pid_t is an int: the kernel reads the low 32 bits, and so does a Dword comparison.
+        let other =
+            SeccompCondition::new(0, SeccompCmpArgLen::Dword, SeccompCmpOp::Ne, 0).map_err(err)?;
+        rules.insert(*nr, vec![SeccompRule::new(vec![other]).map_err(err)?]);
+    }
+    for (_, nr, one_process) in SELF_ONLY_WHICH_WHO {
+        let other_kind =
+            SeccompCondition::new(0, SeccompCmpArgLen::Dword, SeccompCmpOp::Ne, *one_process)
+                .map_err(err)?;
+        let other_who =
+            SeccompCondition::new(1, SeccompCmpArgLen::Dword, SeccompCmpOp::Ne, 0).map_err(err)?;
+        rules.insert(
+            *nr,
+            vec![
+                SeccompRule::new(vec![other_kind]).map_err(err)?,
+                SeccompRule::new(vec![other_who]).map_err(err)?,
+            ],
+        );
+    }
+    // kill(-1, sig) signals every process the caller may signal: with the gateway's uid, the gateway.
+    // Other targets are left to the uid, the PID namespace and Landlock's signal scoping, because the
+    // code legitimately signals its own children by pid.
+    let everyone = SeccompCondition::new(
+        0,
+        SeccompCmpArgLen::Dword,
+        SeccompCmpOp::Eq,
+        u64::from((-1_i32).cast_unsigned()),
+    )
+    .map_err(err)?;
+    rules.insert(
+        libc::SYS_kill,
+        vec![SeccompRule::new(vec![everyone]).map_err(err)?],
     );
     // clone(flags, ...): no namespace flag (any one of them set matches).
     let mut clone_rules = Vec::new();
@@ -197,8 +271,15 @@ fn x32_filter() -> Option<BpfProgram> {
 /// A short description of what the filters deny, for the report.
 pub(super) fn describe() -> String {
     let names: Vec<&str> = DENIED.iter().map(|(name, _)| *name).collect();
+    let self_only: Vec<&str> = SELF_ONLY
+        .iter()
+        .map(|(name, _)| *name)
+        .chain(SELF_ONLY_WHICH_WHO.iter().map(|(name, _, _)| *name))
+        .collect();
     format!(
-        "EPERM for sockets other than AF_UNIX, sendto with an address, clone with namespace flags, x32 system calls, {}; ENOSYS for clone3",
+        "EPERM for sockets other than AF_UNIX, sendto with an address, clone with namespace flags, x32 system calls, \
+         kill(-1), {} on any process but the caller, {}; ENOSYS for clone3",
+        self_only.join(", "),
         names.join(", ")
     )
 }

@@ -1,4 +1,5 @@
-//! Unit tests: error encoding, limits validation, names, and errors raised after the PID namespace's forks.
+//! Unit tests: error encoding, limits validation, names, errors raised after the PID namespace's forks,
+//! and the rule that keeps the code away from the gateway's processes.
 
 use std::io;
 
@@ -169,5 +170,101 @@ async fn errors_after_the_pid_namespace_forks_reach_the_parent() {
             assert_eq!(source.raw_os_error(), Some(libc::EINVAL));
         }
         other => panic!("{other:?}"),
+    }
+}
+
+mod gateway_isolation {
+    use super::super::error::SandboxError;
+    use super::super::isolation::{Facts, check};
+    use super::super::report::{Layer, LayerReport, LayerStatus};
+
+    fn report(layer: Layer, status: LayerStatus, detail: &str) -> LayerReport {
+        LayerReport {
+            layer,
+            status,
+            detail: detail.to_owned(),
+        }
+    }
+
+    /// A non-root host with namespaces off; each test changes one fact.
+    fn non_root_without_namespaces() -> Facts {
+        Facts {
+            host_uid: 1000,
+            code_has_own_uid: false,
+            uid_drop: report(
+                Layer::UidDrop,
+                LayerStatus::NotNeeded,
+                "host runs as uid 1000",
+            ),
+            pid_namespace: report(
+                Layer::PidNamespace,
+                LayerStatus::Disabled,
+                "switched off in configuration (namespaces = false)",
+            ),
+            landlock_abi: Some(5),
+            seccomp: report(Layer::Seccomp, LayerStatus::Active, "EPERM for …"),
+        }
+    }
+
+    #[test]
+    fn a_non_root_gateway_below_landlock_6_without_a_pid_namespace_is_refused() {
+        let err = check(&non_root_without_namespaces()).unwrap_err();
+        assert!(
+            matches!(err, SandboxError::GatewayUnprotected { uid: 1000, .. }),
+            "{err}"
+        );
+        let text = err.to_string();
+        for needle in [
+            "own uid 1000 (the gateway is not root)",
+            "pid_namespace is disabled: switched off in configuration (namespaces = false)",
+            "Landlock is ABI 5, without signal scoping",
+            "seccomp is active. Fix one of",
+            "namespaces = true",
+            "kernel.apparmor_restrict_unprivileged_userns=0",
+        ] {
+            assert!(text.contains(needle), "{needle:?} missing from: {text}");
+        }
+    }
+
+    #[test]
+    fn the_pid_namespace_alone_protects_a_non_root_gateway() {
+        let mut facts = non_root_without_namespaces();
+        facts.pid_namespace.status = LayerStatus::Active;
+        facts.landlock_abi = None;
+        facts.seccomp.status = LayerStatus::Unavailable;
+        assert!(check(&facts).is_ok());
+    }
+
+    #[test]
+    fn landlock_signal_scoping_protects_only_together_with_seccomp() {
+        let mut facts = non_root_without_namespaces();
+        facts.landlock_abi = Some(6);
+        assert!(check(&facts).is_ok());
+        facts.seccomp = report(
+            Layer::Seccomp,
+            LayerStatus::Unavailable,
+            "no filter support",
+        );
+        let text = check(&facts).unwrap_err().to_string();
+        assert!(
+            text.contains("seccomp is unavailable: no filter support"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_root_gateway_whose_uid_drop_failed_is_refused_like_a_non_root_one() {
+        let mut facts = non_root_without_namespaces();
+        facts.host_uid = 0;
+        facts.uid_drop = report(Layer::UidDrop, LayerStatus::Unavailable, "setresuid: EPERM");
+        facts.landlock_abi = None;
+        let text = check(&facts).unwrap_err().to_string();
+        assert!(
+            text.contains("own uid 0 (the uid drop is not in force: setresuid: EPERM)"),
+            "{text}"
+        );
+        assert!(text.contains("Landlock is unavailable"), "{text}");
+        facts.code_has_own_uid = true;
+        assert!(check(&facts).is_ok());
     }
 }
