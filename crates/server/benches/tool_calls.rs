@@ -48,7 +48,7 @@ fn main() {
         let body = r#"{"expression":"(1 + 2) * 3^2 / 7"}"#;
         // Warm up connections.
         for _ in 0..concurrency {
-            client.post(&url).body(body).send().await.unwrap();
+            client.post(&url).header("content-type", "application/json").body(body).send().await.unwrap();
         }
         let deadline = Instant::now() + Duration::from_secs(secs);
         let mut tasks = Vec::new();

@@ -269,6 +269,9 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             if let Some(addr) = listen {
                 settings.listen = addr;
             }
+            settings
+                .check_exposure()
+                .map_err(|e| fail(EXIT_CONFIG, e))?;
             crate::serve::init_logging(&settings);
             runtime()?
                 .block_on(crate::serve::serve(settings))
@@ -356,6 +359,9 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 ));
             };
             let settings = Settings::load(&path).map_err(|e| fail(EXIT_CONFIG, e))?;
+            settings
+                .check_exposure()
+                .map_err(|e| fail(EXIT_CONFIG, e))?;
             runtime()?
                 .block_on(build_registry(&settings))
                 .map_err(|e| fail(EXIT_CONFIG, e))?;

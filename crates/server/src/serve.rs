@@ -4,6 +4,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::Layer;
@@ -82,6 +83,13 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         signal.cancel();
     });
     let graceful = shutdown.clone();
+    // Responses go out in several writes (headers, SSE frames); without TCP_NODELAY, Nagle's
+    // algorithm holds the last one until the client's delayed ACK, ~40 ms per keep-alive call.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY on an accepted connection");
+        }
+    });
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         graceful.cancelled().await;
     });

@@ -1,31 +1,12 @@
 //! `[connectors.*]` (service tools) and `[[notify]]` (event notifications) in the config file.
 //!
 //! A `[connectors.<service>]` section offers that service's tools; a `[[notify]]` table sends
-//! chosen events to a chat webhook or a mailbox. Credentials are [`ConfigSecret`]s: never shown
+//! chosen events to a chat webhook or a mailbox. Credentials are [`Secret`]s: never shown
 //! by `Debug`, and URLs that carry a secret (chat webhooks) are only shown redacted.
 
-use std::fmt;
-
 use serde::Deserialize;
+use switchboard::core::Secret;
 use toml::Spanned;
-
-/// A credential or secret-bearing URL from the config: `Debug` prints `***`.
-#[derive(Clone, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
-#[serde(transparent)]
-pub struct ConfigSecret(String);
-
-impl ConfigSecret {
-    /// The value, for handing to a client.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ConfigSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
 
 /// `[connectors]`: one optional section per service.
 #[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
@@ -71,7 +52,7 @@ pub struct ConnectorsConfig {
 pub struct GitHubConfig {
     /// A token (optional: without one only public data, 60 requests/hour).
     #[serde(default)]
-    pub token: Option<ConfigSecret>,
+    pub token: Option<Secret>,
     /// `User-Agent` sent to GitHub (default `switchboard-gateway`).
     #[serde(default)]
     pub user_agent: Option<String>,
@@ -88,7 +69,7 @@ pub struct GitHubConfig {
 #[serde(deny_unknown_fields)]
 pub struct SlackConfig {
     /// Bot token `xoxb-…`.
-    pub token: ConfigSecret,
+    pub token: Secret,
     /// API root (default `https://slack.com/api`).
     #[serde(default)]
     pub base_url: Option<String>,
@@ -99,7 +80,7 @@ pub struct SlackConfig {
 #[serde(deny_unknown_fields)]
 pub struct NotionConfig {
     /// Integration token.
-    pub token: ConfigSecret,
+    pub token: Secret,
     /// `Notion-Version` (default: the connector's).
     #[serde(default)]
     pub version: Option<String>,
@@ -117,7 +98,7 @@ pub struct JiraConfig {
     /// The account's email.
     pub email: String,
     /// The account's API token.
-    pub api_token: ConfigSecret,
+    pub api_token: Secret,
 }
 
 /// `[connectors.google_calendar]`: OAuth2 refresh-token credentials.
@@ -127,9 +108,9 @@ pub struct GoogleCalendarConfig {
     /// OAuth2 client id.
     pub client_id: String,
     /// OAuth2 client secret.
-    pub client_secret: ConfigSecret,
+    pub client_secret: Secret,
     /// The refresh token (consent with `access_type=offline`).
-    pub refresh_token: ConfigSecret,
+    pub refresh_token: Secret,
     /// Token endpoint (default Google's).
     #[serde(default)]
     pub token_url: Option<String>,
@@ -143,7 +124,7 @@ pub struct GoogleCalendarConfig {
 #[serde(deny_unknown_fields)]
 pub struct OpenWeatherMapConfig {
     /// The `appid` key.
-    pub api_key: ConfigSecret,
+    pub api_key: Secret,
     /// API root (default `https://api.openweathermap.org`).
     #[serde(default)]
     pub base_url: Option<String>,
@@ -154,7 +135,7 @@ pub struct OpenWeatherMapConfig {
 #[serde(deny_unknown_fields)]
 pub struct ZapierConfig {
     /// The Zap's Catch Hook URL (it is the credential).
-    pub hook_url: ConfigSecret,
+    pub hook_url: Secret,
 }
 
 /// `[connectors.ifttt]`.
@@ -162,7 +143,7 @@ pub struct ZapierConfig {
 #[serde(deny_unknown_fields)]
 pub struct IftttConfig {
     /// The Webhooks service key.
-    pub key: ConfigSecret,
+    pub key: Secret,
     /// Event names the model may fire (at least one).
     pub events: Vec<String>,
     /// Service root (default `https://maker.ifttt.com`).
@@ -208,7 +189,7 @@ pub struct NotifyConfig {
     pub events: Vec<String>,
     /// The webhook URL (chat kinds; it is the credential, use `${VAR}`).
     #[serde(default)]
-    pub url: Option<ConfigSecret>,
+    pub url: Option<Secret>,
     /// Discord: the name shown as the sender.
     #[serde(default)]
     pub username: Option<String>,
@@ -229,7 +210,7 @@ pub struct NotifyConfig {
     pub smtp_username: Option<String>,
     /// Email: SMTP password.
     #[serde(default)]
-    pub smtp_password: Option<ConfigSecret>,
+    pub smtp_password: Option<Secret>,
     /// Email: sender address.
     #[serde(default)]
     pub from: Option<String>,

@@ -8,9 +8,8 @@ mod connectors;
 mod env;
 
 pub use connectors::{
-    ConfigSecret, ConnectorsConfig, GitHubConfig, GoogleCalendarConfig, IftttConfig, JiraConfig,
-    NotifyConfig, NotifyKind, NotionConfig, OpenWeatherMapConfig, SlackConfig, SmtpSecurityConfig,
-    ZapierConfig,
+    ConnectorsConfig, GitHubConfig, GoogleCalendarConfig, IftttConfig, JiraConfig, NotifyConfig,
+    NotifyKind, NotionConfig, OpenWeatherMapConfig, SlackConfig, SmtpSecurityConfig, ZapierConfig,
 };
 
 use std::collections::BTreeMap;
@@ -92,6 +91,12 @@ pub struct Config {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub log_level: Option<Spanned<String>>,
+    /// Host names the gateway answers to besides `localhost`, `127.0.0.1`, `::1` and the listen
+    /// address (`["gateway.example.com"]`). Requests naming any other host are refused with 403
+    /// (the DNS-rebinding guard); `/hooks/*` and `/healthz` are exempt.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub allowed_hosts: Option<Spanned<Vec<String>>>,
     /// The tool server (OpenAPI and MCP).
     #[serde(default)]
     pub tools: ToolsConfig,
@@ -137,10 +142,16 @@ pub struct ToolsConfig {
     #[serde(default)]
     #[schemars(with = "Option<u64>")]
     pub timeout_ms: Option<Spanned<u64>>,
-    /// Bearer token required on `/tools/*` and `/mcp` (none by default).
+    /// Bearer token required on `/tools/*` and `/mcp` (none by default). Required when the
+    /// gateway listens beyond loopback or allows any CORS origin.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub auth_token: Option<Spanned<String>>,
+    /// Serve tools without a token even where anyone who reaches the address can call them
+    /// (listening beyond loopback, or `cors.allowed_origins = ["*"]`). Off by default; `serve`
+    /// refuses such a configuration without it.
+    #[serde(default)]
+    pub dangerously_allow_unauthenticated: bool,
     /// Largest request body accepted by `POST /tools/{name}`, in bytes (default 1 MiB).
     #[serde(default)]
     pub max_body_bytes: Option<usize>,
@@ -215,6 +226,7 @@ impl Default for ToolsConfig {
             enabled: Spanned::new(0..0, default_enabled_vec()),
             timeout_ms: None,
             auth_token: None,
+            dangerously_allow_unauthenticated: false,
             max_body_bytes: None,
             read_file: ReadFileConfig::default(),
             query_database: QueryDatabaseConfig::default(),
@@ -262,8 +274,8 @@ pub struct McpConfig {
     /// Whether `/mcp` is served (default true).
     #[serde(default)]
     pub enabled: Option<bool>,
-    /// `Host` values accepted on `/mcp` (DNS-rebinding guard; default: loopback names, plus the
-    /// listen host).
+    /// Deprecated: use the top-level `allowed_hosts`, which guards every route. Names given
+    /// here are added to it.
     #[serde(default)]
     pub allowed_hosts: Option<Vec<String>>,
 }
@@ -403,6 +415,8 @@ pub struct Settings {
     pub tool_timeout: Duration,
     /// Bearer token for tool calls.
     pub tools_token: Option<String>,
+    /// `[tools] dangerously_allow_unauthenticated`.
+    pub allow_unauthenticated: bool,
     /// Largest tool request body.
     pub tools_max_body: usize,
     /// read_file roots.
@@ -419,8 +433,9 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// Whether `/mcp` is served.
     pub mcp_enabled: bool,
-    /// MCP allowed hosts.
-    pub mcp_allowed_hosts: Vec<String>,
+    /// Host names every guarded route answers to (loopback names, the listen host, and the
+    /// configured ones).
+    pub allowed_hosts: Vec<String>,
     /// Admin key from the config.
     pub admin_key: Option<String>,
     /// Admin key-hash file.
@@ -455,6 +470,48 @@ pub const KNOWN_TOOLS: &[&str] = &[
 ];
 
 impl Settings {
+    /// The host names guarded routes answer to: `allowed_hosts` plus the listen address (unless
+    /// it is the unspecified address, which names no host).
+    pub fn host_names(&self) -> Vec<String> {
+        let mut hosts = self.allowed_hosts.clone();
+        let ip = self.listen.ip();
+        if !ip.is_unspecified() && !hosts.contains(&ip.to_string()) {
+            hosts.push(ip.to_string());
+        }
+        hosts
+    }
+
+    /// Refuses a configuration that lets anyone who reaches the gateway call tools: listening
+    /// beyond loopback, or allowing any browser origin, without `tools.auth_token`, unless
+    /// `tools.dangerously_allow_unauthenticated` says the operator means it. `serve` and
+    /// `config check` both call this (after `--listen` is applied).
+    ///
+    /// # Errors
+    /// What is exposed and what to add, as a [`ConfigError::Invalid`].
+    pub fn check_exposure(&self) -> Result<(), ConfigError> {
+        if self.tools_token.is_some() || self.allow_unauthenticated {
+            return Ok(());
+        }
+        let reason = if !self.listen.ip().is_loopback() {
+            format!(
+                "the gateway listens on {}, beyond loopback, so anyone who can reach it could call tools",
+                self.listen
+            )
+        } else if self.cors_origins.iter().any(|o| o == "*") {
+            "`cors.allowed_origins = [\"*\"]` lets every web page call tools from the browser"
+                .to_owned()
+        } else {
+            return Ok(());
+        };
+        Err(ConfigError::Invalid {
+            key: "tools.auth_token".to_owned(),
+            line: 0,
+            message: format!(
+                "{reason}; set `[tools] auth_token = \"${{SWITCHBOARD_TOOLS_TOKEN}}\"` (at least 16 characters), or, if every caller that can reach it is trusted, `[tools] dangerously_allow_unauthenticated = true`"
+            ),
+        })
+    }
+
     /// The embedded defaults (what `switchboard serve` runs on without `--config`).
     ///
     /// # Errors
@@ -888,13 +945,25 @@ impl Settings {
             connectors::validate_notify(target)
                 .map_err(|(key, message)| invalid(&key, target.span(), message))?;
         }
-        let mut mcp_allowed_hosts = config
-            .mcp
-            .allowed_hosts
-            .unwrap_or_else(|| vec!["localhost".into(), "127.0.0.1".into(), "::1".into()]);
-        let listen_host = listen.ip().to_string();
-        if !listen.ip().is_unspecified() && !mcp_allowed_hosts.contains(&listen_host) {
-            mcp_allowed_hosts.push(listen_host);
+        let mut allowed_hosts: Vec<String> =
+            vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+        let span = config.allowed_hosts.as_ref().map_or(0..0, Spanned::span);
+        let configured = config.allowed_hosts.map(Spanned::into_inner);
+        for host in configured
+            .into_iter()
+            .flatten()
+            .chain(config.mcp.allowed_hosts.into_iter().flatten())
+        {
+            if host.is_empty() || host.contains(['/', ' ', '@', '*']) {
+                return Err(invalid(
+                    "allowed_hosts",
+                    span.clone(),
+                    format!("{host:?} is not a host name like gateway.example.com"),
+                ));
+            }
+            if !allowed_hosts.contains(&host) {
+                allowed_hosts.push(host);
+            }
         }
         Ok(Settings {
             listen,
@@ -903,6 +972,7 @@ impl Settings {
             tools,
             tool_timeout,
             tools_token,
+            allow_unauthenticated: tools_cfg.dangerously_allow_unauthenticated,
             tools_max_body: tools_cfg.max_body_bytes.unwrap_or(1024 * 1024),
             read_roots: roots.into_inner(),
             read_max_bytes: tools_cfg.read_file.max_bytes,
@@ -911,7 +981,7 @@ impl Settings {
             web_search,
             cors_origins: cors_origins.into_inner(),
             mcp_enabled: config.mcp.enabled.unwrap_or(true),
-            mcp_allowed_hosts,
+            allowed_hosts,
             admin_key,
             admin_key_file,
             sqlite,

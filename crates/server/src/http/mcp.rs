@@ -96,7 +96,7 @@ pub fn routes(
         metrics: state.metrics.clone(),
     };
     let config = StreamableHttpServerConfig::default()
-        .with_allowed_hosts(settings.mcp_allowed_hosts.clone())
+        .with_allowed_hosts(settings.host_names())
         .with_cancellation_token(shutdown);
     let service = StreamableHttpService::new(
         move || Ok(handler.clone()),

@@ -4,6 +4,7 @@
 mod admin;
 pub mod auth;
 pub mod error;
+pub mod guard;
 mod hooks;
 pub mod mcp;
 pub mod metrics;
@@ -26,6 +27,7 @@ use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use self::auth::TokenHash;
+use self::guard::GuardPolicy;
 use self::metrics::Metrics;
 use crate::config::Settings;
 use crate::webhooks::Webhooks;
@@ -43,6 +45,8 @@ pub struct AppState {
     pub tools_token: Option<TokenHash>,
     /// The webhook side (store, manager, ingest sources, admin key), when started.
     pub webhooks: Option<Arc<Webhooks>>,
+    /// The Host/Origin/Content-Type rules every request passes first.
+    pub guard: Arc<GuardPolicy>,
 }
 
 impl AppState {
@@ -56,6 +60,10 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             tools_token,
             webhooks: None,
+            guard: Arc::new(GuardPolicy::new(
+                &settings.host_names(),
+                &settings.cors_origins,
+            )),
         }
     }
 
@@ -94,11 +102,14 @@ pub fn router(settings: &Settings, state: AppState, shutdown: CancellationToken)
     if settings.mcp_enabled {
         app = app.merge(mcp::routes(settings, &state, shutdown));
     }
-    app.layer(middleware::from_fn_with_state(
-        state.clone(),
-        count_requests,
-    ))
-    .with_state(state)
+    // Layers run outside in: count every request, then refuse what a web page could have sent
+    // on the operator's behalf before any handler (or body read) runs.
+    app.layer(middleware::from_fn_with_state(state.clone(), guard::guard))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .with_state(state)
 }
 
 fn max_ingest_body(state: &AppState) -> usize {

@@ -71,6 +71,7 @@ async fn errors_have_stable_shapes() {
 
     let res = http
         .post(server.url("/tools/calculate"))
+        .header("content-type", "application/json")
         .body("{not json")
         .send()
         .await
