@@ -236,6 +236,33 @@ impl InProcess {
     }
 }
 
+impl InProcess {
+    /// Waits (at most 10 s) until `/metrics` has the line `line`: a call's outcome is counted
+    /// just after its tool stops.
+    async fn wait_for_metric(&self, line: &str) {
+        let url = self.url.replace("/mcp", "/metrics");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = client()
+                .get(&url)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if text.lines().any(|l| l == line) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no {line:?} in\n{text}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
 impl Drop for InProcess {
     fn drop(&mut self) {
         self.shutdown.cancel();
@@ -294,6 +321,11 @@ async fn cancelled_notification_stops_the_running_tool() {
                 stopped: 1,
             }
         })
+        .await;
+    gateway
+        .wait_for_metric(
+            "switchboard_tool_calls_total{tool=\"wait_for_cancel\",outcome=\"cancelled\"} 1",
+        )
         .await;
     // The session outlives the cancelled call.
     let ok = client
