@@ -19,6 +19,7 @@ use crate::mcp::InProcess;
 use crate::server::{Server, client};
 
 /// One way an official client connects, and the protocol version it must end up speaking.
+#[derive(Clone, Copy)]
 struct Peer {
     sdk: Sdk,
     /// The mode argument of the peer script.
@@ -243,12 +244,11 @@ async fn lists_and_calls_tools(peer: &Peer) {
 async fn cancels_a_running_tool(peer: &Peer) {
     let mut gateway = InProcess::start().await;
     let url = gateway.url.clone();
-    let Some(report) = tokio::task::spawn_blocking({
-        let peer = Peer { ..*peer };
-        move || run(&peer, &url, "cancel")
-    })
-    .await
-    .unwrap() else {
+    let peer = *peer;
+    let Some(report) = tokio::task::spawn_blocking(move || run(&peer, &url, "cancel"))
+        .await
+        .unwrap()
+    else {
         return;
     };
     let first = &report["progress"][0];
