@@ -3,32 +3,50 @@
 //! `tools/list` and `tools/call` use the functions crate's MCP wire format, so arguments are
 //! validated by the registry: invalid arguments and tool failures come back as results with
 //! `isError: true` (SEP-1303), an unknown tool as a JSON-RPC `-32602` protocol error.
+//!
+//! Results are built with rmcp's constructors, which stamp `resultType: "complete"`; rmcp's
+//! handler strips it again for peers that negotiated a version before `2026-07-28`, so every
+//! advertised version gets its own wire shape. A call stops when the client cancels it
+//! (`notifications/cancelled`, or a dropped `2026-07-28` request), and reports progress while it
+//! runs when the request carries a `progressToken`.
 
+use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use http::{Method, StatusCode};
 use rmcp::ErrorData;
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    PaginatedRequestParams, ProgressNotificationParam, ProgressToken, ServerCapabilities,
+    ServerConfig, Tool,
 };
-use rmcp::service::{RequestContext, RoleServer};
+use rmcp::service::{Peer, RequestContext, RoleServer};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
-use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::transport::streamable_http_server::{
+    SessionId, SessionManager, StreamableHttpServerConfig, StreamableHttpService,
+};
 use serde_json::Value;
 use switchboard::functions::providers::mcp;
-use switchboard::functions::{Arguments, CallError, ToolCall, ToolRegistry};
+use switchboard::functions::{Arguments, CallError, ToolCall, ToolRegistry, ToolResult};
+use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use super::AppState;
 use super::error::ApiError;
 use super::metrics::Metrics;
 use crate::config::Settings;
+
+/// How often a running call reports progress to a client that asked for it.
+const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The session header of streamable HTTP (legacy, session-based protocol versions).
+const SESSION_HEADER: &str = "mcp-session-id";
 
 /// One MCP session's handler over the shared registry.
 #[derive(Debug, Clone)]
@@ -49,26 +67,26 @@ impl ServerHandler for McpTools {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let list = mcp::tools_list(&self.registry.definitions());
-        serde_json::from_value(list)
-            .map_err(|e| ErrorData::internal_error(format!("tool list: {e}"), None))
+        let mut list = mcp::tools_list(&self.registry.definitions());
+        let tools: Vec<Tool> = serde_json::from_value(list["tools"].take())
+            .map_err(|e| ErrorData::internal_error(format!("tool list: {e}"), None))?;
+        Ok(ListToolsResult::with_all_items(tools))
     }
 
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.to_string();
-        let arguments = match request.arguments {
-            Some(map) => Value::Object(map),
-            None => Value::Object(serde_json::Map::new()),
-        };
+        let arguments = Value::Object(request.arguments.unwrap_or_default());
+        let call = ToolCall::new(name.clone(), Arguments::Value(arguments));
         let started = Instant::now();
-        let result = self
-            .registry
-            .call(ToolCall::new(name.clone(), Arguments::Value(arguments)))
-            .await;
+        let run = self.registry.call_with_cancel(call, &context.ct);
+        let result = match context.meta.get_progress_token() {
+            Some(token) => with_progress(run, &name, token, &context.peer).await,
+            None => run.await,
+        };
         let seconds = started.elapsed().as_secs_f64();
         match result.outcome() {
             Ok(_) => self.metrics.tool_call(&name, "ok", seconds),
@@ -77,11 +95,58 @@ impl ServerHandler for McpTools {
             }
             Err(e) => self.metrics.tool_call(&name, e.kind(), seconds),
         }
-        let value = mcp::call_tool_result(&result)
-            .map_err(|e| ErrorData::invalid_params(e.message().to_owned(), None))?;
-        let result: CallToolResult = serde_json::from_value(value)
-            .map_err(|e| ErrorData::internal_error(format!("tool result: {e}"), None))?;
-        Ok(result.into())
+        Ok(call_tool_result(&result)?.into())
+    }
+}
+
+/// The MCP result of `result`, through rmcp's constructors (see the module docs); an unknown
+/// tool is the protocol error `-32602`.
+fn call_tool_result(result: &ToolResult) -> Result<CallToolResult, ErrorData> {
+    let value = mcp::call_tool_result(result)
+        .map_err(|e| ErrorData::invalid_params(e.message().to_owned(), None))?;
+    let wire: CallToolResult = serde_json::from_value(value)
+        .map_err(|e| ErrorData::internal_error(format!("tool result: {e}"), None))?;
+    let mut out = if wire.is_error == Some(true) {
+        CallToolResult::error(wire.content)
+    } else {
+        CallToolResult::success(wire.content)
+    };
+    out.structured_content = wire.structured_content;
+    Ok(out)
+}
+
+/// Runs `call` while telling `peer` it is alive: progress `0` at once, then one more every
+/// [`PROGRESS_INTERVAL`] (the whole seconds it has run, no total: the tools don't know theirs).
+/// Clients use this to keep long calls (`execute_code`, `query_database`, `web_search`,
+/// connectors) from timing out. A notification that can't be sent doesn't stop the call.
+async fn with_progress<F: Future<Output = ToolResult>>(
+    call: F,
+    tool: &str,
+    token: ProgressToken,
+    peer: &Peer<RoleServer>,
+) -> ToolResult {
+    let heartbeat = async {
+        let mut ticks = tokio::time::interval(PROGRESS_INTERVAL);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut seconds: u32 = 0;
+        loop {
+            ticks.tick().await;
+            let message = if seconds == 0 {
+                format!("{tool} started")
+            } else {
+                format!("{tool} running for {seconds} s")
+            };
+            let param = ProgressNotificationParam::new(token.clone(), f64::from(seconds))
+                .with_message(message);
+            if let Err(e) = peer.notify_progress(param).await {
+                tracing::debug!(tool, error = %e, "progress notification not sent");
+            }
+            seconds = seconds.saturating_add(1);
+        }
+    };
+    tokio::select! {
+        result = call => result,
+        never = heartbeat => never,
     }
 }
 
@@ -98,14 +163,48 @@ pub fn routes(
     let config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(settings.host_names())
         .with_cancellation_token(shutdown);
-    let service = StreamableHttpService::new(
-        move || Ok(handler.clone()),
-        Arc::new(LocalSessionManager::default()),
-        config,
-    );
+    let sessions = Arc::new(LocalSessionManager::default());
+    let service = StreamableHttpService::new(move || Ok(handler.clone()), sessions.clone(), config);
     Router::new()
         .route_service("/mcp", service)
+        .layer(middleware::from_fn_with_state(sessions, end_session))
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
+}
+
+/// `DELETE /mcp` with a session id: `204 No Content` once the session is closed, `404` for a
+/// session the server doesn't have (unknown, or already ended) — what the spec asks for a
+/// terminated session and what the SDK clients accept (the Python SDK takes only 200/204). rmcp
+/// itself answers a successful close with `202 Accepted` and an unknown id with success.
+async fn end_session(
+    State(sessions): State<Arc<LocalSessionManager>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.method() != Method::DELETE {
+        return next.run(req).await;
+    }
+    let session: Option<SessionId> = req
+        .headers()
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(Into::into);
+    if let Some(id) = &session {
+        match sessions.has_session(id).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return (StatusCode::NOT_FOUND, "Not Found: Session not found").into_response();
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "mcp: checking a session failed");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+        }
+    }
+    let mut res = next.run(req).await;
+    if res.status() == StatusCode::ACCEPTED {
+        *res.status_mut() = StatusCode::NO_CONTENT;
+    }
+    res
 }
 
 async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
