@@ -42,6 +42,23 @@ async fn default_start_serves_calculate() {
     assert!(server.terminate().success());
 }
 
+/// Under the test process's umask (022 in CI), which would give new files `-rw-r--r--`.
+#[cfg(unix)]
+#[tokio::test]
+async fn default_start_creates_the_admin_key_and_database_files_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = Server::start(None);
+    for name in [
+        "switchboard.admin-key",
+        "switchboard.db",
+        "switchboard.db-wal",
+        "switchboard.db-shm",
+    ] {
+        let meta = std::fs::metadata(server.path().join(name)).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{name}");
+    }
+}
+
 #[tokio::test]
 async fn errors_have_stable_shapes() {
     let server = Server::start(None);
