@@ -479,7 +479,7 @@ impl ToolRegistry {
             (Some(slots), None) => Some(slots.acquire().await),
             (None, _) => None,
         };
-        let _tool_permit = match &entry.slots {
+        let slot = match &entry.slots {
             Some(slots) => Some(slots.try_take(name)?),
             None => None,
         };
@@ -490,7 +490,13 @@ impl ToolRegistry {
             p.start = Instant::now();
         }
         let timeout = entry.timeout.unwrap_or(self.config.default_timeout);
-        let run = tokio::time::timeout(timeout, entry.tool.invoke(args));
+        let invoke = entry.tool.invoke(args);
+        let run = tokio::time::timeout(timeout, async move {
+            match slot {
+                Some(slot) => slot.hold_during(invoke).await,
+                None => invoke.await,
+            }
+        });
         let res = match cancel {
             Some(token) => token.run_until_cancelled(run).await.ok_or_else(cancelled)?,
             None => run.await,
