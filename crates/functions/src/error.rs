@@ -145,6 +145,16 @@ pub enum CallError {
         /// The tool.
         tool: String,
     },
+    /// The tool already runs as many calls as its concurrency limit allows
+    /// ([`RegistryConfig::with_tool_concurrency`](crate::RegistryConfig::with_tool_concurrency));
+    /// the handler did not run. Retrying later can succeed.
+    #[error("tool {tool:?} is busy: {limit} calls are already running, the most it runs at once")]
+    Busy {
+        /// The tool.
+        tool: String,
+        /// Its concurrency limit.
+        limit: usize,
+    },
     /// The handler's output could not be serialised to JSON, or does not match the tool's
     /// declared output schema.
     #[error("tool {tool:?} returned an unusable output: {message}")]
@@ -158,7 +168,8 @@ pub enum CallError {
 
 impl CallError {
     /// A short stable name for the kind of error, used in history and tracing
-    /// (`unknown_tool`, `malformed_call`, `invalid_arguments`, `failed`, `timeout`, `cancelled`, `output`).
+    /// (`unknown_tool`, `malformed_call`, `invalid_arguments`, `failed`, `timeout`, `cancelled`,
+    /// `busy`, `output`).
     pub fn kind(&self) -> &'static str {
         match self {
             Self::UnknownTool { .. } => "unknown_tool",
@@ -167,6 +178,7 @@ impl CallError {
             Self::Failed { .. } => "failed",
             Self::Timeout { .. } => "timeout",
             Self::Cancelled { .. } => "cancelled",
+            Self::Busy { .. } => "busy",
             Self::Output { .. } => "output",
         }
     }
@@ -207,6 +219,10 @@ impl CallError {
                 )
             }
             Self::Cancelled { tool } => format!("Error: tool {tool:?} was cancelled."),
+            Self::Busy { tool, limit } => format!(
+                "Error: tool {tool:?} is busy: {limit} call{} already running, the most it runs at once. Try again in a moment.",
+                if *limit == 1 { " is" } else { "s are" }
+            ),
             Self::Output { tool, message } => {
                 format!(
                     "Error: tool {tool:?} produced an output that could not be encoded: {message}"

@@ -11,6 +11,7 @@
 ))]
 pub mod builtin;
 mod call;
+mod concurrency;
 mod dynamic;
 mod erased;
 mod error;

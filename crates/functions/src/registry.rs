@@ -1,5 +1,5 @@
 //! The [`ToolRegistry`]: registration, definitions, validated dispatch with timeouts,
-//! cancellation, bounded concurrency, call history and tracing.
+//! cancellation, bounded concurrency (per batch and per tool), call history and tracing.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::call::{Arguments, ToolCall, ToolResult};
+use crate::concurrency::CallSlots;
 use crate::dynamic::DynamicTool;
 use crate::erased::{ErasedTool, InvokeError, Typed};
 use crate::error::{CallError, RegisterError, Violation};
@@ -32,6 +33,7 @@ pub struct RegistryConfig {
     default_timeout: Duration,
     max_concurrency: usize,
     history_capacity: usize,
+    tool_concurrency: HashMap<String, usize>,
 }
 
 impl Default for RegistryConfig {
@@ -41,6 +43,7 @@ impl Default for RegistryConfig {
             default_timeout: Duration::from_secs(30),
             max_concurrency: 8,
             history_capacity: 256,
+            tool_concurrency: HashMap::new(),
         }
     }
 }
@@ -68,6 +71,23 @@ impl RegistryConfig {
         self
     }
 
+    /// At most `limit` calls of the tool `name` run at once (clamped like
+    /// [`with_max_concurrency`](Self::with_max_concurrency)); a call beyond that fails at once
+    /// with [`CallError::Busy`] rather than waiting, so a flood of calls to an expensive tool
+    /// cannot pile up memory. Applies to the tool registered under `name` after this config is
+    /// given to the registry; tools without a limit run unbounded.
+    #[must_use]
+    pub fn with_tool_concurrency(mut self, name: &str, limit: usize) -> Self {
+        self.tool_concurrency
+            .insert(name.to_owned(), limit.clamp(1, Semaphore::MAX_PERMITS));
+        self
+    }
+
+    /// The concurrency limit of the tool `name`, if it has one.
+    pub fn tool_concurrency(&self, name: &str) -> Option<usize> {
+        self.tool_concurrency.get(name).copied()
+    }
+
     /// The default timeout.
     pub fn default_timeout(&self) -> Duration {
         self.default_timeout
@@ -93,6 +113,8 @@ struct Entry {
     output_validator: Option<ArgumentValidator>,
     secret: bool,
     timeout: Option<Duration>,
+    /// Present when the tool has a concurrency limit.
+    slots: Option<CallSlots>,
     tool: Box<dyn ErasedTool>,
 }
 
@@ -258,6 +280,7 @@ impl ToolRegistry {
             output_validator,
             secret,
             timeout,
+            slots: self.config.tool_concurrency(&name).map(CallSlots::new),
             tool,
         });
         let mut tools = self.tools.write().unwrap_or_else(PoisonError::into_inner);
@@ -456,6 +479,10 @@ impl ToolRegistry {
             (Some(slots), None) => Some(slots.acquire().await),
             (None, _) => None,
         };
+        let slot = match &entry.slots {
+            Some(slots) => Some(slots.try_take(name)?),
+            None => None,
+        };
         if permit.is_some()
             && let Some(p) = &mut recorder.pending
         {
@@ -463,7 +490,13 @@ impl ToolRegistry {
             p.start = Instant::now();
         }
         let timeout = entry.timeout.unwrap_or(self.config.default_timeout);
-        let run = tokio::time::timeout(timeout, entry.tool.invoke(args));
+        let invoke = entry.tool.invoke(args);
+        let run = tokio::time::timeout(timeout, async move {
+            match slot {
+                Some(slot) => slot.hold_during(invoke).await,
+                None => invoke.await,
+            }
+        });
         let res = match cancel {
             Some(token) => token.run_until_cancelled(run).await.ok_or_else(cancelled)?,
             None => run.await,

@@ -96,6 +96,10 @@ impl NetPolicy {
     }
 
     /// Refuses every address in `cidr`, whether or not the guard is on.
+    ///
+    /// IPv6 addresses that embed an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64, 6to4) are
+    /// matched by the embedded address too, as the default ranges are: denying `10.0.0.0/8` also
+    /// refuses `::ffff:10.1.2.3`.
     #[must_use]
     pub fn deny_cidr(mut self, cidr: Cidr) -> Self {
         self.deny_cidrs.push(cidr);
@@ -134,7 +138,11 @@ impl NetPolicy {
             addr: ip,
             reason,
         };
-        if let Some(net) = self.deny_cidrs.iter().find(|net| net.contains(ip)) {
+        if let Some(net) = self
+            .deny_cidrs
+            .iter()
+            .find(|net| ranges::cidr_matches(net, ip))
+        {
             return Err(refuse(format!("in denied range {net}")));
         }
         if !self.guard || self.is_host_allowed(host) {

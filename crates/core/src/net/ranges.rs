@@ -7,6 +7,12 @@ use super::cidr::Cidr;
 /// IPv4 ranges that are not globally reachable, with the reason shown in errors.
 const DENIED_V4: &[(Cidr, &str)] = &[
     (Cidr::v4([169, 254, 169, 254], 32), "cloud metadata service"),
+    // Azure's wireserver (instance metadata, certificates, agent commands): a public-looking
+    // address that every Azure VM can reach.
+    (
+        Cidr::v4([168, 63, 129, 16], 32),
+        "cloud metadata service (Azure wireserver)",
+    ),
     (Cidr::v4([0, 0, 0, 0], 8), "\"this network\" / unspecified"),
     (Cidr::v4([10, 0, 0, 0], 8), "private network (RFC 1918)"),
     (
@@ -88,7 +94,28 @@ fn denied_v6(ip: Ipv6Addr) -> Option<&'static str> {
     embedded_v4(ip).and_then(denied_v4)
 }
 
+/// Whether `ip` is inside `net`, judging an IPv6 address that embeds an IPv4 one by both forms.
+///
+/// Used for operator-given ranges: `10.0.0.0/8` also matches `::ffff:10.1.2.3`,
+/// `64:ff9b::10.1.2.3` and `2002:0a01:0203::1`, which reach the same host (or a relay that
+/// forwards to it); and an IPv4-mapped range such as `::ffff:10.0.0.0/104` also matches the plain
+/// IPv4 address. The embedded forms are the ones [`embedded_v4`] decodes, the same as for the
+/// default ranges.
+pub(crate) fn cidr_matches(net: &Cidr, ip: IpAddr) -> bool {
+    if net.contains(ip) {
+        return true;
+    }
+    match ip {
+        IpAddr::V6(v6) => embedded_v4(v6).is_some_and(|v4| net.contains(IpAddr::V4(v4))),
+        IpAddr::V4(v4) => net.contains(IpAddr::V6(v4.to_ipv6_mapped())),
+    }
+}
+
 /// The IPv4 address carried inside an IPv4-mapped, IPv4-compatible, NAT64 or 6to4 address.
+///
+/// NAT64 covers the well-known prefix `64:ff9b::/96` and the local-use prefix `64:ff9b:1::/48`
+/// in its `/96` layout (IPv4 address in the last 32 bits); other RFC 6052 layouts inside the
+/// local-use prefix are not decoded, which is why the default ranges deny that whole `/48`.
 pub(crate) fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let bits = ip.to_bits();
     let low32 = Ipv4Addr::from_bits(bits as u32);
@@ -100,6 +127,9 @@ pub(crate) fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     }
     if bits >> 32 == 0x0064_ff9b_u128 << 64 {
         return Some(low32); // 64:ff9b::a.b.c.d
+    }
+    if bits >> 80 == 0x0064_ff9b_0001 {
+        return Some(low32); // 64:ff9b:1::/48 with the IPv4 address in the last 32 bits
     }
     if bits >> 112 == 0x2002 {
         return Some(Ipv4Addr::from_bits((bits >> 80) as u32)); // 2002:AABB:CCDD::/48
@@ -123,6 +153,16 @@ mod tests {
             ("192.168.1.1", Some("private network (RFC 1918)")),
             ("169.254.169.254", Some("cloud metadata service")),
             ("169.254.1.1", Some("link-local")),
+            (
+                "168.63.129.16",
+                Some("cloud metadata service (Azure wireserver)"),
+            ),
+            ("168.63.129.15", None),
+            ("168.63.129.17", None),
+            (
+                "::ffff:168.63.129.16",
+                Some("cloud metadata service (Azure wireserver)"),
+            ),
             ("100.64.0.1", Some("carrier-grade NAT (RFC 6598)")),
             ("100.127.255.255", Some("carrier-grade NAT (RFC 6598)")),
             ("100.128.0.1", None),
@@ -204,6 +244,47 @@ mod tests {
                 assert_eq!(denied_range(IpAddr::V6(v6)), want, "{v6} embeds {v4}");
             }
         }
+    }
+
+    #[test]
+    fn operator_ranges_match_ipv4_embedded_in_ipv6() {
+        let net: Cidr = "10.0.0.0/8".parse().unwrap();
+        for ip in [
+            "10.1.2.3",
+            "::ffff:10.1.2.3",
+            "::10.1.2.3",
+            "64:ff9b::10.1.2.3",
+            "64:ff9b:1::10.1.2.3",
+            "2002:0a01:0203::1",
+        ] {
+            assert!(cidr_matches(&net, ip.parse().unwrap()), "{ip} is in {net}");
+        }
+        for ip in [
+            "11.1.2.3",
+            "::ffff:11.1.2.3",
+            "64:ff9b::b01:203",
+            "2002:0b01:0203::1",
+            "2001:db8::a01:203",
+        ] {
+            assert!(
+                !cidr_matches(&net, ip.parse().unwrap()),
+                "{ip} is not in {net}"
+            );
+        }
+    }
+
+    #[test]
+    fn operator_ipv4_mapped_ranges_match_the_plain_ipv4_address() {
+        let net: Cidr = "::ffff:10.0.0.0/104".parse().unwrap();
+        assert!(cidr_matches(&net, "10.9.9.9".parse().unwrap()));
+        assert!(!cidr_matches(&net, "11.9.9.9".parse().unwrap()));
+    }
+
+    #[test]
+    fn operator_ipv6_ranges_still_match_ipv6_addresses_directly() {
+        let net: Cidr = "2002::/16".parse().unwrap();
+        assert!(cidr_matches(&net, "2002:0808:0808::1".parse().unwrap()));
+        assert!(!cidr_matches(&net, "8.8.8.8".parse().unwrap()));
     }
 
     fn net_addr(net: &Cidr) -> IpAddr {

@@ -147,3 +147,62 @@ async fn ip_literals_are_checked_directly() {
         assert_eq!(err.attempts(), 0, "{url}: refused before any attempt");
     }
 }
+
+#[tokio::test]
+async fn deny_cidr_under_allow_all_refuses_ipv4_embedded_in_ipv6_before_connecting() {
+    let client = Client::builder()
+        .net_policy(NetPolicy::allow_all().deny_cidr("10.0.0.0/8".parse::<Cidr>().unwrap()))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    for url in [
+        "http://10.1.2.3/",
+        "http://[::ffff:10.1.2.3]/",
+        "http://[::10.1.2.3]/",
+        "http://[64:ff9b::a01:203]/",
+        "http://[64:ff9b:1::a01:203]/",
+        "http://[2002:a01:203::1]/",
+    ] {
+        assert_refused_before_connecting(&client, url, "10.0.0.0/8").await;
+    }
+}
+
+#[tokio::test]
+async fn deny_cidr_written_as_ipv4_mapped_refuses_the_plain_ipv4_address() {
+    let srv = TestServer::start().await;
+    let client = Client::builder()
+        .net_policy(
+            NetPolicy::allow_all().deny_cidr("::ffff:127.0.0.0/104".parse::<Cidr>().unwrap()),
+        )
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client.get(&srv.url("/x")).send().await.unwrap_err();
+    assert!(err.is_blocked_by_policy(), "{err:?}");
+    assert_eq!(srv.hits("/x"), 0);
+}
+
+#[tokio::test]
+async fn azure_wireserver_is_refused_by_default_in_every_form() {
+    let client = Client::builder()
+        .net_policy(NetPolicy::public_only())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    for url in [
+        "http://168.63.129.16/machine?comp=goalstate",
+        "http://[::ffff:a83f:8110]/",
+        "http://[64:ff9b::a83f:8110]/",
+        "http://[2002:a83f:8110::1]/",
+    ] {
+        assert_refused_before_connecting(&client, url, "Azure wireserver").await;
+    }
+}
+
+/// `url` is refused by the policy, with `reason` in the message, before any attempt is made.
+async fn assert_refused_before_connecting(client: &Client, url: &str, reason: &str) {
+    let err = client.get(url).send().await.unwrap_err();
+    assert!(err.is_blocked_by_policy(), "{url}: {err:?}");
+    assert!(err.to_string().contains(reason), "{url}: {err}");
+    assert_eq!(err.attempts(), 0, "{url}: refused before any attempt");
+}

@@ -470,3 +470,108 @@ async fn tools_without_arguments() {
     let err = r.invoke("now", json!({"x": 1})).await.unwrap_err();
     assert_eq!(err.violations().len(), 1);
 }
+
+/// A registry whose `gate` tool (limited to `limit` concurrent calls) reports each start on
+/// `started`, then blocks until `open` gets a permit; `free` has no limit.
+fn gated(
+    limit: usize,
+) -> (
+    Arc<ToolRegistry>,
+    Arc<tokio::sync::Semaphore>,
+    tokio::sync::mpsc::UnboundedReceiver<()>,
+) {
+    use switchboard_functions::NoArgs;
+    let r =
+        ToolRegistry::with_config(RegistryConfig::default().with_tool_concurrency("gate", limit));
+    let open = Arc::new(tokio::sync::Semaphore::new(0));
+    let (tx, started) = tokio::sync::mpsc::unbounded_channel();
+    let gate = open.clone();
+    r.register_fn("gate", "Blocks until opened.", move |_: NoArgs| {
+        let gate = gate.clone();
+        let tx = tx.clone();
+        async move {
+            tx.send(()).unwrap();
+            gate.acquire().await.unwrap().forget();
+            Ok::<_, String>("through")
+        }
+    })
+    .unwrap();
+    r.register_fn("free", "Runs at once.", |_: NoArgs| async {
+        Ok::<_, String>("free")
+    })
+    .unwrap();
+    (Arc::new(r), open, started)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_beyond_a_tools_concurrency_limit_fails_at_once_as_busy() {
+    let (r, open, mut started) = gated(2);
+    let mut running = Vec::new();
+    for _ in 0..2 {
+        let r = r.clone();
+        running.push(tokio::spawn(async move { r.invoke("gate", "{}").await }));
+        started.recv().await.unwrap();
+    }
+    let err = r.invoke("gate", "{}").await.unwrap_err();
+    assert_eq!(
+        err,
+        CallError::Busy {
+            tool: "gate".into(),
+            limit: 2
+        }
+    );
+    assert_eq!(err.kind(), "busy");
+    assert_eq!(
+        err.model_message(),
+        "Error: tool \"gate\" is busy: 2 calls are already running, the most it runs at once. Try again in a moment."
+    );
+    assert!(started.try_recv().is_err(), "the busy call never ran");
+    // Other tools are not limited by it.
+    assert_eq!(r.invoke("free", "{}").await.unwrap(), json!("free"));
+
+    // A finished call frees its slot for the next one.
+    open.add_permits(1);
+    let first_done = futures_util::future::select_all(running).await;
+    assert_eq!(first_done.0.unwrap().unwrap(), json!("through"));
+    let r2 = r.clone();
+    let next = tokio::spawn(async move { r2.invoke("gate", "{}").await });
+    started.recv().await.unwrap();
+    open.add_permits(2);
+    assert_eq!(next.await.unwrap().unwrap(), json!("through"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_call_frees_its_concurrency_slot() {
+    let (r, _open, _started) = gated(1);
+    // Nothing opens the gate: each call runs into the 30 s default timeout (paused time).
+    for _ in 0..2 {
+        let err = r.invoke("gate", "{}").await.unwrap_err();
+        assert_eq!(err.kind(), "timeout", "{err}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_call_frees_its_concurrency_slot() {
+    let (r, open, mut started) = gated(1);
+    let cancel = CancellationToken::new();
+    let (first, _) = tokio::join!(
+        r.call_with_cancel(ToolCall::new("gate", "{}"), &cancel),
+        async {
+            started.recv().await.unwrap();
+            cancel.cancel();
+        }
+    );
+    assert_eq!(first.into_outcome().unwrap_err().kind(), "cancelled");
+    open.add_permits(1);
+    assert_eq!(r.invoke("gate", "{}").await.unwrap(), json!("through"));
+}
+
+#[test]
+fn tool_concurrency_limits_are_clamped_to_at_least_one() {
+    let config = RegistryConfig::default()
+        .with_tool_concurrency("a", 0)
+        .with_tool_concurrency("b", 3);
+    assert_eq!(config.tool_concurrency("a"), Some(1));
+    assert_eq!(config.tool_concurrency("b"), Some(3));
+    assert_eq!(config.tool_concurrency("c"), None);
+}

@@ -4,6 +4,7 @@
 //! Unknown keys are errors. Errors carry the line (and the key, where the check is ours
 //! rather than the parser's). `docs/gateway.md` documents every key.
 
+mod concurrency;
 mod connectors;
 mod env;
 
@@ -155,6 +156,13 @@ pub struct ToolsConfig {
     /// Largest request body accepted by `POST /tools/{name}`, in bytes (default 1 MiB).
     #[serde(default)]
     pub max_body_bytes: Option<usize>,
+    /// Most calls of a tool that run at once; a call beyond it is answered `503` with
+    /// `Retry-After` (error kind `busy`): `{ execute_code = 4 }`. Entries override the defaults
+    /// `execute_code = 2`, `query_database = 8`, `read_file = 16`, `list_dir = 16`; other tools
+    /// have no cap unless set.
+    #[serde(default)]
+    #[schemars(with = "Option<BTreeMap<String, usize>>")]
+    pub max_concurrent: Option<Spanned<concurrency::MaxConcurrent>>,
     /// Settings of `read_file` / `list_dir`.
     #[serde(default)]
     pub read_file: ReadFileConfig,
@@ -228,6 +236,7 @@ impl Default for ToolsConfig {
             auth_token: None,
             dangerously_allow_unauthenticated: false,
             max_body_bytes: None,
+            max_concurrent: None,
             read_file: ReadFileConfig::default(),
             query_database: QueryDatabaseConfig::default(),
             execute_code: None,
@@ -419,6 +428,8 @@ pub struct Settings {
     pub allow_unauthenticated: bool,
     /// Largest tool request body.
     pub tools_max_body: usize,
+    /// Most concurrent calls per tool name (defaults applied).
+    pub tool_concurrency: BTreeMap<String, usize>,
     /// read_file roots.
     pub read_roots: BTreeMap<String, PathBuf>,
     /// read_file byte cap.
@@ -629,6 +640,8 @@ impl Settings {
                 ));
             }
         }
+        let tool_concurrency = concurrency::max_concurrent(tools_cfg.max_concurrent.as_ref())
+            .map_err(|(key, span, message)| invalid(&key, span, message))?;
         let enabled = |tool: &str| tools.iter().any(|t| t == tool);
         let databases = match tools_cfg.query_database.databases {
             None if enabled("query_database") => {
@@ -974,6 +987,7 @@ impl Settings {
             tools_token,
             allow_unauthenticated: tools_cfg.dangerously_allow_unauthenticated,
             tools_max_body: tools_cfg.max_body_bytes.unwrap_or(1024 * 1024),
+            tool_concurrency,
             read_roots: roots.into_inner(),
             read_max_bytes: tools_cfg.read_file.max_bytes,
             databases,

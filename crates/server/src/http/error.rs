@@ -13,6 +13,8 @@ pub struct ApiError {
     kind: &'static str,
     message: String,
     violations: Option<Value>,
+    /// Seconds for a `Retry-After` header.
+    retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -23,6 +25,7 @@ impl ApiError {
             kind,
             message: message.into(),
             violations: None,
+            retry_after: None,
         }
     }
 
@@ -41,17 +44,22 @@ impl ApiError {
     }
 
     /// The error for a failed tool call: 404 unknown tool, 400 malformed, 422 invalid arguments
-    /// (with the violations), 504 timeout, 503 cancelled, 500 tool failure or unusable output.
+    /// (with the violations), 504 timeout, 503 cancelled, 503 with `Retry-After: 1` when the
+    /// tool is at its concurrency limit, 500 tool failure or unusable output.
     pub fn from_call(err: &CallError) -> Self {
         let status = match err {
             CallError::UnknownTool { .. } => StatusCode::NOT_FOUND,
             CallError::MalformedCall { .. } => StatusCode::BAD_REQUEST,
             CallError::InvalidArguments { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             CallError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
-            CallError::Cancelled { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            CallError::Cancelled { .. } | CallError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let mut out = ApiError::new(status, err.kind(), err.model_message());
+        if let CallError::Busy { .. } = err {
+            // Slots free as soon as a running call ends; a second is a fair first retry.
+            out.retry_after = Some(1);
+        }
         if let CallError::InvalidArguments { violations, .. } = err {
             out.violations = Some(
                 violations
@@ -70,6 +78,12 @@ impl IntoResponse for ApiError {
         if let Some(v) = self.violations {
             error["violations"] = v;
         }
-        (self.status, Json(json!({ "error": error }))).into_response()
+        let mut response = (self.status, Json(json!({ "error": error }))).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
+        response
     }
 }

@@ -66,18 +66,21 @@ impl ToolSetupError {
     }
 }
 
-/// The registry with every enabled tool (history off: the gateway logs calls instead).
+/// The registry with every enabled tool (history off: the gateway logs calls instead), each
+/// tool under its `tools.max_concurrent` cap.
 ///
 /// Detects the `execute_code` sandbox when that tool is enabled; no database is connected.
 ///
 /// # Errors
 /// See [`ToolSetupError`].
 pub async fn build_registry(settings: &Settings) -> Result<ToolRegistry, ToolSetupError> {
-    let registry = ToolRegistry::with_config(
-        RegistryConfig::default()
-            .with_default_timeout(settings.tool_timeout)
-            .with_history_capacity(0),
-    );
+    let mut config = RegistryConfig::default()
+        .with_default_timeout(settings.tool_timeout)
+        .with_history_capacity(0);
+    for (tool, limit) in &settings.tool_concurrency {
+        config = config.with_tool_concurrency(tool, *limit);
+    }
+    let registry = ToolRegistry::with_config(config);
     for name in &settings.tools {
         match name.as_str() {
             "calculate" => registry

@@ -42,6 +42,75 @@ async fn default_start_serves_calculate() {
     assert!(server.terminate().success());
 }
 
+/// Under the test process's umask (022 in CI), which would give new files `-rw-r--r--`.
+#[cfg(unix)]
+#[tokio::test]
+async fn default_start_creates_the_admin_key_and_database_files_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = Server::start(None);
+    for name in [
+        "switchboard.admin-key",
+        "switchboard.db",
+        "switchboard.db-wal",
+        "switchboard.db-shm",
+    ] {
+        let meta = std::fs::metadata(server.path().join(name)).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{name}");
+    }
+}
+
+/// With `query_database` capped at one call, two concurrent calls of a query that runs until
+/// its 30 s limit: whichever comes second is answered at once with 503, `Retry-After` and the
+/// `busy` kind, while the first is still running.
+#[tokio::test]
+async fn a_call_beyond_a_tools_concurrency_cap_is_answered_503_busy_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("big.db");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x INTEGER);")
+        .unwrap();
+    let config = format!(
+        r#"
+[tools]
+enabled = ["query_database"]
+timeout_ms = 60000
+max_concurrent = {{ query_database = 1 }}
+
+[[tools.query_database.databases]]
+name = "big"
+url = "sqlite:{}"
+timeout_ms = 30000
+"#,
+        db.display()
+    );
+    let server = Server::start_in(dir, Some(&config));
+    let http = client();
+    let endless = json!({
+        "database": "big",
+        "query": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c"
+    });
+    let call = || {
+        http.post(server.url("/tools/query_database"))
+            .json(&endless)
+            .send()
+    };
+    // The busy answer comes first; the running call is dropped with the server.
+    let res = tokio::select! {
+        res = call() => res,
+        res = call() => res,
+    }
+    .unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "1");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["kind"], "busy", "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "Error: tool \"query_database\" is busy: 1 call is already running, the most it runs at once. Try again in a moment."
+    );
+}
+
 #[tokio::test]
 async fn errors_have_stable_shapes() {
     let server = Server::start(None);

@@ -70,7 +70,7 @@ impl SqliteDb {
     ) -> Result<QueryOutput, QueryError> {
         let path = self.path.clone();
         let name = self.name.clone();
-        tokio::task::spawn_blocking(move || run_blocking(&name, &path, &sql, limits))
+        crate::concurrency::spawn_blocking(move || run_blocking(&name, &path, &sql, limits))
             .await
             .map_err(|e| QueryError::Internal {
                 message: format!("the SQLite worker failed: {e}"),

@@ -62,7 +62,7 @@ impl Tool for ReadFile {
 
     async fn call(&self, args: ReadFileArgs) -> Result<ReadFileOutput, ReadFileError> {
         let (roots, limits) = (self.roots.clone(), self.limits.clone());
-        tokio::task::spawn_blocking(move || read_file(&roots, &limits, &args))
+        crate::concurrency::spawn_blocking(move || read_file(&roots, &limits, &args))
             .await
             .unwrap_or(Err(ReadFileError::Worker))
     }
@@ -84,7 +84,7 @@ impl Tool for ListDir {
 
     async fn call(&self, args: ListDirArgs) -> Result<ListDirOutput, ReadFileError> {
         let (roots, limits) = (self.roots.clone(), self.limits.clone());
-        tokio::task::spawn_blocking(move || list_dir(&roots, &limits, &args))
+        crate::concurrency::spawn_blocking(move || list_dir(&roots, &limits, &args))
             .await
             .unwrap_or(Err(ReadFileError::Worker))
     }

@@ -6,6 +6,7 @@
 //! Several processes may open the same file: `BEGIN IMMEDIATE` serialises writers, so a
 //! delivery is never claimed twice.
 
+mod files;
 mod rows;
 mod schema;
 mod worker;
@@ -73,11 +74,18 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`, applies migrations and starts the
     /// writer thread.
+    ///
+    /// A new database file is created with mode `0600` (SQLite gives its `-wal` and `-shm`
+    /// files the same mode), since it holds signing secrets; when an existing database, `-wal`
+    /// or `-shm` file is accessible to the group or other users, a warning names it and the
+    /// `chmod 600` that fixes it.
     pub fn open(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let fail = |what: &str, e: String| {
             StoreError::Database(format!("{what} {}: {e}", path.display()).into())
         };
+        files::warn_if_shared(&path);
+        files::create_owner_only(&path).map_err(|e| fail("creating", e.to_string()))?;
         let mut conn = Connection::open(&path).map_err(|e| fail("opening", e.to_string()))?;
         conn.busy_timeout(options.busy_timeout)
             .map_err(|e| fail("configuring", e.to_string()))?;
