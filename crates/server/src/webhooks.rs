@@ -46,6 +46,8 @@ impl std::fmt::Debug for Source {
 pub struct Webhooks {
     /// The durable manager.
     pub manager: WebhookManager,
+    /// The manager's store, for ingest replay records (shared by every node on that store).
+    pub store: Arc<dyn Store>,
     /// The admin key's hash.
     pub admin: TokenHash,
     /// Ingest sources by name.
@@ -62,8 +64,8 @@ pub async fn start(
     settings: &Settings,
     observer: Arc<dyn DeliveryObserver>,
 ) -> anyhow::Result<(Webhooks, Option<String>)> {
-    let manager = manager_builder(settings)
-        .await?
+    let store = open_store(settings).await?;
+    let manager = manager_builder(settings, store.clone())?
         .observer(observer)
         .build()?;
     manager.start()?;
@@ -74,6 +76,7 @@ pub async fn start(
     Ok((
         Webhooks {
             manager,
+            store,
             admin,
             sources,
         },
@@ -87,12 +90,13 @@ pub async fn start(
 /// # Errors
 /// The store cannot be opened or migrated, or a `[delivery]` CIDR does not parse.
 pub async fn open_manager(settings: &Settings) -> anyhow::Result<WebhookManager> {
-    Ok(manager_builder(settings).await?.build()?)
+    let store = open_store(settings).await?;
+    Ok(manager_builder(settings, store)?.build()?)
 }
 
-/// The store opened and the manager configured from `settings`.
-async fn manager_builder(settings: &Settings) -> anyhow::Result<WebhookManagerBuilder> {
-    let store: Arc<dyn Store> = match &settings.postgres {
+/// The configured store, opened (and migrated).
+async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match &settings.postgres {
         Some(url) => Arc::new(
             PostgresStore::connect(url, PostgresOptions::default())
                 .await
@@ -107,7 +111,14 @@ async fn manager_builder(settings: &Settings) -> anyhow::Result<WebhookManagerBu
             .map_err(|e| anyhow::anyhow!("store.sqlite {}: {e}", settings.sqlite.display()))?;
             Arc::new(store)
         }
-    };
+    })
+}
+
+/// A manager over `store` configured from `settings`.
+fn manager_builder(
+    settings: &Settings,
+    store: Arc<dyn Store>,
+) -> anyhow::Result<WebhookManagerBuilder> {
     let mut policy = NetPolicy::public_only();
     for cidr in &settings.delivery_allow_cidrs {
         let parsed: Cidr = cidr

@@ -52,6 +52,9 @@ const CASES: &[(&str, Case)] = &[
     ("replay", |s| Box::pin(replay_creates_deliveries_once(s))),
     ("prune", |s| Box::pin(prune_keeps_pending_work(s))),
     ("queue_depth", |s| Box::pin(queue_depth_counts_by_state(s))),
+    ("seen", |s| {
+        Box::pin(mark_seen_catches_replays_until_expiry(s))
+    }),
     ("concurrent", |s| {
         Box::pin(concurrent_enqueues_and_completions_keep_their_own_results(
             s,
@@ -1089,6 +1092,74 @@ async fn prune_keeps_pending_work(store: Arc<dyn Store>) {
     assert_eq!(store.prune(t0() + secs(50)).await.unwrap(), 0);
 }
 
+/// The record the `seen` case leaves live until `t0 + 1 h`, checked again after a reopen.
+const SEEN_SOURCE: &str = "github";
+const SEEN_LAST: [u8; 32] = [9; 32];
+
+async fn mark_seen_catches_replays_until_expiry(store: Arc<dyn Store>) {
+    let (a, b) = ([1u8; 32], [2u8; 32]);
+    let window = secs(600);
+    let mark = |source: &'static str, digest: [u8; 32], at: SystemTime| {
+        let store = store.clone();
+        async move {
+            store
+                .mark_seen(source, &digest, at, at + window)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(mark("github", a, t0()).await, "first sighting");
+    assert!(!mark("github", a, t0() + secs(1)).await, "a replay");
+    assert!(mark("stripe", a, t0()).await, "per source");
+    assert!(mark("github", b, t0()).await, "per digest");
+    assert!(
+        !mark("github", a, t0() + secs(599)).await,
+        "still inside the window"
+    );
+    // At `expires_at` the record is gone; the new sighting starts a new window.
+    assert!(mark("github", a, t0() + secs(600)).await, "expired");
+    assert!(
+        !mark("github", a, t0() + secs(601)).await,
+        "the new window holds"
+    );
+
+    store.unmark_seen("github", &b).await.unwrap();
+    store.unmark_seen("github", &[7; 32]).await.unwrap();
+    assert!(mark("github", b, t0() + secs(2)).await, "forgotten");
+
+    // Racing callers: exactly one wins.
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .mark_seen("race", &[3; 32], t0(), t0() + window)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        won += usize::from(t.await.unwrap());
+    }
+    assert_eq!(won, 1, "one first sighting among racing callers");
+
+    // Many expired records are swept by later calls without changing any answer.
+    for i in 0..40u8 {
+        assert!(mark("bulk", [i; 32], t0()).await);
+    }
+    let later = t0() + secs(3600);
+    for i in 0..40u8 {
+        assert!(mark("bulk", [i; 32], later).await, "record {i} expired");
+    }
+    assert!(
+        store
+            .mark_seen(SEEN_SOURCE, &SEEN_LAST, t0(), t0() + secs(3600))
+            .await
+            .unwrap()
+    );
+}
+
 #[tokio::test]
 async fn memory_store_conforms() {
     conformance(|_| async {
@@ -1118,6 +1189,13 @@ async fn sqlite_store_conforms() {
     // Reopening applies no migration twice and sees the data.
     let again = SqliteStore::open(dir.join("prune.db"), SqliteOptions::default()).unwrap();
     assert_eq!(again.list_endpoints().await.unwrap().len(), 1);
+    // Replay records survive a restart.
+    let again = SqliteStore::open(dir.join("seen.db"), SqliteOptions::default()).unwrap();
+    let replay = again
+        .mark_seen(SEEN_SOURCE, &SEEN_LAST, t0() + secs(1), t0() + secs(601))
+        .await
+        .unwrap();
+    assert!(!replay, "a replay after reopening the file is still caught");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -1159,6 +1237,52 @@ async fn postgres_store_conforms() {
     for store in all {
         store.drop_schema().await.unwrap();
     }
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_replay_records_are_shared_between_nodes() {
+    use switchboard_webhooks::delivery::store::{PostgresOptions, PostgresStore};
+    let Ok(url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
+        eprintln!(
+            "skipping postgres_replay_records_are_shared_between_nodes: SWITCHBOARD_TEST_POSTGRES_URL is not set"
+        );
+        return;
+    };
+    let options = PostgresOptions {
+        schema: Some(format!(
+            "sbtest_seen_{}_{}",
+            std::process::id(),
+            &MessageId::generate().as_str()[4..]
+        )),
+        max_connections: 4,
+    };
+    let a = PostgresStore::connect(&url, options.clone()).await.unwrap();
+    let b = PostgresStore::connect(&url, options).await.unwrap();
+    let until = t0() + secs(600);
+    assert!(a.mark_seen("github", &[1; 32], t0(), until).await.unwrap());
+    assert!(
+        !b.mark_seen("github", &[1; 32], t0(), until).await.unwrap(),
+        "the other node sees the first node's record"
+    );
+    // Both nodes racing on one new request: exactly one first sighting.
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            store
+                .mark_seen("github", &[2; 32], t0(), until)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        won += usize::from(t.await.unwrap());
+    }
+    assert_eq!(won, 1);
+    drop(b);
+    a.drop_schema().await.unwrap();
 }
 
 #[cfg(feature = "postgres")]

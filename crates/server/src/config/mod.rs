@@ -361,10 +361,11 @@ pub enum IngestKind {
     Discord,
     /// Shopify `X-Shopify-Hmac-Sha256`.
     Shopify,
-    /// No signature: a shared token in `Authorization: Bearer …` or `?token=`.
+    /// No signature: a shared token in `Authorization: Bearer …` (never in the URL).
     Token,
-    /// Open WebUI's own outgoing webhooks (no signature is sent, so a shared token in the URL
-    /// query `?token=` is required); mapped to `user_joined` / `chat_completed`.
+    /// Open WebUI's own outgoing webhooks (no signature is sent and no header can be set, so a
+    /// shared token in the URL query `?token=` is accepted); mapped to `user_joined` /
+    /// `chat_completed`.
     OpenWebui,
 }
 
@@ -377,7 +378,9 @@ pub struct IngestSource {
     pub name: Spanned<String>,
     /// The verifier.
     pub kind: IngestKind,
-    /// The secret, signing key or shared token (use `${VAR}`).
+    /// The secret, signing key or shared token (use `${VAR}`); at least 16 characters.
+    /// `token` sources take it only as `Authorization: Bearer …`; `open_webui` also as
+    /// `?token=…`, since Open WebUI cannot send headers.
     #[schemars(with = "String")]
     pub secret: Spanned<String>,
     /// The event type published (default: `{name}`; GitHub appends `.{X-GitHub-Event}`).
@@ -865,11 +868,16 @@ impl Settings {
                 ));
             }
             seen.push(name.clone());
-            if source.secret.get_ref().is_empty() {
+            // The floor of every other token here; for token kinds the secret is all that
+            // authenticates a request, and no provider issues shorter signing secrets.
+            if source.secret.get_ref().len() < 16 {
                 return Err(invalid(
                     "ingest.secret",
                     source.secret.span(),
-                    "must not be empty".into(),
+                    format!(
+                        "the secret of source {name:?} must be at least 16 characters (a token: \
+                         use e.g. `openssl rand -hex 32`)"
+                    ),
                 ));
             }
         }

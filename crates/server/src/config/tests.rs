@@ -74,7 +74,7 @@ fn read_file_roots_checked() {
 #[test]
 fn ingest_and_endpoints() {
     let s = parse(
-        "[[ingest]]\nname = \"gh\"\nkind = \"github\"\nsecret = \"s\"\n\n[[endpoints]]\nname = \"a\"\nurl = \"http://127.0.0.1:9/x\"\nevents = [\"github.push\"]\n",
+        "[[ingest]]\nname = \"gh\"\nkind = \"github\"\nsecret = \"gh-secret-0123456789\"\n\n[[endpoints]]\nname = \"a\"\nurl = \"http://127.0.0.1:9/x\"\nevents = [\"github.push\"]\n",
     )
     .unwrap();
     assert_eq!(s.ingest[0].kind, IngestKind::Github);

@@ -102,7 +102,8 @@ impl Metrics {
         }
     }
 
-    /// Counts one ingest request by source and outcome (`accepted`, `rejected`, `error`).
+    /// Counts one ingest request by source and outcome (`accepted`, `rejected`, `duplicate`,
+    /// `error`).
     pub fn ingest(&self, source: &str, outcome: &'static str) {
         bump(&self.ingest, source, outcome);
     }

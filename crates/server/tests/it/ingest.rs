@@ -1,5 +1,9 @@
 //! Ingest: GitHub- and Standard-Webhooks-signed requests become events delivered to a loopback
-//! receiver; bad signatures are refused with 401; Open WebUI payloads are mapped.
+//! receiver; bad signatures are refused with 401; Open WebUI payloads are mapped. Replays
+//! ([`replay`]) and token rules ([`tokens`]) have their own modules.
+
+mod replay;
+mod tokens;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -15,9 +19,9 @@ use switchboard::webhooks::{StandardSigner, StandardVerifier, Verifier, WebhookS
 
 use crate::server::{Server, client};
 
-type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
+pub(super) type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
-async fn receiver() -> (String, Received) {
+pub(super) async fn receiver() -> (String, Received) {
     let received: Received = Arc::default();
     let app = Router::new()
         .route(
@@ -36,7 +40,7 @@ async fn receiver() -> (String, Received) {
     (format!("http://{addr}/hook"), received)
 }
 
-async fn wait_for(received: &Received, n: usize) -> Vec<(HeaderMap, Bytes)> {
+pub(super) async fn wait_for(received: &Received, n: usize) -> Vec<(HeaderMap, Bytes)> {
     for _ in 0..500 {
         if received.lock().unwrap().len() >= n {
             break;
@@ -48,6 +52,44 @@ async fn wait_for(received: &Received, n: usize) -> Vec<(HeaderMap, Bytes)> {
 
 const OUT_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const IN_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+pub(super) const ADMIN_KEY: &str = "admin-key-0123456789abcdef";
+pub(super) const GITHUB_SECRET: &str = "gh-secret-0123456789";
+
+pub(super) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `X-Hub-Signature-256` of `body` under `secret`.
+pub(super) fn github_signature(secret: &str, body: &[u8]) -> String {
+    let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()), body);
+    format!("sha256={}", hex(tag.as_ref()))
+}
+
+/// The gateway's `/metrics` text.
+pub(super) async fn metrics_text(server: &Server) -> String {
+    client()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The messages the gateway stored, through the admin API.
+pub(super) async fn stored_messages(server: &Server) -> Vec<Value> {
+    let res: Value = client()
+        .get(server.url("/admin/messages"))
+        .bearer_auth(ADMIN_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    res["data"].as_array().unwrap().clone()
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn signed_requests_are_delivered() {
@@ -55,7 +97,7 @@ async fn signed_requests_are_delivered() {
     let config = format!(
         r#"
 [admin]
-key = "admin-key-0123456789abcdef"
+key = "{ADMIN_KEY}"
 
 [delivery]
 allow_cidrs = ["127.0.0.0/8"]
@@ -63,7 +105,7 @@ allow_cidrs = ["127.0.0.0/8"]
 [[ingest]]
 name = "github"
 kind = "github"
-secret = "gh-secret"
+secret = "{GITHUB_SECRET}"
 
 [[ingest]]
 name = "app"
@@ -74,7 +116,7 @@ event_type = "app.event"
 [[ingest]]
 name = "owui"
 kind = "open_webui"
-secret = "owui-token-123"
+secret = "owui-token-0123456789"
 
 [[endpoints]]
 name = "receiver"
@@ -87,11 +129,9 @@ secret = "{OUT_SECRET}"
 
     // GitHub: HMAC-SHA256 of the exact body.
     let body = br#"{"action":"opened","number":1}"#;
-    let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, b"gh-secret"), body);
-    let sig: String = tag.as_ref().iter().map(|b| format!("{b:02x}")).collect();
     let res = http
         .post(server.url("/hooks/github"))
-        .header("x-hub-signature-256", format!("sha256={sig}"))
+        .header("x-hub-signature-256", github_signature(GITHUB_SECRET, body))
         .header("x-github-event", "pull_request")
         .header("x-github-delivery", "d-1")
         .body(body.to_vec())
@@ -129,7 +169,7 @@ secret = "{OUT_SECRET}"
 
     // Open WebUI's sign-up webhook as its code sends it (token in the URL).
     let res = http
-        .post(server.url("/hooks/owui?token=owui-token-123"))
+        .post(server.url("/hooks/owui?token=owui-token-0123456789"))
         .json(&json!({"action": "signup", "message": "New user signed up: Ada", "user": "{\"name\":\"Ada\"}"}))
         .send()
         .await
@@ -165,14 +205,7 @@ secret = "{OUT_SECRET}"
     types.sort();
     assert_eq!(types, ["app.event", "github.pull_request", "user_joined"]);
 
-    let metrics = http
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(&server).await;
     assert!(
         metrics.contains(
             "switchboard_ingest_requests_total{source=\"github\",outcome=\"accepted\"} 1"

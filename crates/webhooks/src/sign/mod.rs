@@ -4,6 +4,7 @@
 //! - [`legacy`]: the seed's hex `X-Webhook-Signature`, opt-in.
 //! - [`providers`]: GitHub, Slack, Stripe, Discord and Shopify.
 //! - [`Verifier`]: the one trait all verifiers implement; [`KeyRing`]: rotation.
+//! - [`Verified::replay_digest`]: what identifies a request, to drop replays of captured ones.
 //!
 //! Verification always runs over the raw body as received: hand the verifier the bytes before any
 //! JSON parsing, and pass the clock in as `now`.
@@ -60,6 +61,7 @@ mod compare;
 mod encoding;
 pub mod legacy;
 pub mod providers;
+mod replay;
 pub mod rotation;
 pub mod secret;
 pub mod standard;

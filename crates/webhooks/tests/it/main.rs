@@ -5,6 +5,7 @@
 mod loopback;
 mod properties;
 mod providers;
+mod replay;
 mod rotation;
 mod snapshots;
 mod standard_vectors;

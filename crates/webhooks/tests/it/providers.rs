@@ -251,16 +251,25 @@ fn shopify_vector() {
 const DISCORD_PUBLIC_HEX: &str = "d52880e28f61caa4c2a48a82e55f4751a92289a78009ea9f6532270c16ce8abe";
 const DISCORD_SIG: &str = "96f91f283d4e6f5f3b00d74511e56dfa92db4b69e6f87123423897dbc52eb67fcb8a9cafb8b8b39be7ec547ad30fe445adf6f5d88cfaf6728ec9272d1839930e";
 
+const DISCORD_TS: u64 = 1_614_265_330;
+
+fn discord_verifier() -> DiscordVerifier {
+    DiscordVerifier::new(VerifyingKey::from_hex(DISCORD_PUBLIC_HEX).unwrap())
+}
+
+fn discord_headers(signature: &str, timestamp: &str) -> http::HeaderMap {
+    headers(&[
+        ("X-Signature-Ed25519", signature),
+        ("X-Signature-Timestamp", timestamp),
+    ])
+}
+
 #[test]
 fn discord_vector() {
-    let key = VerifyingKey::from_hex(DISCORD_PUBLIC_HEX).unwrap();
-    let verifier = DiscordVerifier::new(key);
+    let verifier = discord_verifier();
     let body = br#"{"type":1}"#;
-    let h = headers(&[
-        ("X-Signature-Ed25519", DISCORD_SIG),
-        ("X-Signature-Timestamp", "1614265330"),
-    ]);
-    let ok = verifier.verify(&h, body, at(2_000_000_000)).unwrap();
+    let h = discord_headers(DISCORD_SIG, "1614265330");
+    let ok = verifier.verify(&h, body, at(DISCORD_TS)).unwrap();
     assert_eq!(
         (ok.scheme, ok.timestamp),
         (Scheme::Discord, Some(1_614_265_330))
@@ -270,40 +279,83 @@ fn discord_vector() {
     let mut flipped = DISCORD_SIG.to_owned().into_bytes();
     flipped[0] = b'0';
     let flipped = String::from_utf8(flipped).unwrap();
-    let bad = headers(&[
-        ("X-Signature-Ed25519", &flipped),
-        ("X-Signature-Timestamp", "1614265330"),
-    ]);
     assert!(matches!(
-        verifier.verify(&bad, body, at(0)),
+        verifier.verify(
+            &discord_headers(&flipped, "1614265330"),
+            body,
+            at(DISCORD_TS)
+        ),
         Err(VerifyError::SignatureMismatch { .. })
     ));
     assert!(matches!(
-        verifier.verify(&h, br#"{"type":2}"#, at(0)),
+        verifier.verify(&h, br#"{"type":2}"#, at(DISCORD_TS)),
         Err(VerifyError::SignatureMismatch { .. })
     ));
-    let short = headers(&[
-        ("X-Signature-Ed25519", &DISCORD_SIG[..64]),
-        ("X-Signature-Timestamp", "1614265330"),
-    ]);
     assert!(matches!(
-        verifier.verify(&short, body, at(0)),
+        verifier.verify(
+            &discord_headers(&DISCORD_SIG[..64], "1614265330"),
+            body,
+            at(DISCORD_TS)
+        ),
         Err(VerifyError::MalformedHeader {
             header: "x-signature-ed25519",
             ..
         })
     ));
+}
 
-    // With a window, the timestamp is checked too.
-    let windowed = verifier.with_tolerance(Tolerance::default());
-    assert!(windowed.verify(&h, body, at(1_614_265_330)).is_ok());
+#[test]
+fn discord_rejects_timestamps_outside_five_minutes_by_default() {
+    let verifier = discord_verifier();
+    let body = br#"{"type":1}"#;
+    let h = discord_headers(DISCORD_SIG, "1614265330");
+    // The bounds are inclusive: 300 s either way passes, 301 s does not.
+    assert!(verifier.verify(&h, body, at(DISCORD_TS + 300)).is_ok());
+    assert!(verifier.verify(&h, body, at(DISCORD_TS - 300)).is_ok());
     assert!(matches!(
-        windowed.verify(&h, body, at(1_614_265_331 + 300)),
+        verifier.verify(&h, body, at(DISCORD_TS + 301)),
         Err(VerifyError::TimestampTooOld {
+            header: "x-signature-timestamp",
+            tolerance_secs: 300,
+            ..
+        })
+    ));
+    assert!(matches!(
+        verifier.verify(&h, body, at(DISCORD_TS - 301)),
+        Err(VerifyError::TimestampTooNew {
             header: "x-signature-timestamp",
             ..
         })
     ));
+    // A request captured years ago no longer verifies.
+    assert!(matches!(
+        verifier.verify(&h, body, at(2_000_000_000)),
+        Err(VerifyError::TimestampTooOld { .. })
+    ));
+    // A wider window is the caller's explicit choice.
+    let wide = discord_verifier().with_tolerance(Tolerance::symmetric(Duration::from_secs(3600)));
+    assert!(wide.verify(&h, body, at(DISCORD_TS + 3600)).is_ok());
+}
+
+#[test]
+fn discord_timestamp_must_be_integer_seconds() {
+    let verifier = discord_verifier();
+    for bad in ["", "1614265330.5", "-1", "soon"] {
+        assert!(
+            matches!(
+                verifier.verify(
+                    &discord_headers(DISCORD_SIG, bad),
+                    br#"{"type":1}"#,
+                    at(DISCORD_TS)
+                ),
+                Err(VerifyError::MalformedHeader {
+                    header: "x-signature-timestamp",
+                    ..
+                })
+            ),
+            "{bad:?}"
+        );
+    }
 }
 
 #[test]

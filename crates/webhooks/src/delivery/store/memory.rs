@@ -25,6 +25,8 @@ struct State {
     leases: HashMap<DeliveryId, String>,
     attempts: Vec<Attempt>,
     idempotency: HashMap<String, (MessageId, SystemTime)>,
+    /// `(source, digest)` of accepted ingest requests, with when each may be forgotten.
+    seen: HashMap<(String, [u8; 32]), SystemTime>,
 }
 
 /// A [`Store`] in memory: nothing survives the process.
@@ -492,6 +494,29 @@ impl Store for MemoryStore {
             }
         }
         Ok(n)
+    }
+
+    async fn mark_seen(
+        &self,
+        source: &str,
+        digest: &[u8; 32],
+        now: SystemTime,
+        expires_at: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.lock();
+        // A full sweep per call: this store holds test-sized data.
+        s.seen.retain(|_, until| *until > now);
+        let key = (source.to_owned(), *digest);
+        if s.seen.contains_key(&key) {
+            return Ok(false);
+        }
+        s.seen.insert(key, expires_at);
+        Ok(true)
+    }
+
+    async fn unmark_seen(&self, source: &str, digest: &[u8; 32]) -> Result<(), StoreError> {
+        self.lock().seen.remove(&(source.to_owned(), *digest));
+        Ok(())
     }
 
     async fn prune(&self, cutoff: SystemTime) -> Result<u64, StoreError> {

@@ -136,6 +136,24 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Returns how many messages were deleted.
     async fn prune(&self, cutoff: SystemTime) -> Result<u64, StoreError>;
 
+    /// Remembers, until `expires_at`, that `source` accepted a request whose signed content
+    /// hashes to `digest` (see `Verified::replay_digest`), in one atomic step: `true` the first
+    /// time, `false` while an unexpired record of the same `(source, digest)` exists, however
+    /// many callers in however many processes race. A record whose `expires_at` is at or before
+    /// `now` counts as absent. Each call also deletes a few expired records, so the table holds
+    /// about one row per request still inside its window.
+    async fn mark_seen(
+        &self,
+        source: &str,
+        digest: &[u8; 32],
+        now: SystemTime,
+        expires_at: SystemTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Forgets a record [`Store::mark_seen`] made, so that the sender's retry is accepted: for
+    /// a request marked but then not stored. Unknown records are ignored.
+    async fn unmark_seen(&self, source: &str, digest: &[u8; 32]) -> Result<(), StoreError>;
+
     /// Fires when another process may have queued due work (Postgres `LISTEN/NOTIFY`), so the
     /// dispatcher need not wait for its poll interval. `None` (the default): the dispatcher
     /// relies on its own wake-ups and polling.

@@ -11,8 +11,10 @@ use http::header::HeaderName;
 use crate::sign::encoding::decode_hex_exact;
 use crate::sign::rotation::KeyRing;
 use crate::sign::secret::VerifyingKey;
-use crate::sign::tolerance::{Tolerance, parse_timestamp};
-use crate::sign::verify::{Scheme, Verified, Verifier, VerifyError, single_header};
+use crate::sign::tolerance::Tolerance;
+use crate::sign::verify::{
+    Scheme, Verified, Verifier, VerifyError, single_header, timestamp_header,
+};
 
 /// `x-signature-ed25519`.
 pub const SIGNATURE_HEADER: HeaderName = HeaderName::from_static("x-signature-ed25519");
@@ -28,13 +30,14 @@ pub fn parse_signature_header(value: &str) -> Result<[u8; 64], &'static str> {
 
 /// Verifies Discord interaction requests with the application's public key.
 ///
-/// Discord documents no timestamp window, so by default the timestamp is only signed, not
-/// checked; [`DiscordVerifier::with_tolerance`] adds a window (and then requires the timestamp
-/// to be integer Unix seconds).
+/// Discord documents no timestamp window, but without one a captured request stays valid
+/// forever. The timestamp (integer Unix seconds) must therefore be within ±5 minutes of `now`
+/// by default, the window every other timestamped scheme here uses;
+/// [`DiscordVerifier::with_tolerance`] replaces it.
 #[derive(Debug, Clone)]
 pub struct DiscordVerifier {
     keys: KeyRing<VerifyingKey>,
-    tolerance: Option<Tolerance>,
+    tolerance: Tolerance,
 }
 
 impl DiscordVerifier {
@@ -44,14 +47,14 @@ impl DiscordVerifier {
     pub fn new(keys: impl Into<KeyRing<VerifyingKey>>) -> Self {
         Self {
             keys: keys.into(),
-            tolerance: None,
+            tolerance: Tolerance::default(),
         }
     }
 
-    /// Rejects timestamps outside `tolerance` of `now`.
+    /// Replaces the timestamp tolerance.
     #[must_use]
     pub fn with_tolerance(mut self, tolerance: Tolerance) -> Self {
-        self.tolerance = Some(tolerance);
+        self.tolerance = tolerance;
         self
     }
 }
@@ -63,21 +66,8 @@ impl Verifier for DiscordVerifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<Verified<'h>, VerifyError> {
-        let ts_text = single_header(headers, &TIMESTAMP_HEADER, TIMESTAMP)?;
-        if ts_text.is_empty() {
-            return Err(VerifyError::MalformedHeader {
-                header: TIMESTAMP,
-                reason: "value is empty",
-            });
-        }
-        let timestamp = parse_timestamp(ts_text);
-        if let Some(tolerance) = &self.tolerance {
-            let timestamp = timestamp.map_err(|reason| VerifyError::MalformedHeader {
-                header: TIMESTAMP,
-                reason,
-            })?;
-            tolerance.check(TIMESTAMP, timestamp, now)?;
-        }
+        let (timestamp, ts_text) = timestamp_header(headers, &TIMESTAMP_HEADER, TIMESTAMP)?;
+        self.tolerance.check(TIMESTAMP, timestamp, now)?;
         let received =
             parse_signature_header(single_header(headers, &SIGNATURE_HEADER, SIGNATURE)?).map_err(
                 |reason| VerifyError::MalformedHeader {
@@ -94,7 +84,7 @@ impl Verifier for DiscordVerifier {
                     scheme: Scheme::Discord,
                     key_index,
                     message_id: None,
-                    timestamp: timestamp.ok(),
+                    timestamp: Some(timestamp),
                 });
             }
         }

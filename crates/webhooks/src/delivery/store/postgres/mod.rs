@@ -7,6 +7,7 @@
 mod batch;
 mod rows;
 mod schema;
+mod seen;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -1003,6 +1004,27 @@ impl Store for PostgresStore {
             self.announce.notify_one();
         }
         Ok(r.rows_affected())
+    }
+
+    async fn mark_seen(
+        &self,
+        source: &str,
+        digest: &[u8; 32],
+        now: SystemTime,
+        expires_at: SystemTime,
+    ) -> Result<bool, StoreError> {
+        seen::mark(
+            &self.pool,
+            source,
+            digest,
+            to_millis(now),
+            to_millis(expires_at),
+        )
+        .await
+    }
+
+    async fn unmark_seen(&self, source: &str, digest: &[u8; 32]) -> Result<(), StoreError> {
+        seen::unmark(&self.pool, source, digest).await
     }
 
     fn work_signal(&self) -> Option<Arc<Notify>> {

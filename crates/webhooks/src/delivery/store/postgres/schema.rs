@@ -92,10 +92,24 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
              autovacuum_analyze_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0)",
         ],
     ),
+    // Replay records of ingest requests: one row per accepted signed request while it could
+    // still verify (`Store::mark_seen`); the expiry index lets each insert sweep a few old rows.
+    (
+        4,
+        &[
+            "CREATE TABLE seen_requests (
+            source TEXT NOT NULL,
+            digest BYTEA NOT NULL,
+            expires_at BIGINT NOT NULL,
+            PRIMARY KEY (source, digest)
+        )",
+            "CREATE INDEX seen_requests_expiry ON seen_requests (expires_at)",
+        ],
+    ),
 ];
 
 /// The newest schema version this code knows.
-const LATEST: i64 = 3;
+const LATEST: i64 = 4;
 
 /// Applies every migration newer than the database's version in one transaction, holding an
 /// advisory lock so several processes starting at once migrate only once.

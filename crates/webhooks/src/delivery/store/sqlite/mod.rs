@@ -9,6 +9,7 @@
 mod files;
 mod rows;
 mod schema;
+mod seen;
 mod worker;
 
 use std::collections::HashMap;
@@ -872,6 +873,32 @@ impl Store for SqliteStore {
             Ok(n as u64)
         })
         .await
+    }
+
+    async fn mark_seen(
+        &self,
+        source: &str,
+        digest: &[u8; 32],
+        now: SystemTime,
+        expires_at: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let (source, digest) = (source.to_owned(), *digest);
+        self.call(move |conn| {
+            seen::mark(
+                conn,
+                &source,
+                &digest,
+                to_millis(now),
+                to_millis(expires_at),
+            )
+        })
+        .await
+    }
+
+    async fn unmark_seen(&self, source: &str, digest: &[u8; 32]) -> Result<(), StoreError> {
+        let (source, digest) = (source.to_owned(), *digest);
+        self.call(move |conn| seen::unmark(conn, &source, &digest))
+            .await
     }
 
     async fn prune(&self, cutoff: SystemTime) -> Result<u64, StoreError> {

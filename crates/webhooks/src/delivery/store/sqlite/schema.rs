@@ -85,10 +85,24 @@ CREATE INDEX deliveries_endpoint_created ON deliveries (endpoint_id, created_at)
 CREATE INDEX deliveries_dead ON deliveries (endpoint_id, updated_at) WHERE status = 'dead_letter';
 "#,
     ),
+    // Replay records of ingest requests: one row per accepted signed request while it could
+    // still verify (`Store::mark_seen`); the expiry index lets each insert sweep a few old rows.
+    (
+        4,
+        r#"
+CREATE TABLE seen_requests (
+    source TEXT NOT NULL,
+    digest BLOB NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (source, digest)
+);
+CREATE INDEX seen_requests_expiry ON seen_requests (expires_at);
+"#,
+    ),
 ];
 
 /// The newest schema version this code knows.
-pub(super) const LATEST: i64 = 3;
+pub(super) const LATEST: i64 = 4;
 
 /// Applies every migration newer than the database's version, each in its own transaction.
 ///
