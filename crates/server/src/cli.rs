@@ -366,7 +366,7 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 .block_on(build_registry(&settings))
                 .map_err(|e| fail(EXIT_CONFIG, e))?;
             for source in &settings.ingest {
-                verifier_for(source.kind, source.secret.get_ref()).map_err(|e| {
+                verifier_for(source.kind, source.secret.get_ref().expose()).map_err(|e| {
                     fail(
                         EXIT_CONFIG,
                         format!("ingest source {:?}: secret: {e}", source.name.get_ref()),

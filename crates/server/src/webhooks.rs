@@ -98,7 +98,7 @@ pub async fn open_manager(settings: &Settings) -> anyhow::Result<WebhookManager>
 async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     Ok(match &settings.postgres {
         Some(url) => Arc::new(
-            PostgresStore::connect(url, PostgresOptions::default())
+            PostgresStore::connect(url.expose(), PostgresOptions::default())
                 .await
                 .map_err(|e| anyhow::anyhow!("store.postgres: {e}"))?,
         ),
@@ -150,10 +150,10 @@ async fn register_config_endpoints(
             spec = spec.events(ep.events.clone());
         }
         if let Some(secret) = &ep.secret {
-            spec = spec.secret(secret.clone());
+            spec = spec.secret(secret.expose());
         }
         for (k, v) in &ep.headers {
-            spec = spec.header(k.clone(), v.clone());
+            spec = spec.header(k.clone(), v.expose());
         }
         manager
             .register(spec)
@@ -167,7 +167,7 @@ fn ingest_sources(settings: &Settings) -> anyhow::Result<HashMap<String, Source>
     let mut sources = HashMap::new();
     for s in &settings.ingest {
         let name = s.name.get_ref().clone();
-        let secret = s.secret.get_ref();
+        let secret = s.secret.get_ref().expose();
         let verifier = verifier_for(s.kind, secret)
             .map_err(|e| anyhow::anyhow!("ingest {name:?} secret: {e}"))?;
         let token = verifier.is_none().then(|| TokenHash::of(secret));
@@ -189,7 +189,7 @@ fn ingest_sources(settings: &Settings) -> anyhow::Result<HashMap<String, Source>
 /// written to the key file (the key itself is returned once and never stored).
 fn admin_key(settings: &Settings) -> anyhow::Result<(TokenHash, Option<String>)> {
     if let Some(key) = &settings.admin_key {
-        return Ok((TokenHash::of(key), None));
+        return Ok((TokenHash::of(key.expose()), None));
     }
     let path: &Path = &settings.admin_key_file;
     match std::fs::read_to_string(path) {

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use switchboard::core::Secret;
 use switchboard::functions::builtin::execute_code::SandboxConfig;
 use switchboard::functions::builtin::query_database::{DatabaseConfig, Databases};
 use switchboard::webhooks::delivery::DeliveryConfig;
@@ -147,7 +148,7 @@ pub struct ToolsConfig {
     /// gateway listens beyond loopback or allows any CORS origin.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
-    pub auth_token: Option<Spanned<String>>,
+    pub auth_token: Option<Spanned<Secret>>,
     /// Serve tools without a token even where anyone who reaches the address can call them
     /// (listening beyond loopback, or `cors.allowed_origins = ["*"]`). Off by default; `serve`
     /// refuses such a configuration without it.
@@ -212,7 +213,7 @@ pub struct WebSearchConfig {
     pub url: Option<String>,
     /// API key for Brave or Tavily (use `${VAR}`).
     #[serde(default)]
-    pub api_key: Option<String>,
+    pub api_key: Option<Secret>,
 }
 
 impl std::fmt::Debug for WebSearchConfig {
@@ -223,7 +224,7 @@ impl std::fmt::Debug for WebSearchConfig {
                 "url",
                 &self.url.as_deref().map(switchboard::core::redact_url),
             )
-            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("api_key", &self.api_key)
             .finish()
     }
 }
@@ -297,7 +298,7 @@ pub struct AdminConfig {
     /// once, and only its hash is stored in `key_file`.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
-    pub key: Option<Spanned<String>>,
+    pub key: Option<Spanned<Secret>>,
     /// Where the generated key's hash lives (default: next to the SQLite file,
     /// `switchboard.admin-key`).
     #[serde(default)]
@@ -342,7 +343,7 @@ pub struct StoreConfig {
     /// Postgres URL for several gateway nodes sharing one store (instead of `sqlite`).
     #[serde(default)]
     #[schemars(with = "Option<String>")]
-    pub postgres: Option<Spanned<String>>,
+    pub postgres: Option<Spanned<Secret>>,
 }
 
 /// How an ingest source authenticates its requests.
@@ -382,7 +383,7 @@ pub struct IngestSource {
     /// `token` sources take it only as `Authorization: Bearer …`; `open_webui` also as
     /// `?token=…`, since Open WebUI cannot send headers.
     #[schemars(with = "String")]
-    pub secret: Spanned<String>,
+    pub secret: Spanned<Secret>,
     /// The event type published (default: `{name}`; GitHub appends `.{X-GitHub-Event}`).
     #[serde(default)]
     pub event_type: Option<String>,
@@ -406,10 +407,11 @@ pub struct EndpointConfig {
     pub events: Vec<String>,
     /// Signing secret `whsec_…` (generated when absent).
     #[serde(default)]
-    pub secret: Option<String>,
-    /// Extra headers sent with every delivery.
+    pub secret: Option<Secret>,
+    /// Extra headers sent with every delivery (values are secrets: they often carry credentials).
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub headers: BTreeMap<String, Secret>,
 }
 
 /// The configuration after validation, with defaults applied.
@@ -426,7 +428,7 @@ pub struct Settings {
     /// Per-call timeout.
     pub tool_timeout: Duration,
     /// Bearer token for tool calls.
-    pub tools_token: Option<String>,
+    pub tools_token: Option<Secret>,
     /// `[tools] dangerously_allow_unauthenticated`.
     pub allow_unauthenticated: bool,
     /// Largest tool request body.
@@ -451,13 +453,13 @@ pub struct Settings {
     /// configured ones).
     pub allowed_hosts: Vec<String>,
     /// Admin key from the config.
-    pub admin_key: Option<String>,
+    pub admin_key: Option<Secret>,
     /// Admin key-hash file.
     pub admin_key_file: PathBuf,
     /// SQLite path (when not Postgres).
     pub sqlite: PathBuf,
     /// Postgres URL.
-    pub postgres: Option<String>,
+    pub postgres: Option<Secret>,
     /// Ingest sources.
     pub ingest: Vec<IngestSource>,
     /// Endpoints.
@@ -473,6 +475,10 @@ pub struct Settings {
     /// Notification targets.
     pub notify: Vec<NotifyConfig>,
 }
+
+/// The shortest token or key the config accepts (tools token, admin key, ingest secrets): long
+/// enough that guessing is hopeless, short enough for any provider's signing secret.
+pub const MIN_SECRET_LEN: usize = 16;
 
 /// Tools the gateway knows how to build.
 pub const KNOWN_TOOLS: &[&str] = &[
@@ -750,7 +756,7 @@ impl Settings {
                         ));
                     }
                     SearchProvider::Brave | SearchProvider::Tavily
-                        if ws.api_key.as_ref().is_none_or(String::is_empty) =>
+                        if ws.api_key.as_ref().is_none_or(Secret::is_empty) =>
                     {
                         return Err(invalid(
                             "tools.web_search.api_key",
@@ -788,7 +794,7 @@ impl Settings {
             Some(ms) => Duration::from_millis(*ms.get_ref()),
         };
         let tools_token = match tools_cfg.auth_token {
-            Some(t) if t.get_ref().len() < 16 => {
+            Some(t) if t.get_ref().expose().len() < MIN_SECRET_LEN => {
                 return Err(invalid(
                     "tools.auth_token",
                     t.span(),
@@ -813,7 +819,7 @@ impl Settings {
             }
         }
         let admin_key = match config.admin.key {
-            Some(k) if k.get_ref().len() < 16 => {
+            Some(k) if k.get_ref().expose().len() < MIN_SECRET_LEN => {
                 return Err(invalid(
                     "admin.key",
                     k.span(),
@@ -834,8 +840,8 @@ impl Settings {
         });
         let postgres = match config.store.postgres {
             Some(url)
-                if !url.get_ref().starts_with("postgres://")
-                    && !url.get_ref().starts_with("postgresql://") =>
+                if !url.get_ref().expose().starts_with("postgres://")
+                    && !url.get_ref().expose().starts_with("postgresql://") =>
             {
                 return Err(invalid(
                     "store.postgres",
@@ -870,7 +876,7 @@ impl Settings {
             seen.push(name.clone());
             // The floor of every other token here; for token kinds the secret is all that
             // authenticates a request, and no provider issues shorter signing secrets.
-            if source.secret.get_ref().len() < 16 {
+            if source.secret.get_ref().expose().len() < MIN_SECRET_LEN {
                 return Err(invalid(
                     "ingest.secret",
                     source.secret.span(),

@@ -50,7 +50,10 @@ fn semantic_errors_name_key_and_line() {
 #[test]
 fn env_substitution_and_token() {
     let s = parse("[tools]\nauth_token = \"${TOKEN}\"\n").unwrap();
-    assert_eq!(s.tools_token.as_deref(), Some("0123456789abcdef-token"));
+    assert_eq!(
+        s.tools_token.as_ref().map(Secret::expose),
+        Some("0123456789abcdef-token")
+    );
     let err = parse("[admin]\nkey = \"${MISSING}\"\n").unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -130,4 +133,52 @@ fn delivery_overrides() {
         err.starts_with("config key `delivery.lease_ms` (line 3)"),
         "{err}"
     );
+}
+
+/// Formats the parsed example config of `docs/gateway.md` with `{:?}` and finds none of the
+/// secret values it was given: every secret in the config is a redacting [`Secret`].
+#[test]
+fn debug_of_the_documented_example_config_shows_no_secret() {
+    let doc = include_str!("../../../../docs/gateway.md");
+    let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let root = std::env::temp_dir().display().to_string();
+    let text = doc[start..end]
+        .replace("/srv/docs", &root)
+        .replace("/srv/reports", &root);
+    // Each variable gets a distinct value in the shape its key needs.
+    let value = |name: &str| -> String {
+        let mark = format!("LeakCheck{}", name.replace('_', ""));
+        match name {
+            n if n.ends_with("_WEBHOOK_SECRET") && !n.starts_with("GITHUB") => {
+                let mut bytes = mark.clone().into_bytes();
+                bytes.resize(24, b'x');
+                switchboard::webhooks::WebhookSecret::from_bytes(bytes)
+                    .unwrap()
+                    .expose_encoded()
+            }
+            n if n.ends_with("_URL") => format!("https://hooks.slack.com/services/T0/B0/{mark}"),
+            _ => format!("{mark}-0123456789abcdef"),
+        }
+    };
+    let given = std::cell::RefCell::new(Vec::new());
+    let settings = Settings::parse(&text, &|name| {
+        let v = value(name);
+        given.borrow_mut().push(v.clone());
+        Some(v)
+    })
+    .unwrap();
+    let given = given.into_inner();
+    assert!(
+        given.len() >= 8,
+        "the example should use its secrets: {given:?}"
+    );
+    let shown = format!("{settings:?}");
+    for secret in &given {
+        let needle = secret.rsplit('/').next().unwrap();
+        assert!(
+            !shown.contains(needle),
+            "{needle} is shown by Debug:\n{shown}"
+        );
+    }
 }

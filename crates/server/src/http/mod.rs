@@ -52,7 +52,10 @@ pub struct AppState {
 impl AppState {
     /// State for `settings` and an already built registry.
     pub fn new(settings: &Settings, registry: ToolRegistry) -> Self {
-        let tools_token = settings.tools_token.as_deref().map(TokenHash::of);
+        let tools_token = settings
+            .tools_token
+            .as_ref()
+            .map(|t| TokenHash::of(t.expose()));
         let openapi = openapi::document(&registry.definitions(), tools_token.is_some());
         AppState {
             registry: Arc::new(registry),

@@ -162,7 +162,13 @@ fn search_provider(config: &WebSearchConfig) -> Result<Arc<dyn WebSearch>, ToolS
     let client = Client::builder()
         .build()
         .map_err(|e| ToolSetupError::setting("tools.web_search", format!("HTTP client: {e}")))?;
-    let key = || config.api_key.clone().unwrap_or_default();
+    let key = || {
+        config
+            .api_key
+            .as_ref()
+            .map(|k| k.expose().to_owned())
+            .unwrap_or_default()
+    };
     let provider: Arc<dyn WebSearch> = match (config.provider, config.url.as_deref()) {
         (SearchProvider::Searxng, Some(url)) => Arc::new(
             SearxNg::new(client, url)
