@@ -40,16 +40,21 @@ mod collect;
 mod config;
 mod databases;
 mod error;
+mod functions;
 #[cfg(test)]
 mod guard_tests;
+mod lexer;
 mod mysql;
 mod mysql_value;
 mod output;
 mod postgres;
 mod postgres_value;
 mod precheck;
+#[cfg(test)]
+mod precheck_tests;
 mod redact;
 mod sqlite;
+mod token_rules;
 mod tool;
 mod value;
 
