@@ -53,6 +53,9 @@ mod precheck;
 #[cfg(test)]
 mod precheck_tests;
 mod redact;
+#[cfg(test)]
+mod reset_tests;
+mod session;
 mod sqlite;
 mod token_rules;
 mod tool;
