@@ -8,5 +8,7 @@
 mod api;
 mod common;
 mod mysql;
+mod mysql_bypass;
 mod postgres;
+mod postgres_bypass;
 mod sqlite;
