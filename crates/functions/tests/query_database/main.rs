@@ -11,4 +11,6 @@ mod mysql;
 mod mysql_bypass;
 mod postgres;
 mod postgres_bypass;
+mod precheck_oracle;
+mod precheck_property;
 mod sqlite;

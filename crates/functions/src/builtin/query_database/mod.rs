@@ -66,3 +66,15 @@ pub use self::databases::{DatabaseInfo, Databases};
 pub use self::error::QueryError;
 pub use self::output::{Column, QueryArgs, QueryOutput, TruncatedReason};
 pub use self::tool::QueryDatabase;
+
+/// Entry points for the fuzz targets in `crates/functions/fuzz` and the property tests; not a
+/// stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::{Engine, QueryError};
+
+    /// The pre-check alone: `Ok` when the query would be sent to the engine.
+    pub fn precheck(engine: Engine, query: &str) -> Result<(), QueryError> {
+        super::precheck::check(engine, query)
+    }
+}
