@@ -240,11 +240,10 @@ fn read(engine: Engine, s: &[u8]) -> Vec<Tok> {
         let rest = &s[i..];
         if is_space(engine, b) {
             i += 1;
-        } else if rest.starts_with(b"--")
-            && (!mysql || s.get(i + 2).is_none_or(|&c| c <= 0x20 || c == 0x7f))
+        } else if (mysql && b == b'#')
+            || (rest.starts_with(b"--")
+                && (!mysql || s.get(i + 2).is_none_or(|&c| c <= 0x20 || c == 0x7f)))
         {
-            i = line_comment(engine, s, i);
-        } else if mysql && b == b'#' {
             i = line_comment(engine, s, i);
         } else if rest.starts_with(b"/*") {
             let executable = mysql
@@ -281,10 +280,8 @@ fn read(engine: Engine, s: &[u8]) -> Vec<Tok> {
             let close = if b == b'[' { b']' } else { b };
             let end = quoted(s, i, close, false);
             let inner = &s[i + 1..end.saturating_sub(1).max(i + 1)];
-            let name = String::from_utf8_lossy(inner).replace(
-                &String::from_utf8_lossy(&[close, close]).into_owned(),
-                &String::from_utf8_lossy(&[close]).into_owned(),
-            );
+            let c = char::from(close);
+            let name = String::from_utf8_lossy(inner).replace(&format!("{c}{c}"), &c.to_string());
             out.push(Tok::Name(name, true));
             i = end;
         } else if is_name_byte(b) {
