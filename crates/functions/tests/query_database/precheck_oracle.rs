@@ -11,6 +11,8 @@
 //! - SQLite: `--` comments end at `\n`, `/* */` does not nest (and may run to the end), `"`, `` ` ``
 //!   and `[…]` quote identifiers, bytes from 0x80 are identifier characters.
 //!
+//! In Postgres `` ` `` is an operator character, not a quote.
+//!
 //! [`denied_constructs`] lists what the server would run that the pre-check must never let
 //! through: calls of dangerous functions, `INTO`, locking clauses and `:=`.
 
@@ -276,7 +278,10 @@ fn read(engine: Engine, s: &[u8]) -> Vec<Tok> {
                 out.push(Tok::Punct(b));
                 i += 1;
             }
-        } else if b == b'"' || b == b'`' || (engine == Engine::Sqlite && b == b'[') {
+        } else if b == b'"'
+            || (b == b'`' && engine != Engine::Postgres)
+            || (b == b'[' && engine == Engine::Sqlite)
+        {
             let close = if b == b'[' { b']' } else { b };
             let end = quoted(s, i, close, false);
             let inner = &s[i + 1..end.saturating_sub(1).max(i + 1)];

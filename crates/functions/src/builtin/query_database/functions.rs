@@ -54,8 +54,8 @@ const COMMON: &[&str] = &[
     "current_user session_user user current_role current_catalog current_schema version",
     // JSON construction and reading.
     "json_object json_array json_extract json_valid json_type",
-    // Row constructor and grouping.
-    "row grouping",
+    // Row and array constructors (`ARRAY(SELECT …)` is a call to sqlparser), grouping.
+    "row array grouping",
 ];
 
 const POSTGRES: &[&str] = &[
@@ -75,7 +75,7 @@ const POSTGRES: &[&str] = &[
     "get_bit set_byte set_bit bit_count crc32 crc32c",
     // Math.
     "cbrt div width_bucket gcd lcm factorial scale min_scale trim_scale sinh cosh tanh asinh",
-    "acosh atanh sind cosd tand asind acosd atand atan2d cotd erf erfc setseed random_normal",
+    "acosh atanh sind cosd tand asind acosd atand atan2d cotd erf erfc random_normal",
     "isfinite",
     // Dates.
     "date_trunc date_part date_bin date_add date_subtract age make_date make_time",

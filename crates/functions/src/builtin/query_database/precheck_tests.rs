@@ -286,3 +286,91 @@ fn mysql_backslash_escaped_quote_does_not_end_the_string() {
     let msg = refusal(Engine::Postgres, r"SELECT 'a\', pg_sleep(5) -- '");
     assert!(msg.contains("sleep"), "{msg}");
 }
+
+#[test]
+fn honest_syntax_around_parentheses_passes() {
+    for (engine, sql) in [
+        (Engine::Postgres, "SELECT ARRAY(SELECT 1)"),
+        (
+            Engine::Postgres,
+            "SELECT a, count(*) FROM t GROUP BY ROLLUP (a)",
+        ),
+        (
+            Engine::Postgres,
+            "SELECT a, count(*) FROM t GROUP BY CUBE (a)",
+        ),
+        (
+            Engine::Postgres,
+            "SELECT a, b FROM t GROUP BY GROUPING SETS ((a), (b))",
+        ),
+        (
+            Engine::Postgres,
+            "SELECT * FROM t WHERE a = ANY (ARRAY[1, 2])",
+        ),
+        (
+            Engine::Postgres,
+            "SELECT DISTINCT ON (a) a, b FROM t ORDER BY a, b DESC NULLS LAST",
+        ),
+        (
+            Engine::Postgres,
+            "SELECT sum(a) OVER (ORDER BY b ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM t",
+        ),
+        (Engine::Postgres, "SELECT * FROM t FETCH FIRST 3 ROWS ONLY"),
+        (
+            Engine::Postgres,
+            "SELECT * FROM t, LATERAL (SELECT 1) x JOIN u USING (id)",
+        ),
+        (
+            Engine::Postgres,
+            "SELECT * FROM generate_series(1, 3) WITH ORDINALITY AS g(n, i)",
+        ),
+        (Engine::Postgres, "SELECT * FROM generate_series(1, 3) g(n)"),
+        (
+            Engine::Postgres,
+            "SELECT 't'::regclass, date '2020-01-01', now() - interval '1 day'",
+        ),
+        (
+            Engine::Postgres,
+            "SELECT array_agg(a) FILTER (WHERE a > 1), jsonb_path_query_array(doc, '$.a') FROM t",
+        ),
+        (
+            Engine::Postgres,
+            "SELECT (a, b) OVERLAPS (c, d), a IS DISTINCT FROM b, name COLLATE \"C\" FROM t",
+        ),
+        (
+            Engine::Postgres,
+            "SELECT trim(LEADING 'x' FROM name), row(1, 2) FROM t",
+        ),
+        (
+            Engine::Mysql,
+            "SELECT * FROM t WHERE MATCH (a) AGAINST ('x')",
+        ),
+        (Engine::Mysql, "SELECT * FROM t USE INDEX (i) WHERE a = 1"),
+        (
+            Engine::Mysql,
+            "SELECT * FROM JSON_TABLE('[1]', '$[*]' COLUMNS (x INT PATH '$')) AS j",
+        ),
+        (
+            Engine::Mysql,
+            "SELECT CAST(a AS SIGNED), CONVERT(a, CHAR), TIMESTAMPDIFF(DAY, a, b) FROM t",
+        ),
+        (
+            Engine::Mysql,
+            "SELECT DATE_ADD(d, INTERVAL 1 DAY), EXTRACT(YEAR FROM d), POSITION('a' IN b) FROM t",
+        ),
+        (
+            Engine::Mysql,
+            "SELECT GROUP_CONCAT(DISTINCT a ORDER BY a SEPARATOR '|') FROM t",
+        ),
+        (
+            Engine::Mysql,
+            "SELECT a, SUM(b) FROM t GROUP BY a WITH ROLLUP",
+        ),
+        (
+            Engine::Sqlite,
+            "SELECT * FROM t JOIN u USING (id) WHERE a IN (SELECT 1)",
+        ),
+    ] {
+        assert_eq!(check(engine, sql), Ok(()), "{engine}: {sql}");
+    }
+}
