@@ -104,6 +104,7 @@ fn check_call(engine: Engine, tokens: &[Token], open: usize) -> Result<(), Query
         Token::Ident(name) => name.as_str(),
         _ => return Ok(()),
     };
+    functions::refuse_known_danger(name)?;
     if names_columns(tokens, open) {
         return Ok(());
     }
