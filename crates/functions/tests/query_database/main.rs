@@ -8,5 +8,9 @@
 mod api;
 mod common;
 mod mysql;
+mod mysql_bypass;
 mod postgres;
+mod postgres_bypass;
+mod precheck_oracle;
+mod precheck_property;
 mod sqlite;

@@ -3,10 +3,12 @@
 //! The model names a database and writes one SQL query; it never supplies a URL, a path or credentials.
 //! Every query goes through layered guards, each of which would refuse the common attacks on its own:
 //!
-//! 1. `precheck`: a parser-level filter (sqlparser) that accepts exactly one query
-//!    (`SELECT`, `WITH`, `VALUES`, `TABLE`, or `EXPLAIN` of those without `ANALYZE`) and refuses
-//!    data-modifying CTEs, `SELECT … INTO`, locking clauses, variable assignment and a deny-list of
-//!    side-effect functions. It is a filter in front of the engine guards, not a replacement for them.
+//! 1. `precheck`: reads the text with the engine's own comment and quoting rules (`lexer`,
+//!    refusing what it cannot read that way), judges those tokens (`token_rules`), then has
+//!    sqlparser parse exactly one query (`SELECT`, `WITH`, `VALUES`, `TABLE`, or `EXPLAIN` of those
+//!    without `ANALYZE`) and walks it: no data-modifying CTEs, `SELECT … INTO`, locking clauses or
+//!    variable assignment, and only functions on the engine's allow-list (`functions`). It is a
+//!    filter in front of the engine guards, not a replacement for them.
 //! 2. The engine guards:
 //!    - SQLite (`sqlite`): opened with `SQLITE_OPEN_READ_ONLY`, `PRAGMA query_only`, one prepared
 //!      statement whose `readonly()` must be true, an authorizer allowing only reads, and a progress-handler
@@ -14,10 +16,12 @@
 //!    - Postgres (`postgres`): one prepared statement inside `BEGIN TRANSACTION READ ONLY` with
 //!      `SET LOCAL statement_timeout` and `lock_timeout`, always rolled back;
 //!    - MySQL/MariaDB (`mysql`): one prepared statement inside `START TRANSACTION READ ONLY` with
-//!      `max_execution_time` (MySQL) or `max_statement_time` (MariaDB), always rolled back.
+//!      `max_execution_time` (MySQL) or `max_statement_time` (MariaDB), always rolled back;
+//!    - Postgres and MySQL (`session`): the pooled session is reset after every call (advisory and
+//!      named locks released, settings reset), or the connection is closed.
 //! 3. Results are streamed and capped by rows and by bytes; truncation is reported.
 //!
-//! The real boundary is still a database role (or file permission) that can only read: see `GUARANTEES.md`.
+//! The real boundary is still a database role (or file permission) that can only read: see `docs/query-database.md`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -40,16 +44,24 @@ mod collect;
 mod config;
 mod databases;
 mod error;
+mod functions;
 #[cfg(test)]
 mod guard_tests;
+mod lexer;
 mod mysql;
 mod mysql_value;
 mod output;
 mod postgres;
 mod postgres_value;
 mod precheck;
+#[cfg(test)]
+mod precheck_tests;
 mod redact;
+#[cfg(test)]
+mod reset_tests;
+mod session;
 mod sqlite;
+mod token_rules;
 mod tool;
 mod value;
 
@@ -58,3 +70,15 @@ pub use self::databases::{DatabaseInfo, Databases};
 pub use self::error::QueryError;
 pub use self::output::{Column, QueryArgs, QueryOutput, TruncatedReason};
 pub use self::tool::QueryDatabase;
+
+/// Entry points for the fuzz targets in `crates/functions/fuzz` and the property tests; not a
+/// stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::{Engine, QueryError};
+
+    /// The pre-check alone: `Ok` when the query would be sent to the engine.
+    pub fn precheck(engine: Engine, query: &str) -> Result<(), QueryError> {
+        super::precheck::check(engine, query)
+    }
+}

@@ -4,7 +4,7 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 
 use futures_util::TryStreamExt;
-use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlPoolOptions};
 use sqlx::{AssertSqlSafe, Column as _, Connection, Executor, Row, SqlSafeStr, Statement};
 
 use super::collect::{Collector, Flow, RunLimits};
@@ -12,6 +12,7 @@ use super::error::QueryError;
 use super::mysql_value::{to_json, type_name};
 use super::output::{Column, QueryOutput};
 use super::redact::SecretUrl;
+use super::session::Lease;
 
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 32;
@@ -91,16 +92,33 @@ impl MySqlDb {
         })
     }
 
+    /// Runs `sql`, then resets the session (or closes the connection), whatever the outcome.
     pub(super) async fn run(
         &self,
         sql: String,
         limits: RunLimits,
     ) -> Result<QueryOutput, QueryError> {
-        let mut conn = self
+        let conn = self
             .pool(limits)
             .acquire()
             .await
             .map_err(|e| self.unavailable(&e, limits))?;
+        let mut lease = Lease::new(conn);
+        let result = self.run_on(&mut lease, sql, limits).await;
+        // A truncated result is still streaming: closing ends it (and the session) at once.
+        let truncated = result.as_ref().is_ok_and(|out| out.truncated);
+        if !truncated && reset_session(&mut lease).await.is_ok() {
+            lease.mark_clean();
+        }
+        result
+    }
+
+    async fn run_on(
+        &self,
+        conn: &mut MySqlConnection,
+        sql: String,
+        limits: RunLimits,
+    ) -> Result<QueryOutput, QueryError> {
         let server = match self.server.get() {
             Some(server) => server.clone(),
             None => {
@@ -188,11 +206,9 @@ impl MySqlDb {
                 }
             }
         }
-        if collector.is_truncated() {
-            // Unread rows are still in flight; closing ends the statement instead of draining them.
-            drop(tx);
-            conn.close_on_drop();
-        } else {
+        // Unread rows of a truncated result are still in flight; the caller closes the connection,
+        // which ends the statement instead of draining them.
+        if !collector.is_truncated() {
             tx.rollback()
                 .await
                 .map_err(|e| self.map_error(&e, limits))?;
@@ -232,6 +248,17 @@ impl MySqlDb {
             _ => QueryError::Database { message },
         }
     }
+}
+
+/// Undoes what a statement can leave on its session: table locks and named locks (`GET_LOCK`).
+/// `COM_RESET_CONNECTION` would also drop sqlx's prepared statements, so the locks are released
+/// by name. Session settings are re-applied by the next call. Needs `RELEASE_ALL_LOCKS()` (MySQL
+/// 5.7, MariaDB 10.5); on an older server the reset fails and the connection is closed instead.
+async fn reset_session(conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
+    // A failed statement's transaction is rolled back first (sqlx queues the `ROLLBACK`).
+    conn.execute("UNLOCK TABLES").await?;
+    conn.execute("DO RELEASE_ALL_LOCKS()").await?;
+    Ok(())
 }
 
 /// `mode` without `NO_BACKSLASH_ESCAPES`, `ANSI_QUOTES` and `ANSI`: with them the server would read

@@ -4,7 +4,7 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 
 use futures_util::TryStreamExt;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{
     AssertSqlSafe, Column as _, Connection, Executor, Row, SqlSafeStr, Statement, TypeInfo,
 };
@@ -14,6 +14,7 @@ use super::error::QueryError;
 use super::output::{Column, QueryOutput};
 use super::postgres_value::to_json;
 use super::redact::SecretUrl;
+use super::session::Lease;
 
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 32;
@@ -24,6 +25,14 @@ const PRIVILEGED_ROLE_QUERY: &str = "SELECT rolsuper \
      OR pg_has_role(current_user, 'pg_write_server_files', 'MEMBER') \
      OR pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER') \
      FROM pg_roles WHERE rolname = current_user";
+
+/// Undoes what a statement can leave on its session, as `DISCARD ALL` does, except `DEALLOCATE
+/// ALL`, which would break sqlx's cache of prepared statements (the model's statements are never
+/// named, so they cannot be reused by name). `RESET ALL` returns to the connection's startup
+/// settings (`default_transaction_read_only = on`, …). Simple protocol, outside any transaction:
+/// a failed statement's transaction is rolled back first (sqlx queues the `ROLLBACK`).
+const RESET_SESSION: &str = "SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL; \
+     SET SESSION AUTHORIZATION DEFAULT; DISCARD TEMP; DISCARD SEQUENCES";
 
 /// One Postgres database, with a pool created on first use.
 pub(super) struct PgDb {
@@ -87,16 +96,38 @@ impl PgDb {
         })
     }
 
+    /// Runs `sql`, then resets the session (or closes the connection), whatever the outcome.
     pub(super) async fn run(
         &self,
         sql: String,
         limits: RunLimits,
     ) -> Result<QueryOutput, QueryError> {
-        let mut conn = self
+        let conn = self
             .pool(limits)
             .acquire()
             .await
             .map_err(|e| self.unavailable(&e, limits))?;
+        let mut lease = Lease::new(conn);
+        let result = self.run_on(&mut lease, sql, limits).await;
+        // A truncated result is still streaming: closing ends it (and the session) at once.
+        let truncated = result.as_ref().is_ok_and(|out| out.truncated);
+        if !truncated
+            && (**lease)
+                .execute(sqlx::raw_sql(RESET_SESSION))
+                .await
+                .is_ok()
+        {
+            lease.mark_clean();
+        }
+        result
+    }
+
+    async fn run_on(
+        &self,
+        conn: &mut PgConnection,
+        sql: String,
+        limits: RunLimits,
+    ) -> Result<QueryOutput, QueryError> {
         if !self.allow_privileged && self.role_checked.get().is_none() {
             let (privileged,): (bool,) = sqlx::query_as(PRIVILEGED_ROLE_QUERY)
                 .fetch_one(&mut *conn)
@@ -153,12 +184,9 @@ impl PgDb {
                 }
             }
         }
-        if collector.is_truncated() {
-            // Unread rows are still in flight; closing the connection ends the statement and the
-            // transaction at once instead of draining the rest of a giant result.
-            drop(tx);
-            conn.close_on_drop();
-        } else {
+        // Unread rows of a truncated result are still in flight; the caller closes the connection,
+        // which ends the statement and the transaction without draining them.
+        if !collector.is_truncated() {
             tx.rollback()
                 .await
                 .map_err(|e| self.map_error(&e, limits))?;
