@@ -26,6 +26,7 @@ use crate::mcp_peers::{
     PYTHON_2024_11_05, PYTHON_2025_03_26, PYTHON_2025_06_18, PYTHON_DEFAULT, PYTHON_LEGACY, Peer,
     TYPESCRIPT_DEFAULT, assert_cancel_report, assert_tools_report, gateway, run,
 };
+use crate::server::{Server, client};
 
 /// A loopback reverse proxy sending each HTTP request to the next upstream in turn.
 struct Proxy {
@@ -189,6 +190,49 @@ fn postgres_url(test: &str) -> Option<String> {
     url
 }
 
+const ADMIN_KEY: &str = "admin-key-mcp-nodes-0123456789";
+
+/// Two stateless gateway processes on `schema`, with the peer tools and a known admin key.
+fn two_nodes(schema: &Schema) -> [Server; 2] {
+    let config = format!(
+        "\n[store]\npostgres = \"{}\"\n\n[admin]\nkey = \"{ADMIN_KEY}\"\n\n{STATELESS}",
+        schema.node_url
+    );
+    [gateway(&config), gateway(&config)]
+}
+
+/// The premise of the tests below: an endpoint registered through one node's admin API is
+/// listed by the other.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_nodes_share_the_postgres_store() {
+    let test = "two_nodes_share_the_postgres_store";
+    let Some(url) = postgres_url(test) else {
+        return;
+    };
+    let schema = Schema::create(&url, "shared").await;
+    let [a, b] = two_nodes(&schema);
+    let res = client()
+        .post(a.url("/admin/endpoints"))
+        .bearer_auth(ADMIN_KEY)
+        .json(&serde_json::json!({"name": "seen-by-both", "url": "https://example.com/hook"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    let listed: serde_json::Value = client()
+        .get(b.url("/admin/endpoints"))
+        .bearer_auth(ADMIN_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["data"][0]["name"], "seen-by-both", "{listed:#}");
+    drop((a, b));
+    schema.drop_schema().await;
+}
+
 /// `peer` runs the `tools` scenario against two gateway processes sharing one Postgres store
 /// behind the round-robin proxy.
 async fn two_nodes_serve(peer: &Peer, test: &str) {
@@ -196,11 +240,7 @@ async fn two_nodes_serve(peer: &Peer, test: &str) {
         return;
     };
     let schema = Schema::create(&url, test).await;
-    let config = format!(
-        "\n[store]\npostgres = \"{}\"\n\n{STATELESS}",
-        schema.node_url
-    );
-    let nodes = [gateway(&config), gateway(&config)];
+    let nodes = two_nodes(&schema);
     let proxy = Proxy::start(nodes.iter().map(|n| socket(&n.base)).collect()).await;
     let target = proxy.url.clone();
     let peer = *peer;
