@@ -288,6 +288,26 @@ pub struct McpConfig {
     /// here are added to it.
     #[serde(default)]
     pub allowed_hosts: Option<Vec<String>>,
+    /// Whether the `initialize` handshake opens a session (default `stateful`); `stateless` lets
+    /// several gateways share one address without sticky sessions. See "Several gateways" in
+    /// docs/gateway.md.
+    #[serde(default)]
+    pub sessions: McpSessions,
+}
+
+/// `[mcp] sessions`: where the state of an MCP connection lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum McpSessions {
+    /// `initialize` opens a session held in this process's memory (`Mcp-Session-Id`,
+    /// `notifications/cancelled`, a GET stream, `DELETE` to end it): one node, or a load
+    /// balancer pinning each client to its node.
+    #[default]
+    Stateful,
+    /// Every POST is answered on its own, with no `Mcp-Session-Id`, so any node can serve any
+    /// request: a load balancer needs no sticky sessions. A call stops only when its request is
+    /// closed (`notifications/cancelled` is ignored); progress rides on the call's own response.
+    Stateless,
 }
 
 /// `[admin]`.
@@ -449,6 +469,8 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// Whether `/mcp` is served.
     pub mcp_enabled: bool,
+    /// Whether `/mcp` keeps sessions.
+    pub mcp_sessions: McpSessions,
     /// Host names every guarded route answers to (loopback names, the listen host, and the
     /// configured ones).
     pub allowed_hosts: Vec<String>,
@@ -1009,6 +1031,7 @@ impl Settings {
             web_search,
             cors_origins: cors_origins.into_inner(),
             mcp_enabled: config.mcp.enabled.unwrap_or(true),
+            mcp_sessions: config.mcp.sessions,
             allowed_hosts,
             admin_key,
             admin_key_file,

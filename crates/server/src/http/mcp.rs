@@ -7,8 +7,12 @@
 //! Results are built with rmcp's constructors, which stamp `resultType: "complete"`; rmcp's
 //! handler strips it again for peers that negotiated a version before `2026-07-28`, so every
 //! advertised version gets its own wire shape. A call stops when the client cancels it
-//! (`notifications/cancelled`, or a dropped `2026-07-28` request), and reports progress while it
-//! runs when the request carries a `progressToken`.
+//! (`notifications/cancelled` in a session, or a closed request), and reports progress on its own
+//! response stream while it runs when the request carries a `progressToken`.
+//!
+//! `[mcp] sessions` picks where connection state lives: `stateful` (default) keeps the sessions
+//! of the `initialize` handshake in this process; `stateless` answers every request on its own,
+//! so any gateway behind one address can serve any request (docs/gateway.md, "Several gateways").
 
 use std::future::Future;
 use std::sync::Arc;
@@ -40,7 +44,7 @@ use tokio_util::sync::CancellationToken;
 use super::AppState;
 use super::error::ApiError;
 use super::metrics::Metrics;
-use crate::config::Settings;
+use crate::config::{McpSessions, Settings};
 
 /// How often a running call reports progress to a client that asked for it.
 const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
@@ -160,15 +164,22 @@ pub fn routes(
         registry: state.registry.clone(),
         metrics: state.metrics.clone(),
     };
+    let stateful = settings.mcp_sessions == McpSessions::Stateful;
+    // Stateless: every POST gets a fresh handler and its own SSE response (progress rides on
+    // it; closing it cancels the call; `notifications/cancelled` is accepted and ignored),
+    // `initialize` answers without `Mcp-Session-Id`, GET and DELETE are 405. `2026-07-28`
+    // requests are sessionless in both modes.
     let config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(settings.host_names())
+        .with_legacy_session_mode(stateful)
         .with_cancellation_token(shutdown);
     let sessions = Arc::new(LocalSessionManager::default());
     let service = StreamableHttpService::new(move || Ok(handler.clone()), sessions.clone(), config);
-    Router::new()
-        .route_service("/mcp", service)
-        .layer(middleware::from_fn_with_state(sessions, end_session))
-        .layer(middleware::from_fn_with_state(state.clone(), require_token))
+    let mut router = Router::new().route_service("/mcp", service);
+    if stateful {
+        router = router.layer(middleware::from_fn_with_state(sessions, end_session));
+    }
+    router.layer(middleware::from_fn_with_state(state.clone(), require_token))
 }
 
 /// `DELETE /mcp` with a session id: `204 No Content` once the session is closed, `404` for a

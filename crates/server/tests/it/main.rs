@@ -10,6 +10,7 @@ mod cli;
 mod connectors;
 mod ingest;
 mod mcp;
+mod mcp_nodes;
 mod mcp_peers;
 mod open_webui;
 mod restart;

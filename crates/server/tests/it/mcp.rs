@@ -1,6 +1,6 @@
 //! MCP against the gateway: a session with rmcp's streamable-HTTP client against the real binary,
-//! session semantics over raw HTTP, and cancellation and progress against the gateway's router
-//! in process with a tool that blocks until it is cancelled.
+//! session semantics over raw HTTP in both `[mcp] sessions` modes, and cancellation and progress
+//! against the gateway's router in process with a tool that blocks until it is cancelled.
 
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::{ClientHandler, ServiceExt};
 use serde_json::{Value, json};
 use switchboard::functions::DynamicTool;
-use switchboard_server::config::Settings;
+use switchboard_server::config::{McpSessions, Settings};
 use switchboard_server::http::{AppState, router};
 use switchboard_server::tools::build_registry;
 use tokio::sync::{mpsc, watch};
@@ -91,15 +91,22 @@ fn initialize(version: &str) -> Value {
         "protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
 }
 
-/// Opens a session with a raw `initialize` and returns its `Mcp-Session-Id`.
-async fn open_session(server: &Server) -> String {
-    let res = client()
+/// The config of a gateway whose `initialize` opens sessions (the default).
+pub(crate) const STATEFUL: &str = "[mcp]\nsessions = \"stateful\"\n";
+
+/// The config of a gateway that keeps no sessions (several nodes behind one address).
+pub(crate) const STATELESS: &str = "[mcp]\nsessions = \"stateless\"\n";
+
+fn post_initialize(server: &Server) -> reqwest::RequestBuilder {
+    client()
         .post(server.url("/mcp"))
         .header("accept", "application/json, text/event-stream")
         .json(&initialize("2025-11-25"))
-        .send()
-        .await
-        .unwrap();
+}
+
+/// Opens a session with a raw `initialize` and returns its `Mcp-Session-Id`.
+async fn open_session(server: &Server) -> String {
+    let res = post_initialize(server).send().await.unwrap();
     assert_eq!(res.status(), 200);
     res.headers()["mcp-session-id"].to_str().unwrap().to_owned()
 }
@@ -121,8 +128,8 @@ fn post_in_session(server: &Server, session: &str) -> reqwest::RequestBuilder {
 }
 
 #[tokio::test]
-async fn delete_ends_the_session_with_204_and_the_session_is_gone_after() {
-    let server = Server::start(None);
+async fn stateful_delete_ends_the_session_with_204_and_the_session_is_gone_after() {
+    let server = Server::start(Some(STATEFUL));
     let session = open_session(&server).await;
     let res = delete_session(&server, &session).send().await.unwrap();
     assert_eq!(res.status(), 204, "{:?}", res.text().await);
@@ -133,8 +140,8 @@ async fn delete_ends_the_session_with_204_and_the_session_is_gone_after() {
 }
 
 #[tokio::test]
-async fn delete_for_an_unknown_session_is_404() {
-    let server = Server::start(None);
+async fn stateful_delete_for_an_unknown_session_is_404() {
+    let server = Server::start(Some(STATEFUL));
     let res = delete_session(&server, "no-such-session")
         .send()
         .await
@@ -143,13 +150,69 @@ async fn delete_for_an_unknown_session_is_404() {
 }
 
 #[tokio::test]
-async fn post_for_an_unknown_session_is_404() {
-    let server = Server::start(None);
+async fn stateful_post_for_an_unknown_session_is_404() {
+    let server = Server::start(Some(STATEFUL));
     let res = post_in_session(&server, "no-such-session")
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn initialize_opens_a_session_by_default() {
+    let server = Server::start(None);
+    let res = post_initialize(&server).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("mcp-session-id").is_some(), "{res:?}");
+}
+
+#[tokio::test]
+async fn stateless_initialize_answers_without_a_session_id() {
+    let server = Server::start(Some(STATELESS));
+    let res = post_initialize(&server).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("mcp-session-id").is_none(), "{res:?}");
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("\"protocolVersion\":\"2025-11-25\""),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn stateless_delete_is_405_allowing_only_post() {
+    let server = Server::start(Some(STATELESS));
+    let res = delete_session(&server, "any").send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.headers()["allow"], "POST");
+}
+
+#[tokio::test]
+async fn stateless_get_stream_is_405() {
+    let server = Server::start(Some(STATELESS));
+    let res = client()
+        .get(server.url("/mcp"))
+        .header("accept", "text/event-stream")
+        .header("mcp-protocol-version", "2025-11-25")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+}
+
+/// A session id handed out by a stateful node (e.g. before the switch to stateless) is ignored,
+/// not refused: the request is answered on its own.
+#[tokio::test]
+async fn stateless_post_with_a_session_id_is_answered() {
+    let server = Server::start(Some(STATELESS));
+    let res = post_in_session(&server, "from-a-stateful-node")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("\"calculate\""), "{body}");
 }
 
 /// How many `wait_for_cancel` calls are running, and how many were stopped.
@@ -173,7 +236,8 @@ impl Drop for Running {
 }
 
 /// The gateway's router in this process, with the default tools plus `wait_for_cancel`, which
-/// never finishes on its own (the registry's 30 s timeout is far beyond every test's wait).
+/// never finishes on its own (the registry's 30 s timeout is far beyond every test's wait), and
+/// `stopped_calls`, which tells a client how many `wait_for_cancel` calls were stopped so far.
 pub(crate) struct InProcess {
     pub(crate) url: String,
     pub(crate) calls: watch::Receiver<Calls>,
@@ -181,11 +245,24 @@ pub(crate) struct InProcess {
 }
 
 impl InProcess {
-    pub(crate) async fn start() -> InProcess {
-        let settings = Settings::defaults().unwrap();
+    pub(crate) async fn start(sessions: McpSessions) -> InProcess {
+        let mut settings = Settings::defaults().unwrap();
+        settings.mcp_sessions = sessions;
         let registry = build_registry(&settings).await.unwrap();
         let (tx, calls) = watch::channel(Calls::default());
         let schema = json!({"type": "object", "additionalProperties": false});
+        let seen = calls.clone();
+        registry
+            .register_dynamic(DynamicTool::new(
+                "stopped_calls",
+                "How many wait_for_cancel calls were stopped.",
+                schema.clone(),
+                move |_| {
+                    let stopped = seen.borrow().stopped;
+                    async move { Ok::<_, String>(json!({ "stopped": stopped })) }
+                },
+            ))
+            .unwrap();
         registry
             .register_dynamic(DynamicTool::new(
                 "wait_for_cancel",
@@ -297,9 +374,11 @@ fn wait_for_cancel() -> ClientRequest {
     )))
 }
 
-#[tokio::test]
-async fn cancelled_notification_stops_the_running_tool() {
-    let mut gateway = InProcess::start().await;
+/// rmcp's client cancels with `notifications/cancelled` and stops reading the call's response:
+/// a stateful gateway stops the call on the notification, a stateless one on the closed stream
+/// (the official Python legacy and TypeScript clients keep reading: see docs/gateway.md).
+async fn rmcp_client_cancel_stops_the_running_tool(sessions: McpSessions) {
+    let mut gateway = InProcess::start(sessions).await;
     let (tx, _progress) = mpsc::unbounded_channel();
     let transport = StreamableHttpClientTransport::from_uri(gateway.url.as_str());
     let client = Progress(tx).serve(transport).await.unwrap();
@@ -343,8 +422,18 @@ async fn cancelled_notification_stops_the_running_tool() {
 }
 
 #[tokio::test]
-async fn a_running_tool_reports_progress_when_the_request_has_a_progress_token() {
-    let mut gateway = InProcess::start().await;
+async fn stateful_cancelled_notification_stops_the_running_tool() {
+    rmcp_client_cancel_stops_the_running_tool(McpSessions::Stateful).await;
+}
+
+#[tokio::test]
+async fn stateless_rmcp_client_cancel_stops_the_running_tool() {
+    rmcp_client_cancel_stops_the_running_tool(McpSessions::Stateless).await;
+}
+
+/// Progress notifications ride on the call's own response stream, so both modes carry them.
+async fn a_running_tool_reports_progress(sessions: McpSessions) {
+    let mut gateway = InProcess::start(sessions).await;
     let (tx, mut progress) = mpsc::unbounded_channel();
     let transport = StreamableHttpClientTransport::from_uri(gateway.url.as_str());
     let client = Progress(tx).serve(transport).await.unwrap();
@@ -368,6 +457,16 @@ async fn a_running_tool_reports_progress_when_the_request_has_a_progress_token()
     client.cancel().await.unwrap();
 }
 
+#[tokio::test]
+async fn stateful_running_tool_reports_progress_when_the_request_has_a_progress_token() {
+    a_running_tool_reports_progress(McpSessions::Stateful).await;
+}
+
+#[tokio::test]
+async fn stateless_running_tool_reports_progress_when_the_request_has_a_progress_token() {
+    a_running_tool_reports_progress(McpSessions::Stateless).await;
+}
+
 /// A `2026-07-28` request (no session: the version and client context travel in each request).
 fn modern_call(tool: &str) -> Value {
     json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
@@ -379,16 +478,14 @@ fn modern_call(tool: &str) -> Value {
     }}})
 }
 
-#[tokio::test]
-async fn closing_a_2026_request_stops_the_running_tool() {
-    let mut gateway = InProcess::start().await;
-    let res = client()
-        .post(&gateway.url)
+/// Sends `request` (a `wait_for_cancel` call), waits for the call to start, closes the request,
+/// and waits for the call to stop.
+async fn closing_the_request_stops_the_running_tool(
+    mut gateway: InProcess,
+    request: reqwest::RequestBuilder,
+) {
+    let res = request
         .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2026-07-28")
-        .header("mcp-method", "tools/call")
-        .header("mcp-name", "wait_for_cancel")
-        .json(&modern_call("wait_for_cancel"))
         .send()
         .await
         .unwrap();
@@ -396,7 +493,6 @@ async fn closing_a_2026_request_stops_the_running_tool() {
     gateway
         .wait_for("the call to start", |c| c.running == 1)
         .await;
-    // In 2026-07-28 closing the request's response stream is its cancellation.
     drop(res);
     gateway
         .wait_for("the call to stop", |c| {
@@ -406,4 +502,32 @@ async fn closing_a_2026_request_stops_the_running_tool() {
             }
         })
         .await;
+}
+
+/// In `2026-07-28` closing the request's response stream is its cancellation, in both modes.
+#[tokio::test]
+async fn closing_a_2026_request_stops_the_running_tool() {
+    let gateway = InProcess::start(McpSessions::Stateful).await;
+    let request = client()
+        .post(&gateway.url)
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "tools/call")
+        .header("mcp-name", "wait_for_cancel")
+        .json(&modern_call("wait_for_cancel"));
+    closing_the_request_stops_the_running_tool(gateway, request).await;
+}
+
+/// A stateless gateway answers a legacy `tools/call` on its own response stream; closing that
+/// stream is how the call is cancelled (a `notifications/cancelled` POST may reach another node).
+#[tokio::test]
+async fn stateless_closing_a_legacy_request_stops_the_running_tool() {
+    let gateway = InProcess::start(McpSessions::Stateless).await;
+    let request = client()
+        .post(&gateway.url)
+        .header("mcp-protocol-version", "2025-11-25")
+        .json(
+            &json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
+            "name": "wait_for_cancel", "arguments": {}}}),
+        );
+    closing_the_request_stops_the_running_tool(gateway, request).await;
 }

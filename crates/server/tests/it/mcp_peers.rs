@@ -15,12 +15,14 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::mcp::InProcess;
+use switchboard_server::config::McpSessions;
+
+use crate::mcp::{InProcess, STATELESS};
 use crate::server::{Server, client};
 
 /// One way an official client connects, and the protocol version it must end up speaking.
 #[derive(Clone, Copy)]
-struct Peer {
+pub(crate) struct Peer {
     sdk: Sdk,
     /// The mode argument of the peer script.
     mode: &'static str,
@@ -33,32 +35,32 @@ enum Sdk {
     TypeScript,
 }
 
-const PYTHON_DEFAULT: Peer = Peer {
+pub(crate) const PYTHON_DEFAULT: Peer = Peer {
     sdk: Sdk::Python,
     mode: "auto",
     version: "2026-07-28",
 };
-const PYTHON_LEGACY: Peer = Peer {
+pub(crate) const PYTHON_LEGACY: Peer = Peer {
     sdk: Sdk::Python,
     mode: "legacy",
     version: "2025-11-25",
 };
-const PYTHON_2025_06_18: Peer = Peer {
+pub(crate) const PYTHON_2025_06_18: Peer = Peer {
     sdk: Sdk::Python,
     mode: "legacy@2025-06-18",
     version: "2025-06-18",
 };
-const PYTHON_2025_03_26: Peer = Peer {
+pub(crate) const PYTHON_2025_03_26: Peer = Peer {
     sdk: Sdk::Python,
     mode: "legacy@2025-03-26",
     version: "2025-03-26",
 };
-const PYTHON_2024_11_05: Peer = Peer {
+pub(crate) const PYTHON_2024_11_05: Peer = Peer {
     sdk: Sdk::Python,
     mode: "legacy@2024-11-05",
     version: "2024-11-05",
 };
-const TYPESCRIPT_DEFAULT: Peer = Peer {
+pub(crate) const TYPESCRIPT_DEFAULT: Peer = Peer {
     sdk: Sdk::TypeScript,
     mode: "default",
     version: "2025-11-25",
@@ -66,7 +68,7 @@ const TYPESCRIPT_DEFAULT: Peer = Peer {
 
 /// Every peer the tests below run; [`every_advertised_protocol_version_has_a_client_test`]
 /// checks it covers what the gateway advertises.
-const PEERS: [&Peer; 6] = [
+pub(crate) const PEERS: [&Peer; 6] = [
     &PYTHON_DEFAULT,
     &PYTHON_LEGACY,
     &PYTHON_2025_06_18,
@@ -116,7 +118,7 @@ fn missing(sdk: Sdk) -> Option<String> {
 
 /// Runs `peer`'s script against `url` for `scenario` and returns its report, or `None` when the
 /// SDK isn't installed and peers aren't required.
-fn run(peer: &Peer, url: &str, scenario: &str) -> Option<Value> {
+pub(crate) fn run(peer: &Peer, url: &str, scenario: &str) -> Option<Value> {
     if let Some(reason) = missing(peer.sdk) {
         assert!(
             std::env::var("SWITCHBOARD_REQUIRE_MCP_PEERS").as_deref() != Ok("1"),
@@ -159,8 +161,9 @@ fn run(peer: &Peer, url: &str, scenario: &str) -> Option<Value> {
     Some(report)
 }
 
-/// Two tools with different schemas: `calculate` and `query_database` over a SQLite file.
-fn gateway() -> Server {
+/// Two tools with different schemas: `calculate` and `query_database` over a SQLite file; `more`
+/// is appended to the config.
+pub(crate) fn gateway(more: &str) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("peers.db");
     rusqlite::Connection::open(&db)
@@ -169,7 +172,7 @@ fn gateway() -> Server {
         .unwrap();
     let config = format!(
         "[tools]\nenabled = [\"calculate\", \"query_database\"]\n\n\
-         [[tools.query_database.databases]]\nname = \"peers\"\nurl = \"sqlite:{}\"\n",
+         [[tools.query_database.databases]]\nname = \"peers\"\nurl = \"sqlite:{}\"\n{more}",
         db.display()
     );
     Server::start_in(dir, Some(&config))
@@ -196,12 +199,17 @@ async fn openapi_tools(server: &Server) -> Value {
     Value::Object(tools)
 }
 
-/// The `tools` scenario: list, a call, an invalid call, an unknown tool, then close.
-async fn lists_and_calls_tools(peer: &Peer) {
-    let server = gateway();
-    let Some(report) = run(peer, &server.url("/mcp"), "tools") else {
-        return;
-    };
+/// The `tools` scenario: list, a call, an invalid call, an unknown tool, then close (a `DELETE`
+/// when the gateway gave a session id).
+async fn lists_and_calls_tools(peer: &Peer, config: &str) {
+    let server = gateway(config);
+    if let Some(report) = run(peer, &server.url("/mcp"), "tools") {
+        assert_tools_report(&report, &server).await;
+    }
+}
+
+/// What a `tools` scenario must have seen from a [`gateway`] like `server`.
+pub(crate) async fn assert_tools_report(report: &Value, server: &Server) {
     let listed: serde_json::Map<String, Value> = report["tools"]
         .as_array()
         .unwrap()
@@ -213,7 +221,7 @@ async fn lists_and_calls_tools(peer: &Peer) {
             )
         })
         .collect();
-    assert_eq!(Value::Object(listed), openapi_tools(&server).await);
+    assert_eq!(Value::Object(listed), openapi_tools(server).await);
 
     // 0.1 + 0.2 is exactly 0.3 (rational arithmetic), in both the text and the structured form.
     let exact = json!({"result": "0.3", "exact": true});
@@ -240,9 +248,10 @@ async fn lists_and_calls_tools(peer: &Peer) {
 }
 
 /// The `cancel` scenario: a call to `wait_for_cancel` reports progress, the client cancels it
-/// after the first notification, the tool stops, and the session still works.
-async fn cancels_a_running_tool(peer: &Peer) {
-    let mut gateway = InProcess::start().await;
+/// after the first notification, the tool stops while the client is still connected, and the
+/// connection still works.
+async fn cancels_a_running_tool(peer: &Peer, sessions: McpSessions) {
+    let mut gateway = InProcess::start(sessions).await;
     let url = gateway.url.clone();
     let peer = *peer;
     let Some(report) = tokio::task::spawn_blocking(move || run(&peer, &url, "cancel"))
@@ -251,14 +260,21 @@ async fn cancels_a_running_tool(peer: &Peer) {
     else {
         return;
     };
+    assert_cancel_report(&report);
+    gateway
+        .wait_for("the tool to stop", |c| c.running == 0 && c.stopped == 1)
+        .await;
+}
+
+/// What a `cancel` scenario must have seen: progress before the cancel, the call stopped while
+/// the client was still connected, and a call after it answered.
+pub(crate) fn assert_cancel_report(report: &Value) {
     let first = &report["progress"][0];
     assert_eq!(first["progress"].as_f64(), Some(0.0), "{report:#}");
     assert_eq!(first["total"], Value::Null, "{report:#}");
     assert_eq!(first["message"], "wait_for_cancel started", "{report:#}");
     assert_eq!(report["finishedBeforeCancel"], false, "{report:#}");
-    gateway
-        .wait_for("the tool to stop", |c| c.running == 0 && c.stopped == 1)
-        .await;
+    assert_eq!(report["stoppedWhileConnected"], true, "{report:#}");
     assert_eq!(
         report["afterCancel"]["structuredContent"],
         json!({"result": "2", "exact": true}),
@@ -268,47 +284,59 @@ async fn cancels_a_running_tool(peer: &Peer) {
 
 #[tokio::test]
 async fn python_sdk_default_mode_lists_and_calls_tools_over_2026_07_28() {
-    lists_and_calls_tools(&PYTHON_DEFAULT).await;
+    lists_and_calls_tools(&PYTHON_DEFAULT, "").await;
 }
 
 #[tokio::test]
 async fn python_sdk_legacy_mode_lists_and_calls_tools_over_2025_11_25() {
-    lists_and_calls_tools(&PYTHON_LEGACY).await;
+    lists_and_calls_tools(&PYTHON_LEGACY, "").await;
 }
 
 #[tokio::test]
 async fn python_sdk_lists_and_calls_tools_over_2025_06_18() {
-    lists_and_calls_tools(&PYTHON_2025_06_18).await;
+    lists_and_calls_tools(&PYTHON_2025_06_18, "").await;
 }
 
 #[tokio::test]
 async fn python_sdk_lists_and_calls_tools_over_2025_03_26() {
-    lists_and_calls_tools(&PYTHON_2025_03_26).await;
+    lists_and_calls_tools(&PYTHON_2025_03_26, "").await;
 }
 
 #[tokio::test]
 async fn python_sdk_lists_and_calls_tools_over_2024_11_05() {
-    lists_and_calls_tools(&PYTHON_2024_11_05).await;
+    lists_and_calls_tools(&PYTHON_2024_11_05, "").await;
 }
 
 #[tokio::test]
 async fn typescript_sdk_lists_and_calls_tools_over_2025_11_25() {
-    lists_and_calls_tools(&TYPESCRIPT_DEFAULT).await;
+    lists_and_calls_tools(&TYPESCRIPT_DEFAULT, "").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn python_sdk_default_mode_cancels_a_running_tool() {
-    cancels_a_running_tool(&PYTHON_DEFAULT).await;
+    cancels_a_running_tool(&PYTHON_DEFAULT, McpSessions::Stateful).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn python_sdk_legacy_mode_cancels_a_running_tool() {
-    cancels_a_running_tool(&PYTHON_LEGACY).await;
+    cancels_a_running_tool(&PYTHON_LEGACY, McpSessions::Stateful).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn typescript_sdk_cancels_a_running_tool() {
-    cancels_a_running_tool(&TYPESCRIPT_DEFAULT).await;
+    cancels_a_running_tool(&TYPESCRIPT_DEFAULT, McpSessions::Stateful).await;
+}
+
+/// With `[mcp] sessions = "stateless"` the session-based clients get no session id, and so end
+/// without a `DELETE`.
+#[tokio::test]
+async fn python_sdk_legacy_mode_lists_and_calls_tools_without_a_session() {
+    lists_and_calls_tools(&PYTHON_LEGACY, STATELESS).await;
+}
+
+#[tokio::test]
+async fn typescript_sdk_lists_and_calls_tools_without_a_session() {
+    lists_and_calls_tools(&TYPESCRIPT_DEFAULT, STATELESS).await;
 }
 
 /// The versions in the gateway's `server/discover` answer are exactly those the peers above

@@ -9,7 +9,8 @@ speaks 2026-07-28 without sessions), `legacy` (the `initialize` handshake), or `
 the handshake offering the older VERSION instead of the SDK's newest (the SDK accepts every
 handshake version; it just always offers its newest, so the constant it offers is replaced).
 SCENARIO is `tools` (list, call, invalid call, unknown tool, close) or `cancel` (call
-`wait_for_cancel` with a progress callback, cancel it after the first progress notification).
+`wait_for_cancel` with a progress callback, cancel it after the first progress notification,
+then wait for the gateway's `stopped_calls` to count it stopped).
 """
 
 import asyncio
@@ -80,9 +81,23 @@ async def cancel(client, out):
         tg.cancel_scope.cancel()
     out["progress"] = progress
     out["finishedBeforeCancel"] = finished is not None
+    out["stoppedWhileConnected"] = await stopped_while_connected(client)
     # The session is still usable after a cancelled call.
     after = await client.call_tool("calculate", {"expression": "1 + 1"})
     out["afterCancel"] = result_json(after)
+
+
+async def stopped_while_connected(client):
+    """Whether the gateway's `stopped_calls` tool reports the cancelled call stopped (within
+    10 s) while this client is still connected: the proof the cancel reached the call, not the
+    client's exit closing every connection."""
+    with anyio.move_on_after(10):
+        while True:
+            seen = await client.call_tool("stopped_calls", {})
+            if seen.structured_content["stopped"] >= 1:
+                return True
+            await anyio.sleep(0.05)
+    return False
 
 
 async def main(url, mode, scenario):

@@ -5,7 +5,8 @@
 //     node mcp_ts_client.mjs URL [SCENARIO]
 //
 // SCENARIO is `tools` (list, call, invalid call, unknown tool, close) or `cancel` (call
-// `wait_for_cancel` with a progress callback, abort it after the first progress notification).
+// `wait_for_cancel` with a progress callback, abort it after the first progress notification, then
+// wait for the gateway's `stopped_calls` to count it stopped).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -45,6 +46,18 @@ async function tools(client, out) {
   }
 }
 
+// Whether the gateway's `stopped_calls` tool counts the cancelled call stopped (within 10 s)
+// while this client is still connected: the cancel reached the call, not the client's exit.
+async function stoppedWhileConnected(client) {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const seen = await client.callTool({ name: 'stopped_calls', arguments: {} });
+    if (seen.structuredContent.stopped >= 1) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
 async function cancel(client, out) {
   const progress = [];
   const abort = new AbortController();
@@ -61,6 +74,7 @@ async function cancel(client, out) {
   await call;
   out.progress = progress;
   out.finishedBeforeCancel = finished;
+  out.stoppedWhileConnected = await stoppedWhileConnected(client);
   out.afterCancel = resultJson(
     await client.callTool({ name: 'calculate', arguments: { expression: '1 + 1' } }),
   );
