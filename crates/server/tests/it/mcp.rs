@@ -87,6 +87,10 @@ async fn tools_list_carries_the_title_and_every_annotation() {
     assert_eq!(hints.destructive_hint, Some(false));
     assert_eq!(hints.idempotent_hint, Some(true));
     assert_eq!(hints.open_world_hint, Some(false));
+    // Its output is an object type, so it is listed, and `initialize_list_call` shows the
+    // matching `structuredContent`.
+    let output = calculate.output_schema.as_ref().unwrap();
+    assert_eq!(output["required"], json!(["result", "exact"]));
     client.cancel().await.unwrap();
 }
 
