@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::annotations::ToolAnnotations;
 use crate::erased::{BoxFuture, ErasedTool, InvokeError};
 
 type Handler = Box<dyn Fn(Value) -> BoxFuture<'static, Result<Value, String>> + Send + Sync>;
@@ -21,6 +22,7 @@ pub struct DynamicTool {
     pub(crate) schema: Value,
     pub(crate) output_schema: Option<Value>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) annotations: ToolAnnotations,
     handler: Handler,
 }
 
@@ -31,6 +33,7 @@ impl fmt::Debug for DynamicTool {
             .field("description", &self.description)
             .field("schema", &self.schema)
             .field("timeout", &self.timeout)
+            .field("annotations", &self.annotations)
             .finish_non_exhaustive()
     }
 }
@@ -55,6 +58,7 @@ impl DynamicTool {
             schema,
             output_schema: None,
             timeout: None,
+            annotations: ToolAnnotations::default(),
             handler: Box::new(move |args| {
                 let fut = handler(args);
                 Box::pin(async move { fut.await.map_err(|e| e.to_string()) })
@@ -73,6 +77,14 @@ impl DynamicTool {
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Declares the title and behaviour hints (MCP's cautious defaults otherwise; a proxied
+    /// MCP tool passes on what its server listed).
+    #[must_use]
+    pub fn with_annotations(mut self, annotations: ToolAnnotations) -> Self {
+        self.annotations = annotations;
         self
     }
 }

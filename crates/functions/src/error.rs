@@ -89,6 +89,14 @@ pub enum RegisterError {
         /// The tool.
         tool: String,
     },
+    /// The annotations contradict themselves (a destructive read-only tool, a blank title).
+    #[error("tool {tool:?}: invalid annotations: {reason}")]
+    InvalidAnnotations {
+        /// The tool.
+        tool: String,
+        /// What is contradictory.
+        reason: &'static str,
+    },
 }
 
 /// Why one tool call did not produce an output.

@@ -10,17 +10,19 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::annotations::ToolAnnotations;
 use crate::tool::Tool;
 
 /// A tool made from a name, a description and an async closure over typed arguments.
 ///
 /// [`ToolRegistry::register_fn`](crate::ToolRegistry::register_fn) is the short form;
-/// build an `FnTool` directly to add an output schema or a timeout.
+/// build an `FnTool` directly to add annotations, an output schema or a timeout.
 pub struct FnTool<A, O, E, F> {
     name: String,
     description: String,
     output_schema: Option<Value>,
     timeout: Option<Duration>,
+    annotations: ToolAnnotations,
     handler: F,
     _types: PhantomData<fn(A) -> (O, E)>,
 }
@@ -50,6 +52,7 @@ where
             description: description.into(),
             output_schema: None,
             timeout: None,
+            annotations: ToolAnnotations::default(),
             handler,
             _types: PhantomData,
         }
@@ -66,6 +69,13 @@ where
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Declares the title and behaviour hints (MCP's cautious defaults otherwise).
+    #[must_use]
+    pub fn with_annotations(mut self, annotations: ToolAnnotations) -> Self {
+        self.annotations = annotations;
         self
     }
 }
@@ -96,6 +106,10 @@ where
 
     fn timeout(&self) -> Option<Duration> {
         self.timeout
+    }
+
+    fn annotations(&self) -> ToolAnnotations {
+        self.annotations.clone()
     }
 
     fn call(&self, args: A) -> impl Future<Output = Result<O, E>> + Send {

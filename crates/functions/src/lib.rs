@@ -3,6 +3,7 @@
 // On docs.rs (`--cfg docsrs`, nightly) every feature-gated item shows the features it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod annotations;
 #[cfg(any(
     feature = "calculate",
     feature = "read_file",
@@ -24,6 +25,7 @@ pub mod schema;
 mod tool;
 mod validate;
 
+pub use annotations::ToolAnnotations;
 pub use call::{Arguments, ToolCall, ToolResult};
 pub use dynamic::DynamicTool;
 pub use error::{CallError, ExportError, ParseError, RegisterError, ResultFormatError, Violation};

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use crate::annotations::ToolAnnotations;
 use crate::call::{Arguments, ToolCall, ToolResult};
 use crate::concurrency::CallSlots;
 use crate::dynamic::DynamicTool;
@@ -104,6 +105,16 @@ impl RegistryConfig {
     }
 }
 
+/// What a tool declares about itself, whatever its kind.
+struct Declared {
+    name: String,
+    description: String,
+    schema: Value,
+    output_schema: Option<Value>,
+    annotations: ToolAnnotations,
+    timeout: Option<Duration>,
+}
+
 struct Entry {
     definition: ToolDefinition,
     /// The schema as registered (with `x-secret` markers), for redaction and `null` handling.
@@ -174,22 +185,18 @@ impl ToolRegistry {
     /// Registers a typed tool.
     ///
     /// # Errors
-    /// An invalid or duplicate name, an empty description, a non-object argument schema or
-    /// a schema (or output schema) that does not compile.
+    /// An invalid or duplicate name, an empty description, contradictory annotations, a
+    /// non-object argument schema or a schema (or output schema) that does not compile.
     pub fn register<T: Tool>(&self, tool: T) -> Result<(), RegisterError> {
-        let schema = schema::schema_for::<T::Args>();
-        let name = tool.name().to_owned();
-        let description = tool.description().to_owned();
-        let output_schema = tool.output_schema();
-        let timeout = tool.timeout();
-        self.insert(
-            name,
-            description,
-            schema,
-            output_schema,
-            timeout,
-            Box::new(Typed(tool)),
-        )
+        let declared = Declared {
+            name: tool.name().to_owned(),
+            description: tool.description().to_owned(),
+            schema: schema::schema_for::<T::Args>(),
+            output_schema: tool.output_schema(),
+            annotations: tool.annotations(),
+            timeout: tool.timeout(),
+        };
+        self.insert(declared, Box::new(Typed(tool)))
     }
 
     /// Registers an async closure over typed arguments as a tool: the Rust form of a
@@ -232,33 +239,32 @@ impl ToolRegistry {
     /// # Errors
     /// As for [`register`](Self::register).
     pub fn register_dynamic(&self, tool: DynamicTool) -> Result<(), RegisterError> {
-        let name = tool.name.clone();
-        let description = tool.description.clone();
-        let schema = tool.schema.clone();
-        let output_schema = tool.output_schema.clone();
-        let timeout = tool.timeout;
-        self.insert(
+        let declared = Declared {
+            name: tool.name.clone(),
+            description: tool.description.clone(),
+            schema: tool.schema.clone(),
+            output_schema: tool.output_schema.clone(),
+            annotations: tool.annotations.clone(),
+            timeout: tool.timeout,
+        };
+        self.insert(declared, Box::new(tool))
+    }
+
+    fn insert(&self, declared: Declared, tool: Box<dyn ErasedTool>) -> Result<(), RegisterError> {
+        let Declared {
             name,
             description,
             schema,
             output_schema,
+            annotations,
             timeout,
-            Box::new(tool),
-        )
-    }
-
-    fn insert(
-        &self,
-        name: String,
-        description: String,
-        schema: Value,
-        output_schema: Option<Value>,
-        timeout: Option<Duration>,
-        tool: Box<dyn ErasedTool>,
-    ) -> Result<(), RegisterError> {
+        } = declared;
         validate_name(&name)?;
         if description.trim().is_empty() {
             return Err(RegisterError::EmptyDescription { tool: name });
+        }
+        if let Some(reason) = annotations.contradiction() {
+            return Err(RegisterError::InvalidAnnotations { tool: name, reason });
         }
         schema::check_root(&name, &schema)?;
         let secret = schema::has_secret(&schema);
@@ -272,6 +278,7 @@ impl ToolRegistry {
             description,
             schema::export_form(&schema),
             output_schema.as_ref().map(schema::export_form),
+            annotations,
         );
         let entry = Arc::new(Entry {
             definition,

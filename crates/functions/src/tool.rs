@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::annotations::ToolAnnotations;
 use crate::error::RegisterError;
 
 /// A tool with typed arguments and output.
@@ -71,6 +72,13 @@ pub trait Tool: Send + Sync + 'static {
         None
     }
 
+    /// The title and behaviour hints clients see (MCP `title` and `annotations`). The default
+    /// is MCP's cautious one: no title, not read-only, destructive, open world — override it
+    /// with what the tool really does.
+    fn annotations(&self) -> ToolAnnotations {
+        ToolAnnotations::default()
+    }
+
     /// Runs the tool.
     fn call(
         &self,
@@ -78,7 +86,8 @@ pub trait Tool: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send;
 }
 
-/// A tool's provider-neutral description: name, description, parameter schema, output schema.
+/// A tool's provider-neutral description: name, description, parameter schema, output schema,
+/// title and behaviour hints.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ToolDefinition {
     name: String,
@@ -86,6 +95,7 @@ pub struct ToolDefinition {
     parameters: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     output_schema: Option<Value>,
+    annotations: ToolAnnotations,
 }
 
 impl ToolDefinition {
@@ -94,12 +104,14 @@ impl ToolDefinition {
         description: String,
         parameters: Value,
         output_schema: Option<Value>,
+        annotations: ToolAnnotations,
     ) -> Self {
         Self {
             name,
             description,
             parameters,
             output_schema,
+            annotations,
         }
     }
 
@@ -122,6 +134,11 @@ impl ToolDefinition {
     /// The output schema, if the tool declared one.
     pub fn output_schema(&self) -> Option<&Value> {
         self.output_schema.as_ref()
+    }
+
+    /// The title and behaviour hints the tool declared.
+    pub fn annotations(&self) -> &ToolAnnotations {
+        &self.annotations
     }
 }
 

@@ -5,7 +5,8 @@
 //! diff. With `UPDATE_CODEGEN=1` in the environment the file is rewritten instead:
 //! `cargo xtask codegen` runs these tests that way, `cargo xtask codegen --check` without it.
 //!
-//! - `docs/tools.md`: every built-in and connector tool, with its description and input schema;
+//! - `docs/tools.md`: every built-in and connector tool, with its title, effect, description and
+//!   input schema;
 //! - `docs/openapi.json`: the gateway's OpenAPI document for [`OPENAPI_CONFIG`];
 //! - `docs/config-reference.md`: every key of the gateway's TOML config, from its types.
 
@@ -34,11 +35,11 @@ use switchboard::connectors::zapier::CatchHook;
 use switchboard::connectors::{WebhookUrl, github, google_calendar, ifttt, jira, notion};
 use switchboard::connectors::{openweathermap, slack, zapier};
 use switchboard::core::{Auth, Client};
-use switchboard::functions::ToolRegistry;
 use switchboard::functions::builtin::calculate::Calculate;
 use switchboard::functions::builtin::execute_code::{ExecuteCode, Sandbox, SandboxConfig};
 use switchboard::functions::builtin::query_database::{DatabaseConfig, Databases, QueryDatabase};
 use switchboard::functions::builtin::read_file::{FileRoots, ListDir, ReadFile, ReadLimits};
+use switchboard::functions::{ToolAnnotations, ToolRegistry};
 use switchboard_server::config::Settings;
 
 /// The environment variable that turns checking into rewriting.
@@ -316,6 +317,23 @@ fn first_sentence(text: &str) -> &str {
     text.trim_end_matches('.')
 }
 
+/// A tool's annotations in words: what it does to the world, then how far its world reaches.
+fn effect(a: &ToolAnnotations) -> String {
+    let class = match (a.read_only, a.destructive, a.idempotent) {
+        (true, _, _) => "read-only",
+        (false, false, true) => "additive, idempotent",
+        (false, false, false) => "additive",
+        (false, true, true) => "destructive, idempotent",
+        (false, true, false) => "destructive",
+    };
+    let world = if a.open_world {
+        "open world"
+    } else {
+        "closed world"
+    };
+    format!("{class}; {world}")
+}
+
 fn render_tools_md(registry: &ToolRegistry, groups: &[Group]) -> String {
     let mut out = String::new();
     out.push_str(
@@ -329,16 +347,27 @@ fn render_tools_md(registry: &ToolRegistry, groups: &[Group]) -> String {
          (JSON Schema draft 2020-12, as `ToolDefinition::parameters` exports it; each provider \
          format is derived from it).\n\
          Connector tools are registered with a client you build; the gateway offers the tools \
-         its config enables (see [gateway.md](gateway.md)).\n\n",
+         its config enables (see [gateway.md](gateway.md)).\n\n\
+         Each tool's title and effect come from its `ToolAnnotations` and reach MCP clients as \
+         `title` and `annotations` (`readOnlyHint`, `destructiveHint`, `idempotentHint`, \
+         `openWorldHint`, every one stated) and the OpenAPI document as `summary` and \
+         `x-tool-annotations`. A tool that is not read-only is *additive* when it only adds (a \
+         message, an issue) and *destructive* when it may change or delete; *idempotent* when \
+         a repeat has no further effect; an *open world* is a service outside the deployment.\n\n",
     );
-    out.push_str("| tool | crate | feature | summary |\n|---|---|---|---|\n");
+    out.push_str(
+        "| tool | title | effect | crate | feature | summary |\n|---|---|---|---|---|---|\n",
+    );
     for g in groups {
         for name in &g.names {
             let def = registry.definition(name).unwrap();
             let summary = first_sentence(def.description());
+            let a = def.annotations();
             let _ = writeln!(
                 out,
-                "| [`{name}`](#{name}) | `{}` | `{}` | {} |",
+                "| [`{name}`](#{name}) | {} | {} | `{}` | `{}` | {} |",
+                a.title.as_deref().unwrap_or(""),
+                effect(a),
                 g.krate,
                 g.feature,
                 summary.replace('|', "\\|")
@@ -358,9 +387,12 @@ fn render_tools_md(registry: &ToolRegistry, groups: &[Group]) -> String {
         }
         for name in &g.names {
             let def = registry.definition(name).unwrap();
+            let a = def.annotations();
             let _ = write!(
                 out,
-                "\n### `{name}`\n\n{}\n\nCrate `{}`, feature `{}`. Registered with {}\n",
+                "\n### `{name}`\n\n**{}** ({}).\n\n{}\n\nCrate `{}`, feature `{}`. Registered with {}\n",
+                a.title.as_deref().unwrap_or(name),
+                effect(a),
                 def.description(),
                 g.krate,
                 g.feature,
@@ -397,6 +429,20 @@ async fn tools_md_is_fresh() {
     let grouped: usize = groups.iter().map(|g| g.names.len()).sum();
     assert_eq!(grouped, registry.names().len());
     ensure_file("docs/tools.md", &render_tools_md(&registry, &groups));
+}
+
+/// No tool Switchboard ships is left on the cautious defaults by oversight: each declares a
+/// title (and with it, deliberately, its hints).
+#[tokio::test]
+async fn every_shipped_tool_declares_a_title() {
+    let (registry, _) = all_tools().await;
+    let untitled: Vec<String> = registry
+        .definitions()
+        .iter()
+        .filter(|d| d.annotations().title.is_none())
+        .map(|d| d.name().to_owned())
+        .collect();
+    assert!(untitled.is_empty(), "tools without a title: {untitled:?}");
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 use futures_util::TryStreamExt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use switchboard_functions::{RegisterError, ToolRegistry};
+use switchboard_functions::{FnTool, RegisterError, ToolAnnotations, ToolRegistry};
 
 use super::{
     client::GitHub,
@@ -100,46 +100,58 @@ async fn collect(
 /// `github_list_my_repositories` and `github_create_issue`, each calling `client`.
 pub fn register_tools(registry: &ToolRegistry, client: &GitHub) -> Result<(), RegisterError> {
     let gh = client.clone();
-    registry.register_fn(
-        "github_get_repository",
-        "Gets a GitHub repository by owner and name: description, visibility, default branch, \
-         language, stars.",
-        move |a: RepoArgs| {
-            let gh = gh.clone();
-            async move { gh.repository(&a.owner, &a.repo).await }
-        },
+    registry.register(
+        FnTool::new(
+            "github_get_repository",
+            "Gets a GitHub repository by owner and name: description, visibility, default branch, \
+             language, stars.",
+            move |a: RepoArgs| {
+                let gh = gh.clone();
+                async move { gh.repository(&a.owner, &a.repo).await }
+            },
+        )
+        .with_annotations(ToolAnnotations::read_only("Get a GitHub repository")),
     )?;
     let gh = client.clone();
-    registry.register_fn(
-        "github_list_user_repositories",
-        "Lists the public repositories of a GitHub user, following every page up to max_items.",
-        move |a: UserReposArgs| {
-            let gh = gh.clone();
-            async move { collect(gh.user_repositories(&a.username, &a.options), a.max_items).await }
-        },
+    registry.register(
+        FnTool::new(
+            "github_list_user_repositories",
+            "Lists the public repositories of a GitHub user, following every page up to max_items.",
+            move |a: UserReposArgs| {
+                let gh = gh.clone();
+                async move { collect(gh.user_repositories(&a.username, &a.options), a.max_items).await }
+            },
+        )
+        .with_annotations(ToolAnnotations::read_only("List a user's GitHub repositories")),
     )?;
     let gh = client.clone();
-    registry.register_fn(
-        "github_list_my_repositories",
-        "Lists the repositories the authenticated GitHub user can access (owned, collaborator, \
-         organization member), following every page up to max_items.",
-        move |a: MyReposArgs| {
-            let gh = gh.clone();
-            async move { collect(gh.my_repositories(&a.options), a.max_items).await }
-        },
+    registry.register(
+        FnTool::new(
+            "github_list_my_repositories",
+            "Lists the repositories the authenticated GitHub user can access (owned, collaborator, \
+             organization member), following every page up to max_items.",
+            move |a: MyReposArgs| {
+                let gh = gh.clone();
+                async move { collect(gh.my_repositories(&a.options), a.max_items).await }
+            },
+        )
+        .with_annotations(ToolAnnotations::read_only("List my GitHub repositories")),
     )?;
     let gh = client.clone();
-    registry.register_fn(
-        "github_create_issue",
-        "Creates an issue in a GitHub repository and returns its number and URL. Labels, \
-         assignees and milestone need push access.",
-        move |a: CreateIssueArgs| {
-            let gh = gh.clone();
-            async move {
-                let issue: Issue = gh.create_issue(&a.owner, &a.repo, &a.issue).await?;
-                Ok::<_, GitHubError>(issue)
-            }
-        },
+    registry.register(
+        FnTool::new(
+            "github_create_issue",
+            "Creates an issue in a GitHub repository and returns its number and URL. Labels, \
+             assignees and milestone need push access.",
+            move |a: CreateIssueArgs| {
+                let gh = gh.clone();
+                async move {
+                    let issue: Issue = gh.create_issue(&a.owner, &a.repo, &a.issue).await?;
+                    Ok::<_, GitHubError>(issue)
+                }
+            },
+        )
+        .with_annotations(ToolAnnotations::additive("Create a GitHub issue")),
     )?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use switchboard_functions::{RegisterError, ToolRegistry};
+use switchboard_functions::{FnTool, RegisterError, ToolAnnotations, ToolRegistry};
 
 use super::{
     client::GoogleCalendar,
@@ -29,17 +29,20 @@ pub fn register_tools(
     client: &GoogleCalendar,
 ) -> Result<(), RegisterError> {
     let cal = client.clone();
-    registry.register_fn(
-        "google_calendar_insert_event",
-        "Creates a Google Calendar event: timed (start/end dateTime in RFC 3339 with an offset, or \
-         with timeZone) or all-day (start/end date, end exclusive). Returns the event id and link.",
-        move |a: InsertArgs| {
-            let cal = cal.clone();
-            async move {
-                let id = a.calendar_id.as_deref().unwrap_or("primary");
-                cal.insert_event(id, &a.event, a.send_updates).await
-            }
-        },
+    registry.register(
+        FnTool::new(
+            "google_calendar_insert_event",
+            "Creates a Google Calendar event: timed (start/end dateTime in RFC 3339 with an offset, or \
+             with timeZone) or all-day (start/end date, end exclusive). Returns the event id and link.",
+            move |a: InsertArgs| {
+                let cal = cal.clone();
+                async move {
+                    let id = a.calendar_id.as_deref().unwrap_or("primary");
+                    cal.insert_event(id, &a.event, a.send_updates).await
+                }
+            },
+        )
+        .with_annotations(ToolAnnotations::additive("Add a calendar event")),
     )?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use switchboard_functions::{RegisterError, ToolRegistry};
+use switchboard_functions::{FnTool, RegisterError, ToolAnnotations, ToolRegistry};
 
 use super::{Ifttt, IftttError, Values};
 
@@ -41,7 +41,7 @@ pub fn register_tools(
         "Fires an IFTTT applet event with up to three values. Allowed events: {}.",
         allowed.join(", ")
     );
-    registry.register_fn("ifttt_trigger", description, move |args: TriggerArgs| {
+    let trigger = FnTool::new("ifttt_trigger", description, move |args: TriggerArgs| {
         let ifttt = ifttt.clone();
         let allowed = allowed.clone();
         async move {
@@ -63,6 +63,10 @@ pub fn register_tools(
             }
             ifttt.trigger(&args.event, &values).await
         }
-    })?;
+    })
+    // An applet can do anything its owner built (switch devices off, delete rows), so the
+    // cautious defaults stand: destructive, not idempotent, open world.
+    .with_annotations(ToolAnnotations::destructive("Fire an IFTTT event"));
+    registry.register(trigger)?;
     Ok(true)
 }

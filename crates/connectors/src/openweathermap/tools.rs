@@ -2,7 +2,7 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use switchboard_functions::{RegisterError, ToolRegistry};
+use switchboard_functions::{FnTool, RegisterError, ToolAnnotations, ToolRegistry};
 
 use super::{
     client::OpenWeatherMap,
@@ -68,17 +68,20 @@ pub fn register_tools(
     client: &OpenWeatherMap,
 ) -> Result<(), RegisterError> {
     let owm = client.clone();
-    registry.register_fn(
-        "weather_current",
-        "Gets the current weather (temperature, conditions, wind, humidity) for a city or for \
-         coordinates from OpenWeatherMap.",
-        move |a: CurrentArgs| {
-            let owm = owm.clone();
-            async move {
-                let q = a.into_query().map_err(WeatherError::from)?;
-                owm.current(&q).await
-            }
-        },
+    registry.register(
+        FnTool::new(
+            "weather_current",
+            "Gets the current weather (temperature, conditions, wind, humidity) for a city or for \
+             coordinates from OpenWeatherMap.",
+            move |a: CurrentArgs| {
+                let owm = owm.clone();
+                async move {
+                    let q = a.into_query().map_err(WeatherError::from)?;
+                    owm.current(&q).await
+                }
+            },
+        )
+        .with_annotations(ToolAnnotations::read_only("Get the current weather")),
     )?;
     Ok(())
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use switchboard_functions::{RegisterError, Tool, ToolRegistry};
+use switchboard_functions::{RegisterError, Tool, ToolAnnotations, ToolRegistry};
 
 use super::{DEFAULT_RESULTS, MAX_RESULTS, SearchError, SearchRequest, SearchResult, WebSearch};
 
@@ -62,6 +62,10 @@ impl Tool for WebSearchTool {
 
     fn output_schema(&self) -> Option<serde_json::Value> {
         Some(switchboard_functions::schema::schema_for::<WebSearchOutput>())
+    }
+
+    fn annotations(&self) -> ToolAnnotations {
+        ToolAnnotations::read_only("Search the web")
     }
 
     async fn call(&self, args: WebSearchArgs) -> Result<WebSearchOutput, SearchError> {

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use switchboard_functions::{RegisterError, ToolRegistry};
+use switchboard_functions::{FnTool, RegisterError, ToolAnnotations, ToolRegistry};
 
 use super::{CatchHook, ZapierError};
 
@@ -30,18 +30,24 @@ pub struct TriggerOutput {
 /// # Errors
 /// The registry's error, e.g. when the name is taken.
 pub fn register_tools(registry: &ToolRegistry, hook: CatchHook) -> Result<(), RegisterError> {
-    registry.register_fn(
-        "zapier_trigger",
-        "Starts the configured Zapier automation (Zap) with the given data fields.",
-        move |args: TriggerArgs| {
-            let hook = hook.clone();
-            async move {
-                let receipt = hook.trigger(&Value::Object(args.data)).await?;
-                Ok::<_, ZapierError>(TriggerOutput {
-                    status: receipt.status,
-                    request_id: receipt.request_id,
-                })
-            }
-        },
+    // A Zap can do anything its owner built (update or delete records included), so the
+    // cautious defaults stand: destructive, not idempotent, open world.
+    registry.register(
+        FnTool::new(
+            "zapier_trigger",
+            "Starts the configured Zapier automation (Zap) with the given data fields.",
+            move |args: TriggerArgs| {
+                let hook = hook.clone();
+                async move {
+                    let receipt = hook.trigger(&Value::Object(args.data)).await?;
+                    Ok::<_, ZapierError>(TriggerOutput {
+                        status: receipt.status,
+                        request_id: receipt.request_id,
+                    })
+                }
+            },
+        )
+        .with_output_schema(switchboard_functions::schema::schema_for::<TriggerOutput>())
+        .with_annotations(ToolAnnotations::destructive("Start a Zapier automation")),
     )
 }

@@ -3,6 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::shape;
+use crate::annotations::ToolAnnotations;
 use crate::call::{Arguments, ToolCall, ToolResult};
 use crate::error::{CallError, ParseError};
 use crate::tool::ToolDefinition;
@@ -34,8 +35,13 @@ impl JsonRpcError {
     }
 }
 
-/// The `tools/list` result: `{"tools":[{name, description, inputSchema, outputSchema?}]}`
+/// The `tools/list` result:
+/// `{"tools":[{name, title?, description, inputSchema, outputSchema?, annotations}]}`
 /// (all tools in one page, no `nextCursor`).
+///
+/// `annotations` carries every hint explicitly, so no client falls back on its own defaults;
+/// the title appears both at the top (2025-06-18 and later) and in `annotations.title`, where
+/// 2025-03-26 clients look for it.
 ///
 /// `outputSchema` is listed only when it is an object schema: MCP 2025-11-25 carries structured
 /// output in `structuredContent`, which must be an object, so other outputs are sent as text only.
@@ -44,7 +50,11 @@ pub fn tools_list(defs: &[ToolDefinition]) -> Value {
         .iter()
         .map(|d| {
             let mut t = Map::new();
+            let annotations = d.annotations();
             t.insert("name".into(), d.name().into());
+            if let Some(title) = &annotations.title {
+                t.insert("title".into(), title.as_str().into());
+            }
             t.insert("description".into(), d.description().into());
             t.insert("inputSchema".into(), d.parameters().clone());
             if let Some(out) = d
@@ -53,10 +63,26 @@ pub fn tools_list(defs: &[ToolDefinition]) -> Value {
             {
                 t.insert("outputSchema".into(), out.clone());
             }
+            t.insert("annotations".into(), tool_annotations(annotations));
             Value::Object(t)
         })
         .collect();
     json!({ "tools": tools })
+}
+
+/// MCP `ToolAnnotations` for `a`: `title` when set, and every hint (`readOnlyHint`,
+/// `destructiveHint`, `idempotentHint`, `openWorldHint`) present, so no client falls back on
+/// its own defaults. Other exports (the gateway's OpenAPI document) reuse this shape.
+pub fn tool_annotations(a: &ToolAnnotations) -> Value {
+    let mut out = Map::new();
+    if let Some(title) = &a.title {
+        out.insert("title".into(), title.as_str().into());
+    }
+    out.insert("readOnlyHint".into(), a.read_only.into());
+    out.insert("destructiveHint".into(), a.destructive.into());
+    out.insert("idempotentHint".into(), a.idempotent.into());
+    out.insert("openWorldHint".into(), a.open_world.into());
+    Value::Object(out)
 }
 
 /// Reads `tools/call` params `{"name":…, "arguments":{…}}` into a call.

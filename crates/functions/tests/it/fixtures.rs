@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use switchboard_functions::{DynamicTool, FnTool, ToolRegistry, schema::schema_for};
+use switchboard_functions::{
+    DynamicTool, FnTool, ToolAnnotations, ToolRegistry, schema::schema_for,
+};
 
 /// Temperature unit.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -162,7 +164,8 @@ pub(crate) fn registry() -> ToolRegistry {
                 })
             },
         )
-        .with_output_schema(schema_for::<Forecast>()),
+        .with_output_schema(schema_for::<Forecast>())
+        .with_annotations(ToolAnnotations::read_only("Get the weather")),
     )
     .unwrap();
     r.register_fn(
@@ -192,21 +195,27 @@ pub(crate) fn registry() -> ToolRegistry {
         Ok::<_, String>(json!({ "items": [], "limit": a.limit }))
     })
     .unwrap();
-    r.register_dynamic(DynamicTool::new(
-        "search_docs",
-        "Full-text search over the docs (defined at run time).",
-        json!({
-            "type": "object",
-            "properties": {
-                "query": {"type": "string", "minLength": 1, "description": "Search terms."},
-                "top_k": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
-                "lang": {"const": "en"}
-            },
-            "required": ["query"],
-            "additionalProperties": false
-        }),
-        |args: Value| async move { Ok::<_, String>(json!({"hits": [], "query": args["query"]})) },
-    ))
-    .unwrap();
+    r
+        .register_dynamic(
+            DynamicTool::new(
+                "search_docs",
+                "Full-text search over the docs (defined at run time).",
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "query": {"type": "string", "minLength": 1, "description": "Search terms."},
+                        "top_k": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
+                        "lang": {"const": "en"}
+                    },
+                    "required": ["query"],
+                    "additionalProperties": false
+                }),
+                |args: Value| async move {
+                    Ok::<_, String>(json!({"hits": [], "query": args["query"]}))
+                },
+            )
+            .with_annotations(ToolAnnotations::read_only("Search the docs").closed_world()),
+        )
+        .unwrap();
     r
 }

@@ -1,6 +1,7 @@
 //! Integration tests of `switchboard-functions` through its public API.
 #![allow(clippy::unwrap_used)]
 
+mod annotations;
 mod exports;
 mod fixtures;
 mod registry;

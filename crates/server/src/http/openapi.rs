@@ -1,12 +1,16 @@
 //! The OpenAPI 3.1 document that makes the gateway an Open WebUI tool server.
 //!
-//! One `POST /tools/{name}` per tool, `operationId` = the tool name, the request body = the
-//! tool's input schema. Open WebUI resolves `$ref`s only under `#/components/...` and only
-//! through `properties`/`items` (older versions without a cycle guard), so local `$defs` are
-//! inlined, and a recursive type is cut where it recurs (see [`document`]).
+//! One `POST /tools/{name}` per tool, `operationId` = the tool name, `summary` = its title, the
+//! request body = the tool's input schema, and `x-tool-annotations` = its behaviour hints in
+//! MCP's shape (`readOnlyHint`, …; OpenAPI tools such as Open WebUI ignore `x-` fields).
+//!
+//! Open WebUI resolves `$ref`s only under `#/components/...` and only through
+//! `properties`/`items` (older versions without a cycle guard), so local `$defs` are inlined,
+//! and a recursive type is cut where it recurs (see [`document`]).
 
 use serde_json::{Map, Value, json};
 use switchboard::functions::ToolDefinition;
+use switchboard::functions::providers::mcp;
 use switchboard::functions::schema::inline_refs;
 
 /// The OpenAPI document for `defs`. With `bearer_auth`, every tool operation requires
@@ -19,8 +23,17 @@ pub fn document(defs: &[ToolDefinition], bearer_auth: bool) -> Value {
         let body = request_schema(def);
         let mut op = Map::new();
         op.insert("operationId".into(), def.name().into());
-        op.insert("summary".into(), summary(def.description()).into());
+        let annotations = def.annotations();
+        let summary = annotations
+            .title
+            .clone()
+            .unwrap_or_else(|| summary(def.description()));
+        op.insert("summary".into(), summary.into());
         op.insert("description".into(), def.description().into());
+        op.insert(
+            "x-tool-annotations".into(),
+            mcp::tool_annotations(annotations),
+        );
         op.insert("tags".into(), json!(["tools"]));
         op.insert(
             "requestBody".into(),
@@ -89,7 +102,7 @@ pub fn document(defs: &[ToolDefinition], bearer_auth: bool) -> Value {
     })
 }
 
-/// The first sentence of a description (at most 120 characters).
+/// The first sentence of a description (at most 120 characters), for tools without a title.
 fn summary(description: &str) -> String {
     let first = description
         .split_once(". ")

@@ -74,6 +74,27 @@ async fn initialize_list_call() {
 }
 
 #[tokio::test]
+async fn tools_list_carries_the_title_and_every_annotation() {
+    let server = Server::start(None);
+    let transport = StreamableHttpClientTransport::from_uri(server.url("/mcp"));
+    let client = ().serve(transport).await.unwrap();
+    let tools = client.list_all_tools().await.unwrap();
+    let calculate = tools.iter().find(|t| t.name == "calculate").unwrap();
+    assert_eq!(calculate.title.as_deref(), Some("Calculate"));
+    let hints = calculate.annotations.as_ref().unwrap();
+    assert_eq!(hints.title.as_deref(), Some("Calculate"));
+    assert_eq!(hints.read_only_hint, Some(true));
+    assert_eq!(hints.destructive_hint, Some(false));
+    assert_eq!(hints.idempotent_hint, Some(true));
+    assert_eq!(hints.open_world_hint, Some(false));
+    // Its output is an object type, so it is listed, and `initialize_list_call` shows the
+    // matching `structuredContent`.
+    let output = calculate.output_schema.as_ref().unwrap();
+    assert_eq!(output["required"], json!(["result", "exact"]));
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
 async fn token_required_when_configured() {
     let server = Server::start(Some("[tools]\nauth_token = \"tok-0123456789abcdef\"\n"));
     let res = client()

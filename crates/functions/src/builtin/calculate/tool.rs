@@ -1,6 +1,6 @@
 //! The `calculate` evaluator as a registrable [`Tool`].
 
-use crate::Tool;
+use crate::{Tool, ToolAnnotations};
 
 use super::{CalcError, CalculateArgs, CalculateOutput, Limits, evaluate_on_own_thread};
 
@@ -39,6 +39,15 @@ impl Tool for Calculate {
          returns the result as a decimal string. Supports + - * / ^ mod, postfix % and !, \
          parentheses, functions (sqrt, abs, ln, log, exp, sin, cos, tan, floor, ceil, round, \
          min, max, ...) and the constants pi and e."
+    }
+
+    fn output_schema(&self) -> Option<serde_json::Value> {
+        Some(crate::schema::schema_for::<CalculateOutput>())
+    }
+
+    /// Pure arithmetic: reads nothing and changes nothing.
+    fn annotations(&self) -> ToolAnnotations {
+        ToolAnnotations::read_only("Calculate").closed_world()
     }
 
     async fn call(&self, args: CalculateArgs) -> Result<CalculateOutput, CalcError> {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::Tool;
+use crate::{Tool, ToolAnnotations};
 
 use super::{ExecuteCodeArgs, ExecuteCodeOutput, ExecuteError, Sandbox};
 
@@ -48,6 +48,24 @@ impl Tool for ExecuteCode {
         "Runs a short Python, JavaScript or shell program in a sandbox with no network and no \
          access to host files, and returns its stdout, stderr and exit status. Each run starts \
          in a fresh empty directory; nothing persists between runs."
+    }
+
+    fn output_schema(&self) -> Option<serde_json::Value> {
+        Some(crate::schema::schema_for::<ExecuteCodeOutput>())
+    }
+
+    /// Not read-only: it runs whatever program the model wrote, which clients should confirm.
+    /// Yet nothing outside the run's fresh, throwaway directory is changed (no host files, no
+    /// network, nothing persists), so it is neither destructive nor leaves anything for a repeat
+    /// to add to (idempotent), and its world is closed.
+    fn annotations(&self) -> ToolAnnotations {
+        ToolAnnotations {
+            title: Some("Run code".to_owned()),
+            read_only: false,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        }
     }
 
     /// The registry's timeout must not cut a run short: the sandbox enforces its own wall clock.

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::Tool;
+use crate::{Tool, ToolAnnotations};
 
 use super::{Databases, QueryArgs, QueryError, QueryOutput};
 
@@ -48,6 +48,16 @@ impl Tool for QueryDatabase {
 
     fn description(&self) -> &str {
         &self.description
+    }
+
+    fn output_schema(&self) -> Option<serde_json::Value> {
+        Some(crate::schema::schema_for::<QueryOutput>())
+    }
+
+    /// Every statement runs read-only (see the module docs) against databases the operator
+    /// configured, so the world is closed.
+    fn annotations(&self) -> ToolAnnotations {
+        ToolAnnotations::read_only("Query a database").closed_world()
     }
 
     async fn call(&self, args: QueryArgs) -> Result<QueryOutput, QueryError> {

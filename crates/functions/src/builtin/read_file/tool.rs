@@ -1,6 +1,6 @@
 //! `read_file` and `list_dir` as registrable [`Tool`]s; the blocking work runs on tokio's blocking pool.
 
-use crate::Tool;
+use crate::{Tool, ToolAnnotations};
 
 use super::{
     FileRoots, ListDirArgs, ListDirOutput, ReadFileArgs, ReadFileError, ReadFileOutput, ReadLimits,
@@ -60,6 +60,15 @@ impl Tool for ReadFile {
          binary files are described by type and size. Long files are truncated and say so."
     }
 
+    fn output_schema(&self) -> Option<serde_json::Value> {
+        Some(crate::schema::schema_for::<ReadFileOutput>())
+    }
+
+    /// Reads beneath the configured roots only; never writes.
+    fn annotations(&self) -> ToolAnnotations {
+        ToolAnnotations::read_only("Read a file").closed_world()
+    }
+
     async fn call(&self, args: ReadFileArgs) -> Result<ReadFileOutput, ReadFileError> {
         let (roots, limits) = (self.roots.clone(), self.limits.clone());
         crate::concurrency::spawn_blocking(move || read_file(&roots, &limits, &args))
@@ -80,6 +89,15 @@ impl Tool for ListDir {
     fn description(&self) -> &str {
         "Lists a directory beneath a configured root (names, kinds and file sizes). Give `path` \
          relative to the root, or omit it for the root itself."
+    }
+
+    fn output_schema(&self) -> Option<serde_json::Value> {
+        Some(crate::schema::schema_for::<ListDirOutput>())
+    }
+
+    /// Lists beneath the configured roots only; never writes.
+    fn annotations(&self) -> ToolAnnotations {
+        ToolAnnotations::read_only("List a directory").closed_world()
     }
 
     async fn call(&self, args: ListDirArgs) -> Result<ListDirOutput, ReadFileError> {
