@@ -1,0 +1,150 @@
+//! `[delivery]` and `[[endpoints]]`: outgoing webhook delivery settings and the endpoints
+//! registered at start.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Deserialize;
+use switchboard::core::Secret;
+use switchboard::webhooks::delivery::DeliveryConfig;
+use toml::Spanned;
+
+use super::{Problem, problem};
+
+/// `[delivery]`.
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryNetConfig {
+    /// Private address ranges endpoints may point to despite the SSRF guard (`10.0.0.0/8`).
+    #[serde(default)]
+    pub allow_cidrs: Vec<String>,
+    /// Host names trusted without address checks (`hooks.internal`, `*.corp.example`).
+    #[serde(default)]
+    pub allow_hosts: Vec<String>,
+    /// Time limit of one delivery attempt in milliseconds (default 15000).
+    #[serde(default)]
+    #[schemars(with = "Option<u64>")]
+    pub request_timeout_ms: Option<Spanned<u64>>,
+    /// How long a claimed delivery is held, in milliseconds (default 60000; must exceed
+    /// `request_timeout_ms`). After a crash, claims come back after this long.
+    #[serde(default)]
+    #[schemars(with = "Option<u64>")]
+    pub lease_ms: Option<Spanned<u64>>,
+    /// Most attempts in flight in this process (default 64).
+    #[serde(default)]
+    #[schemars(with = "Option<usize>")]
+    pub max_in_flight: Option<Spanned<usize>>,
+    /// Days finished messages are kept (default 30; 0 keeps everything).
+    #[serde(default)]
+    pub retention_days: Option<u64>,
+}
+
+/// One `[[endpoints]]` outgoing webhook endpoint.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointConfig {
+    /// Unique name.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// Receiver URL.
+    #[schemars(with = "String")]
+    pub url: Spanned<String>,
+    /// Event types to deliver (empty or absent: all).
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// Signing secret `whsec_…` (generated when absent).
+    #[serde(default)]
+    pub secret: Option<Secret>,
+    /// Extra headers sent with every delivery (values are secrets: they often carry credentials).
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub headers: BTreeMap<String, Secret>,
+}
+
+/// Checks endpoint names (unique) and URLs (http or https).
+pub(super) fn validate_endpoints(endpoints: &[EndpointConfig]) -> Result<(), Problem> {
+    let mut seen = Vec::new();
+    for endpoint in endpoints {
+        let name = endpoint.name.get_ref();
+        if seen.contains(name) {
+            return Err(problem(
+                "endpoints.name",
+                endpoint.name.span(),
+                format!("{name:?} is used by two endpoints"),
+            ));
+        }
+        seen.push(name.clone());
+        let url = endpoint.url.get_ref();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(problem(
+                "endpoints.url",
+                endpoint.url.span(),
+                format!("{url:?} must be an http:// or https:// URL"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The engine settings: the defaults with `[delivery]`'s overrides, checked for consistency.
+pub(super) fn delivery_config(config: &DeliveryNetConfig) -> Result<DeliveryConfig, Problem> {
+    for cidr in &config.allow_cidrs {
+        if cidr.parse::<switchboard::core::net::Cidr>().is_err() {
+            return Err(problem(
+                "delivery.allow_cidrs",
+                0..0,
+                format!("{cidr:?} is not a CIDR like 10.0.0.0/8"),
+            ));
+        }
+    }
+    let mut delivery = DeliveryConfig::default();
+    if let Some(ms) = &config.request_timeout_ms {
+        delivery.request_timeout = Duration::from_millis(*ms.get_ref());
+    }
+    if let Some(ms) = &config.lease_ms {
+        delivery.lease = Duration::from_millis(*ms.get_ref());
+    }
+    if let Some(n) = &config.max_in_flight {
+        delivery.max_in_flight = *n.get_ref();
+    }
+    match config.retention_days {
+        Some(0) => delivery.retention = None,
+        Some(days) => delivery.retention = Some(Duration::from_secs(days * 24 * 3600)),
+        None => {}
+    }
+    if let Some(ms) = &config.request_timeout_ms
+        && *ms.get_ref() == 0
+    {
+        return Err(problem(
+            "delivery.request_timeout_ms",
+            ms.span(),
+            "must be at least 1".into(),
+        ));
+    }
+    if delivery.lease <= delivery.request_timeout {
+        let span = config
+            .lease_ms
+            .as_ref()
+            .or(config.request_timeout_ms.as_ref())
+            .map_or(0..0, Spanned::span);
+        return Err(problem(
+            "delivery.lease_ms",
+            span,
+            format!(
+                "the lease ({} ms) must be longer than request_timeout_ms ({} ms)",
+                delivery.lease.as_millis(),
+                delivery.request_timeout.as_millis()
+            ),
+        ));
+    }
+    if let Some(n) = &config.max_in_flight
+        && *n.get_ref() == 0
+    {
+        return Err(problem(
+            "delivery.max_in_flight",
+            n.span(),
+            "must be at least 1".into(),
+        ));
+    }
+    Ok(delivery)
+}
