@@ -22,7 +22,9 @@ mod tests {
             let path = entry.path();
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if name.starts_with('.') || name == "target" || name == "fuzz" {
+            // node_modules: the pinned npm packages the MCP peer tests install (not ours).
+            if name.starts_with('.') || name == "target" || name == "fuzz" || name == "node_modules"
+            {
                 continue;
             }
             if path.is_dir() {
