@@ -223,6 +223,21 @@ pub(crate) async fn assert_tools_report(report: &Value, server: &Server) {
         .collect();
     assert_eq!(Value::Object(listed), openapi_tools(server).await);
 
+    // The title and hints declared on the tool reach the client as its SDK parses them
+    // (titles exist from 2025-06-18 on, annotations from 2025-03-26 on).
+    let version = report["protocolVersion"].as_str().unwrap_or_default();
+    let calculate = &report["annotations"]["calculate"];
+    if version >= "2025-03-26" {
+        let hints = &calculate["annotations"];
+        assert_eq!(hints["readOnlyHint"], true, "{report:#}");
+        assert_eq!(hints["destructiveHint"], false, "{report:#}");
+        assert_eq!(hints["idempotentHint"], true, "{report:#}");
+        assert_eq!(hints["openWorldHint"], false, "{report:#}");
+    }
+    if version >= "2025-06-18" {
+        assert_eq!(calculate["title"], "Calculate", "{report:#}");
+    }
+
     // 0.1 + 0.2 is exactly 0.3 (rational arithmetic), in both the text and the structured form.
     let exact = json!({"result": "0.3", "exact": true});
     assert_eq!(report["calculate"]["isError"], false, "{report:#}");

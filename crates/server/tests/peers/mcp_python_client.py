@@ -49,6 +49,16 @@ async def tools(client, out):
     out["tools"] = [
         {"name": t.name, "inputSchema": t.input_schema} for t in listed.tools
     ]
+    # Title and behaviour hints as the SDK parsed them.
+    out["annotations"] = {
+        t.name: {
+            "title": t.title,
+            "annotations": t.annotations.model_dump(by_alias=True, exclude_none=True)
+            if t.annotations
+            else None,
+        }
+        for t in listed.tools
+    }
     ok = await client.call_tool("calculate", {"expression": "0.1 + 0.2"})
     out["calculate"] = result_json(ok)
     bad = await client.call_tool("calculate", {"expression": 3, "extra": True})

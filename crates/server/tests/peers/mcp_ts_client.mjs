@@ -31,6 +31,10 @@ const resultJson = (r) => ({
 async function tools(client, out) {
   const listed = await client.listTools();
   out.tools = listed.tools.map((t) => ({ name: t.name, inputSchema: t.inputSchema }));
+  // Title and behaviour hints as the SDK parsed them.
+  out.annotations = Object.fromEntries(
+    listed.tools.map((t) => [t.name, { title: t.title ?? null, annotations: t.annotations ?? null }]),
+  );
   out.calculate = resultJson(
     await client.callTool({ name: 'calculate', arguments: { expression: '0.1 + 0.2' } }),
   );
