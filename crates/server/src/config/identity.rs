@@ -299,3 +299,141 @@ impl Settings {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Settings;
+
+    const TOKEN_A: &str = "token-a-0123456789";
+    const TOKEN_B: &str = "token-b-0123456789";
+
+    fn parse(text: &str) -> Result<Settings, String> {
+        Settings::parse(text, &|_| None).map_err(|e| e.to_string())
+    }
+
+    fn token(name: &str, body: &str) -> String {
+        format!("\n[[tools.tokens]]\nname = \"{name}\"\n{body}\n")
+    }
+
+    #[test]
+    fn auth_token_is_the_default_token_with_every_tool() {
+        let s = parse(&format!("[tools]\nauth_token = \"{TOKEN_A}\"\n")).unwrap();
+        assert_eq!(s.tokens.len(), 1);
+        assert_eq!(s.tokens[0].name, "default");
+        assert!(s.tokens[0].tools.is_none());
+        assert!(s.tokens[0].hash.matches(TOKEN_A));
+    }
+
+    #[test]
+    fn a_token_is_given_by_its_digest_and_keeps_its_line() {
+        let hex = crate::http::auth::TokenHash::of(TOKEN_A).to_hex();
+        let s = parse(&token("ci", &format!("token_sha256 = \"{hex}\""))).unwrap();
+        assert!(s.tokens[0].hash.matches(TOKEN_A));
+        assert_eq!(s.tokens[0].line, 2);
+    }
+
+    #[test]
+    fn a_token_needs_exactly_one_of_token_and_digest() {
+        let hex = crate::http::auth::TokenHash::of(TOKEN_A).to_hex();
+        let both = format!("token = \"{TOKEN_A}\"\ntoken_sha256 = \"{hex}\"");
+        for body in [both.as_str(), "assert_users = true"] {
+            let err = parse(&token("ci", body)).unwrap_err();
+            assert!(
+                err.contains("exactly one of `token` and `token_sha256`"),
+                "{err}"
+            );
+            assert!(err.contains("(line 2)"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_short_token_is_refused_without_showing_it() {
+        let err = parse(&token("ci", "token = \"short-tok\"")).unwrap_err();
+        assert!(err.contains("at least 16 characters"), "{err}");
+        assert!(!err.contains("short-tok"), "{err}");
+    }
+
+    #[test]
+    fn a_malformed_digest_is_refused() {
+        let err = parse(&token("ci", "token_sha256 = \"abc\"")).unwrap_err();
+        assert!(err.contains("tools.tokens.token_sha256"), "{err}");
+    }
+
+    #[test]
+    fn two_tokens_of_one_name_are_refused() {
+        let text = token("ci", &format!("token = \"{TOKEN_A}\""))
+            + &token("ci", &format!("token = \"{TOKEN_B}\""));
+        let err = parse(&text).unwrap_err();
+        assert!(
+            err.contains("already listed") && err.contains("(line 6)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_token_named_default_beside_auth_token_is_refused() {
+        let text = format!("[tools]\nauth_token = \"{TOKEN_A}\"\n")
+            + &token("default", &format!("token = \"{TOKEN_B}\""));
+        let err = parse(&text).unwrap_err();
+        assert!(err.contains("tools.auth_token"), "{err}");
+    }
+
+    #[test]
+    fn one_token_under_two_names_is_refused() {
+        let text = token("a", &format!("token = \"{TOKEN_A}\""))
+            + &token("b", &format!("token = \"{TOKEN_A}\""));
+        let err = parse(&text).unwrap_err();
+        assert!(err.contains("same token"), "{err}");
+        assert!(!err.contains(TOKEN_A), "{err}");
+    }
+
+    #[test]
+    fn a_bad_token_name_is_refused() {
+        let err = parse(&token("a b", &format!("token = \"{TOKEN_A}\""))).unwrap_err();
+        assert!(err.contains("not a token name"), "{err}");
+    }
+
+    #[test]
+    fn a_tool_listed_twice_for_a_token_is_refused() {
+        let body = format!("token = \"{TOKEN_A}\"\ntools = [\"calculate\", \"calculate\"]");
+        let err = parse(&token("ci", &body)).unwrap_err();
+        assert!(err.contains("listed twice"), "{err}");
+    }
+
+    #[test]
+    fn a_tool_the_registry_does_not_offer_names_the_token_line() {
+        let body = format!("token = \"{TOKEN_A}\"\ntools = [\"read_file\"]");
+        let s = parse(&token("ci", &body)).unwrap();
+        let err = s
+            .check_token_tools(&["calculate".to_owned()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("(line 2)") && err.contains("\"read_file\""),
+            "{err}"
+        );
+        assert!(s.check_token_tools(&["read_file".to_owned()]).is_ok());
+    }
+
+    #[test]
+    fn a_token_list_counts_as_auth_beyond_loopback() {
+        let text = "listen = \"0.0.0.0:8080\"\n".to_owned()
+            + &token("ci", &format!("token = \"{TOKEN_A}\""));
+        assert!(parse(&text).unwrap().check_exposure().is_ok());
+        let err = parse("listen = \"0.0.0.0:8080\"\n")
+            .unwrap()
+            .check_exposure()
+            .unwrap_err();
+        assert!(err.to_string().contains("[[tools.tokens]]"), "{err}");
+    }
+
+    #[test]
+    fn open_webui_header_names_default_and_must_be_header_names() {
+        let s = parse("").unwrap();
+        assert_eq!(s.open_webui.jwt_header.as_str(), "x-openwebui-user-jwt");
+        let err = parse("[tools.open_webui]\njwt_header = \"bad header\"\n").unwrap_err();
+        assert!(err.contains("tools.open_webui.jwt_header"), "{err}");
+        let err = parse("[tools.open_webui]\njwt_secret = \"short\"\n").unwrap_err();
+        assert!(err.contains("at least 16 characters"), "{err}");
+    }
+}

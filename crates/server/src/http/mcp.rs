@@ -88,6 +88,7 @@ impl ServerHandler for McpTools {
         let name = request.name.to_string();
         let caller = request_caller(&context)?;
         if !caller.may_call(&name) {
+            tracing::info!(tool = %name, token = caller.token_name(), "tool call refused by policy");
             return Ok(
                 CallToolResult::error(vec![ContentBlock::text(caller::refusal(&name))]).into(),
             );

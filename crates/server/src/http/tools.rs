@@ -23,6 +23,7 @@ pub(super) async fn call_tool(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     if !caller.may_call(&name) {
+        tracing::info!(tool = %name, token = caller.token_name(), "tool call refused by policy");
         return caller::forbidden(&name).into_response();
     }
     tracing::debug!(tool = %name, token = caller.token_name(), user = caller.user_id(), "tool call");
