@@ -75,10 +75,16 @@ struct Gateway {
 
 impl Gateway {
     fn start() -> Gateway {
+        Gateway::start_with("")
+    }
+
+    /// Starts with `extra` appended to the config.
+    fn start_with(extra: &str) -> Gateway {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("docs");
         std::fs::create_dir(&root).unwrap();
-        std::fs::write(dir.path().join("switchboard.toml"), config(&root)).unwrap();
+        let text = config(&root) + extra;
+        std::fs::write(dir.path().join("switchboard.toml"), text).unwrap();
         let mut child = Command::new(BIN)
             .current_dir(dir.path())
             .args([
@@ -372,8 +378,17 @@ async fn mcp_client(
 
 #[tokio::test]
 async fn a_token_limited_to_some_tools_sees_only_those_in_mcp_tools_list() {
-    let gateway = Gateway::start();
-    let limited = mcp_client(&gateway, SCRIPT_TOKEN).await;
+    assert_mcp_tools_list_is_per_token(&Gateway::start()).await;
+}
+
+#[tokio::test]
+async fn a_token_limited_to_some_tools_sees_only_those_in_stateless_mcp_tools_list() {
+    let gateway = Gateway::start_with("\n[mcp]\nsessions = \"stateless\"\n");
+    assert_mcp_tools_list_is_per_token(&gateway).await;
+}
+
+async fn assert_mcp_tools_list_is_per_token(gateway: &Gateway) {
+    let limited = mcp_client(gateway, SCRIPT_TOKEN).await;
     let names: Vec<String> = limited
         .list_all_tools()
         .await
@@ -383,7 +398,7 @@ async fn a_token_limited_to_some_tools_sees_only_those_in_mcp_tools_list() {
         .collect();
     assert_eq!(names, ["calculate"]);
     limited.cancel().await.unwrap();
-    let full = mcp_client(&gateway, OWUI_TOKEN).await;
+    let full = mcp_client(gateway, OWUI_TOKEN).await;
     assert_eq!(full.list_all_tools().await.unwrap().len(), 3);
     full.cancel().await.unwrap();
 }
