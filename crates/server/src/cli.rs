@@ -362,8 +362,11 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             settings
                 .check_exposure()
                 .map_err(|e| fail(EXIT_CONFIG, e))?;
-            runtime()?
+            let registry = runtime()?
                 .block_on(build_registry(&settings))
+                .map_err(|e| fail(EXIT_CONFIG, e))?;
+            settings
+                .check_token_tools(&registry.names())
                 .map_err(|e| fail(EXIT_CONFIG, e))?;
             for source in &settings.ingest {
                 verifier_for(source.kind, source.secret.get_ref().expose()).map_err(|e| {

@@ -51,6 +51,7 @@ pub fn init_logging(settings: &Settings) {
 /// The registry could not be built or the address could not be bound.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let registry = build_registry(&settings).await?;
+    settings.check_token_tools(&registry.names())?;
     let metrics = Arc::new(Metrics::default());
     let (webhooks, generated_key) = crate::webhooks::start(&settings, metrics.clone()).await?;
     let state = AppState::new(&settings, registry)

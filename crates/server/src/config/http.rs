@@ -117,7 +117,7 @@ impl Settings {
     /// # Errors
     /// What is exposed and what to add, as a [`ConfigError::Invalid`].
     pub fn check_exposure(&self) -> Result<(), ConfigError> {
-        if self.tools_token.is_some() || self.allow_unauthenticated {
+        if !self.tokens.is_empty() || self.allow_unauthenticated {
             return Ok(());
         }
         let reason = if !self.listen.ip().is_loopback() {
@@ -135,7 +135,7 @@ impl Settings {
             key: "tools.auth_token".to_owned(),
             line: 0,
             message: format!(
-                "{reason}; set `[tools] auth_token = \"${{SWITCHBOARD_TOOLS_TOKEN}}\"` (at least 16 characters), or, if every caller that can reach it is trusted, `[tools] dangerously_allow_unauthenticated = true`"
+                "{reason}; set `[tools] auth_token = \"${{SWITCHBOARD_TOOLS_TOKEN}}\"` (at least 16 characters) or list `[[tools.tokens]]`, or, if every caller that can reach it is trusted, `[tools] dangerously_allow_unauthenticated = true`"
             ),
         })
     }

@@ -14,6 +14,7 @@ mod connectors;
 mod delivery;
 mod env;
 mod http;
+mod identity;
 mod ingest;
 mod store;
 mod tools;
@@ -24,6 +25,9 @@ pub use connectors::{
 };
 pub use delivery::{DeliveryNetConfig, EndpointConfig};
 pub use http::{CorsConfig, McpConfig, McpSessions};
+pub use identity::{
+    DEFAULT_TOKEN_NAME, OpenWebUiConfig, OpenWebUiSettings, TokenConfig, TokenRule,
+};
 pub use ingest::{IngestKind, IngestSource};
 pub use store::{AdminConfig, StoreConfig};
 pub use tools::{
@@ -163,8 +167,12 @@ pub struct Settings {
     pub tools: Vec<String>,
     /// Per-call timeout.
     pub tool_timeout: Duration,
-    /// Bearer token for tool calls.
+    /// `tools.auth_token`.
     pub tools_token: Option<Secret>,
+    /// Every accepted API token: `tools.auth_token` (named `default`) and `[[tools.tokens]]`.
+    pub tokens: Vec<TokenRule>,
+    /// `[tools.open_webui]`.
+    pub open_webui: OpenWebUiSettings,
     /// `[tools] dangerously_allow_unauthenticated`.
     pub allow_unauthenticated: bool,
     /// Largest tool request body.
@@ -260,13 +268,10 @@ impl Settings {
     }
 
     fn validate(config: Config, text: &str) -> Result<Settings, ConfigError> {
-        let locate = |(key, span, message): Problem| {
-            let line = if span.is_empty() && span.start == 0 {
-                0
-            } else {
-                line_col(text, span.start).0
-            };
-            ConfigError::Invalid { key, line, message }
+        let locate = |(key, span, message): Problem| ConfigError::Invalid {
+            key,
+            line: span_line(text, &span),
+            message,
         };
         let listen = match &config.listen {
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
@@ -310,6 +315,15 @@ impl Settings {
             tools: tools.tools,
             tool_timeout: tools.tool_timeout,
             tools_token: tools.tools_token,
+            tokens: tools
+                .tokens
+                .into_iter()
+                .map(|(mut rule, span)| {
+                    rule.line = span_line(text, &span);
+                    rule
+                })
+                .collect(),
+            open_webui: tools.open_webui,
             allow_unauthenticated: tools.allow_unauthenticated,
             tools_max_body: tools.tools_max_body,
             tool_concurrency: tools.tool_concurrency,
@@ -344,6 +358,15 @@ type Problem = (String, Range<usize>, String);
 
 fn problem(key: &str, span: Range<usize>, message: String) -> Problem {
     (key.to_owned(), span, message)
+}
+
+/// The 1-based line a span starts on; 0 for the empty span at 0 (a value from the defaults).
+fn span_line(text: &str, span: &Range<usize>) -> usize {
+    if span.is_empty() && span.start == 0 {
+        0
+    } else {
+        line_col(text, span.start).0
+    }
 }
 
 /// 1-based line and column of a byte offset.

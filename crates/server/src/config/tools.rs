@@ -14,6 +14,7 @@ use switchboard::functions::builtin::query_database::{DatabaseConfig, Databases}
 use toml::Spanned;
 
 use super::concurrency;
+use super::identity::{self, OpenWebUiConfig, OpenWebUiSettings, TokenConfig, TokenRule};
 use super::{MIN_SECRET_LEN, Problem, problem};
 
 /// `[tools]`.
@@ -33,6 +34,15 @@ pub struct ToolsConfig {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub auth_token: Option<Spanned<Secret>>,
+    /// Named API tokens (`[[tools.tokens]]`), each with the tools it may call; any of them (or
+    /// `auth_token`, which counts as a token named `default` with every tool) is accepted.
+    #[serde(default)]
+    #[schemars(with = "Vec<TokenConfig>")]
+    pub tokens: Vec<Spanned<TokenConfig>>,
+    /// How Open WebUI names the user behind a call (`[tools.open_webui]`).
+    #[serde(default)]
+    #[schemars(with = "Option<OpenWebUiConfig>")]
+    pub open_webui: Option<Spanned<OpenWebUiConfig>>,
     /// Serve tools without a token even where anyone who reaches the address can call them
     /// (listening beyond loopback, or `cors.allowed_origins = ["*"]`). Off by default; `serve`
     /// refuses such a configuration without it.
@@ -119,6 +129,8 @@ impl Default for ToolsConfig {
             enabled: Spanned::new(0..0, default_enabled_vec()),
             timeout_ms: None,
             auth_token: None,
+            tokens: Vec::new(),
+            open_webui: None,
             dangerously_allow_unauthenticated: false,
             max_body_bytes: None,
             max_concurrent: None,
@@ -166,6 +178,8 @@ pub(super) struct ToolSettings {
     pub(super) tools: Vec<String>,
     pub(super) tool_timeout: Duration,
     pub(super) tools_token: Option<Secret>,
+    pub(super) tokens: Vec<(TokenRule, Range<usize>)>,
+    pub(super) open_webui: OpenWebUiSettings,
     pub(super) allow_unauthenticated: bool,
     pub(super) tools_max_body: usize,
     pub(super) tool_concurrency: BTreeMap<String, usize>,
@@ -190,9 +204,12 @@ impl ToolsConfig {
         )?;
         let sandbox = sandbox(self.execute_code, on("execute_code"), span.clone())?;
         let web_search = web_search(self.web_search, on("web_search"), span)?;
+        let tools_token = token(self.auth_token)?;
         Ok(ToolSettings {
             tool_timeout: timeout(self.timeout_ms.as_ref())?,
-            tools_token: token(self.auth_token)?,
+            tokens: identity::tokens(self.tokens, tools_token.as_ref())?,
+            open_webui: identity::open_webui(self.open_webui)?,
+            tools_token,
             allow_unauthenticated: self.dangerously_allow_unauthenticated,
             tools_max_body: self.max_body_bytes.unwrap_or(1024 * 1024),
             tool_concurrency: concurrency::max_concurrent(self.max_concurrent.as_ref())?,

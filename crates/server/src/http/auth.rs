@@ -43,7 +43,12 @@ impl TokenHash {
 
     /// Whether `token` hashes to this digest (constant time over the digests).
     pub fn matches(&self, token: &str) -> bool {
-        let other = TokenHash::of(token);
+        self.same_as(&TokenHash::of(token))
+    }
+
+    /// Whether both digests are equal, in constant time (a caller hashes a presented token once
+    /// and compares it with every configured digest).
+    pub fn same_as(&self, other: &TokenHash) -> bool {
         let diff = self
             .0
             .iter()
@@ -54,15 +59,20 @@ impl TokenHash {
 
     /// Whether the request carries `Authorization: Bearer <token>` matching this digest.
     pub fn check_bearer(&self, headers: &HeaderMap) -> bool {
-        headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .is_some_and(|t| self.matches(t.trim()))
+        bearer(headers).is_some_and(|t| self.matches(t))
     }
+}
+
+/// The token of `Authorization: Bearer <token>`, when the request carries one.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
 }
 
 #[cfg(test)]

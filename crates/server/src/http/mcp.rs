@@ -26,9 +26,9 @@ use http::{Method, StatusCode};
 use rmcp::ErrorData;
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult,
-    PaginatedRequestParams, ProgressNotificationParam, ProgressToken, ServerCapabilities,
-    ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ProgressToken,
+    ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::{Peer, RequestContext, RoleServer};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -42,7 +42,7 @@ use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use super::AppState;
-use super::error::ApiError;
+use super::caller::{self, Caller};
 use super::metrics::Metrics;
 use crate::config::{McpSessions, Settings};
 
@@ -69,9 +69,12 @@ impl ServerHandler for McpTools {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let mut list = mcp::tools_list(&self.registry.definitions());
+        let caller = request_caller(&context)?;
+        let mut defs = self.registry.definitions();
+        defs.retain(|d| caller.may_call(d.name()));
+        let mut list = mcp::tools_list(&defs);
         let tools: Vec<Tool> = serde_json::from_value(list["tools"].take())
             .map_err(|e| ErrorData::internal_error(format!("tool list: {e}"), None))?;
         Ok(ListToolsResult::with_all_items(tools))
@@ -83,6 +86,14 @@ impl ServerHandler for McpTools {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.to_string();
+        let caller = request_caller(&context)?;
+        if !caller.may_call(&name) {
+            tracing::info!(tool = %name, token = caller.token_name(), "tool call refused by policy");
+            return Ok(
+                CallToolResult::error(vec![ContentBlock::text(caller::refusal(&name))]).into(),
+            );
+        }
+        tracing::debug!(tool = %name, token = caller.token_name(), user = caller.user_id(), "tool call");
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let call = ToolCall::new(name.clone(), Arguments::Value(arguments));
         let started = Instant::now();
@@ -101,6 +112,17 @@ impl ServerHandler for McpTools {
         }
         Ok(call_tool_result(&result)?.into())
     }
+}
+
+/// The caller [`caller::identify`] stored in the HTTP request that carried this message (rmcp
+/// hands the request's parts to the handler). Its absence is a wiring fault, so fail closed.
+fn request_caller(context: &RequestContext<RoleServer>) -> Result<Arc<Caller>, ErrorData> {
+    context
+        .extensions
+        .get::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Arc<Caller>>())
+        .cloned()
+        .ok_or_else(|| ErrorData::internal_error("the request's caller is unknown", None))
 }
 
 /// The MCP result of `result`, through rmcp's constructors (see the module docs); an unknown
@@ -154,7 +176,7 @@ async fn with_progress<F: Future<Output = ToolResult>>(
     }
 }
 
-/// The `/mcp` route (with the tools bearer token, when configured).
+/// The `/mcp` route (behind the caller check of `/tools/*`).
 pub fn routes(
     settings: &Settings,
     state: &AppState,
@@ -179,7 +201,10 @@ pub fn routes(
     if stateful {
         router = router.layer(middleware::from_fn_with_state(sessions, end_session));
     }
-    router.layer(middleware::from_fn_with_state(state.clone(), require_token))
+    router.layer(middleware::from_fn_with_state(
+        state.clone(),
+        caller::identify,
+    ))
 }
 
 /// `DELETE /mcp` with a session id: `204 No Content` once the session is closed, `404` for a
@@ -216,13 +241,4 @@ async fn end_session(
         *res.status_mut() = StatusCode::NO_CONTENT;
     }
     res
-}
-
-async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if let Some(token) = &state.tools_token
-        && !token.check_bearer(req.headers())
-    {
-        return ApiError::unauthorized().into_response();
-    }
-    next.run(req).await
 }

@@ -3,6 +3,7 @@
 
 mod admin;
 pub mod auth;
+pub mod caller;
 pub mod error;
 pub mod guard;
 mod hooks;
@@ -14,6 +15,7 @@ mod tools;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
@@ -21,12 +23,12 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::{HeaderValue, Method, StatusCode, header};
-use serde_json::{Value, json};
+use serde_json::json;
 use switchboard::functions::ToolRegistry;
 use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
-use self::auth::TokenHash;
+use self::caller::{Caller, Identity};
 use self::guard::GuardPolicy;
 use self::metrics::Metrics;
 use crate::config::Settings;
@@ -37,12 +39,10 @@ use crate::webhooks::Webhooks;
 pub struct AppState {
     /// The tools.
     pub registry: Arc<ToolRegistry>,
-    /// The OpenAPI document (tools are fixed at start).
-    pub openapi: Arc<Value>,
     /// Counters.
     pub metrics: Arc<Metrics>,
-    /// Bearer token for tool calls.
-    pub tools_token: Option<TokenHash>,
+    /// Who may call tools, and how a request's caller is found.
+    pub identity: Arc<Identity>,
     /// The webhook side (store, manager, ingest sources, admin key), when started.
     pub webhooks: Option<Arc<Webhooks>>,
     /// The Host/Origin/Content-Type rules every request passes first.
@@ -52,16 +52,10 @@ pub struct AppState {
 impl AppState {
     /// State for `settings` and an already built registry.
     pub fn new(settings: &Settings, registry: ToolRegistry) -> Self {
-        let tools_token = settings
-            .tools_token
-            .as_ref()
-            .map(|t| TokenHash::of(t.expose()));
-        let openapi = openapi::document(&registry.definitions(), tools_token.is_some());
         AppState {
+            identity: Arc::new(Identity::new(settings, &registry.definitions())),
             registry: Arc::new(registry),
-            openapi: Arc::new(openapi),
             metrics: Arc::new(Metrics::default()),
-            tools_token,
             webhooks: None,
             guard: Arc::new(GuardPolicy::new(
                 &settings.host_names(),
@@ -90,7 +84,11 @@ pub fn router(settings: &Settings, state: AppState, shutdown: CancellationToken)
     let tools = Router::new()
         .route("/tools/{name}", post(tools::call_tool))
         .route("/openapi.json", get(openapi_json))
-        .layer(DefaultBodyLimit::max(settings.tools_max_body));
+        .layer(DefaultBodyLimit::max(settings.tools_max_body))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            caller::identify,
+        ));
     let tools = match cors(&settings.cors_origins) {
         Some(layer) => tools.layer(layer),
         None => tools,
@@ -179,8 +177,16 @@ async fn healthz(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn openapi_json(State(state): State<AppState>) -> Response {
-    Json(state.openapi.as_ref().clone()).into_response()
+/// The OpenAPI document of the tools this caller may use.
+async fn openapi_json(Extension(caller): Extension<Arc<Caller>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        caller.openapi(),
+    )
+        .into_response()
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {

@@ -1,25 +1,32 @@
 //! `POST /tools/{name}`: runs one tool through the registry and maps the outcome to HTTP.
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use axum::Json;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use bytes::Bytes;
-use http::HeaderMap;
 use switchboard::functions::{Arguments, ToolCall};
 
 use super::AppState;
+use super::caller::{self, Caller};
 use super::error::ApiError;
 
-/// Runs tool `name` with the JSON body as its arguments (an empty body means `{}`).
+/// Runs tool `name` with the JSON body as its arguments (an empty body means `{}`), when the
+/// caller (resolved by [`caller::identify`]) may use it.
 pub(super) async fn call_tool(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Arc<Caller>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    if !caller.may_call(&name) {
+        tracing::info!(tool = %name, token = caller.token_name(), "tool call refused by policy");
+        return caller::forbidden(&name).into_response();
+    }
+    tracing::debug!(tool = %name, token = caller.token_name(), user = caller.user_id(), "tool call");
     let body = match body {
         Ok(b) => b,
         Err(rejection) => {
@@ -32,11 +39,6 @@ pub(super) async fn call_tool(
             return ApiError::new(status, kind, rejection.body_text()).into_response();
         }
     };
-    if let Some(token) = &state.tools_token
-        && !token.check_bearer(&headers)
-    {
-        return ApiError::unauthorized().into_response();
-    }
     let arguments = if body.iter().all(u8::is_ascii_whitespace) {
         Arguments::Value(serde_json::Value::Object(serde_json::Map::new()))
     } else {

@@ -8,6 +8,7 @@ mod browser_guard;
 mod builtin_tools;
 mod cli;
 mod connectors;
+mod identity;
 mod ingest;
 mod mcp;
 mod mcp_nodes;

@@ -233,6 +233,7 @@ async fn bearer_auth_and_cors() {
 
     let doc: Value = http
         .get(server.url("/openapi.json"))
+        .bearer_auth("tok-0123456789abcdef")
         .send()
         .await
         .unwrap()
