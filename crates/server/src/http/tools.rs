@@ -3,24 +3,29 @@
 use std::time::Instant;
 
 use axum::Json;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use http::HeaderMap;
 use switchboard::functions::{Arguments, ToolCall};
 
 use super::AppState;
 use super::error::ApiError;
 
 /// Runs tool `name` with the JSON body as its arguments (an empty body means `{}`).
+///
+/// Takes the whole request rather than a `HeaderMap` (which axum clones) and reads the body
+/// itself, still through the `Bytes` extractor so `DefaultBodyLimit` applies.
 pub(super) async fn call_tool(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Response {
-    let body = match body {
+    if let Some(token) = &state.tools_token
+        && !token.check_bearer(request.headers())
+    {
+        return ApiError::unauthorized().into_response();
+    }
+    let body = match Bytes::from_request(request, &state).await {
         Ok(b) => b,
         Err(rejection) => {
             let status = rejection.status();
@@ -32,11 +37,6 @@ pub(super) async fn call_tool(
             return ApiError::new(status, kind, rejection.body_text()).into_response();
         }
     };
-    if let Some(token) = &state.tools_token
-        && !token.check_bearer(&headers)
-    {
-        return ApiError::unauthorized().into_response();
-    }
     let arguments = if body.iter().all(u8::is_ascii_whitespace) {
         Arguments::Value(serde_json::Value::Object(serde_json::Map::new()))
     } else {
