@@ -131,6 +131,15 @@ impl Bench {
     fn skipped(&self, server: &str, why: &str) {
         println!("wrk {}/{server}: skipped ({why})", self.suite);
     }
+
+    /// Starts the Python peer `script` for `server`, or says why it is skipped.
+    fn start_peer(&self, server: &str, script: &str) -> Option<peers::Peer> {
+        if !self.wanted(server) {
+            return None;
+        }
+        let started = peers::python().and_then(|python| peers::start(&python, &[script]));
+        started.map_err(|why| self.skipped(server, &why)).ok()
+    }
 }
 
 /// Posts one request and checks the answer carries the expected value.
@@ -218,19 +227,10 @@ async fn rest_suite(bench: &Bench, client: &reqwest::Client) {
     check_answer(client, &gateway_url, REST_BODY, &[]).await;
     bench.measure("bare-axum", &bare_url, &[], false, None);
     bench.measure("gateway", &gateway_url, &[], false, None);
-    if !bench.wanted("fastapi") {
-        return;
-    }
-    match peers::python() {
-        Err(why) => bench.skipped("fastapi", &why),
-        Ok(python) => match peers::start(&python, &["fastapi_calculate.py"]) {
-            Err(why) => bench.skipped("fastapi", &why),
-            Ok(peer) => {
-                let url = format!("http://127.0.0.1:{}/tools/calculate", peer.port);
-                check_answer(client, &url, REST_BODY, &[]).await;
-                bench.measure("fastapi", &url, &[], false, Some(peer.pid()));
-            }
-        },
+    if let Some(peer) = bench.start_peer("fastapi", "fastapi_calculate.py") {
+        let url = format!("http://127.0.0.1:{}/tools/calculate", peer.port);
+        check_answer(client, &url, REST_BODY, &[]).await;
+        bench.measure("fastapi", &url, &[], false, Some(peer.pid()));
     }
 }
 
@@ -242,19 +242,10 @@ async fn mcp_suite(bench: &Bench, client: &reqwest::Client) {
     let mcp_url = format!("http://{gateway}/mcp");
     let headers = mcp_session(client, &mcp_url).await;
     bench.measure("gateway-mcp", &mcp_url, &headers, true, None);
-    if !bench.wanted("python-mcp") {
-        return;
-    }
-    match peers::python() {
-        Err(why) => bench.skipped("python-mcp", &why),
-        Ok(python) => match peers::start(&python, &["mcp_calculate.py"]) {
-            Err(why) => bench.skipped("python-mcp", &why),
-            Ok(peer) => {
-                let url = format!("http://127.0.0.1:{}/mcp", peer.port);
-                let headers = mcp_session(client, &url).await;
-                bench.measure("python-mcp", &url, &headers, true, Some(peer.pid()));
-            }
-        },
+    if let Some(peer) = bench.start_peer("python-mcp", "mcp_calculate.py") {
+        let url = format!("http://127.0.0.1:{}/mcp", peer.port);
+        let headers = mcp_session(client, &url).await;
+        bench.measure("python-mcp", &url, &headers, true, Some(peer.pid()));
     }
 }
 
