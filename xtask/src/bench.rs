@@ -18,8 +18,12 @@
 //! - `dispatch` (`crates/functions/benches/dispatch.rs`): criterion group `dispatch`;
 //! - `delivery` (`crates/webhooks/benches/delivery.rs`): criterion groups `delivery_*` with an
 //!   `Elements` throughput, and `<group> latency at <rate>/s: p50 <Duration>, p99 <Duration>`;
-//! - `gateway` (`crates/server/benches/tool_calls.rs`):
-//!   `tool_calls/<tool>: <n> calls in <s>s = <r> calls/s, concurrency <c>, p50 <D>, p99 <D>, max <D>`.
+//! - `gateway` and `mcp` (`crates/server/benches/tool_calls.rs`, `SB_BENCH_SUITE` `rest` / `mcp`):
+//!   `wrk <suite>/<server>: <r> requests/s, <n> requests in <s>s, p50 <D>, p99 <D>, max <D>,
+//!   non-2xx <n>, socket errors <n>, connections <c>, server CPU per request <D>`, or
+//!   `wrk <suite>/<server>: skipped (<why>)`.
+//!   These groups also prepare the Python peers' venv (`target/bench-peers-venv`) when python3
+//!   is available, and pass it to the bench as `SB_BENCH_PYTHON`.
 //!
 //! Each group's table sits between `<!-- xtask-bench:begin GROUP -->` and
 //! `<!-- xtask-bench:end GROUP -->` in the doc; text outside the markers is never touched.
@@ -49,6 +53,8 @@ struct Group {
     args: (&'static [&'static str], &'static [&'static str]),
     /// Environment: (full, quick).
     env: (Env, Env),
+    /// Whether the bench compares against the Python peers (`crates/server/benches/peers`).
+    python_peers: bool,
 }
 
 const CRIT_FULL: &[&str] = &["--warm-up-time", "1", "--measurement-time", "3", "--noplot"];
@@ -69,6 +75,7 @@ const GROUPS: &[Group] = &[
         features: &[],
         args: (CRIT_FULL, CRIT_QUICK),
         env: (&[], &[("SB_BENCH_WINDOW_MS", "200")]),
+        python_peers: false,
     },
     Group {
         name: "signing",
@@ -78,6 +85,7 @@ const GROUPS: &[Group] = &[
         features: &[],
         args: (CRIT_FULL, CRIT_QUICK),
         env: (&[], &[]),
+        python_peers: false,
     },
     Group {
         name: "dispatch",
@@ -87,6 +95,7 @@ const GROUPS: &[Group] = &[
         features: &[],
         args: (CRIT_FULL, CRIT_QUICK),
         env: (&[], &[]),
+        python_peers: false,
     },
     Group {
         name: "delivery",
@@ -105,6 +114,7 @@ const GROUPS: &[Group] = &[
             &["--warm-up-time", "1", "--measurement-time", "3", "--noplot"],
         ),
         env: (&[], &[]),
+        python_peers: false,
     },
     Group {
         name: "gateway",
@@ -113,7 +123,24 @@ const GROUPS: &[Group] = &[
         bench: "tool_calls",
         features: &[],
         args: (&[], &[]),
-        env: (&[("SB_BENCH_SECS", "5")], &[("SB_BENCH_SECS", "2")]),
+        env: (
+            &[("SB_BENCH_SUITE", "rest"), ("SB_BENCH_SECS", "5")],
+            &[("SB_BENCH_SUITE", "rest"), ("SB_BENCH_SECS", "2")],
+        ),
+        python_peers: true,
+    },
+    Group {
+        name: "mcp",
+        title: "MCP tools/call over keep-alive",
+        package: "switchboard-server",
+        bench: "tool_calls",
+        features: &[],
+        args: (&[], &[]),
+        env: (
+            &[("SB_BENCH_SUITE", "mcp"), ("SB_BENCH_SECS", "5")],
+            &[("SB_BENCH_SUITE", "mcp"), ("SB_BENCH_SECS", "2")],
+        ),
+        python_peers: true,
     },
 ];
 
@@ -161,7 +188,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
         if !collect_only {
             let started = SystemTime::now();
             let load_before = load_average();
-            let stdout = run_bench(root, group, quick)?;
+            let stdout = run_bench(root, &target, group, quick)?;
             fs::write(&log_path, &stdout)?;
             let meta = serde_json::json!({
                 "started_unix": started.duration_since(SystemTime::UNIX_EPOCH)?.as_secs(),
@@ -193,7 +220,8 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
                 eprintln!("bench: wrote {SVG}");
                 render_delivery(&rows)
             }
-            "gateway" => render_gateway(&stdout),
+            "gateway" => render_wrk(&stdout, &GATEWAY_TABLE),
+            "mcp" => render_wrk(&stdout, &MCP_TABLE),
             other => bail!("no renderer for {other}"),
         };
         doc = replace_block(&doc, group.name, &format!("{}\n{body}", header.trim_end()))?;
@@ -213,7 +241,7 @@ fn target_dir(root: &Path) -> PathBuf {
 }
 
 /// Runs one bench, echoing its output, and returns its stdout.
-fn run_bench(root: &Path, group: &Group, quick: bool) -> Result<String> {
+fn run_bench(root: &Path, target: &Path, group: &Group, quick: bool) -> Result<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut args = vec!["bench", "--package", group.package, "--bench", group.bench];
     let features = group.features.join(",");
@@ -230,10 +258,21 @@ fn run_bench(root: &Path, group: &Group, quick: bool) -> Result<String> {
         args.extend(extra);
     }
     let line = format!("cargo {}", args.join(" "));
+    let mut peers_env = Vec::new();
+    if group.python_peers {
+        match peers_python(root, target) {
+            Ok(python) => peers_env.push(("SB_BENCH_PYTHON", python.into_os_string())),
+            Err(why) => {
+                eprintln!("bench: the Python peers are skipped: {why}");
+                peers_env.push(("SB_BENCH_PEERS_SKIPPED", why.into()));
+            }
+        }
+    }
     eprintln!("$ {line}");
     let mut child = Command::new(cargo)
         .args(&args)
         .envs(env.iter().copied())
+        .envs(peers_env)
         .current_dir(root)
         .stdout(Stdio::piped())
         .spawn()
@@ -251,6 +290,52 @@ fn run_bench(root: &Path, group: &Group, quick: bool) -> Result<String> {
         bail!("`{line}` failed with {status}");
     }
     Ok(out)
+}
+
+/// The pinned Python packages of the bench peers.
+const PEERS_REQUIREMENTS: &str = "crates/server/benches/peers/requirements.txt";
+
+/// A Python interpreter with the peers' packages: a venv under the target dir, created and
+/// brought up to [`PEERS_REQUIREMENTS`] with `python3 -m venv` and pip. `Err` says why there is
+/// none (no python3, no venv module, pip failed); the bench then skips the peers and says so.
+fn peers_python(root: &Path, target: &Path) -> std::result::Result<PathBuf, String> {
+    let venv = target.join("bench-peers-venv");
+    let python = venv.join("bin").join("python");
+    if !python.exists() {
+        let status = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .map_err(|e| format!("python3 is not available ({e})"))?;
+        if !status.success() {
+            return Err(format!(
+                "`python3 -m venv {}` failed ({status})",
+                venv.display()
+            ));
+        }
+    }
+    eprintln!(
+        "bench: installing the Python peers ({PEERS_REQUIREMENTS}) into {}",
+        venv.display()
+    );
+    let status = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+        ])
+        .arg(root.join(PEERS_REQUIREMENTS))
+        .status()
+        .map_err(|e| format!("cannot run {} ({e})", python.display()))?;
+    if !status.success() {
+        return Err(format!(
+            "pip install -r {PEERS_REQUIREMENTS} failed ({status})"
+        ));
+    }
+    Ok(python)
 }
 
 /// What the numbers were measured on.
@@ -911,53 +996,203 @@ fn xml_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-// ---- gateway ----
+// ---- gateway and mcp (wrk) ----
 
-/// `tool_calls/<tool>: <n> calls in <s>s = <r> calls/s, concurrency <c>, p50 <D>, p99 <D>, max <D>`.
-fn render_gateway(stdout: &str) -> String {
-    let mut out = String::from(
-        "\n| tool | calls/s | concurrent callers | calls | p50 | p99 | max |\n|---|---|---|---|---|---|---|\n",
-    );
-    let mut rows = 0;
+/// How one wrk suite's table is laid out.
+struct WrkTable {
+    /// The `<suite>` of `wrk <suite>/<server>: …`.
+    suite: &'static str,
+    /// Servers in table order, with the label shown.
+    servers: &'static [(&'static str, &'static str)],
+    /// The server every other is compared with (`vs <anchor>` column).
+    anchor: &'static str,
+    /// Extra ratios under the table: (label, numerator, denominator).
+    ratios: &'static [(&'static str, &'static str, &'static str)],
+    /// What was measured, printed under the table.
+    note: &'static str,
+}
+
+const GATEWAY_TABLE: WrkTable = WrkTable {
+    suite: "rest",
+    servers: &[
+        (
+            "bare-axum",
+            "bare axum (parses the JSON body, answers a fixed JSON value)",
+        ),
+        ("gateway", "`switchboard` gateway, `calculate`"),
+        (
+            "fastapi",
+            "FastAPI + uvicorn (2 workers, uvloop, httptools), pydantic, exact `Fraction` evaluator",
+        ),
+    ],
+    anchor: "bare-axum",
+    ratios: &[("gateway ÷ FastAPI", "gateway", "fastapi")],
+    note: "`wrk -t1` posting `{\"expression\": \"(17 + 3) * 2340 / 100\"}` to `POST /tools/calculate` over \
+           loopback HTTP/1.1 keep-alive, each server in turn in one run; the Rust servers run in the bench \
+           process on the gateway's runtime and listener setup (`serve_http`), wrk shares the cores with them. \
+           Goal: the gateway at ≥ 0.85× the bare server.",
+};
+
+const MCP_TABLE: WrkTable = WrkTable {
+    suite: "mcp",
+    servers: &[
+        (
+            "gateway-mcp",
+            "`switchboard` gateway, MCP `tools/call calculate`",
+        ),
+        (
+            "python-mcp",
+            "official Python SDK `MCPServer` (`mcp` 2.3.0, streamable HTTP, uvicorn), same tool",
+        ),
+        (
+            "gateway-rest",
+            "`switchboard` gateway, `POST /tools/calculate`",
+        ),
+    ],
+    anchor: "python-mcp",
+    ratios: &[("gateway MCP ÷ gateway REST", "gateway-mcp", "gateway-rest")],
+    note: "`wrk -t1` posting `tools/call calculate` (a fresh JSON-RPC id per request) on one initialized \
+           session (protocol 2025-06-18) over keep-alive connections, each server in turn in one run; \
+           answers are SSE streams. Goals: the gateway's MCP ≥ 10× the Python SDK server, and within \
+           1.5× of its own `POST /tools/calculate` (a ratio ≥ 0.67).",
+};
+
+/// What one server did in a run (or why it has no numbers).
+#[derive(Debug, Clone, PartialEq)]
+struct WrkRow {
+    server: String,
+    figures: std::result::Result<WrkFigures, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct WrkFigures {
+    rate: f64,
+    requests: u64,
+    /// p50, p99, max in nanoseconds.
+    p50: f64,
+    p99: f64,
+    max: f64,
+    /// Non-2xx answers plus socket errors.
+    errors: u64,
+    connections: String,
+    /// The server's CPU time per request, nanoseconds (when the bench measured it).
+    cpu: Option<f64>,
+}
+
+/// Reads `wrk <suite>/<server>: <r> requests/s, <n> requests in <s>s, p50 <D>, p99 <D>, max <D>,
+/// non-2xx <n>, socket errors <n>, connections <c>, server CPU per request <D>`, or
+/// `… : skipped (<why>)` / `failed (<why>)`.
+fn wrk_rows(stdout: &str, suite: &str) -> Vec<WrkRow> {
+    let prefix = format!("wrk {suite}/");
+    let mut rows = Vec::new();
     for line in stdout.lines() {
-        let Some(rest) = line.strip_prefix("tool_calls/") else {
+        let Some((server, rest)) = line.strip_prefix(&prefix).and_then(|r| r.split_once(": "))
+        else {
             continue;
         };
-        let Some((tool, rest)) = rest.split_once(": ") else {
-            continue;
+        let rest = rest.trim();
+        let figures = if let Some(why) = rest.strip_prefix("skipped (") {
+            Err(format!("skipped: {}", why.trim_end_matches(')')))
+        } else if let Some(why) = rest.strip_prefix("failed (") {
+            Err(format!("failed: {}", why.trim_end_matches(')')))
+        } else {
+            match wrk_figures(rest) {
+                Some(f) => Ok(f),
+                None => continue,
+            }
         };
-        let calls = rest.split_whitespace().next().unwrap_or("–");
-        let field = |key: &str| {
-            rest.split(", ")
-                .find_map(|p| p.trim().strip_prefix(key))
-                .map(|v| v.trim().to_owned())
-        };
-        let rate = rest
-            .split_once(" = ")
-            .and_then(|(_, r)| r.split_whitespace().next())
-            .unwrap_or("–");
-        let dur = |key: &str| {
-            field(key)
-                .and_then(|v| parse_debug_duration(&v))
-                .map_or_else(|| "–".to_owned(), fmt_ns)
-        };
-        let _ = writeln!(
-            out,
-            "| `{tool}` | {rate} | {} | {calls} | {} | {} | {} |",
-            field("concurrency ").unwrap_or_else(|| "–".to_owned()),
-            dur("p50 "),
-            dur("p99 "),
-            dur("max "),
-        );
-        rows += 1;
+        rows.push(WrkRow {
+            server: server.to_owned(),
+            figures,
+        });
     }
-    if rows == 0 {
-        out.push_str("| – | no `tool_calls/…` line in this run's output | | | | | |\n");
-    }
-    out.push_str(
-        "\n`POST /tools/calculate` on the gateway's router over loopback HTTP/1.1 keep-alive; \
-         the load generator (reqwest) shares the cores with the server.\n",
+    rows
+}
+
+fn wrk_figures(rest: &str) -> Option<WrkFigures> {
+    let field = |key: &str| {
+        rest.split(", ")
+            .find_map(|p| p.trim().strip_prefix(key))
+            .map(str::trim)
+    };
+    let count = |key: &str| field(key).and_then(|v| v.parse::<u64>().ok());
+    let rate = rest.split_once(" requests/s")?.0.trim().parse().ok()?;
+    Some(WrkFigures {
+        rate,
+        requests: rest
+            .split(", ")
+            .nth(1)?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()?,
+        p50: parse_debug_duration(field("p50 ")?)?,
+        p99: parse_debug_duration(field("p99 ")?)?,
+        max: parse_debug_duration(field("max ")?)?,
+        errors: count("non-2xx ")? + count("socket errors ")?,
+        connections: field("connections ").unwrap_or("–").to_owned(),
+        cpu: field("server CPU per request ").and_then(parse_debug_duration),
+    })
+}
+
+fn render_wrk(stdout: &str, table: &WrkTable) -> String {
+    let rows = wrk_rows(stdout, table.suite);
+    let rate = |server: &str| {
+        rows.iter()
+            .find(|r| r.server == server)
+            .and_then(|r| r.figures.as_ref().ok())
+            .map(|f| f.rate)
+    };
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+        _ => "–".to_owned(),
+    };
+    let anchor = rate(table.anchor);
+    let mut out = format!(
+        "\n| server | requests/s | vs `{}` | server CPU per request | connections | requests | p50 | p99 | max | errors |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
+        table.anchor
     );
+    for (server, label) in table.servers {
+        match rows
+            .iter()
+            .find(|r| r.server == *server)
+            .map(|r| &r.figures)
+        {
+            Some(Ok(f)) => {
+                let _ = writeln!(
+                    out,
+                    "| {label} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    f.rate,
+                    ratio(Some(f.rate), anchor),
+                    f.cpu.map_or_else(|| "–".to_owned(), fmt_ns),
+                    f.connections,
+                    f.requests,
+                    fmt_ns(f.p50),
+                    fmt_ns(f.p99),
+                    fmt_ns(f.max),
+                    f.errors
+                );
+            }
+            Some(Err(why)) => {
+                let _ = writeln!(out, "| {label} | {why} | | | | | | | | |");
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "| {label} | no `wrk {}/{server}` line in this run's output | | | | | | | | |",
+                    table.suite
+                );
+            }
+        }
+    }
+    out.push('\n');
+    for (label, a, b) in table.ratios {
+        let _ = writeln!(out, "{label}: {}.", ratio(rate(a), rate(b)));
+    }
+    out.push('\n');
+    out.push_str(table.note);
+    out.push('\n');
     out
 }
 
@@ -1045,16 +1280,47 @@ mod tests {
     }
 
     #[test]
-    fn gateway_table() {
+    fn gateway_table_compares_with_the_bare_server() {
         check(
             "gateway.expected.md",
-            &render_gateway(&fixture("tool_calls.log")),
+            &render_wrk(&fixture("tool_calls.log"), &GATEWAY_TABLE),
+        );
+    }
+
+    #[test]
+    fn mcp_table_compares_with_the_python_sdk_server() {
+        check(
+            "mcp.expected.md",
+            &render_wrk(&fixture("tool_calls_mcp.log"), &MCP_TABLE),
+        );
+    }
+
+    #[test]
+    fn wrk_lines_parse_with_skips_and_failures() {
+        let rows = wrk_rows(&fixture("tool_calls.log"), "rest");
+        assert_eq!(rows.len(), 3);
+        let gateway = rows[1].figures.as_ref().unwrap();
+        assert_eq!(gateway.requests, 301_234);
+        assert!((gateway.p99 - 2_345_000.0).abs() < 1.0);
+        assert_eq!(gateway.errors, 0);
+        assert_eq!(gateway.connections, "64");
+        assert_eq!(gateway.cpu, Some(21_500.0));
+        let rows = wrk_rows(
+            "wrk rest/fastapi: skipped (no python3)\nwrk rest/gateway: failed (wrk printed no result)\n",
+            "rest",
+        );
+        assert_eq!(rows[0].figures, Err("skipped: no python3".to_owned()));
+        assert_eq!(
+            rows[1].figures,
+            Err("failed: wrk printed no result".to_owned())
         );
     }
 
     #[test]
     fn unknown_shapes_leave_a_note_instead_of_numbers() {
-        assert!(render_gateway("something else\n").contains("no `tool_calls/…` line"));
+        assert!(
+            render_wrk("something else\n", &GATEWAY_TABLE).contains("no `wrk rest/gateway` line")
+        );
         assert!(render_delivery(&delivery_rows(&BTreeMap::new(), "")).contains("No delivery"));
     }
 

@@ -1,22 +1,54 @@
-//! Tool calls per second over HTTP: `POST /tools/calculate` against the gateway's router on
-//! 127.0.0.1, keep-alive connections, a fixed number of concurrent callers.
+//! Tool calls per second over HTTP, measured with `wrk -t1` against each server in turn, in one
+//! run, so the ratios between them hold even on a busy machine.
 //!
-//! `cargo bench -p switchboard-server --bench tool_calls` (set `SB_BENCH_SECS` and
-//! `SB_BENCH_CONCURRENCY` to change the 5 s / 64 callers defaults). Prints calls/s and latency
-//! percentiles. The load generator shares the machine's cores with the server.
+//! `SB_BENCH_SUITE=rest` (the default): `POST /tools/calculate` at 64 keep-alive connections on
+//! - `bare-axum`: the anchor, an axum server that parses the JSON body and answers a fixed JSON
+//!   value, on the same runtime and listener setup as the gateway;
+//! - `gateway`: the gateway's router, served by [`serve_http`] exactly as `switchboard serve` does;
+//! - `fastapi`: FastAPI + uvicorn (2 workers, uvloop, httptools) with a pydantic model and an
+//!   exact `Fraction` evaluator (`benches/peers/fastapi_calculate.py`), when `SB_BENCH_PYTHON`
+//!   names an interpreter that has it; otherwise the bench says it skipped it.
+//!
+//! `SB_BENCH_SUITE=mcp`: `tools/call calculate` on one initialized MCP session (protocol
+//! 2025-06-18, streamable HTTP) at 16 keep-alive connections, against the gateway's `/mcp` and
+//! the official Python SDK's `MCPServer` (`benches/peers/mcp_calculate.py`), plus the gateway's
+//! `POST /tools/calculate` at the same concurrency for the MCP-over-REST ratio.
+//!
+//! `cargo bench -p switchboard-server --bench tool_calls`; `SB_BENCH_SECS` (default 5) sets the
+//! length of each run, `SB_BENCH_CONNECTIONS` the connections, `SB_BENCH_SERVER` measures only
+//! the server of that name (for a profiler). Needs `wrk` on the PATH. Prints
+//! one `wrk <suite>/<server>: …` line per server, which `cargo xtask bench` turns into tables.
 
 #![allow(
     clippy::unwrap_used,
+    clippy::expect_used,
     clippy::print_stdout,
+    clippy::print_stderr,
     reason = "a benchmark binary"
 )]
 
-use std::time::{Duration, Instant};
+#[path = "support/peers.rs"]
+mod peers;
+#[path = "support/wrk.rs"]
+mod wrk;
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::routing::post;
+use serde_json::{Value, json};
 use switchboard_server::config::Settings;
 use switchboard_server::http::{AppState, router};
+use switchboard_server::serve::{init_logging, serve_http};
 use switchboard_server::tools::build_registry;
 use tokio_util::sync::CancellationToken;
+
+const EXPRESSION: &str = "(17 + 3) * 2340 / 100";
+const REST_BODY: &str = r#"{"expression": "(17 + 3) * 2340 / 100"}"#;
+const MCP_CALL: &str = r#"{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{"name":"calculate","arguments":{"expression":"(17 + 3) * 2340 / 100"}}}"#;
+const MCP_PROTOCOL: &str = "2025-06-18";
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -25,69 +57,233 @@ fn env_or(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// The anchor: what any axum JSON endpoint costs, with nothing of the gateway.
+fn bare_router() -> Router {
+    async fn answer(Json(_args): Json<Value>) -> Json<Value> {
+        Json(json!({"result": "468", "exact": true}))
+    }
+    Router::new().route("/tools/calculate", post(answer))
+}
+
+/// Serves `app` on a loopback port through the production listener setup.
+async fn spawn_server(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve_http(listener, app, std::future::pending()));
+    addr
+}
+
+struct Bench {
+    suite: &'static str,
+    connections: usize,
+    duration: Duration,
+    scratch: std::path::PathBuf,
+    only: Option<String>,
+}
+
+impl Bench {
+    /// Whether `server` is measured (`SB_BENCH_SERVER` names a single one, to profile it).
+    fn wanted(&self, server: &str) -> bool {
+        self.only.as_deref().is_none_or(|only| only == server)
+    }
+
+    /// Runs wrk against `url` and prints the result, with the CPU time the server used per
+    /// request: the bench process's own (wrk is a separate process) when `peer` is `None`,
+    /// else the peer's processes'. Robust where requests/s are not: other work on the machine
+    /// takes cores away, but not CPU time per request.
+    fn measure(
+        &self,
+        server: &str,
+        url: &str,
+        headers: &[(&str, String)],
+        mcp: bool,
+        peer: Option<u32>,
+    ) {
+        if !self.wanted(server) {
+            return;
+        }
+        let cpu = || match peer {
+            None => peers::cpu_ticks(std::process::id(), false),
+            Some(pid) => peers::cpu_ticks(pid, true),
+        };
+        let load = wrk::Load {
+            url,
+            body: if mcp { MCP_CALL } else { REST_BODY },
+            headers,
+            unique_ids: mcp,
+            connections: self.connections,
+            duration: self.duration,
+        };
+        let before = cpu();
+        match wrk::run(&load, &self.scratch) {
+            Ok(outcome) => {
+                let seconds = (cpu() - before) as f64 / peers::TICKS_PER_SECOND;
+                let per_request = Duration::from_secs_f64(seconds / outcome.requests.max(1) as f64);
+                println!(
+                    "wrk {}/{server}: {outcome}, connections {}, server CPU per request {per_request:?}",
+                    self.suite, self.connections
+                );
+            }
+            Err(e) => println!("wrk {}/{server}: failed ({e})", self.suite),
+        }
+    }
+
+    fn skipped(&self, server: &str, why: &str) {
+        println!("wrk {}/{server}: skipped ({why})", self.suite);
+    }
+
+    /// Starts the Python peer `script` for `server`, or says why it is skipped.
+    fn start_peer(&self, server: &str, script: &str) -> Option<peers::Peer> {
+        if !self.wanted(server) {
+            return None;
+        }
+        let started = peers::python().and_then(|python| peers::start(&python, &[script]));
+        started.map_err(|why| self.skipped(server, &why)).ok()
+    }
+}
+
+/// Posts one request and checks the answer carries the expected value.
+async fn check_answer(client: &reqwest::Client, url: &str, body: &str, headers: &[(&str, String)]) {
+    let mut req = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.replace("{id}", "0"));
+    for (name, value) in headers {
+        req = req.header(*name, value);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(
+        status.is_success() && text.contains("468"),
+        "{url} answered {status}: {text}"
+    );
+}
+
+/// Opens an MCP session at `url` and returns the headers every call on it sends.
+async fn mcp_session(client: &reqwest::Client, url: &str) -> Vec<(&'static str, String)> {
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": MCP_PROTOCOL, "capabilities": {},
+        "clientInfo": {"name": "switchboard-bench", "version": "0"}}});
+    let res = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(init.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status().is_success(),
+        "initialize at {url}: {}",
+        res.status()
+    );
+    let session = res
+        .headers()
+        .get("mcp-session-id")
+        .expect("the server opened a session")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    res.text().await.unwrap();
+    let headers = vec![
+        ("Accept", "application/json, text/event-stream".to_owned()),
+        ("Mcp-Session-Id", session),
+        ("MCP-Protocol-Version", MCP_PROTOCOL.to_owned()),
+    ];
+    let mut req = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    for (name, value) in &headers {
+        req = req.header(*name, value);
+    }
+    let res = req.send().await.unwrap();
+    assert!(
+        res.status().is_success(),
+        "initialized at {url}: {}",
+        res.status()
+    );
+    check_answer(client, url, MCP_CALL, &headers).await;
+    headers
+}
+
+async fn gateway() -> SocketAddr {
+    let settings = Settings::defaults().unwrap();
+    // The same log subscriber as `switchboard serve` (info level, stderr): spans cost what they
+    // cost in production.
+    init_logging(&settings);
+    let registry = build_registry(&settings).await.unwrap();
+    let state = AppState::new(&settings, registry);
+    spawn_server(router(&settings, state, CancellationToken::new())).await
+}
+
+async fn rest_suite(bench: &Bench, client: &reqwest::Client) {
+    let bare = spawn_server(bare_router()).await;
+    let gateway = gateway().await;
+    let bare_url = format!("http://{bare}/tools/calculate");
+    let gateway_url = format!("http://{gateway}/tools/calculate");
+    check_answer(client, &bare_url, REST_BODY, &[]).await;
+    check_answer(client, &gateway_url, REST_BODY, &[]).await;
+    bench.measure("bare-axum", &bare_url, &[], false, None);
+    bench.measure("gateway", &gateway_url, &[], false, None);
+    if let Some(peer) = bench.start_peer("fastapi", "fastapi_calculate.py") {
+        let url = format!("http://127.0.0.1:{}/tools/calculate", peer.port);
+        check_answer(client, &url, REST_BODY, &[]).await;
+        bench.measure("fastapi", &url, &[], false, Some(peer.pid()));
+    }
+}
+
+async fn mcp_suite(bench: &Bench, client: &reqwest::Client) {
+    let gateway = gateway().await;
+    let rest_url = format!("http://{gateway}/tools/calculate");
+    check_answer(client, &rest_url, REST_BODY, &[]).await;
+    bench.measure("gateway-rest", &rest_url, &[], false, None);
+    let mcp_url = format!("http://{gateway}/mcp");
+    let headers = mcp_session(client, &mcp_url).await;
+    bench.measure("gateway-mcp", &mcp_url, &headers, true, None);
+    if let Some(peer) = bench.start_peer("python-mcp", "mcp_calculate.py") {
+        let url = format!("http://127.0.0.1:{}/mcp", peer.port);
+        let headers = mcp_session(client, &url).await;
+        bench.measure("python-mcp", &url, &headers, true, Some(peer.pid()));
+    }
+}
+
 fn main() {
-    let secs = env_or("SB_BENCH_SECS", 5);
-    let concurrency = env_or("SB_BENCH_CONCURRENCY", 64) as usize;
+    if !wrk::available() {
+        eprintln!("tool_calls: needs `wrk` on the PATH (Debian: apt-get install wrk)");
+        std::process::exit(1);
+    }
+    let suite = match std::env::var("SB_BENCH_SUITE").as_deref() {
+        Ok("mcp") => "mcp",
+        Ok("rest") | Err(_) => "rest",
+        Ok(other) => {
+            eprintln!("tool_calls: SB_BENCH_SUITE must be `rest` or `mcp`, not `{other}`");
+            std::process::exit(1);
+        }
+    };
+    let default_connections = if suite == "mcp" { 16 } else { 64 };
+    let bench = Bench {
+        suite,
+        connections: env_or("SB_BENCH_CONNECTIONS", default_connections) as usize,
+        duration: Duration::from_secs(env_or("SB_BENCH_SECS", 5)),
+        scratch: std::env::temp_dir(),
+        only: std::env::var("SB_BENCH_SERVER").ok(),
+    };
+    println!("calculate expression: {EXPRESSION}");
+    // The runtime `switchboard serve` builds (cli.rs): multi-threaded, one worker per core.
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async move {
-        let settings = Settings::defaults().unwrap();
-        let registry = build_registry(&settings).await.unwrap();
-        let state = AppState::new(&settings, registry);
-        let app = router(&settings, state, CancellationToken::new());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/tools/calculate", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(concurrency)
-            .build()
-            .unwrap();
-        let body = r#"{"expression":"(1 + 2) * 3^2 / 7"}"#;
-        // Warm up connections.
-        for _ in 0..concurrency {
-            client.post(&url).header("content-type", "application/json").body(body).send().await.unwrap();
+        let client = reqwest::Client::new();
+        if suite == "mcp" {
+            mcp_suite(&bench, &client).await;
+        } else {
+            rest_suite(&bench, &client).await;
         }
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        let mut tasks = Vec::new();
-        for _ in 0..concurrency {
-            let client = client.clone();
-            let url = url.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                while Instant::now() < deadline {
-                    let start = Instant::now();
-                    let res = client
-                        .post(&url)
-                        .header("content-type", "application/json")
-                        .body(body)
-                        .send()
-                        .await
-                        .unwrap();
-                    assert_eq!(res.status(), 200);
-                    res.bytes().await.unwrap();
-                    latencies.push(start.elapsed());
-                }
-                latencies
-            }));
-        }
-        let started = Instant::now();
-        let mut all = Vec::new();
-        for t in tasks {
-            all.extend(t.await.unwrap());
-        }
-        let elapsed = started.elapsed().as_secs_f64();
-        all.sort();
-        let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
-        println!(
-            "tool_calls/calculate: {} calls in {elapsed:.2}s = {:.0} calls/s, concurrency {concurrency}, p50 {:?}, p99 {:?}, max {:?}",
-            all.len(),
-            all.len() as f64 / elapsed,
-            pct(0.50),
-            pct(0.99),
-            all[all.len() - 1],
-        );
     });
+    // The servers' tasks end with the runtime.
+    rt.shutdown_timeout(Duration::from_millis(100));
 }

@@ -1,9 +1,11 @@
 //! `switchboard serve`: logging, the listener, the router, and graceful shutdown.
 
+use std::future::Future;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -84,17 +86,9 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         signal.cancel();
     });
     let graceful = shutdown.clone();
-    // Responses go out in several writes (headers, SSE frames); without TCP_NODELAY, Nagle's
-    // algorithm holds the last one until the client's delayed ACK, ~40 ms per keep-alive call.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY on an accepted connection");
-        }
-    });
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let server = tokio::spawn(serve_http(listener, app, async move {
         graceful.cancelled().await;
-    });
-    let server = tokio::spawn(async move { server.await });
+    }));
     shutdown.cancelled().await;
     match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
         Ok(Ok(Ok(()))) => tracing::info!("stopped"),
@@ -110,6 +104,30 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         w.manager.shutdown(SHUTDOWN_GRACE).await;
     }
     Ok(())
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets in-flight requests finish.
+///
+/// This is the whole HTTP server of `switchboard serve` (the benches call it too, so they
+/// measure what ships): every accepted socket gets `TCP_NODELAY`, because responses go out in
+/// several writes (headers, SSE frames) and Nagle's algorithm would otherwise hold the last one
+/// until the client's delayed ACK, ~40 ms per call on a keep-alive connection.
+///
+/// # Errors
+/// Accepting or serving failed.
+pub async fn serve_http(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY on an accepted connection");
+        }
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 async fn wait_for_signal() {

@@ -8,6 +8,7 @@
 
 mod error;
 mod eval;
+mod inline;
 mod lexer;
 mod number;
 mod pool;

@@ -2,7 +2,7 @@
 
 use crate::{Tool, ToolAnnotations};
 
-use super::{CalcError, CalculateArgs, CalculateOutput, Limits, evaluate_on_own_thread};
+use super::{CalcError, CalculateArgs, CalculateOutput, Limits, evaluate_on_own_thread, inline};
 
 /// The `calculate` tool: exact arithmetic within [`Limits`].
 ///
@@ -50,7 +50,12 @@ impl Tool for Calculate {
         ToolAnnotations::read_only("Calculate").closed_world()
     }
 
+    /// Short plain arithmetic is evaluated right here (see `inline.rs` for why that is safe);
+    /// everything else on the evaluator pool.
     async fn call(&self, args: CalculateArgs) -> Result<CalculateOutput, CalcError> {
+        if let Some(answer) = inline::try_evaluate(&args.expression, &self.limits) {
+            return answer;
+        }
         evaluate_on_own_thread(args.expression, self.limits.clone()).await
     }
 }
