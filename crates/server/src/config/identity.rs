@@ -36,6 +36,14 @@ pub struct TokenConfig {
     /// (`X-OpenWebUI-User-Id`, …). Off by default: without it those headers are ignored.
     #[serde(default)]
     pub assert_users: bool,
+    /// Calls this token may make per minute, as a token bucket: a burst of this many, refilled
+    /// continuously (default: unlimited). Over it, calls are answered 429 with `Retry-After`.
+    #[serde(default)]
+    pub rate_per_minute: Option<u32>,
+    /// Tool calls this token may have running at once (default: unlimited). Beyond it, calls
+    /// are answered 429 with `Retry-After: 1`.
+    #[serde(default)]
+    pub max_concurrent: Option<u32>,
 }
 
 /// `[tools.open_webui]`: how Open WebUI tells the gateway which user is calling.
@@ -82,6 +90,10 @@ pub struct TokenRule {
     pub tools: Option<Vec<String>>,
     /// Whether it may assert users with the plain headers.
     pub assert_users: bool,
+    /// Calls per minute (token bucket; `None`: unlimited).
+    pub rate_per_minute: Option<u32>,
+    /// Calls running at once (`None`: unlimited).
+    pub max_concurrent: Option<u32>,
     /// Its line in the config file (0 for `tools.auth_token` from the defaults).
     pub line: usize,
 }
@@ -119,6 +131,8 @@ pub(super) fn tokens(
             hash: TokenHash::of(secret.expose()),
             tools: None,
             assert_users: false,
+            rate_per_minute: None,
+            max_concurrent: None,
             line: 0,
         };
         out.push((rule, 0..0));
@@ -197,11 +211,24 @@ fn token_rule(entry: TokenConfig, span: &Range<usize>) -> Result<TokenRule, Prob
             }
         }
     }
+    for (key, value) in [
+        ("rate_per_minute", entry.rate_per_minute),
+        ("max_concurrent", entry.max_concurrent),
+    ] {
+        if value == Some(0) {
+            return fail(
+                &format!("tools.tokens.{key}"),
+                format!("token {name:?}: must be at least 1 (leave it out for no limit)"),
+            );
+        }
+    }
     Ok(TokenRule {
         name,
         hash,
         tools: entry.tools,
         assert_users: entry.assert_users,
+        rate_per_minute: entry.rate_per_minute,
+        max_concurrent: entry.max_concurrent,
         line: 0,
     })
 }
@@ -425,6 +452,26 @@ mod tests {
             .check_exposure()
             .unwrap_err();
         assert!(err.to_string().contains("[[tools.tokens]]"), "{err}");
+    }
+
+    #[test]
+    fn a_zero_rate_or_concurrency_limit_is_refused_naming_key_and_line() {
+        for key in ["rate_per_minute", "max_concurrent"] {
+            let body = format!("token = \"{TOKEN_A}\"\n{key} = 0");
+            let err = parse(&token("ci", &body)).unwrap_err();
+            assert!(
+                err.contains(&format!("tools.tokens.{key}")) && err.contains("(line 2)"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn token_limits_are_kept() {
+        let body = format!("token = \"{TOKEN_A}\"\nrate_per_minute = 120\nmax_concurrent = 4");
+        let s = parse(&token("ci", &body)).unwrap();
+        assert_eq!(s.tokens[0].rate_per_minute, Some(120));
+        assert_eq!(s.tokens[0].max_concurrent, Some(4));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -27,6 +28,7 @@ use switchboard::functions::ToolDefinition;
 use super::AppState;
 use super::auth::{TokenHash, bearer};
 use super::error::ApiError;
+use super::limits::{Admission, Limiter, Refusal};
 use crate::config::{OpenWebUiSettings, Settings};
 
 /// The issuer Open WebUI puts in its user tokens.
@@ -46,6 +48,8 @@ pub struct Scope {
     tools: Option<Arc<[String]>>,
     assert_users: bool,
     openapi: Bytes,
+    /// The token's rate and concurrency limits (`None`: unlimited).
+    limiter: Option<Limiter>,
 }
 
 impl Scope {
@@ -96,6 +100,23 @@ impl Caller {
     /// Whether this caller may use `tool`.
     pub fn may_call(&self, tool: &str) -> bool {
         self.scope.allows(tool)
+    }
+
+    /// Admits one tool call under this caller's limits; hold the [`Admission`] while it runs.
+    ///
+    /// # Errors
+    /// The [`Refusal`] (rate or concurrency), ready to answer.
+    pub fn admit(&self) -> Result<Admission, Refusal> {
+        match &self.scope.limiter {
+            None => Ok(Admission::unlimited()),
+            Some(limiter) => limiter.admit(Instant::now()).inspect_err(|refusal| {
+                tracing::info!(
+                    token = self.token_name(),
+                    ?refusal,
+                    "tool call refused by a limit"
+                );
+            }),
+        }
     }
 
     /// The OpenAPI document listing the tools this caller may use (serialized JSON).
@@ -162,7 +183,10 @@ impl Identity {
     pub fn new(settings: &Settings, defs: &[ToolDefinition]) -> Self {
         let bearer_auth = !settings.tokens.is_empty();
         let mut documents: BTreeMap<Option<Vec<String>>, Bytes> = BTreeMap::new();
-        let mut scope = |token: Option<&str>, tools: Option<&Vec<String>>, assert_users| {
+        let mut scope = |token: Option<&str>,
+                         tools: Option<&Vec<String>>,
+                         assert_users,
+                         limiter: Option<Limiter>| {
             let tools = tools.map(|t| {
                 let mut t = t.clone();
                 t.sort();
@@ -189,6 +213,7 @@ impl Identity {
                 tools: tools.map(Arc::from),
                 assert_users,
                 openapi,
+                limiter,
             };
             Arc::new(Caller {
                 scope: Arc::new(scope),
@@ -201,11 +226,17 @@ impl Identity {
             .tokens
             .iter()
             .map(|rule| {
-                let caller = scope(Some(&rule.name), rule.tools.as_ref(), rule.assert_users);
+                let limiter = Limiter::new(rule.rate_per_minute, rule.max_concurrent);
+                let caller = scope(
+                    Some(&rule.name),
+                    rule.tools.as_ref(),
+                    rule.assert_users,
+                    limiter,
+                );
                 (rule.hash.clone(), caller)
             })
             .collect();
-        let anonymous = (!bearer_auth).then(|| scope(None, None, false));
+        let anonymous = (!bearer_auth).then(|| scope(None, None, false, None));
         let user_token = settings.open_webui.jwt_secret.as_ref().map(|secret| {
             let mut validation = Validation::new(Algorithm::HS256);
             validation.set_issuer(&[OPEN_WEBUI_ISSUER]);

@@ -93,6 +93,14 @@ impl ServerHandler for McpTools {
                 CallToolResult::error(vec![ContentBlock::text(caller::refusal(&name))]).into(),
             );
         }
+        // Held until the call ends: it is the caller's concurrency slot.
+        let _admission = match caller.admit() {
+            Ok(admission) => admission,
+            Err(refusal) => {
+                let text = ContentBlock::text(refusal.message());
+                return Ok(CallToolResult::error(vec![text]).into());
+            }
+        };
         tracing::debug!(tool = %name, token = caller.token_name(), user = caller.user_id(), "tool call");
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let call = ToolCall::new(name.clone(), Arguments::Value(arguments));

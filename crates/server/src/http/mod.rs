@@ -7,6 +7,7 @@ pub mod caller;
 pub mod error;
 pub mod guard;
 mod hooks;
+pub mod limits;
 pub mod mcp;
 pub mod metrics;
 pub mod openapi;

@@ -26,6 +26,10 @@ pub(super) async fn call_tool(
         tracing::info!(tool = %name, token = caller.token_name(), "tool call refused by policy");
         return caller::forbidden(&name).into_response();
     }
+    let _admission = match caller.admit() {
+        Ok(admission) => admission,
+        Err(refusal) => return refusal.into_response(),
+    };
     tracing::debug!(tool = %name, token = caller.token_name(), user = caller.user_id(), "tool call");
     let body = match body {
         Ok(b) => b,

@@ -10,6 +10,7 @@ mod cli;
 mod connectors;
 mod identity;
 mod ingest;
+mod limits;
 mod mcp;
 mod mcp_nodes;
 mod mcp_peers;
