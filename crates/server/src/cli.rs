@@ -27,7 +27,7 @@ use switchboard::functions::providers::{
 use switchboard::functions::{Arguments, ToolCall};
 use switchboard::webhooks::{StandardSigner, WebhookSecret};
 
-use crate::config::{IngestKind, Settings};
+use crate::config::{ConfigError, IngestKind, Settings};
 use crate::tools::build_registry;
 use crate::verifiers::verifier_for;
 
@@ -269,13 +269,18 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
             if let Some(addr) = listen {
                 settings.listen = addr;
             }
-            settings
-                .check_exposure()
-                .map_err(|e| fail(EXIT_CONFIG, e))?;
             crate::serve::init_logging(&settings);
             runtime()?
                 .block_on(crate::serve::serve(settings))
-                .map_err(|e| fail(EXIT_RUNTIME, format!("{e:#}")))?;
+                .map_err(|e| {
+                    // `serve` refuses an unsafe or inconsistent configuration with a ConfigError.
+                    let code = if e.downcast_ref::<ConfigError>().is_some() {
+                        EXIT_CONFIG
+                    } else {
+                        EXIT_RUNTIME
+                    };
+                    fail(code, format!("{e:#}"))
+                })?;
             Ok(0)
         }
         Command::Tools(cmd) => {

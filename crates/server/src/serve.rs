@@ -50,8 +50,12 @@ pub fn init_logging(settings: &Settings) {
 /// real port when `listen` asks for port 0).
 ///
 /// # Errors
-/// The registry could not be built or the address could not be bound.
+/// A [`ConfigError`](crate::config::ConfigError) when the settings would expose tools without
+/// a token ([`Settings::check_exposure`]) or a token names a tool not offered; otherwise the
+/// registry could not be built or the address could not be bound.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    // Before anything starts: every way to run the gateway gets the same refusal.
+    settings.check_exposure()?;
     let registry = build_registry(&settings).await?;
     settings.check_token_tools(&registry.names())?;
     let metrics = Arc::new(Metrics::default());
