@@ -6,10 +6,9 @@
 //! Tools don't see the caller yet, so the tests read who the gateway took the caller to be from
 //! its debug log (one JSON record per tool call, with the token name and the user id).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::cell::Cell;
+use std::process::Command;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -20,7 +19,7 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
 
-use crate::server::{BIN, client};
+use crate::server::{BIN, Server, client};
 
 const JWT_SECRET: &str = "owui-jwt-secret-0123456789";
 const OWUI_TOKEN: &str = "owui-token-0123456789abc";
@@ -64,13 +63,11 @@ jwt_secret = "{JWT_SECRET}"
     )
 }
 
-/// The gateway with its log on a channel.
+/// The gateway with its log in a file, read record by record.
 struct Gateway {
-    child: Child,
-    base: String,
-    log: mpsc::Receiver<String>,
-    _stdout: BufReader<std::process::ChildStdout>,
-    _dir: tempfile::TempDir,
+    server: Server,
+    /// How many log lines [`Gateway::next_call_record`] has looked at.
+    read: Cell<usize>,
 }
 
 impl Gateway {
@@ -84,64 +81,32 @@ impl Gateway {
         let root = dir.path().join("docs");
         std::fs::create_dir(&root).unwrap();
         let text = config(&root) + extra;
-        std::fs::write(dir.path().join("switchboard.toml"), text).unwrap();
-        let mut child = Command::new(BIN)
-            .current_dir(dir.path())
-            .args([
-                "--config",
-                "switchboard.toml",
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Kept open: the gateway prints more (its generated admin key) after this line.
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("switchboard listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        let (send, log) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if send.send(line).is_err() {
-                    break;
-                }
-            }
-        });
         Gateway {
-            child,
-            base,
-            log,
-            _stdout: stdout,
-            _dir: dir,
+            server: Server::start_logged(dir, &text),
+            read: Cell::new(0),
         }
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        self.server.url(path)
     }
 
     /// The fields of the next `tool call` debug record (token name, user id).
     fn next_call_record(&self) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(5);
         loop {
-            let line = self
-                .log
-                .recv_timeout(Duration::from_secs(5))
-                .expect("no tool call record in the log");
-            let Ok(record) = serde_json::from_str::<Value>(&line) else {
-                continue;
-            };
-            if record["fields"]["message"] == "tool call" {
-                return record["fields"].clone();
+            let log = self.server.log();
+            for line in log.lines().skip(self.read.get()) {
+                self.read.set(self.read.get() + 1);
+                let Ok(record) = serde_json::from_str::<Value>(line) else {
+                    continue;
+                };
+                if record["fields"]["message"] == "tool call" {
+                    return record["fields"].clone();
+                }
             }
+            assert!(Instant::now() < deadline, "no tool call record in the log");
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -154,13 +119,6 @@ impl Gateway {
             req = req.header(*name, *value);
         }
         req.send().await.unwrap()
-    }
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

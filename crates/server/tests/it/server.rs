@@ -22,6 +22,18 @@ impl Server {
     }
 
     pub(crate) fn start_in(dir: tempfile::TempDir, config: Option<&str>) -> Server {
+        Self::spawn(dir, config, Stdio::null())
+    }
+
+    /// Like [`Server::start_in`], with the gateway's log (stderr) going to `stderr.log` in
+    /// `dir`, read by [`Server::log`].
+    #[allow(dead_code, reason = "used by some test modules")]
+    pub(crate) fn start_logged(dir: tempfile::TempDir, config: &str) -> Server {
+        let log = std::fs::File::create(dir.path().join("stderr.log")).unwrap();
+        Self::spawn(dir, Some(config), Stdio::from(log))
+    }
+
+    fn spawn(dir: tempfile::TempDir, config: Option<&str>, stderr: Stdio) -> Server {
         let mut cmd = Command::new(BIN);
         cmd.current_dir(dir.path());
         if let Some(text) = config {
@@ -30,7 +42,7 @@ impl Server {
         }
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(stderr);
         let mut child = cmd.spawn().unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
@@ -55,6 +67,12 @@ impl Server {
     #[allow(dead_code, reason = "used by some test modules")]
     pub(crate) fn path(&self) -> &Path {
         self.dir.as_ref().unwrap().path()
+    }
+
+    /// What the gateway has logged so far (started by [`Server::start_logged`]).
+    #[allow(dead_code, reason = "used by some test modules")]
+    pub(crate) fn log(&self) -> String {
+        std::fs::read_to_string(self.path().join("stderr.log")).unwrap()
     }
 
     /// The next line the server printed on stdout.

@@ -1,8 +1,7 @@
 //! Token sources: secrets of at least 16 characters, `?token=` only for `open_webui`, and the
 //! query string never in a log line or an error body.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::Command;
 
 use serde_json::json;
 
@@ -68,69 +67,13 @@ fn short_ingest_secret_is_a_config_error_naming_key_and_line() {
     assert!(!err.contains("short-token"), "the secret is echoed: {err}");
 }
 
-/// The gateway with its log (at `trace`) going to a file.
-struct LoggedGateway {
-    child: Child,
-    /// Kept open: the gateway prints more (its generated admin key) after the first line.
-    _stdout: BufReader<ChildStdout>,
-    base: String,
-    dir: tempfile::TempDir,
-}
-
-impl LoggedGateway {
-    fn start(config: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("switchboard.toml"), config).unwrap();
-        let log = std::fs::File::create(dir.path().join("stderr.log")).unwrap();
-        let mut child = Command::new(BIN)
-            .current_dir(dir.path())
-            .args([
-                "--config",
-                "switchboard.toml",
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("switchboard listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        LoggedGateway {
-            child,
-            _stdout: stdout,
-            base,
-            dir,
-        }
-    }
-
-    /// Stops the gateway (SIGTERM, so its log is flushed) and returns the log.
-    fn stop(mut self) -> String {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        self.child.wait().unwrap();
-        std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap()
-    }
-}
-
-impl Drop for LoggedGateway {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn query_token_never_reaches_logs_or_error_bodies() {
     let wrong = "wrong-query-token-0123456789";
-    let gateway = LoggedGateway::start(&format!("log_level = \"trace\"\n{}", sources()));
+    let gateway = Server::start_logged(
+        tempfile::tempdir().unwrap(),
+        &format!("log_level = \"trace\"\n{}", sources()),
+    );
     let http = client();
     let cases = [
         (format!("/hooks/tok?token={TOKEN}"), json!({"n": 1}), 401),
@@ -158,7 +101,7 @@ async fn query_token_never_reaches_logs_or_error_bodies() {
     ];
     for (path, body, want) in cases {
         let res = http
-            .post(format!("{}{path}", gateway.base))
+            .post(gateway.url(&path))
             .json(&body)
             .send()
             .await
@@ -169,7 +112,9 @@ async fn query_token_never_reaches_logs_or_error_bodies() {
             assert!(!text.contains(secret), "{path} answered {text}");
         }
     }
-    let log = gateway.stop();
+    // SIGTERM, so the log is flushed before it is read.
+    let (_, dir) = gateway.terminate_keep_dir();
+    let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
     assert!(
         log.contains("ingest token rejected"),
         "no log captured: {log}"
