@@ -1,7 +1,10 @@
 //! Ingest: GitHub- and Standard-Webhooks-signed requests become events delivered to a loopback
 //! receiver; bad signatures are refused with 401; Open WebUI payloads are mapped. Replays
-//! ([`replay`]) and token rules ([`tokens`]) have their own modules.
+//! ([`replay`]), token rules ([`tokens`]), Open WebUI's event envelope ([`open_webui`]) and its
+//! notifications ([`open_webui_notify`]) have their own modules.
 
+mod open_webui;
+mod open_webui_notify;
 mod replay;
 mod tokens;
 

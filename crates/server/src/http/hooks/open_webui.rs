@@ -189,8 +189,7 @@ fn envelope(prefix: &str, body: &Map<String, Value>) -> Result<(String, String),
                 return Err(Refusal::new(
                     pointer,
                     format!(
-                        "is missing: Open WebUI's event envelope has {ENVELOPE_SHAPE}, and this \
-                         field is {}",
+                        "is missing ({}): Open WebUI's event envelope has {ENVELOPE_SHAPE}",
                         expect.describe()
                     ),
                 ));
