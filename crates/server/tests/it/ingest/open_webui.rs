@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
-use super::{ADMIN_KEY, receiver, stored_messages, wait_for};
+use super::{config, receiver, stored_messages, wait_for};
 use crate::server::{Server, client};
 
 pub(super) const OWUI_TOKEN: &str = "owui-token-0123456789";
@@ -178,26 +178,7 @@ pub(super) fn chat_finished_event(id: &str) -> Value {
                 "message": "Day 1: the private itinerary.",
             })),
             message: Some("Trip plans"),
-            ..Publish::default()
         },
-    )
-}
-
-fn config(url: &str, source: &str) -> String {
-    format!(
-        r#"
-[admin]
-key = "{ADMIN_KEY}"
-
-[delivery]
-allow_cidrs = ["127.0.0.0/8"]
-
-[[endpoints]]
-name = "receiver"
-url = "{url}"
-
-{source}
-"#
     )
 }
 
@@ -282,16 +263,7 @@ async fn every_event_name_open_webui_defines_is_accepted() {
         assert_eq!(status, 202, "{name}: {answer}");
         assert_eq!(answer["event_type"], format!("open_webui.{name}"));
     }
-    let stored: Value = client()
-        .get(server.url("/admin/messages?limit=1000"))
-        .bearer_auth(ADMIN_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(stored["data"].as_array().unwrap().len(), names.len());
+    assert_eq!(stored_messages(&server).await.len(), names.len());
 }
 
 #[tokio::test(flavor = "multi_thread")]
