@@ -10,10 +10,10 @@ use switchboard_connectors::notify::{
 fn bench(c: &mut Criterion) {
     let data =
         json!({"chat_id": "c-42", "title": "Trip plans", "user_name": "Ada", "model": "llama3"});
-    let small = Notification::from_event("chat_created", &data);
+    let small = Notification::from_event("chat_completed", &data);
     let long = Notification::new("note", "Long", "aé€🦀 ".repeat(2_000));
-    c.bench_function("from_event chat_created", |b| {
-        b.iter(|| Notification::from_event("chat_created", std::hint::black_box(&data)))
+    c.bench_function("from_event chat_completed", |b| {
+        b.iter(|| Notification::from_event("chat_completed", std::hint::black_box(&data)))
     });
     for (name, n) in [("small", &small), ("10k chars", &long)] {
         c.bench_function(&format!("slack format {name}"), |b| {

@@ -94,7 +94,7 @@ impl Smtp {
 
 fn event() -> Notification {
     Notification::from_event(
-        "chat_created",
+        "chat_completed",
         &json!({"chat_id": "c-42", "title": "Trip <plans>", "user_name": "Ada"}),
     )
 }
@@ -103,7 +103,7 @@ fn check_message(m: &Value) {
     assert_eq!(m["mail_from"], "alerts@example.com");
     assert_eq!(m["rcpt_tos"], json!(["ops@example.com", "dev@example.com"]));
     let h = &m["headers"];
-    assert_eq!(h["Subject"], "New chat created");
+    assert_eq!(h["Subject"], "Chat completed");
     assert_eq!(h["From"], "Switchboard <alerts@example.com>");
     assert_eq!(h["To"], "ops@example.com, dev@example.com");
     assert!(
@@ -121,22 +121,24 @@ fn check_message(m: &Value) {
     assert_eq!(parts[0]["charset"], "utf-8");
     let text = parts[0]["text"].as_str().unwrap().replace("\r\n", "\n");
     assert!(
-        text.starts_with("New chat created\n\nAda started the chat \u{201c}Trip <plans>\u{201d}."),
+        text.starts_with(
+            "Chat completed\n\nThe chat \u{201c}Trip <plans>\u{201d} has a new response."
+        ),
         "{text}"
     );
     assert!(
-        text.contains("chat_id: c-42") && text.contains("event chat_created · info"),
+        text.contains("chat: c-42") && text.contains("event chat_completed · info"),
         "{text}"
     );
     assert_eq!(parts[1]["content_type"], "text/html");
     let html = parts[1]["text"].as_str().unwrap();
-    assert!(html.contains("<h2>New chat created</h2>"), "{html}");
+    assert!(html.contains("<h2>Chat completed</h2>"), "{html}");
     assert!(
         html.contains("Trip &lt;plans&gt;"),
         "event text is escaped: {html}"
     );
     assert!(
-        html.contains("<th align=\"left\">chat_id</th><td>c-42</td>"),
+        html.contains("<th align=\"left\">chat</th><td>c-42</td>"),
         "{html}"
     );
 }
@@ -286,7 +288,7 @@ async fn one_event_fans_out_to_slack_discord_and_email_with_one_failing() {
         .with(Arc::new(email));
     let outcomes = notifier
         .send_event(
-            "chat_created",
+            "chat_completed",
             &json!({"chat_id": "c-42", "title": "Trip <plans>", "user_name": "Ada"}),
         )
         .await;

@@ -24,9 +24,9 @@ fn hook(server: &Recorder, path: &str) -> WebhookUrl {
     WebhookUrl::parse(&server.url(path)).unwrap()
 }
 
-fn chat_created() -> Notification {
+fn chat_completed() -> Notification {
     Notification::from_event(
-        "chat_created",
+        "chat_completed",
         &json!({"chat_id": "c-42", "title": "Trip <plans> & more", "user_name": "Ada", "model": "llama3"}),
     )
 }
@@ -41,7 +41,7 @@ fn long_text() -> String {
 async fn slack_request_is_pinned_and_ok_is_success() {
     let server = Recorder::start(vec![Reply::new(200, "ok")]).await;
     let slack = SlackWebhook::new(client(), hook(&server, SLACK_PATH));
-    slack.send(&chat_created()).await.unwrap();
+    slack.send(&chat_completed()).await.unwrap();
     let seen = server.seen();
     assert_eq!(seen[0].uri, SLACK_PATH);
     insta::assert_yaml_snapshot!("slack_request", seen, {"[].uri" => "[webhook path]"});
@@ -60,7 +60,7 @@ async fn slack_text_errors_are_mapped() {
     ] {
         let server = Recorder::start(vec![Reply::new(status, code)]).await;
         let slack = SlackWebhook::new(client(), hook(&server, SLACK_PATH));
-        let err = slack.send(&chat_created()).await.unwrap_err();
+        let err = slack.send(&chat_completed()).await.unwrap_err();
         match &err {
             NotifyError::Rejected {
                 target,
@@ -76,7 +76,7 @@ async fn slack_text_errors_are_mapped() {
     }
     let server = Recorder::start(vec![Reply::new(200, "maybe")]).await;
     let slack = SlackWebhook::new(client(), hook(&server, SLACK_PATH));
-    let err = slack.send(&chat_created()).await.unwrap_err();
+    let err = slack.send(&chat_completed()).await.unwrap_err();
     assert!(
         matches!(err, NotifyError::UnexpectedResponse { status: 200, .. }),
         "{err:?}"
@@ -84,7 +84,7 @@ async fn slack_text_errors_are_mapped() {
     // Nothing listening: the transport error names no path.
     let dead = WebhookUrl::parse("http://127.0.0.1:9/services/T/B/SECRET").unwrap();
     let err = SlackWebhook::new(client(), dead)
-        .send(&chat_created())
+        .send(&chat_completed())
         .await
         .unwrap_err();
     assert!(matches!(err, NotifyError::Transport { .. }), "{err:?}");
@@ -162,7 +162,7 @@ async fn discord_429_retry_after_is_honoured() {
     let sleeper = Arc::new(RecordingSleeper::default());
     let discord =
         DiscordWebhook::new(client(), hook(&server, DISCORD_PATH)).sleeper(sleeper.clone());
-    discord.send(&chat_created()).await.unwrap();
+    discord.send(&chat_completed()).await.unwrap();
     assert_eq!(server.seen().len(), 2);
     assert_eq!(
         *sleeper.0.lock().unwrap(),
@@ -179,7 +179,7 @@ async fn discord_429_retry_after_is_honoured() {
     let sleeper = Arc::new(RecordingSleeper::default());
     let discord =
         DiscordWebhook::new(client(), hook(&server, DISCORD_PATH)).sleeper(sleeper.clone());
-    let err = discord.send(&chat_created()).await.unwrap_err();
+    let err = discord.send(&chat_completed()).await.unwrap_err();
     assert!(
         matches!(err, NotifyError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_millis(250)),
         "{err:?}"
@@ -190,7 +190,7 @@ async fn discord_429_retry_after_is_honoured() {
     // A wait longer than allowed is not slept.
     let server = Recorder::start(vec![Reply::json(429, json!({"retry_after": 3600.0}))]).await;
     let discord = DiscordWebhook::new(client(), hook(&server, DISCORD_PATH));
-    let err = discord.send(&chat_created()).await.unwrap_err();
+    let err = discord.send(&chat_completed()).await.unwrap_err();
     assert!(matches!(err, NotifyError::RateLimited { .. }), "{err:?}");
     assert_eq!(server.seen().len(), 1);
 }
@@ -203,7 +203,7 @@ async fn discord_errors_are_mapped() {
     )])
     .await;
     let discord = DiscordWebhook::new(client(), hook(&server, DISCORD_PATH));
-    let err = discord.send(&chat_created()).await.unwrap_err();
+    let err = discord.send(&chat_completed()).await.unwrap_err();
     match &err {
         NotifyError::Rejected {
             status,
@@ -225,7 +225,7 @@ async fn discord_errors_are_mapped() {
     )])
     .await;
     let discord = DiscordWebhook::new(client(), hook(&server, DISCORD_PATH));
-    let err = discord.send(&chat_created()).await.unwrap_err();
+    let err = discord.send(&chat_completed()).await.unwrap_err();
     assert!(
         err.to_string().contains("50035: Invalid Form Body"),
         "{err}"
@@ -284,7 +284,7 @@ async fn teams_adaptive_card_is_pinned_and_errors_mapped() {
     )])
     .await;
     let teams = TeamsWebhook::new(client(), hook(&server, path));
-    let err = teams.send(&chat_created()).await.unwrap_err();
+    let err = teams.send(&chat_completed()).await.unwrap_err();
     assert!(
         matches!(&err, NotifyError::Rejected { status: 400, code: Some(c), .. } if c == "InvalidRequestContent"),
         "{err:?}"
@@ -301,7 +301,7 @@ async fn google_chat_text_is_pinned_and_errors_mapped() {
     .await;
     let path = "/v1/spaces/AAAA/messages?key=KEYSECRET&token=TOKENSECRET";
     let chat = GoogleChatWebhook::new(client(), hook(&server, path));
-    chat.send(&chat_created()).await.unwrap();
+    chat.send(&chat_completed()).await.unwrap();
     let seen = server.seen();
     assert_eq!(seen[0].uri, path);
     insta::assert_yaml_snapshot!("google_chat_request", seen, {"[].uri" => "[webhook path]"});
@@ -323,7 +323,7 @@ async fn google_chat_text_is_pinned_and_errors_mapped() {
     )])
     .await;
     let chat = GoogleChatWebhook::new(client(), hook(&server, path));
-    let err = chat.send(&chat_created()).await.unwrap_err();
+    let err = chat.send(&chat_completed()).await.unwrap_err();
     assert!(
         matches!(&err, NotifyError::Rejected { code: Some(c), .. } if c == "INVALID_ARGUMENT"),
         "{err:?}"
@@ -413,6 +413,6 @@ async fn google_chat_card_is_pinned() {
         hook(&server, "/v1/spaces/AAAA/messages?key=K&token=T"),
     )
     .cards(true);
-    chat.send(&chat_created()).await.unwrap();
+    chat.send(&chat_completed()).await.unwrap();
     insta::assert_yaml_snapshot!("google_chat_card_request", server.seen(), {"[].uri" => "[webhook path]"});
 }

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::open_webui;
 use crate::text::truncate_chars;
 
 /// How serious a notification is; targets show it as a colour or a prefix.
@@ -39,7 +40,7 @@ pub struct Field {
 /// A notification, before it is formatted for a target.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Notification {
-    /// The event type it came from (`chat_created`, …).
+    /// The event type it came from (`chat_completed`, …).
     pub event_type: String,
     /// How serious it is.
     pub level: Level,
@@ -89,12 +90,16 @@ impl Notification {
         self
     }
 
-    /// Builds a notification from an event with the template for its type: `chat_created`,
-    /// `user_joined`, `error_occurred`, or the generic template for any other type.
+    /// Builds a notification from an event with the template for its type: `user_joined`,
+    /// `chat_completed`, Open WebUI's event envelope (`owui.auth.signup`, `owui.chat.finished`,
+    /// … under any type), `error_occurred`, or the generic template for any other type.
     ///
-    /// Every top-level value of `data` appears (as the body, a field, or in the generic
-    /// template's JSON body); nothing is dropped without a trace: past
-    /// [`MAX_EVENT_FIELDS`] fields a last field says how many were left out.
+    /// The `user_joined`, `chat_completed` and Open WebUI templates show only the fields they
+    /// name (a user's name and role; a chat's title, id, model and link), never e-mail addresses
+    /// or chat text. With `error_occurred` and the generic template every top-level value of
+    /// `data` appears (as the body, a field, or in the generic template's JSON body); nothing is
+    /// dropped without a trace: past [`MAX_EVENT_FIELDS`] fields a last field says how many were
+    /// left out.
     ///
     /// ```
     /// use switchboard_connectors::notify::{Level, Notification};
@@ -107,36 +112,15 @@ impl Notification {
     /// assert_eq!(n.fields[0].name, "code");
     /// ```
     pub fn from_event(event_type: &str, data: &Value) -> Self {
+        if let Some(n) = open_webui::template(event_type, data) {
+            return n;
+        }
         let obj = data.as_object();
         let text = |keys: &[&str]| -> Option<String> {
             let obj = obj?;
             keys.iter().find_map(|k| obj.get(*k).and_then(value_text))
         };
         let (level, title, body, used): (Level, String, String, &[&str]) = match event_type {
-            "chat_created" => {
-                let chat = text(&["title", "chat_title", "name"]);
-                let user = text(&["user_name", "user", "user_id"]);
-                let body = match (&chat, &user) {
-                    (Some(c), Some(u)) => format!("{u} started the chat \u{201c}{c}\u{201d}."),
-                    (Some(c), None) => format!("The chat \u{201c}{c}\u{201d} was created."),
-                    (None, Some(u)) => format!("{u} started a new chat."),
-                    (None, None) => "A new chat was created.".to_owned(),
-                };
-                (
-                    Level::Info,
-                    "New chat created".to_owned(),
-                    body,
-                    &["title", "chat_title", "name"],
-                )
-            }
-            "user_joined" => {
-                let who = text(&["name", "user_name", "username", "email", "user_id", "id"]);
-                let body = match who {
-                    Some(w) => format!("{w} joined."),
-                    None => "A new user joined.".to_owned(),
-                };
-                (Level::Info, "User joined".to_owned(), body, &[])
-            }
             "error_occurred" => {
                 let message = text(&["message", "error", "detail"])
                     .unwrap_or_else(|| "An error occurred (no message given).".to_owned());
@@ -252,23 +236,6 @@ mod tests {
 
     #[test]
     fn templates() {
-        let n = Notification::from_event(
-            "chat_created",
-            &json!({"chat_id": "c1", "title": "Trip plans", "user_name": "Ada"}),
-        );
-        assert_eq!(n.title, "New chat created");
-        assert_eq!(n.body, "Ada started the chat \u{201c}Trip plans\u{201d}.");
-        assert!(
-            n.fields
-                .iter()
-                .any(|f| f.name == "chat_id" && f.value == "c1")
-        );
-        assert!(!n.fields.iter().any(|f| f.name == "title"));
-
-        let n = Notification::from_event("user_joined", &json!({"name": "Grace", "role": "admin"}));
-        assert_eq!(n.body, "Grace joined.");
-        assert_eq!(n.fields.len(), 2);
-
         let n = Notification::from_event("error_occurred", &json!({"error": "boom"}));
         assert_eq!((n.level, n.body.as_str()), (Level::Error, "boom"));
 

@@ -33,6 +33,7 @@ mod fanout;
 mod google_chat;
 mod http;
 mod message;
+mod open_webui;
 mod slack;
 mod subscribe;
 mod teams;

@@ -25,7 +25,8 @@ pub enum IngestKind {
     /// No signature: a shared token in `Authorization: Bearer …` (never in the URL).
     Token,
     /// Open WebUI's own outgoing webhooks (no signature is sent and no header can be set, so a
-    /// shared token in the URL query `?token=` is accepted); mapped to `user_joined` /
+    /// shared token in the URL query `?token=` is accepted). Its event envelope is published as
+    /// `{event_type}.{event}` (`owui.auth.signup`), its older payloads as `user_joined` /
     /// `chat_completed`.
     OpenWebui,
 }
@@ -44,7 +45,8 @@ pub struct IngestSource {
     /// `?token=…`, since Open WebUI cannot send headers.
     #[schemars(with = "String")]
     pub secret: Spanned<Secret>,
-    /// The event type published (default: `{name}`; GitHub appends `.{X-GitHub-Event}`).
+    /// The event type published (default: `{name}`; GitHub appends `.{X-GitHub-Event}`,
+    /// Open WebUI `.{event}` of its event envelope).
     #[serde(default)]
     pub event_type: Option<String>,
     /// Largest body accepted, in bytes (default 1 MiB).

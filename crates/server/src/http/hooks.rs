@@ -2,9 +2,10 @@
 //! event through the WebhookManager.
 //!
 //! Verification failures answer 401 with no detail (the reason is logged). GitHub events are
-//! published as `{event_type}.{X-GitHub-Event}`; Open WebUI's payloads as `user_joined` or
-//! `chat_completed`. A sender's delivery id (`webhook-id`, `X-GitHub-Delivery`) becomes the
-//! idempotency key, so a redelivery creates nothing new.
+//! published as `{event_type}.{X-GitHub-Event}`; Open WebUI's event envelope as
+//! `{event_type}.{event}` and its older payloads as `user_joined` or `chat_completed`
+//! ([`open_webui`]). A sender's delivery id (`webhook-id`, `X-GitHub-Delivery`, the Open WebUI
+//! envelope's `id`) becomes the idempotency key, so a redelivery creates nothing new.
 //!
 //! Replays: a signed request is remembered in the store (so across restarts and nodes) by a
 //! digest of what its sender signed, for [`replay_window`] of its kind. The same signed request
@@ -23,6 +24,8 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode, Uri};
 use serde_json::{Value, json};
 use switchboard::webhooks::ManagerError;
+
+mod open_webui;
 
 use super::AppState;
 use super::error::ApiError;
@@ -179,6 +182,17 @@ fn event_of(
     body: &[u8],
     delivery_id: Option<String>,
 ) -> Result<(String, Value, Option<String>), ApiError> {
+    if source.kind == IngestKind::OpenWebui {
+        // Open WebUI posts JSON only; a body that is not is refused, not stored as text.
+        let invalid = |message: String| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_event", message)
+        };
+        let payload: Value = serde_json::from_slice(body)
+            .map_err(|e| invalid(format!("the body is not JSON: {e}")))?;
+        let event = open_webui::map(&source.event_type, payload)
+            .map_err(|refusal| invalid(refusal.to_string()))?;
+        return Ok((event.event_type, event.data, event.idempotency_key));
+    }
     let payload: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(_) => match std::str::from_utf8(body) {
@@ -198,12 +212,6 @@ fn event_of(
             let event = header(headers, "x-github-event").unwrap_or_else(|| "unknown".into());
             let delivery = delivery_id.or_else(|| header(headers, "x-github-delivery"));
             (format!("{}.{event}", source.event_type), payload, delivery)
-        }
-        IngestKind::OpenWebui => {
-            let (event_type, data) = open_webui_event(payload).map_err(|message| {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_event", message)
-            })?;
-            (event_type, data, delivery_id)
         }
         _ => (source.event_type.clone(), payload, delivery_id),
     })
@@ -247,82 +255,4 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
-}
-
-/// Maps Open WebUI's webhook payloads to `(event type, data)`.
-///
-/// Documented shapes: `{"event":"new_user","user":{…}}` and
-/// `{"event":"chat_response","chat":{…}}`. What its code sends to a generic URL:
-/// `{"action":"signup","message":…,"user":"<user as a JSON string>"}` and
-/// `{"action":"chat", …}`. The original payload is kept under `payload`.
-pub(super) fn open_webui_event(payload: Value) -> Result<(String, Value), String> {
-    let event = payload
-        .get("event")
-        .or_else(|| payload.get("action"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    match event.as_str() {
-        "new_user" | "signup" => {
-            let user = match payload.get("user") {
-                Some(Value::String(s)) => {
-                    serde_json::from_str(s).unwrap_or(Value::String(s.clone()))
-                }
-                Some(v) => v.clone(),
-                None => Value::Null,
-            };
-            Ok((
-                "user_joined".into(),
-                json!({"user": user, "message": payload.get("message").cloned().unwrap_or(Value::Null), "payload": payload}),
-            ))
-        }
-        "chat_response" | "chat" | "chat_completed" => {
-            let chat = payload.get("chat").cloned().unwrap_or_else(|| {
-                json!({
-                    "title": payload.get("title").cloned().unwrap_or(Value::Null),
-                    "url": payload.get("url").cloned().unwrap_or(Value::Null),
-                    "last_message": payload.get("message").cloned().unwrap_or(Value::Null),
-                })
-            });
-            Ok((
-                "chat_completed".into(),
-                json!({"chat": chat, "payload": payload}),
-            ))
-        }
-        "" => Err(
-            "the payload has no `event` or `action` field; expected Open WebUI's webhook shape"
-                .into(),
-        ),
-        other => Err(format!(
-            "unknown Open WebUI event {other:?}; known: new_user, signup, chat_response, chat"
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn maps_documented_and_code_shapes() {
-        let (t, d) =
-            open_webui_event(json!({"event":"new_user","user":{"email":"a@b.c","name":"A"}}))
-                .unwrap();
-        assert_eq!(t, "user_joined");
-        assert_eq!(d["user"]["email"], "a@b.c");
-        let (t, d) = open_webui_event(json!({"action":"signup","message":"New user signed up: A","user":"{\"email\":\"a@b.c\"}"})).unwrap();
-        assert_eq!(t, "user_joined");
-        assert_eq!(d["user"]["email"], "a@b.c");
-        let (t, d) = open_webui_event(
-            json!({"event":"chat_response","chat":{"id":"c1","title":"T","last_message":"hi"}}),
-        )
-        .unwrap();
-        assert_eq!(t, "chat_completed");
-        assert_eq!(d["chat"]["id"], "c1");
-        let (t, _) =
-            open_webui_event(json!({"action":"chat","message":"done","title":"T"})).unwrap();
-        assert_eq!(t, "chat_completed");
-        assert!(open_webui_event(json!({"event":"other"})).is_err());
-        assert!(open_webui_event(json!({"text":"hi"})).is_err());
-    }
 }

@@ -1,7 +1,10 @@
 //! Ingest: GitHub- and Standard-Webhooks-signed requests become events delivered to a loopback
 //! receiver; bad signatures are refused with 401; Open WebUI payloads are mapped. Replays
-//! ([`replay`]) and token rules ([`tokens`]) have their own modules.
+//! ([`replay`]), token rules ([`tokens`]), Open WebUI's event envelope ([`open_webui`]) and its
+//! notifications ([`open_webui_notify`]) have their own modules.
 
+mod open_webui;
+mod open_webui_notify;
 mod replay;
 mod tokens;
 
@@ -77,10 +80,29 @@ pub(super) async fn metrics_text(server: &Server) -> String {
         .unwrap()
 }
 
-/// The messages the gateway stored, through the admin API.
+/// A gateway config: admin key, loopback delivery to `url`, then `rest` (sources, store).
+pub(super) fn config(url: &str, rest: &str) -> String {
+    format!(
+        r#"
+[admin]
+key = "{ADMIN_KEY}"
+
+[delivery]
+allow_cidrs = ["127.0.0.0/8"]
+
+[[endpoints]]
+name = "receiver"
+url = "{url}"
+
+{rest}
+"#
+    )
+}
+
+/// The messages the gateway stored (up to 1,000), through the admin API.
 pub(super) async fn stored_messages(server: &Server) -> Vec<Value> {
     let res: Value = client()
-        .get(server.url("/admin/messages"))
+        .get(server.url("/admin/messages?limit=1000"))
         .bearer_auth(ADMIN_KEY)
         .send()
         .await

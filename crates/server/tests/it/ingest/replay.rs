@@ -11,32 +11,12 @@ use serde_json::Value;
 use switchboard::webhooks::{StandardSigner, WebhookSecret};
 
 use super::{
-    ADMIN_KEY, GITHUB_SECRET, github_signature, hex, metrics_text, receiver, stored_messages,
-    wait_for,
+    GITHUB_SECRET, config, github_signature, hex, metrics_text, receiver, stored_messages, wait_for,
 };
 use crate::server::{Server, client};
 
 const STRIPE_SECRET: &str = "whsec_stripe_0123456789abcdef";
 const STANDARD_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
-
-/// A gateway config: admin key, loopback delivery to `url`, then `rest` (sources, store).
-fn config(url: &str, rest: &str) -> String {
-    format!(
-        r#"
-[admin]
-key = "{ADMIN_KEY}"
-
-[delivery]
-allow_cidrs = ["127.0.0.0/8"]
-
-[[endpoints]]
-name = "receiver"
-url = "{url}"
-
-{rest}
-"#
-    )
-}
 
 fn github_source() -> String {
     format!("[[ingest]]\nname = \"github\"\nkind = \"github\"\nsecret = \"{GITHUB_SECRET}\"\n")
