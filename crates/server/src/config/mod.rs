@@ -5,9 +5,9 @@
 //! rather than the parser's). `docs/gateway.md` documents every key.
 //!
 //! Each section lives in its own file with the checks of that section (`tools`, `http`,
-//! `identity`, `policy`, `store`, `ingest`, `delivery`, `connectors`, `concurrency`); a check returns a
-//! `(key, span, message)` problem and [`Settings::parse`] turns the span into a line, so the
-//! sections need not know the file's text.
+//! `identity`, `policy`, `store`, `ingest`, `delivery`, `connectors`, `concurrency`); a check
+//! returns a `(key, span, message)` problem and [`Settings::parse`] turns the span into a line,
+//! so the sections need not know the file's text.
 
 mod concurrency;
 mod connectors;

@@ -44,11 +44,12 @@ pub struct RuleConfig {
     #[schemars(with = "Option<Vec<String>>")]
     pub deny: Option<Spanned<Vec<String>>>,
     /// Callers by token name (`[[tools.tokens]]` names, or `default` for `tools.auth_token`).
-    /// With `roles`, `users` or `groups` too, a caller must match both.
+    /// With `roles`, `users` or `groups` too, a caller must match both sides.
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub tokens: Option<Spanned<Vec<String>>>,
-    /// Callers by Open WebUI role (`admin`, `user`, `pending`).
+    /// Callers by Open WebUI role (`admin`, `user`, `pending`). A caller matching any one of
+    /// `roles`, `users` and `groups` matches the rule (with `tokens`, through one of those).
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub roles: Option<Spanned<Vec<String>>>,
