@@ -371,7 +371,7 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 .block_on(build_registry(&settings))
                 .map_err(|e| fail(EXIT_CONFIG, e))?;
             settings
-                .check_token_tools(&registry.names())
+                .check_against_tools(&registry.definitions())
                 .map_err(|e| fail(EXIT_CONFIG, e))?;
             for source in &settings.ingest {
                 verifier_for(source.kind, source.secret.get_ref().expose()).map_err(|e| {

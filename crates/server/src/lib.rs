@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod notify;
+pub mod policy;
 pub mod serve;
 pub mod tools;
 pub mod verifiers;

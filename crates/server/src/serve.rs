@@ -57,7 +57,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     // Before anything starts: every way to run the gateway gets the same refusal.
     settings.check_exposure()?;
     let registry = build_registry(&settings).await?;
-    settings.check_token_tools(&registry.names())?;
+    settings.check_against_tools(&registry.definitions())?;
     let metrics = Arc::new(Metrics::default());
     let (webhooks, generated_key) = crate::webhooks::start(&settings, metrics.clone()).await?;
     let state = AppState::new(&settings, registry)

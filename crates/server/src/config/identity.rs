@@ -8,7 +8,7 @@ use serde::Deserialize;
 use switchboard::core::Secret;
 use toml::Spanned;
 
-use super::{ConfigError, MIN_SECRET_LEN, Problem, Settings, problem};
+use super::{MIN_SECRET_LEN, Problem, problem};
 use crate::http::auth::TokenHash;
 
 /// The name `tools.auth_token` answers to when callers are listed or logged.
@@ -163,15 +163,20 @@ pub(super) fn tokens(
     Ok(out)
 }
 
-fn token_rule(entry: TokenConfig, span: &Range<usize>) -> Result<TokenRule, Problem> {
-    let fail = |key: &str, message: String| Err(problem(key, span.clone(), message));
-    let name = entry.name;
-    let name_ok = !name.is_empty()
+/// Whether `name` can name a token, a rule or a group: 1 to 64 letters, digits, `-`, `_`, `.`
+/// (safe in logs and metrics labels).
+pub(super) fn is_name(name: &str) -> bool {
+    !name.is_empty()
         && name.len() <= 64
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if !name_ok {
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+fn token_rule(entry: TokenConfig, span: &Range<usize>) -> Result<TokenRule, Problem> {
+    let fail = |key: &str, message: String| Err(problem(key, span.clone(), message));
+    let name = entry.name;
+    if !is_name(&name) {
         return fail(
             "tools.tokens.name",
             format!("{name:?} is not a token name: use 1 to 64 letters, digits, `-`, `_` or `.`"),
@@ -300,33 +305,6 @@ pub(super) fn open_webui(
     })
 }
 
-impl Settings {
-    /// Refuses a token whose `tools` names a tool the registry does not offer (`names`: the
-    /// registry's tool names). Runs once the registry is built, because connector tools are only
-    /// known then; `serve` and `config check` both call it.
-    ///
-    /// # Errors
-    /// The token, its line, and the unknown tool, as a [`ConfigError::Invalid`].
-    pub fn check_token_tools(&self, names: &[String]) -> Result<(), ConfigError> {
-        for rule in &self.tokens {
-            for tool in rule.tools.iter().flatten() {
-                if !names.contains(tool) {
-                    return Err(ConfigError::Invalid {
-                        key: "tools.tokens.tools".to_owned(),
-                        line: rule.line,
-                        message: format!(
-                            "token {:?} lists {tool:?}, which is not an offered tool; offered: {}",
-                            rule.name,
-                            names.join(", ")
-                        ),
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::Settings;
@@ -425,21 +403,6 @@ mod tests {
         let body = format!("token = \"{TOKEN_A}\"\ntools = [\"calculate\", \"calculate\"]");
         let err = parse(&token("ci", &body)).unwrap_err();
         assert!(err.contains("listed twice"), "{err}");
-    }
-
-    #[test]
-    fn a_tool_the_registry_does_not_offer_names_the_token_line() {
-        let body = format!("token = \"{TOKEN_A}\"\ntools = [\"read_file\"]");
-        let s = parse(&token("ci", &body)).unwrap();
-        let err = s
-            .check_token_tools(&["calculate".to_owned()])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("(line 2)") && err.contains("\"read_file\""),
-            "{err}"
-        );
-        assert!(s.check_token_tools(&["read_file".to_owned()]).is_ok());
     }
 
     #[test]

@@ -5,9 +5,9 @@
 //! rather than the parser's). `docs/gateway.md` documents every key.
 //!
 //! Each section lives in its own file with the checks of that section (`tools`, `http`,
-//! `store`, `ingest`, `delivery`, `connectors`, `concurrency`); a check returns a
-//! `(key, span, message)` problem and [`Settings::parse`] turns the span into a line, so the
-//! sections need not know the file's text.
+//! `identity`, `policy`, `store`, `ingest`, `delivery`, `connectors`, `concurrency`); a check
+//! returns a `(key, span, message)` problem and [`Settings::parse`] turns the span into a line,
+//! so the sections need not know the file's text.
 
 mod concurrency;
 mod connectors;
@@ -16,6 +16,7 @@ mod env;
 mod http;
 mod identity;
 mod ingest;
+mod policy;
 mod store;
 mod tools;
 
@@ -29,6 +30,10 @@ pub use identity::{
     DEFAULT_TOKEN_NAME, OpenWebUiConfig, OpenWebUiSettings, TokenConfig, TokenRule,
 };
 pub use ingest::{IngestKind, IngestSource};
+pub use policy::{
+    ALL_TOOLS, DEFAULT_MAX_USERS, Effect, PolicySettings, RuleConfig, RuleSettings,
+    UserLimitSettings, UserLimitsConfig,
+};
 pub use store::{AdminConfig, StoreConfig};
 pub use tools::{
     KNOWN_TOOLS, QueryDatabaseConfig, ReadFileConfig, SearchProvider, ToolsConfig, WebSearchConfig,
@@ -173,6 +178,8 @@ pub struct Settings {
     pub tokens: Vec<TokenRule>,
     /// `[tools.open_webui]`.
     pub open_webui: OpenWebUiSettings,
+    /// `[tools.groups]`, `[[tools.rules]]` and `[tools.user_limits]`.
+    pub policy: PolicySettings,
     /// `[tools] dangerously_allow_unauthenticated`.
     pub allow_unauthenticated: bool,
     /// Largest tool request body.
@@ -324,6 +331,13 @@ impl Settings {
                 })
                 .collect(),
             open_webui: tools.open_webui,
+            policy: {
+                let (mut policy, spans) = tools.policy;
+                for (rule, span) in policy.rules.iter_mut().zip(&spans) {
+                    rule.line = span_line(text, span);
+                }
+                policy
+            },
             allow_unauthenticated: tools.allow_unauthenticated,
             tools_max_body: tools.tools_max_body,
             tool_concurrency: tools.tool_concurrency,

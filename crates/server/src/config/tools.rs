@@ -15,6 +15,7 @@ use toml::Spanned;
 
 use super::concurrency;
 use super::identity::{self, OpenWebUiConfig, OpenWebUiSettings, TokenConfig, TokenRule};
+use super::policy::{self, CheckedPolicy, PolicyInput, RuleConfig, UserLimitsConfig};
 use super::{MIN_SECRET_LEN, Problem, problem};
 
 /// `[tools]`.
@@ -43,6 +44,20 @@ pub struct ToolsConfig {
     #[serde(default)]
     #[schemars(with = "Option<OpenWebUiConfig>")]
     pub open_webui: Option<Spanned<OpenWebUiConfig>>,
+    /// Named groups of Open WebUI users for `[[tools.rules]]`: `analysts = ["u-42",
+    /// "ada@example.com"]` (user ids, or emails: entries with `@`, any case).
+    #[serde(default)]
+    #[schemars(with = "Option<BTreeMap<String, Vec<String>>>")]
+    pub groups: Option<Spanned<BTreeMap<String, Spanned<Vec<String>>>>>,
+    /// Allow and deny rules per tool by token, role, user and group (`[[tools.rules]]`); see
+    /// "Identity and policy" in docs/gateway.md for how they combine.
+    #[serde(default)]
+    #[schemars(with = "Vec<RuleConfig>")]
+    pub rules: Vec<Spanned<RuleConfig>>,
+    /// Rate and concurrency limits per user (`[tools.user_limits]`).
+    #[serde(default)]
+    #[schemars(with = "Option<UserLimitsConfig>")]
+    pub user_limits: Option<Spanned<UserLimitsConfig>>,
     /// Serve tools without a token even where anyone who reaches the address can call them
     /// (listening beyond loopback, or `cors.allowed_origins = ["*"]`). Off by default; `serve`
     /// refuses such a configuration without it.
@@ -131,6 +146,9 @@ impl Default for ToolsConfig {
             auth_token: None,
             tokens: Vec::new(),
             open_webui: None,
+            groups: None,
+            rules: Vec::new(),
+            user_limits: None,
             dangerously_allow_unauthenticated: false,
             max_body_bytes: None,
             max_concurrent: None,
@@ -180,6 +198,7 @@ pub(super) struct ToolSettings {
     pub(super) tools_token: Option<Secret>,
     pub(super) tokens: Vec<(TokenRule, Range<usize>)>,
     pub(super) open_webui: OpenWebUiSettings,
+    pub(super) policy: CheckedPolicy,
     pub(super) allow_unauthenticated: bool,
     pub(super) tools_max_body: usize,
     pub(super) tool_concurrency: BTreeMap<String, usize>,
@@ -205,10 +224,18 @@ impl ToolsConfig {
         let sandbox = sandbox(self.execute_code, on("execute_code"), span.clone())?;
         let web_search = web_search(self.web_search, on("web_search"), span)?;
         let tools_token = token(self.auth_token)?;
+        let tokens = identity::tokens(self.tokens, tools_token.as_ref())?;
+        let open_webui = identity::open_webui(self.open_webui)?;
+        let input = PolicyInput {
+            groups: self.groups,
+            rules: self.rules,
+            user_limits: self.user_limits,
+        };
         Ok(ToolSettings {
             tool_timeout: timeout(self.timeout_ms.as_ref())?,
-            tokens: identity::tokens(self.tokens, tools_token.as_ref())?,
-            open_webui: identity::open_webui(self.open_webui)?,
+            policy: policy::validate(input, &tokens, &open_webui)?,
+            tokens,
+            open_webui,
             tools_token,
             allow_unauthenticated: self.dangerously_allow_unauthenticated,
             tools_max_body: self.max_body_bytes.unwrap_or(1024 * 1024),

@@ -1,9 +1,9 @@
 //! Who is calling: one [`Caller`] per request on `/tools/*`, `/openapi.json` and `/mcp`,
 //! resolved once by [`Identity::resolve`] and stored in the request's extensions by
-//! [`identify`]; handlers read it from there.
+//! [`identify`]; handlers read it from there, and `crate::policy` decides what it may do.
 //!
 //! - The token: `Authorization: Bearer …` must match one of the configured tokens (when any is
-//!   configured); its name and allow-list come with it.
+//!   configured); its name and limits come with it.
 //! - The user: from Open WebUI's signed user token (`X-OpenWebUI-User-Jwt`, HS256 with the
 //!   shared secret; a present but invalid one is refused, never ignored), or else from the plain
 //!   `X-OpenWebUI-User-*` headers, which anyone can forge and so count only under a token with
@@ -11,25 +11,22 @@
 //! - The chat and message ids: reported by the caller, not verified; they name, they grant
 //!   nothing.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use http::{HeaderMap, HeaderName, StatusCode};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
-use switchboard::functions::ToolDefinition;
 
 use super::AppState;
 use super::auth::{TokenHash, bearer};
 use super::error::ApiError;
-use super::limits::{Admission, Limiter, Refusal};
+use super::limits::Limiter;
 use crate::config::{OpenWebUiSettings, Settings};
+use crate::policy::Principal;
 
 /// The issuer Open WebUI puts in its user tokens.
 const OPEN_WEBUI_ISSUER: &str = "open-webui";
@@ -40,25 +37,13 @@ const JWT_LEEWAY_SECONDS: u64 = 30;
 /// Longest user field or chat/message id taken from a header; longer values are ignored.
 const MAX_CLAIM_LEN: usize = 256;
 
-/// The tools one token may call and the OpenAPI document that lists exactly those.
+/// What a token brings to every request made with it.
 #[derive(Debug)]
 pub struct Scope {
     token: Option<Arc<str>>,
-    /// Sorted; `None`: every tool.
-    tools: Option<Arc<[String]>>,
     assert_users: bool,
-    openapi: Bytes,
     /// The token's rate and concurrency limits (`None`: unlimited).
     limiter: Option<Limiter>,
-}
-
-impl Scope {
-    /// Whether this scope lets its caller use `tool`: the one place the allow-list is read.
-    pub fn allows(&self, tool: &str) -> bool {
-        self.tools
-            .as_ref()
-            .is_none_or(|tools| tools.binary_search_by(|t| t.as_str().cmp(tool)).is_ok())
-    }
 }
 
 /// The user behind a call, as Open WebUI named them.
@@ -97,43 +82,21 @@ impl Caller {
         self.user.as_ref().map(|u| u.id.as_str())
     }
 
-    /// Whether this caller may use `tool`.
-    pub fn may_call(&self, tool: &str) -> bool {
-        self.scope.allows(tool)
-    }
-
-    /// Admits one tool call under this caller's limits; hold the [`Admission`] while it runs.
-    ///
-    /// # Errors
-    /// The [`Refusal`] (rate or concurrency), ready to answer.
-    pub fn admit(&self) -> Result<Admission, Refusal> {
-        match &self.scope.limiter {
-            None => Ok(Admission::unlimited()),
-            Some(limiter) => limiter.admit(Instant::now()).inspect_err(|refusal| {
-                tracing::info!(
-                    token = self.token_name(),
-                    ?refusal,
-                    "tool call refused by a limit"
-                );
-            }),
+    /// Who is calling, as the policy sees it.
+    pub fn principal(&self) -> Principal<'_> {
+        let user = self.user.as_ref();
+        Principal {
+            token: self.token_name(),
+            user_id: user.map(|u| u.id.as_str()),
+            email: user.and_then(|u| u.email.as_deref()),
+            role: user.and_then(|u| u.role.as_deref()),
         }
     }
 
-    /// The OpenAPI document listing the tools this caller may use (serialized JSON).
-    pub fn openapi(&self) -> Bytes {
-        self.scope.openapi.clone()
+    /// The token's limits (`None`: unlimited).
+    pub fn token_limiter(&self) -> Option<&Limiter> {
+        self.scope.limiter.as_ref()
     }
-}
-
-/// What a refused call is told. It names the tool, not the rules, so a model learns nothing
-/// about the policy beyond this one answer.
-pub fn refusal(tool: &str) -> String {
-    format!("this caller may not use tool `{tool}`: a gateway policy rule refused the call")
-}
-
-/// The `403 forbidden_tool` answer for `tool`.
-pub fn forbidden(tool: &str) -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "forbidden_tool", refusal(tool))
 }
 
 /// The verifier of Open WebUI's signed user token.
@@ -178,41 +141,13 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// The callers `settings` allows, with the OpenAPI document of each distinct allow-list
-    /// (built once here, not per request).
-    pub fn new(settings: &Settings, defs: &[ToolDefinition]) -> Self {
+    /// The callers `settings` allows.
+    pub fn new(settings: &Settings) -> Self {
         let bearer_auth = !settings.tokens.is_empty();
-        let mut documents: BTreeMap<Option<Vec<String>>, Bytes> = BTreeMap::new();
-        let mut scope = |token: Option<&str>,
-                         tools: Option<&Vec<String>>,
-                         assert_users,
-                         limiter: Option<Limiter>| {
-            let tools = tools.map(|t| {
-                let mut t = t.clone();
-                t.sort();
-                t
-            });
-            let openapi = documents
-                .entry(tools.clone())
-                .or_insert_with(|| {
-                    let visible: Vec<ToolDefinition> = defs
-                        .iter()
-                        .filter(|d| {
-                            tools
-                                .as_ref()
-                                .is_none_or(|t| t.iter().any(|n| n == d.name()))
-                        })
-                        .cloned()
-                        .collect();
-                    let doc = super::openapi::document(&visible, bearer_auth);
-                    Bytes::from(serde_json::to_vec(&doc).unwrap_or_default())
-                })
-                .clone();
+        let scope = |token: Option<&str>, assert_users, limiter: Option<Limiter>| {
             let scope = Scope {
                 token: token.map(Arc::from),
-                tools: tools.map(Arc::from),
                 assert_users,
-                openapi,
                 limiter,
             };
             Arc::new(Caller {
@@ -227,16 +162,11 @@ impl Identity {
             .iter()
             .map(|rule| {
                 let limiter = Limiter::new(rule.rate_per_minute, rule.max_concurrent);
-                let caller = scope(
-                    Some(&rule.name),
-                    rule.tools.as_ref(),
-                    rule.assert_users,
-                    limiter,
-                );
+                let caller = scope(Some(&rule.name), rule.assert_users, limiter);
                 (rule.hash.clone(), caller)
             })
             .collect();
-        let anonymous = (!bearer_auth).then(|| scope(None, None, false, None));
+        let anonymous = (!bearer_auth).then(|| scope(None, false, None));
         let user_token = settings.open_webui.jwt_secret.as_ref().map(|secret| {
             let mut validation = Validation::new(Algorithm::HS256);
             validation.set_issuer(&[OPEN_WEBUI_ISSUER]);

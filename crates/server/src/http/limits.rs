@@ -1,5 +1,5 @@
 //! Per-caller limits: a token bucket (`rate_per_minute`) and a cap on calls running at once
-//! (`max_concurrent`) for each `[[tools.tokens]]` entry.
+//! (`max_concurrent`) for each `[[tools.tokens]]` entry (per user: `super::user_limits`).
 //!
 //! [`take`] is the policy: a pure function of the bucket, the time and the rate, so tests drive
 //! it with an injected clock. [`Limiter`] holds one token's state and is asked once per tool
@@ -33,6 +33,20 @@ impl Bucket {
     }
 }
 
+impl Bucket {
+    /// Whether the bucket has refilled to its burst by `now`: a full bucket is the same as a
+    /// fresh one, so forgetting it loses nothing.
+    pub fn is_full(&self, now: Instant, per_minute: u32) -> bool {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens + elapsed * f64::from(per_minute) / 60.0 >= f64::from(per_minute)
+    }
+
+    /// Puts back one call taken by [`take`] for a call that was refused elsewhere.
+    pub fn give_back(&mut self, per_minute: u32) {
+        self.tokens = (self.tokens + 1.0).min(f64::from(per_minute));
+    }
+}
+
 /// Takes one call from `bucket` at `now`, refilling it continuously at `per_minute` calls per
 /// minute up to `per_minute`: `Ok` when a call was available, else how long until one is.
 ///
@@ -51,6 +65,13 @@ pub fn take(bucket: &mut Bucket, now: Instant, per_minute: u32) -> Result<(), Du
     }
     let wait = (1.0 - bucket.tokens) / per_second;
     Err(Duration::from_secs_f64(wait).max(Duration::from_millis(1)))
+}
+
+/// The refusal for a rate wait: whole seconds, rounded up, at least 1.
+pub fn rate_limited(wait: Duration) -> Refusal {
+    Refusal::RateLimited {
+        retry_after: wait.as_secs_f64().ceil().max(1.0) as u64,
+    }
 }
 
 /// Why a call was not admitted.
@@ -86,7 +107,8 @@ impl Refusal {
         }
     }
 
-    fn kind(self) -> &'static str {
+    /// The stable error kind (`rate_limited`, `too_many_concurrent_calls`).
+    pub fn kind(self) -> &'static str {
         match self {
             Refusal::RateLimited { .. } => "rate_limited",
             Refusal::TooManyConcurrent => "too_many_concurrent_calls",
@@ -118,6 +140,11 @@ impl Admission {
     /// The admission of a caller without limits.
     pub fn unlimited() -> Self {
         Admission { _permit: None }
+    }
+
+    /// The admission holding `permit` (a concurrency slot).
+    pub fn holding(permit: Option<OwnedSemaphorePermit>) -> Self {
+        Admission { _permit: permit }
     }
 }
 
@@ -162,9 +189,7 @@ impl Limiter {
             let mut bucket = bucket
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            take(&mut bucket, now, *per_minute).map_err(|wait| Refusal::RateLimited {
-                retry_after: wait.as_secs_f64().ceil().max(1.0) as u64,
-            })?;
+            take(&mut bucket, now, *per_minute).map_err(rate_limited)?;
         }
         Ok(Admission { _permit: permit })
     }

@@ -1,6 +1,9 @@
 //! `/mcp`: the same registry as an MCP server over streamable HTTP (rmcp).
 //!
-//! `tools/list` and `tools/call` use the functions crate's MCP wire format, so arguments are
+//! `tools/list` shows the caller the tools the policy lets it call (`super::catalog`);
+//! `tools/call` goes through [`dispatch`], like `POST /tools/{name}`, and a refusal by the policy
+//! or a limit comes back as a result with `isError: true`. Both use the functions crate's MCP
+//! wire format, so arguments are
 //! validated by the registry: invalid arguments and tool failures come back as results with
 //! `isError: true` (SEP-1303), an unknown tool as a JSON-RPC `-32602` protocol error.
 //!
@@ -16,7 +19,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -28,7 +31,7 @@ use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
     ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ProgressToken,
-    ServerCapabilities, ServerConfig, Tool,
+    ServerCapabilities, ServerConfig,
 };
 use rmcp::service::{Peer, RequestContext, RoleServer};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -37,13 +40,13 @@ use rmcp::transport::streamable_http_server::{
 };
 use serde_json::Value;
 use switchboard::functions::providers::mcp;
-use switchboard::functions::{Arguments, CallError, ToolCall, ToolRegistry, ToolResult};
+use switchboard::functions::{Arguments, ToolCall, ToolResult};
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use super::AppState;
 use super::caller::{self, Caller};
-use super::metrics::Metrics;
+use super::dispatch::{Outcome, dispatch};
 use crate::config::{McpSessions, Settings};
 
 /// How often a running call reports progress to a client that asked for it.
@@ -52,11 +55,10 @@ const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
 /// The session header of streamable HTTP (legacy, session-based protocol versions).
 const SESSION_HEADER: &str = "mcp-session-id";
 
-/// One MCP session's handler over the shared registry.
+/// One MCP session's handler over the gateway's shared state.
 #[derive(Debug, Clone)]
 pub struct McpTools {
-    registry: Arc<ToolRegistry>,
-    metrics: Arc<Metrics>,
+    state: AppState,
 }
 
 impl ServerHandler for McpTools {
@@ -72,11 +74,11 @@ impl ServerHandler for McpTools {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let caller = request_caller(&context)?;
-        let mut defs = self.registry.definitions();
-        defs.retain(|d| caller.may_call(d.name()));
-        let mut list = mcp::tools_list(&defs);
-        let tools: Vec<Tool> = serde_json::from_value(list["tools"].take())
-            .map_err(|e| ErrorData::internal_error(format!("tool list: {e}"), None))?;
+        let tools = self
+            .state
+            .catalog
+            .mcp_tools(&self.state.policy, &caller.principal())
+            .map_err(|e| ErrorData::internal_error(e, None))?;
         Ok(ListToolsResult::with_all_items(tools))
     }
 
@@ -85,40 +87,21 @@ impl ServerHandler for McpTools {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let name = request.name.to_string();
         let caller = request_caller(&context)?;
-        if !caller.may_call(&name) {
-            tracing::info!(tool = %name, token = caller.token_name(), "tool call refused by policy");
-            return Ok(
-                CallToolResult::error(vec![ContentBlock::text(caller::refusal(&name))]).into(),
-            );
-        }
-        // Held until the call ends: it is the caller's concurrency slot.
-        let _admission = match caller.admit() {
-            Ok(admission) => admission,
-            Err(refusal) => {
-                let text = ContentBlock::text(refusal.message());
-                return Ok(CallToolResult::error(vec![text]).into());
-            }
-        };
-        tracing::debug!(tool = %name, token = caller.token_name(), user = caller.user_id(), "tool call");
         let arguments = Value::Object(request.arguments.unwrap_or_default());
-        let call = ToolCall::new(name.clone(), Arguments::Value(arguments));
-        let started = Instant::now();
-        let run = self.registry.call_with_cancel(call, &context.ct);
-        let result = match context.meta.get_progress_token() {
-            Some(token) => with_progress(run, &name, token, &context.peer).await,
+        let call = ToolCall::new(request.name.as_ref(), Arguments::Value(arguments));
+        let run = dispatch(&self.state, &caller, call, Some(&context.ct));
+        let outcome = match context.meta.get_progress_token() {
+            Some(token) => with_progress(run, &request.name, token, &context.peer).await,
             None => run.await,
         };
-        let seconds = started.elapsed().as_secs_f64();
-        match result.outcome() {
-            Ok(_) => self.metrics.tool_call(&name, "ok", seconds),
-            Err(e @ CallError::UnknownTool { .. }) => {
-                self.metrics.tool_call("(unknown)", e.kind(), seconds);
+        match outcome {
+            Outcome::Refused(refused) => {
+                let text = ContentBlock::text(refused.message());
+                Ok(CallToolResult::error(vec![text]).into())
             }
-            Err(e) => self.metrics.tool_call(&name, e.kind(), seconds),
+            Outcome::Ran(result) => Ok(call_tool_result(&result)?.into()),
         }
-        Ok(call_tool_result(&result)?.into())
     }
 }
 
@@ -153,12 +136,12 @@ fn call_tool_result(result: &ToolResult) -> Result<CallToolResult, ErrorData> {
 /// [`PROGRESS_INTERVAL`] (the whole seconds it has run, no total: the tools don't know theirs).
 /// Clients use this to keep long calls (`execute_code`, `query_database`, `web_search`,
 /// connectors) from timing out. A notification that can't be sent doesn't stop the call.
-async fn with_progress<F: Future<Output = ToolResult>>(
+async fn with_progress<T, F: Future<Output = T>>(
     call: F,
     tool: &str,
     token: ProgressToken,
     peer: &Peer<RoleServer>,
-) -> ToolResult {
+) -> T {
     let heartbeat = async {
         let mut ticks = tokio::time::interval(PROGRESS_INTERVAL);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -191,8 +174,7 @@ pub fn routes(
     shutdown: CancellationToken,
 ) -> Router<AppState> {
     let handler = McpTools {
-        registry: state.registry.clone(),
-        metrics: state.metrics.clone(),
+        state: state.clone(),
     };
     let stateful = settings.mcp_sessions == McpSessions::Stateful;
     // Stateless: every POST gets a fresh handler and its own SSE response (progress rides on

@@ -102,6 +102,12 @@ impl Metrics {
         }
     }
 
+    /// Counts one tool call refused before it ran, by tool and why (`forbidden`,
+    /// `rate_limited`, `too_many_concurrent_calls`); it took no time worth measuring.
+    pub fn tool_refused(&self, tool: &str, outcome: &'static str) {
+        bump(&self.tool_calls, tool, outcome);
+    }
+
     /// Counts one ingest request by source and outcome (`accepted`, `rejected`, `duplicate`,
     /// `error`).
     pub fn ingest(&self, source: &str, outcome: &'static str) {

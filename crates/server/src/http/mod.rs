@@ -4,6 +4,8 @@
 mod admin;
 pub mod auth;
 pub mod caller;
+pub mod catalog;
+pub mod dispatch;
 pub mod error;
 pub mod guard;
 mod hooks;
@@ -12,6 +14,7 @@ pub mod mcp;
 pub mod metrics;
 pub mod openapi;
 mod tools;
+pub mod user_limits;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,9 +33,12 @@ use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use self::caller::{Caller, Identity};
+use self::catalog::Catalog;
 use self::guard::GuardPolicy;
 use self::metrics::Metrics;
+use self::user_limits::UserLimiter;
 use crate::config::Settings;
+use crate::policy::Policy;
 use crate::webhooks::Webhooks;
 
 /// Everything a request handler may need, cheap to clone.
@@ -42,8 +48,14 @@ pub struct AppState {
     pub registry: Arc<ToolRegistry>,
     /// Counters.
     pub metrics: Arc<Metrics>,
-    /// Who may call tools, and how a request's caller is found.
+    /// How a request's caller is found.
     pub identity: Arc<Identity>,
+    /// Which caller may call which tool.
+    pub policy: Arc<Policy>,
+    /// The tool listings per visible set.
+    pub catalog: Arc<Catalog>,
+    /// Per-user limits, when configured.
+    pub user_limits: Option<Arc<UserLimiter>>,
     /// The webhook side (store, manager, ingest sources, admin key), when started.
     pub webhooks: Option<Arc<Webhooks>>,
     /// The Host/Origin/Content-Type rules every request passes first.
@@ -53,8 +65,17 @@ pub struct AppState {
 impl AppState {
     /// State for `settings` and an already built registry.
     pub fn new(settings: &Settings, registry: ToolRegistry) -> Self {
+        let catalog = Catalog::new(registry.definitions(), !settings.tokens.is_empty());
+        let policy = Policy::new(&settings.tokens, &settings.policy, &catalog.names());
         AppState {
-            identity: Arc::new(Identity::new(settings, &registry.definitions())),
+            identity: Arc::new(Identity::new(settings)),
+            policy: Arc::new(policy),
+            catalog: Arc::new(catalog),
+            user_limits: settings
+                .policy
+                .user_limits
+                .as_ref()
+                .map(|limits| Arc::new(UserLimiter::new(limits))),
             registry: Arc::new(registry),
             metrics: Arc::new(Metrics::default()),
             webhooks: None,
@@ -179,13 +200,16 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 /// The OpenAPI document of the tools this caller may use.
-async fn openapi_json(Extension(caller): Extension<Arc<Caller>>) -> Response {
+async fn openapi_json(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Arc<Caller>>,
+) -> Response {
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        caller.openapi(),
+        state.catalog.openapi(&state.policy, &caller.principal()),
     )
         .into_response()
 }
@@ -201,7 +225,13 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         )],
-        state.metrics.render(queue.as_ref()),
+        {
+            let mut text = state.metrics.render(queue.as_ref());
+            if let Some(users) = &state.user_limits {
+                users.render(&mut text);
+            }
+            text
+        },
     )
         .into_response()
 }

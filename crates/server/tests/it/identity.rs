@@ -122,7 +122,7 @@ impl Gateway {
     }
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -138,7 +138,7 @@ fn owui_claims() -> Value {
     })
 }
 
-fn mint(claims: &Value, secret: &str) -> String {
+pub(crate) fn mint(claims: &Value, secret: &str) -> String {
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         claims,

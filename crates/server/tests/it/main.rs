@@ -15,6 +15,7 @@ mod mcp;
 mod mcp_nodes;
 mod mcp_peers;
 mod open_webui;
+mod policy;
 mod restart;
 mod server;
 mod tools_http;
