@@ -41,6 +41,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::events::OperationalEvent;
 use super::ids::{DeliveryId, EndpointId, MessageId};
 use super::model::AttemptErrorKind;
 
@@ -125,6 +126,9 @@ pub struct AttemptReport<'a> {
     /// completion, its result stored. For attempt 1 this is the end-to-end delivery latency;
     /// for later attempts it includes the retry schedule's delays.
     pub since_created: Duration,
+    /// What operators should hear about, caused by this attempt (an endpoint disabled, a
+    /// delivery dead-lettered, the first failure after a success); usually empty.
+    pub events: &'a [OperationalEvent],
 }
 
 /// Receives a report of every finished attempt, for metrics.

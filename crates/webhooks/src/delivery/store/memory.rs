@@ -6,12 +6,12 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
-use super::Store;
 use super::types::{
     AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
-    Health, MessageQuery, NewMessage, NextStep, QueueDepth, StoreError, claim_of, effective_limit,
+    Health, MessageQuery, NewMessage, QueueDepth, StoreError, claim_of, effective_limit,
     failing_too_long, lease_token, new_delivery,
 };
+use super::{NextStep, Store};
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{
     Attempt, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message,

@@ -6,6 +6,7 @@
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod codec;
+mod decision;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -20,6 +21,9 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::Notify;
 
+pub use decision::{
+    Applied, ClockChange, Decision, DeliveryUpdate, Disable, EndpointChange, NextStep,
+};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresOptions, PostgresStore};
@@ -27,7 +31,7 @@ pub use postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};
 pub use types::{
     AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
-    Health, MessageQuery, NewMessage, NextStep, QueueDepth, StoreError,
+    Health, MessageQuery, NewMessage, QueueDepth, StoreError,
 };
 
 use super::ids::{DeliveryId, EndpointId, MessageId};

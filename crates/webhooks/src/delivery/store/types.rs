@@ -4,6 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
+use super::decision::NextStep;
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{Attempt, Delivery, DeliveryStatus, Endpoint, Message};
 
@@ -87,20 +88,6 @@ pub struct Claim {
     pub endpoint: Endpoint,
     /// The lease token: proves this claim still holds the delivery.
     pub lease_token: String,
-}
-
-/// What happens to a delivery after an attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NextStep {
-    /// Delivered: no more attempts.
-    Delivered,
-    /// Try again at this time.
-    Retry {
-        /// When.
-        at: SystemTime,
-    },
-    /// Give up: dead-letter it.
-    DeadLetter,
 }
 
 /// How an attempt affects its endpoint.

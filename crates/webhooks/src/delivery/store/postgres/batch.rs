@@ -15,9 +15,9 @@ use std::sync::Arc;
 use sqlx::PgPool;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
+use super::super::NextStep;
 use super::super::types::{
-    Completion, CompletionOutcome, Enqueued, Health, NewMessage, NextStep, StoreError,
-    failing_too_long,
+    Completion, CompletionOutcome, Enqueued, Health, NewMessage, StoreError, failing_too_long,
 };
 use super::rows::db;
 use super::{conflict_or_db, disable, insert_plain};

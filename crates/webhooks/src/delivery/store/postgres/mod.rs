@@ -20,13 +20,13 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tracing::warn;
 
-use super::Store;
 use super::codec::{encode_events, encode_headers, encode_keys};
 use super::types::{
     AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
-    Health, MessageQuery, NewMessage, NextStep, QueueDepth, StoreError, claim_of, effective_limit,
+    Health, MessageQuery, NewMessage, QueueDepth, StoreError, claim_of, effective_limit,
     failing_too_long, lease_token, new_delivery,
 };
+use super::{NextStep, Store};
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{
     Attempt, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message, from_millis, to_millis,
