@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use switchboard_core::Secret;
 use switchboard_webhooks::delivery::store::{
-    AttemptQuery, ClaimRequest, Completion, DeliveryQuery, Health, MessageQuery, NewMessage,
-    NextStep,
+    Applied, AttemptQuery, ClaimRequest, ClockChange, Decision, DeliveryQuery, DeliveryUpdate,
+    Disable, EndpointChange, MessageQuery, NewMessage, NextStep,
 };
 use switchboard_webhooks::delivery::{
     Attempt, AttemptErrorKind, DeliveryStatus, DisabledReason, Endpoint, EndpointId, EndpointKey,
@@ -43,8 +43,14 @@ const CASES: &[(&str, Case)] = &[
     }),
     ("dead_letter", |s| Box::pin(dead_letter_and_recover(s))),
     ("disable", |s| Box::pin(disabled_endpoint_keeps_pending(s))),
-    ("failing", |s| {
-        Box::pin(failing_clock_disables_and_success_resets(s))
+    ("clock", |s| {
+        Box::pin(failure_clock_starts_once_and_stops_on_success(s))
+    }),
+    ("guarded_disable", |s| {
+        Box::pin(guarded_disable_applies_only_while_the_clock_reads_its_start(s))
+    }),
+    ("gone", |s| {
+        Box::pin(gone_disables_once_and_keeps_the_deliveries(s))
     }),
     ("queries", |s| {
         Box::pin(queries_filter_by_endpoint_message_status(s))
@@ -54,6 +60,9 @@ const CASES: &[(&str, Case)] = &[
     ("queue_depth", |s| Box::pin(queue_depth_counts_by_state(s))),
     ("seen", |s| {
         Box::pin(mark_seen_catches_replays_until_expiry(s))
+    }),
+    ("once", |s| {
+        Box::pin(racing_changes_of_one_endpoint_take_effect_once(s))
     }),
     ("concurrent", |s| {
         Box::pin(concurrent_enqueues_and_completions_keep_their_own_results(
@@ -142,25 +151,70 @@ fn attempt_of(
     }
 }
 
-fn completion(
+/// What a test attempt does to its endpoint.
+#[derive(Debug, Clone, Copy)]
+enum Effect {
+    /// A 2xx: stop the failure clock.
+    Success,
+    /// A failure: start the failure clock.
+    Failure,
+    /// A failure after the clock ran since `since` (as claimed): disable unless it moved.
+    FailingSince(SystemTime),
+    /// A 410: disable.
+    Gone,
+}
+
+fn change(effect: Effect, now: SystemTime) -> EndpointChange {
+    let disable = |reason, if_failing_since| {
+        Some(Disable {
+            reason,
+            if_failing_since,
+        })
+    };
+    match effect {
+        Effect::Success => EndpointChange {
+            clock: ClockChange::Stop,
+            disable: None,
+        },
+        Effect::Failure => EndpointChange {
+            clock: ClockChange::Start { at: now },
+            disable: None,
+        },
+        Effect::FailingSince(since) => EndpointChange {
+            clock: ClockChange::Start { at: now },
+            disable: disable(DisabledReason::Failing, Some(since)),
+        },
+        Effect::Gone => EndpointChange {
+            clock: ClockChange::Keep,
+            disable: disable(DisabledReason::Gone, None),
+        },
+    }
+}
+
+/// The engine's decision for an attempt of `claim` at `now` answered `status`.
+fn decision(
     claim: &switchboard_webhooks::delivery::store::Claim,
     now: SystemTime,
     status: u16,
     next: NextStep,
-    health: Health,
-) -> Completion {
-    Completion {
-        delivery_id: claim.delivery.id.clone(),
-        lease_token: claim.lease_token.clone(),
-        endpoint_id: claim.endpoint.id.clone(),
+    effect: Effect,
+) -> Decision {
+    let failed = u32::from(!(200..300).contains(&status));
+    Decision {
+        delivery: DeliveryUpdate {
+            id: claim.delivery.id.clone(),
+            lease_token: claim.lease_token.clone(),
+            next,
+            attempts: claim.delivery.attempts + 1,
+            failed_in_round: claim.delivery.failed_in_round + failed,
+        },
         attempt: attempt_of(claim, now, status),
-        next,
-        health,
+        endpoint_id: claim.endpoint.id.clone(),
+        endpoint: change(effect, now),
+        events: Vec::new(),
         now,
     }
 }
-
-const FIVE_DAYS: Duration = Duration::from_secs(5 * 24 * 3600);
 
 async fn endpoints_crud(store: Arc<dyn Store>) {
     let a = endpoint("alpha", EventFilter::All);
@@ -457,12 +511,12 @@ async fn expired_leases_are_reclaimed(store: Arc<dyn Store>) {
     assert_eq!(again[0].delivery.attempts, 0);
 
     // The first worker's lease is gone: its late result is refused and nothing recorded.
-    let late = completion(
+    let late = decision(
         &first[0],
         t0() + secs(61),
         200,
         NextStep::Delivered,
-        Health::Success,
+        Effect::Success,
     );
     assert!(matches!(
         store.complete(&late).await,
@@ -472,12 +526,12 @@ async fn expired_leases_are_reclaimed(store: Arc<dyn Store>) {
         store.release(&first[0], t0()).await,
         Err(StoreError::LeaseLost(_))
     ));
-    let ok = completion(
+    let ok = decision(
         &again[0],
         t0() + secs(61),
         200,
         NextStep::Delivered,
-        Health::Success,
+        Effect::Success,
     );
     store.complete(&ok).await.unwrap();
     let attempts = store.list_attempts(&AttemptQuery::default()).await.unwrap();
@@ -502,20 +556,17 @@ async fn attempts_are_recorded_and_scheduled(store: Arc<dyn Store>) {
         .unwrap()
         .remove(0);
     let retry_at = t0() + secs(5);
-    let failure = Health::Failure {
-        disable_after: FIVE_DAYS,
-    };
-    let outcome = store
-        .complete(&completion(
+    let applied = store
+        .complete(&decision(
             &c,
             t0(),
             500,
             NextStep::Retry { at: retry_at },
-            failure,
+            Effect::Failure,
         ))
         .await
         .unwrap();
-    assert!(!outcome.endpoint_disabled);
+    assert!(applied.clock_started && !applied.disabled);
     let d = &store
         .list_deliveries(&DeliveryQuery::default())
         .await
@@ -549,12 +600,12 @@ async fn attempts_are_recorded_and_scheduled(store: Arc<dyn Store>) {
         .remove(0);
     assert_eq!(c2.delivery.attempts, 1);
     store
-        .complete(&completion(
+        .complete(&decision(
             &c2,
             retry_at,
             204,
             NextStep::Delivered,
-            Health::Success,
+            Effect::Success,
         ))
         .await
         .unwrap();
@@ -649,14 +700,12 @@ async fn dead_letter_and_recover(store: Arc<dyn Store>) {
         .remove(0);
     let at = t0() + secs(100);
     store
-        .complete(&completion(
+        .complete(&decision(
             &c,
             at,
             500,
             NextStep::DeadLetter,
-            Health::Failure {
-                disable_after: FIVE_DAYS,
-            },
+            Effect::Failure,
         ))
         .await
         .unwrap();
@@ -763,77 +812,145 @@ async fn disabled_endpoint_keeps_pending(store: Arc<dyn Store>) {
     );
 }
 
-async fn failing_clock_disables_and_success_resets(store: Arc<dyn Store>) {
-    let e = endpoint("e", EventFilter::All);
-    store.insert_endpoint(&e).await.unwrap();
-    let failure = Health::Failure {
-        disable_after: FIVE_DAYS,
+/// One attempt of a new message to `endpoint` at `now`, with `effect` on the endpoint.
+async fn attempt_once(
+    store: &Arc<dyn Store>,
+    endpoint: &Endpoint,
+    now: SystemTime,
+    status: u16,
+    effect: Effect,
+) -> Applied {
+    let filter = match &endpoint.events {
+        EventFilter::Only(types) => types[0].clone(),
+        EventFilter::All => "x".to_owned(),
     };
-    let mut now = t0();
-    let fail_once = async |store: &Arc<dyn Store>, now: SystemTime, health: Health, status| {
-        store
-            .insert_message(message("x", None), now, now, secs(1))
-            .await
-            .unwrap();
-        let c = store.claim_due(&claim_at(now, 1)).await.unwrap().remove(0);
-        let next = if status < 300 {
-            NextStep::Delivered
-        } else {
-            NextStep::DeadLetter
-        };
-        store
-            .complete(&completion(&c, now, status, next, health))
-            .await
-            .unwrap()
-    };
-    assert!(!fail_once(&store, now, failure, 500).await.endpoint_disabled);
-    now += FIVE_DAYS - secs(1);
-    assert!(!fail_once(&store, now, failure, 500).await.endpoint_disabled);
-    assert_eq!(
-        store
-            .get_endpoint(&e.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .failing_since,
-        Some(t0())
-    );
-    // A success resets the clock.
-    assert!(
-        !fail_once(&store, now, Health::Success, 200)
-            .await
-            .endpoint_disabled
-    );
-    now += secs(2);
-    assert!(!fail_once(&store, now, failure, 500).await.endpoint_disabled);
-    let restarted = now;
-    now = restarted + FIVE_DAYS;
-    assert!(fail_once(&store, now, failure, 500).await.endpoint_disabled);
-    let got = store.get_endpoint(&e.id).await.unwrap().unwrap();
-    assert!(!got.enabled);
-    assert_eq!(got.disabled_reason, Some(DisabledReason::Failing));
-
-    // 410 Gone disables at once.
-    let g = endpoint("gone", EventFilter::Only(vec!["g".into()]));
-    store.insert_endpoint(&g).await.unwrap();
     store
-        .insert_message(message("g", None), now, now, secs(1))
+        .insert_message(message(&filter, None), now, now, secs(1))
         .await
         .unwrap();
     let c = store.claim_due(&claim_at(now, 1)).await.unwrap().remove(0);
-    let out = store
-        .complete(&completion(
-            &c,
-            now,
-            410,
-            NextStep::Retry { at: now + secs(5) },
-            Health::Gone,
-        ))
+    assert_eq!(c.endpoint.id, endpoint.id);
+    let next = if status < 300 {
+        NextStep::Delivered
+    } else {
+        NextStep::DeadLetter
+    };
+    store
+        .complete(&decision(&c, now, status, next, effect))
+        .await
+        .unwrap()
+}
+
+async fn clock_of(store: &Arc<dyn Store>, endpoint: &Endpoint) -> Option<SystemTime> {
+    let got = store.get_endpoint(&endpoint.id).await.unwrap().unwrap();
+    got.failing_since
+}
+
+async fn failure_clock_starts_once_and_stops_on_success(store: Arc<dyn Store>) {
+    let e = endpoint("e", EventFilter::All);
+    store.insert_endpoint(&e).await.unwrap();
+    let started = Applied {
+        clock_started: true,
+        ..Applied::default()
+    };
+    let stopped = Applied {
+        clock_stopped: true,
+        ..Applied::default()
+    };
+    assert_eq!(
+        attempt_once(&store, &e, t0(), 500, Effect::Failure).await,
+        started
+    );
+    assert_eq!(clock_of(&store, &e).await, Some(t0()));
+    // A running clock keeps its start.
+    let later = t0() + secs(60);
+    let nothing = attempt_once(&store, &e, later, 500, Effect::Failure).await;
+    assert_eq!(nothing, Applied::default());
+    assert_eq!(clock_of(&store, &e).await, Some(t0()));
+    assert_eq!(
+        attempt_once(&store, &e, later, 200, Effect::Success).await,
+        stopped
+    );
+    assert_eq!(clock_of(&store, &e).await, None);
+    let again = attempt_once(&store, &e, later, 200, Effect::Success).await;
+    assert_eq!(again, Applied::default());
+    let got = store.get_endpoint(&e.id).await.unwrap().unwrap();
+    assert!(got.enabled && got.disabled_reason.is_none());
+}
+
+async fn guarded_disable_applies_only_while_the_clock_reads_its_start(store: Arc<dyn Store>) {
+    let e = endpoint("e", EventFilter::All);
+    store.insert_endpoint(&e).await.unwrap();
+    attempt_once(&store, &e, t0(), 500, Effect::Failure).await;
+    let now = t0() + secs(6 * 24 * 3600);
+    // Claimed when the clock read another time (a success and a new run since): no disable.
+    let moved = Effect::FailingSince(t0() - secs(1));
+    assert_eq!(
+        attempt_once(&store, &e, now, 500, moved).await,
+        Applied::default()
+    );
+    assert!(store.get_endpoint(&e.id).await.unwrap().unwrap().enabled);
+    // The clock still reads what was claimed: disabled.
+    let applied = attempt_once(&store, &e, now, 500, Effect::FailingSince(t0())).await;
+    assert_eq!(
+        applied,
+        Applied {
+            disabled: true,
+            ..Applied::default()
+        }
+    );
+    let got = store.get_endpoint(&e.id).await.unwrap().unwrap();
+    assert!(!got.enabled);
+    assert_eq!(got.disabled_reason, Some(DisabledReason::Failing));
+    assert_eq!(got.updated_at, now);
+    assert_eq!(got.failing_since, Some(t0()));
+
+    // A stopped clock is a moved clock: the failure starts a new run instead.
+    let f = endpoint("f", EventFilter::Only(vec!["f".into()]));
+    store.insert_endpoint(&f).await.unwrap();
+    let applied = attempt_once(&store, &f, now, 500, Effect::FailingSince(t0())).await;
+    assert_eq!(
+        applied,
+        Applied {
+            clock_started: true,
+            ..Applied::default()
+        }
+    );
+    assert!(store.get_endpoint(&f.id).await.unwrap().unwrap().enabled);
+    assert_eq!(clock_of(&store, &f).await, Some(now));
+}
+
+async fn gone_disables_once_and_keeps_the_deliveries(store: Arc<dyn Store>) {
+    let g = endpoint("gone", EventFilter::Only(vec!["g".into()]));
+    store.insert_endpoint(&g).await.unwrap();
+    for _ in 0..2 {
+        store
+            .insert_message(message("g", None), t0(), t0(), secs(1))
+            .await
+            .unwrap();
+    }
+    let claims = store.claim_due(&claim_at(t0(), 2)).await.unwrap();
+    let retry = NextStep::Retry { at: t0() + secs(5) };
+    let first = store
+        .complete(&decision(&claims[0], t0(), 410, retry, Effect::Gone))
         .await
         .unwrap();
-    assert!(out.endpoint_disabled);
+    assert_eq!(
+        first,
+        Applied {
+            disabled: true,
+            ..Applied::default()
+        }
+    );
+    // The second 410 of the same endpoint finds it disabled already.
+    let second = store
+        .complete(&decision(&claims[1], t0(), 410, retry, Effect::Gone))
+        .await
+        .unwrap();
+    assert_eq!(second, Applied::default());
     let got = store.get_endpoint(&g.id).await.unwrap().unwrap();
     assert_eq!(got.disabled_reason, Some(DisabledReason::Gone));
+    assert_eq!(got.failing_since, None, "a 410 leaves the failure clock");
     let kept = store
         .list_deliveries(&DeliveryQuery {
             endpoint: Some(g.id.clone()),
@@ -842,7 +959,26 @@ async fn failing_clock_disables_and_success_resets(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    assert_eq!(kept.len(), 1);
+    assert_eq!(kept.len(), 2);
+    // A manual disable is not overwritten by a later automatic one.
+    let m = endpoint("manual", EventFilter::Only(vec!["m".into()]));
+    store.insert_endpoint(&m).await.unwrap();
+    store
+        .insert_message(message("m", None), t0(), t0(), secs(1))
+        .await
+        .unwrap();
+    let c = store.claim_due(&claim_at(t0(), 1)).await.unwrap().remove(0);
+    store
+        .set_endpoint_enabled(&m.id, false, Some(DisabledReason::Manual), t0())
+        .await
+        .unwrap();
+    let late = store
+        .complete(&decision(&c, t0(), 410, retry, Effect::Gone))
+        .await
+        .unwrap();
+    assert!(!late.disabled);
+    let got = store.get_endpoint(&m.id).await.unwrap().unwrap();
+    assert_eq!(got.disabled_reason, Some(DisabledReason::Manual));
 }
 
 async fn queries_filter_by_endpoint_message_status(store: Arc<dyn Store>) {
@@ -934,12 +1070,12 @@ async fn queries_filter_by_endpoint_message_status(store: Arc<dyn Store>) {
         .unwrap()
         .remove(0);
     store
-        .complete(&completion(
+        .complete(&decision(
             &c,
             t0(),
             200,
             NextStep::Delivered,
-            Health::Success,
+            Effect::Success,
         ))
         .await
         .unwrap();
@@ -997,12 +1133,12 @@ async fn replay_creates_deliveries_once(store: Arc<dyn Store>) {
     assert!(store.replay(&m, None, t0()).await.unwrap().is_empty());
     for c in store.claim_due(&claim_at(t0(), 10)).await.unwrap() {
         store
-            .complete(&completion(
+            .complete(&decision(
                 &c,
                 t0(),
                 200,
                 NextStep::Delivered,
-                Health::Success,
+                Effect::Success,
             ))
             .await
             .unwrap();
@@ -1043,12 +1179,12 @@ async fn prune_keeps_pending_work(store: Arc<dyn Store>) {
         .message_id;
     let c = store.claim_due(&claim_at(t0(), 1)).await.unwrap().remove(0);
     store
-        .complete(&completion(
+        .complete(&decision(
             &c,
             t0(),
             200,
             NextStep::Delivered,
-            Health::Success,
+            Effect::Success,
         ))
         .await
         .unwrap();
@@ -1356,26 +1492,24 @@ async fn queue_depth_counts_by_state(store: Arc<dyn Store>) {
     assert_eq!(depth(t0() + secs(61)).await, QueueDepth::new(6, 0, 0, 0));
     // One delivered (gone from the queue), one failed and retried in 10 s.
     store
-        .complete(&completion(
+        .complete(&decision(
             &claims[0],
             t0(),
             204,
             NextStep::Delivered,
-            Health::Success,
+            Effect::Success,
         ))
         .await
         .unwrap();
     store
-        .complete(&completion(
+        .complete(&decision(
             &claims[1],
             t0(),
             500,
             NextStep::Retry {
                 at: t0() + secs(10),
             },
-            Health::Failure {
-                disable_after: FIVE_DAYS,
-            },
+            Effect::Failure,
         ))
         .await
         .unwrap();
@@ -1383,14 +1517,12 @@ async fn queue_depth_counts_by_state(store: Arc<dyn Store>) {
     // Dead letters are history, not backlog.
     let last = store.claim_due(&of_a(1)).await.unwrap();
     store
-        .complete(&completion(
+        .complete(&decision(
             &last[0],
             t0(),
             500,
             NextStep::DeadLetter,
-            Health::Failure {
-                disable_after: FIVE_DAYS,
-            },
+            Effect::Failure,
         ))
         .await
         .unwrap();
@@ -1478,21 +1610,19 @@ async fn concurrent_enqueues_and_completions_keep_their_own_results(store: Arc<d
             let now = t0() + secs(6 * 24 * 3600);
             let mut c = if claim.endpoint.name == "failing" {
                 // Failing for six days: this attempt disables the endpoint.
-                completion(
+                decision(
                     &claim,
                     now,
                     500,
                     NextStep::Retry { at: now + secs(5) },
-                    Health::Failure {
-                        disable_after: FIVE_DAYS,
-                    },
+                    Effect::FailingSince(t0()),
                 )
             } else {
-                completion(&claim, now, 204, NextStep::Delivered, Health::Success)
+                decision(&claim, now, 204, NextStep::Delivered, Effect::Success)
             };
             let lost = i % 7 == 3 && claim.endpoint.name != "failing";
             if lost {
-                c.lease_token = "not-the-token".into();
+                c.delivery.lease_token = "not-the-token".into();
             }
             (claim, lost, store.complete(&c).await)
         }));
@@ -1511,9 +1641,9 @@ async fn concurrent_enqueues_and_completions_keep_their_own_results(store: Arc<d
                 .unwrap();
             assert!(a.is_empty(), "a lost lease records nothing");
         } else if claim.endpoint.name == "failing" {
-            assert!(r.unwrap().endpoint_disabled);
+            assert!(r.unwrap().disabled);
         } else {
-            assert!(!r.unwrap().endpoint_disabled);
+            assert_eq!(r.unwrap(), Applied::default());
             delivered += 1;
         }
     }
@@ -1537,4 +1667,44 @@ async fn concurrent_enqueues_and_completions_keep_their_own_results(store: Arc<d
     let f = store.get_endpoint(&failing.id).await.unwrap().unwrap();
     assert!(!f.enabled);
     assert_eq!(f.disabled_reason, Some(DisabledReason::Failing));
+}
+
+/// Concurrent attempts of one endpoint, however a store groups them: one starts its failure
+/// clock, one stops it, one disables it.
+async fn racing_changes_of_one_endpoint_take_effect_once(store: Arc<dyn Store>) {
+    let e = endpoint("e", EventFilter::All);
+    store.insert_endpoint(&e).await.unwrap();
+    let race = async |status: u16, effect: Effect| {
+        for _ in 0..24 {
+            store
+                .insert_message(message("x", None), t0(), t0(), secs(1))
+                .await
+                .unwrap();
+        }
+        let claims = store.claim_due(&claim_at(t0(), 100)).await.unwrap();
+        assert_eq!(claims.len(), 24);
+        let mut tasks = Vec::new();
+        for c in claims {
+            let store = store.clone();
+            let d = decision(&c, t0(), status, NextStep::DeadLetter, effect);
+            tasks.push(tokio::spawn(
+                async move { store.complete(&d).await.unwrap() },
+            ));
+        }
+        let mut all = Vec::new();
+        for t in tasks {
+            all.push(t.await.unwrap());
+        }
+        all
+    };
+    let failed = race(500, Effect::Failure).await;
+    assert_eq!(failed.iter().filter(|a| a.clock_started).count(), 1);
+    assert_eq!(clock_of(&store, &e).await, Some(t0()));
+    let succeeded = race(200, Effect::Success).await;
+    assert_eq!(succeeded.iter().filter(|a| a.clock_stopped).count(), 1);
+    assert_eq!(clock_of(&store, &e).await, None);
+    let gone = race(410, Effect::Gone).await;
+    assert_eq!(gone.iter().filter(|a| a.disabled).count(), 1);
+    let got = store.get_endpoint(&e.id).await.unwrap().unwrap();
+    assert_eq!(got.disabled_reason, Some(DisabledReason::Gone));
 }

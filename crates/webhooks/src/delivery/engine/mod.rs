@@ -26,10 +26,7 @@ use super::ids::EndpointId;
 use super::model::Attempt;
 use super::observer::{AttemptReport, DeliveryOutcome, Observer};
 use super::schedule::JitterDraw;
-use super::store::{
-    Applied, Claim, ClaimRequest, ClockChange, Completion, Decision, Disable, Health, NextStep,
-    Store, StoreError,
-};
+use super::store::{Claim, ClaimRequest, Decision, NextStep, Store, StoreError};
 use decide::{EndpointHealth, decide};
 
 /// State shared by the manager, the dispatcher and attempt tasks.
@@ -356,16 +353,8 @@ impl Engine {
 
     /// Stores `decision`; what became of the delivery, and the operational events that happened.
     async fn record(&self, decision: &Decision) -> (DeliveryOutcome, Vec<OperationalEvent>) {
-        match self
-            .store
-            .complete(&completion_of(decision, self.config.disable_after))
-            .await
-        {
+        match self.store.complete(decision).await {
             Ok(applied) => {
-                let applied = Applied {
-                    disabled: applied.endpoint_disabled,
-                    ..Applied::default()
-                };
                 let events: Vec<OperationalEvent> = decision.emitted(applied).cloned().collect();
                 log_events(&events);
                 let outcome = if applied.disabled {
@@ -530,29 +519,5 @@ fn log_events(events: &[OperationalEvent]) {
                 debug!(event = event.event_type(), endpoint = %event.endpoint_id(), "operational event")
             }
         }
-    }
-}
-
-/// The store's current input, built from the decision.
-fn completion_of(decision: &Decision, disable_after: Duration) -> Completion {
-    let health = match (decision.endpoint.clock, decision.endpoint.disable) {
-        (ClockChange::Stop, _) => Health::Success,
-        (
-            _,
-            Some(Disable {
-                if_failing_since: None,
-                ..
-            }),
-        ) => Health::Gone,
-        _ => Health::Failure { disable_after },
-    };
-    Completion {
-        delivery_id: decision.delivery.id.clone(),
-        lease_token: decision.delivery.lease_token.clone(),
-        endpoint_id: decision.endpoint_id.clone(),
-        attempt: decision.attempt.clone(),
-        next: decision.delivery.next,
-        health,
-        now: decision.now,
     }
 }

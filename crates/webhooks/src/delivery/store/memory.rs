@@ -7,11 +7,10 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use super::types::{
-    AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
-    Health, MessageQuery, NewMessage, QueueDepth, StoreError, claim_of, effective_limit,
-    failing_too_long, lease_token, new_delivery,
+    AttemptQuery, Claim, ClaimRequest, DeliveryQuery, Enqueued, MessageQuery, NewMessage,
+    QueueDepth, StoreError, claim_of, effective_limit, lease_token, new_delivery,
 };
-use super::{NextStep, Store};
+use super::{Applied, Decision, Store};
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{
     Attempt, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message,
@@ -299,57 +298,24 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn complete(&self, c: &Completion) -> Result<CompletionOutcome, StoreError> {
+    async fn complete(&self, decision: &Decision) -> Result<Applied, StoreError> {
         let mut s = self.lock();
-        s.check_lease(&c.delivery_id, &c.lease_token)?;
-        s.leases.remove(&c.delivery_id);
-        if let Some(d) = s.deliveries.get_mut(&c.delivery_id) {
-            d.attempts += 1;
+        let update = &decision.delivery;
+        s.check_lease(&update.id, &update.lease_token)?;
+        s.leases.remove(&update.id);
+        if let Some(d) = s.deliveries.get_mut(&update.id) {
+            d.status = update.next.status();
+            d.attempts = update.attempts;
+            d.failed_in_round = update.failed_in_round;
+            d.next_attempt_at = update.next.next_attempt_at();
             d.lease_until = None;
-            d.updated_at = c.now;
-            match c.next {
-                NextStep::Delivered => {
-                    d.status = DeliveryStatus::Delivered;
-                    d.next_attempt_at = None;
-                }
-                NextStep::Retry { at } => {
-                    d.status = DeliveryStatus::Pending;
-                    d.failed_in_round += 1;
-                    d.next_attempt_at = Some(at);
-                }
-                NextStep::DeadLetter => {
-                    d.status = DeliveryStatus::DeadLetter;
-                    d.failed_in_round += 1;
-                    d.next_attempt_at = None;
-                }
-            }
+            d.updated_at = decision.now;
         }
-        s.attempts.push(c.attempt.clone());
-        let mut outcome = CompletionOutcome::default();
-        if let Some(e) = s.endpoints.get_mut(&c.endpoint_id) {
-            match c.health {
-                Health::Success => e.failing_since = None,
-                Health::Failure { disable_after } => {
-                    let since = *e.failing_since.get_or_insert(c.now);
-                    if e.enabled && failing_too_long(since, c.now, disable_after) {
-                        e.enabled = false;
-                        e.disabled_reason = Some(DisabledReason::Failing);
-                        e.updated_at = c.now;
-                        outcome.endpoint_disabled = true;
-                    }
-                }
-                Health::Gone => {
-                    e.failing_since.get_or_insert(c.now);
-                    if e.enabled {
-                        e.enabled = false;
-                        e.disabled_reason = Some(DisabledReason::Gone);
-                        e.updated_at = c.now;
-                        outcome.endpoint_disabled = true;
-                    }
-                }
-            }
-        }
-        Ok(outcome)
+        s.attempts.push(decision.attempt.clone());
+        Ok(s.endpoints
+            .get_mut(&decision.endpoint_id)
+            .map(|e| decision.endpoint.apply_to(e, decision.now))
+            .unwrap_or_default())
     }
 
     async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {

@@ -30,8 +30,8 @@ pub use postgres::{PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};
 pub use types::{
-    AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
-    Health, MessageQuery, NewMessage, QueueDepth, StoreError,
+    AttemptQuery, Claim, ClaimRequest, DeliveryQuery, Enqueued, MessageQuery, NewMessage,
+    QueueDepth, StoreError,
 };
 
 use super::ids::{DeliveryId, EndpointId, MessageId};
@@ -89,10 +89,11 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// [`StoreError::LeaseLost`] when the lease is no longer held.
     async fn release(&self, claim: &Claim, at: SystemTime) -> Result<(), StoreError>;
 
-    /// Records an attempt of a claimed delivery and what happens next, and updates the
-    /// endpoint's failure clock, in one transaction.
+    /// Applies the engine's decision after an attempt, in one transaction: updates the delivery,
+    /// records the attempt, and applies the endpoint change as [`EndpointChange::apply`] defines
+    /// it, against the endpoint as found. Returns which parts of the endpoint change took effect.
     /// [`StoreError::LeaseLost`] (and nothing recorded) when the lease is no longer held.
-    async fn complete(&self, completion: &Completion) -> Result<CompletionOutcome, StoreError>;
+    async fn complete(&self, decision: &Decision) -> Result<Applied, StoreError>;
 
     /// When the dispatcher should look again: the earliest due time of a pending delivery of an
     /// enabled endpoint or lease expiry of an in-flight one.

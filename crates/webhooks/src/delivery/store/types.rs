@@ -4,9 +4,8 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
-use super::decision::NextStep;
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
-use crate::delivery::model::{Attempt, Delivery, DeliveryStatus, Endpoint, Message};
+use crate::delivery::model::{Delivery, DeliveryStatus, Endpoint, Message};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -90,47 +89,6 @@ pub struct Claim {
     pub lease_token: String,
 }
 
-/// How an attempt affects its endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Health {
-    /// It succeeded: clear the failure clock.
-    Success,
-    /// It failed: start the failure clock if it is not running; disable the endpoint if it has
-    /// been running for `disable_after` or longer.
-    Failure {
-        /// How long an endpoint may fail continuously before it is disabled.
-        disable_after: Duration,
-    },
-    /// The receiver answered 410 Gone: disable the endpoint.
-    Gone,
-}
-
-/// An attempt to record.
-#[derive(Debug, Clone)]
-pub struct Completion {
-    /// The claim it belongs to (delivery id and lease token).
-    pub delivery_id: DeliveryId,
-    /// The lease token of the claim.
-    pub lease_token: String,
-    /// The endpoint (for the failure clock).
-    pub endpoint_id: EndpointId,
-    /// The attempt.
-    pub attempt: Attempt,
-    /// What happens next.
-    pub next: NextStep,
-    /// How it affects the endpoint.
-    pub health: Health,
-    /// The current time.
-    pub now: SystemTime,
-}
-
-/// What [`Store::complete`](super::Store::complete) did beyond recording the attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CompletionOutcome {
-    /// Whether the endpoint was disabled by this attempt (410, or failing too long).
-    pub endpoint_disabled: bool,
-}
-
 /// Which messages to list.
 #[derive(Debug, Clone, Default)]
 pub struct MessageQuery {
@@ -178,11 +136,6 @@ pub(crate) fn effective_limit(limit: usize) -> usize {
 /// A new random lease token.
 pub(crate) fn lease_token() -> String {
     DeliveryId::generate().as_str()[4..].to_owned()
-}
-
-/// Whether an endpoint that has been failing since `since` should be disabled at `now`.
-pub(crate) fn failing_too_long(since: SystemTime, now: SystemTime, limit: Duration) -> bool {
-    now.duration_since(since).is_ok_and(|d| d >= limit)
 }
 
 /// Shared by implementations: a delivery row for a new message or replay.

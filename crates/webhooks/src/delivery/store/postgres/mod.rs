@@ -22,14 +22,13 @@ use tracing::warn;
 
 use super::codec::{encode_events, encode_headers, encode_keys};
 use super::types::{
-    AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
-    Health, MessageQuery, NewMessage, QueueDepth, StoreError, claim_of, effective_limit,
-    failing_too_long, lease_token, new_delivery,
+    AttemptQuery, Claim, ClaimRequest, DeliveryQuery, Enqueued, MessageQuery, NewMessage,
+    QueueDepth, StoreError, claim_of, effective_limit, lease_token, new_delivery,
 };
-use super::{NextStep, Store};
+use super::{Applied, Decision, Store};
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{
-    Attempt, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message, from_millis, to_millis,
+    Attempt, Delivery, DisabledReason, Endpoint, Message, from_millis, to_millis,
 };
 use rows::{ATTEMPT_COLUMNS, DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS, db};
 
@@ -67,7 +66,7 @@ pub struct PostgresStore {
     listener: Arc<ListenerTask>,
     announcer: Arc<ListenerTask>,
     inserter: batch::Batcher<batch::Insert, Enqueued>,
-    completer: batch::Batcher<Completion, CompletionOutcome>,
+    completer: batch::Batcher<Decision, Applied>,
 }
 
 /// The `LISTEN` task; stopped when the last clone of the store is dropped.
@@ -387,43 +386,6 @@ async fn matching_endpoints(
         .collect())
 }
 
-async fn lease_held(
-    conn: &mut PgConnection,
-    id: &DeliveryId,
-    token: &str,
-) -> Result<(), StoreError> {
-    let held = sqlx::query(
-        "SELECT 1 FROM deliveries WHERE id = $1 AND status = 'in_flight' AND lease_token = $2 \
-         FOR UPDATE",
-    )
-    .bind(id.as_str())
-    .bind(token)
-    .fetch_optional(conn)
-    .await
-    .map_err(db)?;
-    held.map(|_| ())
-        .ok_or_else(|| StoreError::LeaseLost(id.clone()))
-}
-
-async fn disable(
-    conn: &mut PgConnection,
-    endpoint: &str,
-    reason: DisabledReason,
-    now: i64,
-) -> Result<bool, StoreError> {
-    let r = sqlx::query(
-        "UPDATE endpoints SET enabled = FALSE, disabled_reason = $2, updated_at = $3 \
-         WHERE id = $1 AND enabled",
-    )
-    .bind(endpoint)
-    .bind(reason.as_str())
-    .bind(now)
-    .execute(conn)
-    .await
-    .map_err(db)?;
-    Ok(r.rows_affected() > 0)
-}
-
 #[async_trait]
 impl Store for PostgresStore {
     async fn insert_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
@@ -710,97 +672,9 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn complete(&self, c: &Completion) -> Result<CompletionOutcome, StoreError> {
-        if let Health::Success | Health::Failure { .. } = c.health {
-            // Group commit with the other attempts finishing now (see `batch`).
-            return self.completer.call(c.clone()).await;
-        }
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        lease_held(&mut tx, &c.delivery_id, &c.lease_token).await?;
-        let now = to_millis(c.now);
-        let (status, failed, next_at): (DeliveryStatus, i64, Option<i64>) = match c.next {
-            NextStep::Delivered => (DeliveryStatus::Delivered, 0, None),
-            NextStep::Retry { at } => (DeliveryStatus::Pending, 1, Some(to_millis(at))),
-            NextStep::DeadLetter => (DeliveryStatus::DeadLetter, 1, None),
-        };
-        sqlx::query(
-            "UPDATE deliveries SET status = $2, attempts = attempts + 1, \
-             failed_in_round = failed_in_round + $3, next_attempt_at = $4, lease_until = NULL, \
-             lease_token = NULL, updated_at = $5 WHERE id = $1",
-        )
-        .bind(c.delivery_id.as_str())
-        .bind(status.as_str())
-        .bind(failed)
-        .bind(next_at)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        let a = &c.attempt;
-        sqlx::query(
-            "INSERT INTO attempts (delivery_id, message_id, endpoint_id, number, at, latency_us, \
-             status, response_body, error_kind, error) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(a.delivery_id.as_str())
-        .bind(a.message_id.as_str())
-        .bind(a.endpoint_id.as_str())
-        .bind(i64::from(a.number))
-        .bind(to_millis(a.at))
-        .bind(i64::try_from(a.latency.as_micros()).unwrap_or(i64::MAX))
-        .bind(a.status.map(i32::from))
-        .bind(&a.response_body)
-        .bind(a.error_kind.map(|k| k.as_str()))
-        .bind(&a.error)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        let endpoint = c.endpoint_id.as_str();
-        let mut outcome = CompletionOutcome::default();
-        match c.health {
-            Health::Success => {
-                sqlx::query(
-                    "UPDATE endpoints SET failing_since = NULL WHERE id = $1 \
-                     AND failing_since IS NOT NULL",
-                )
-                .bind(endpoint)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            }
-            Health::Failure { disable_after } => {
-                let row: Option<(Option<i64>, bool)> = sqlx::query_as(
-                    "UPDATE endpoints SET failing_since = COALESCE(failing_since, $2) \
-                     WHERE id = $1 RETURNING failing_since, enabled",
-                )
-                .bind(endpoint)
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
-                if let Some((Some(since), true)) = row
-                    && failing_too_long(from_millis(since), c.now, disable_after)
-                {
-                    outcome.endpoint_disabled =
-                        disable(&mut tx, endpoint, DisabledReason::Failing, now).await?;
-                }
-            }
-            Health::Gone => {
-                sqlx::query(
-                    "UPDATE endpoints SET failing_since = COALESCE(failing_since, $2) \
-                     WHERE id = $1",
-                )
-                .bind(endpoint)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-                outcome.endpoint_disabled =
-                    disable(&mut tx, endpoint, DisabledReason::Gone, now).await?;
-            }
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(outcome)
+    async fn complete(&self, decision: &Decision) -> Result<Applied, StoreError> {
+        // Group commit with the other attempts finishing now (see `batch`).
+        self.completer.call(decision.clone()).await
     }
 
     async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {

@@ -22,14 +22,13 @@ use rusqlite::{Connection, OptionalExtension, Params, Row, params, params_from_i
 
 use super::codec::{encode_events, encode_headers, encode_keys};
 use super::types::{
-    AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
-    Health, MessageQuery, NewMessage, QueueDepth, StoreError, claim_of, effective_limit,
-    failing_too_long, lease_token, new_delivery,
+    AttemptQuery, Claim, ClaimRequest, DeliveryQuery, Enqueued, MessageQuery, NewMessage,
+    QueueDepth, StoreError, claim_of, effective_limit, lease_token, new_delivery,
 };
-use super::{NextStep, Store};
+use super::{Applied, Decision, Store};
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{
-    Attempt, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message, from_millis, to_millis,
+    Attempt, Delivery, DisabledReason, Endpoint, Message, from_millis, to_millis,
 };
 use rows::{ATTEMPT_COLUMNS, DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS, db};
 
@@ -558,103 +557,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn complete(&self, completion: &Completion) -> Result<CompletionOutcome, StoreError> {
-        let c = completion.clone();
+    async fn complete(&self, decision: &Decision) -> Result<Applied, StoreError> {
+        let d = decision.clone();
         self.call(move |conn| {
-            let now = to_millis(c.now);
-            let (status, failed, next_at) = match c.next {
-                NextStep::Delivered => (DeliveryStatus::Delivered, 0, None),
-                NextStep::Retry { at } => (DeliveryStatus::Pending, 1, Some(to_millis(at))),
-                NextStep::DeadLetter => (DeliveryStatus::DeadLetter, 1, None),
-            };
-            // The lease check is the update's own condition: nothing changed means lost.
-            let held = conn
-                .prepare_cached(
-                    "UPDATE deliveries SET status = ?2, attempts = attempts + 1, \
-                     failed_in_round = failed_in_round + ?3, next_attempt_at = ?4, \
-                     lease_until = NULL, lease_token = NULL, updated_at = ?5 \
-                     WHERE id = ?1 AND status = 'in_flight' AND lease_token = ?6",
-                )
-                .map_err(db)?
-                .execute(params![
-                    c.delivery_id.as_str(),
-                    status.as_str(),
-                    failed,
-                    next_at,
-                    now,
-                    c.lease_token,
-                ])
-                .map_err(db)?;
-            if held == 0 {
-                return Err(StoreError::LeaseLost(c.delivery_id.clone()));
-            }
-            let a = &c.attempt;
-            conn.prepare_cached(
-                "INSERT INTO attempts (delivery_id, message_id, endpoint_id, number, at, \
-                 latency_us, status, response_body, error_kind, error) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .map_err(db)?
-            .execute(params![
-                a.delivery_id.as_str(),
-                a.message_id.as_str(),
-                a.endpoint_id.as_str(),
-                a.number,
-                to_millis(a.at),
-                i64::try_from(a.latency.as_micros()).unwrap_or(i64::MAX),
-                a.status,
-                a.response_body,
-                a.error_kind.map(|k| k.as_str()),
-                a.error,
-            ])
-            .map_err(db)?;
-            let mut outcome = CompletionOutcome::default();
-            let endpoint = c.endpoint_id.as_str();
-            match c.health {
-                Health::Success => {
-                    conn.prepare_cached(
-                        "UPDATE endpoints SET failing_since = NULL WHERE id = ?1 \
-                         AND failing_since IS NOT NULL",
-                    )
-                    .map_err(db)?
-                    .execute([endpoint])
-                    .map_err(db)?;
-                }
-                Health::Failure { disable_after } => {
-                    conn.prepare_cached(
-                        "UPDATE endpoints SET failing_since = ?2 WHERE id = ?1 \
-                         AND failing_since IS NULL",
-                    )
-                    .map_err(db)?
-                    .execute(params![endpoint, now])
-                    .map_err(db)?;
-                    let row: Option<(i64, bool)> = conn
-                        .prepare_cached(
-                            "SELECT failing_since, enabled FROM endpoints WHERE id = ?1",
-                        )
-                        .map_err(db)?
-                        .query_row([endpoint], |r| Ok((r.get(0)?, r.get(1)?)))
-                        .optional()
-                        .map_err(db)?;
-                    if let Some((since, true)) = row
-                        && failing_too_long(from_millis(since), c.now, disable_after)
-                    {
-                        outcome.endpoint_disabled =
-                            disable(conn, endpoint, DisabledReason::Failing, now)?;
-                    }
-                }
-                Health::Gone => {
-                    conn.prepare_cached(
-                        "UPDATE endpoints SET failing_since = ?2 WHERE id = ?1 \
-                         AND failing_since IS NULL",
-                    )
-                    .map_err(db)?
-                    .execute(params![endpoint, now])
-                    .map_err(db)?;
-                    outcome.endpoint_disabled = disable(conn, endpoint, DisabledReason::Gone, now)?;
-                }
-            }
-            Ok(outcome)
+            update_claimed(conn, &d)?;
+            insert_attempt(conn, &d.attempt)?;
+            apply_endpoint_change(conn, &d)
         })
         .await
     }
@@ -941,19 +849,83 @@ impl Store for SqliteStore {
     }
 }
 
-fn disable(
-    conn: &Connection,
-    endpoint: &str,
-    reason: DisabledReason,
-    now: i64,
-) -> Result<bool, StoreError> {
-    let n = conn
+/// The claimed delivery's new state; [`StoreError::LeaseLost`] when the lease is gone (the
+/// lease check is the update's own condition: nothing changed means lost).
+fn update_claimed(conn: &Connection, d: &Decision) -> Result<(), StoreError> {
+    let u = &d.delivery;
+    let held = conn
         .prepare_cached(
-            "UPDATE endpoints SET enabled = 0, disabled_reason = ?2, updated_at = ?3 \
-             WHERE id = ?1 AND enabled = 1",
+            "UPDATE deliveries SET status = ?2, attempts = ?3, failed_in_round = ?4, \
+             next_attempt_at = ?5, lease_until = NULL, lease_token = NULL, updated_at = ?6 \
+             WHERE id = ?1 AND status = 'in_flight' AND lease_token = ?7",
         )
         .map_err(db)?
-        .execute(params![endpoint, reason.as_str(), now])
+        .execute(params![
+            u.id.as_str(),
+            u.next.status().as_str(),
+            u.attempts,
+            u.failed_in_round,
+            u.next.next_attempt_at().map(to_millis),
+            to_millis(d.now),
+            u.lease_token,
+        ])
         .map_err(db)?;
-    Ok(n > 0)
+    if held == 0 {
+        return Err(StoreError::LeaseLost(u.id.clone()));
+    }
+    Ok(())
+}
+
+fn insert_attempt(conn: &Connection, a: &Attempt) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO attempts (delivery_id, message_id, endpoint_id, number, at, \
+         latency_us, status, response_body, error_kind, error) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )
+    .map_err(db)?
+    .execute(params![
+        a.delivery_id.as_str(),
+        a.message_id.as_str(),
+        a.endpoint_id.as_str(),
+        a.number,
+        to_millis(a.at),
+        i64::try_from(a.latency.as_micros()).unwrap_or(i64::MAX),
+        a.status,
+        a.response_body,
+        a.error_kind.map(|k| k.as_str()),
+        a.error,
+    ])
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Applies the decision's endpoint change to the endpoint as found (this thread is the only
+/// writer, so nothing changes between the read and the write). Writes only what changed.
+fn apply_endpoint_change(conn: &Connection, d: &Decision) -> Result<Applied, StoreError> {
+    let id = d.endpoint_id.as_str();
+    let found: Option<(bool, Option<i64>)> = conn
+        .prepare_cached("SELECT enabled, failing_since FROM endpoints WHERE id = ?1")
+        .map_err(db)?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(db)?;
+    let Some((enabled, since)) = found else {
+        return Ok(Applied::default());
+    };
+    let (applied, clock) = d.endpoint.apply(enabled, since.map(from_millis));
+    if applied.clock_started || applied.clock_stopped {
+        conn.prepare_cached("UPDATE endpoints SET failing_since = ?2 WHERE id = ?1")
+            .map_err(db)?
+            .execute(params![id, clock.map(to_millis)])
+            .map_err(db)?;
+    }
+    if let (true, Some(disable)) = (applied.disabled, d.endpoint.disable) {
+        conn.prepare_cached(
+            "UPDATE endpoints SET enabled = 0, disabled_reason = ?2, updated_at = ?3 WHERE id = ?1",
+        )
+        .map_err(db)?
+        .execute(params![id, disable.reason.as_str(), to_millis(d.now)])
+        .map_err(db)?;
+    }
+    Ok(applied)
 }
