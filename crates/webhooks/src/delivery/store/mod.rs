@@ -4,12 +4,12 @@
 //! [`MemoryStore`] for tests and ephemeral use, `SqliteStore` (feature `sqlite`) as the embedded
 //! default, and `PostgresStore` (feature `postgres`) for several processes sharing one database.
 
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-mod codec;
 mod decision;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod types;

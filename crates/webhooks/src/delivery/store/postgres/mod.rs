@@ -20,7 +20,9 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tracing::warn;
 
-use super::codec::{encode_events, encode_headers, encode_keys};
+use super::sql;
+use super::sql::codec::{encode_events, encode_headers, encode_keys};
+use super::sql::{ATTEMPT_COLUMNS, DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS};
 use super::types::{
     AttemptQuery, Claim, ClaimRequest, DeliveryQuery, Enqueued, MessageQuery, NewMessage,
     QueueDepth, StoreError, claim_of, effective_limit, lease_token, new_delivery,
@@ -30,7 +32,7 @@ use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{
     Attempt, Delivery, DisabledReason, Endpoint, Message, from_millis, to_millis,
 };
-use rows::{ATTEMPT_COLUMNS, DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS, db};
+use rows::db;
 
 /// Settings of a [`PostgresStore`].
 #[derive(Debug, Clone)]
@@ -379,7 +381,7 @@ async fn matching_endpoints(
     .fetch_all(conn)
     .await
     .map_err(db)?;
-    Ok(map_all(rows, rows::endpoint)?
+    Ok(map_all(rows, sql::endpoint)?
         .into_iter()
         .filter(|e| e.events.matches(event_type))
         .map(|e| e.id)
@@ -431,7 +433,7 @@ impl Store for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.as_ref().map(rows::endpoint).transpose()
+        row.as_ref().map(sql::endpoint).transpose()
     }
 
     async fn list_endpoints(&self) -> Result<Vec<Endpoint>, StoreError> {
@@ -441,7 +443,7 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        map_all(rows, rows::endpoint)
+        map_all(rows, sql::endpoint)
     }
 
     async fn set_endpoint_enabled(
@@ -603,7 +605,7 @@ impl Store for PostgresStore {
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
-        let deliveries = map_all(claimed, rows::delivery)?;
+        let deliveries = map_all(claimed, sql::delivery)?;
         let mut claims = Vec::with_capacity(deliveries.len());
         if !deliveries.is_empty() {
             let message_ids: Vec<String> = deliveries
@@ -622,7 +624,7 @@ impl Store for PostgresStore {
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(db)?,
-                rows::message,
+                sql::message,
             )?;
             let endpoints = map_all(
                 sqlx::query(AssertSqlSafe(format!(
@@ -632,7 +634,7 @@ impl Store for PostgresStore {
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(db)?,
-                rows::endpoint,
+                sql::endpoint,
             )?;
             for delivery in deliveries {
                 let message = messages.iter().find(|m| m.id == delivery.message_id);
@@ -728,7 +730,7 @@ impl Store for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.as_ref().map(rows::message).transpose()
+        row.as_ref().map(sql::message).transpose()
     }
 
     async fn list_messages(&self, q: &MessageQuery) -> Result<Vec<Message>, StoreError> {
@@ -755,7 +757,7 @@ impl Store for PostgresStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
-        map_all(rows, rows::message)
+        map_all(rows, sql::message)
     }
 
     async fn list_deliveries(&self, q: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
@@ -779,7 +781,7 @@ impl Store for PostgresStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
-        map_all(rows, rows::delivery)
+        map_all(rows, sql::delivery)
     }
 
     async fn list_attempts(&self, q: &AttemptQuery) -> Result<Vec<Attempt>, StoreError> {
@@ -802,7 +804,7 @@ impl Store for PostgresStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
-        map_all(rows, rows::attempt)
+        map_all(rows, sql::attempt)
     }
 
     async fn replay(

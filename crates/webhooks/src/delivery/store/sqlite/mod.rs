@@ -20,7 +20,8 @@ use async_trait::async_trait;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Params, Row, params, params_from_iter};
 
-use super::codec::{encode_events, encode_headers, encode_keys};
+use super::sql::codec::{encode_events, encode_headers, encode_keys};
+use super::sql::{ATTEMPT_COLUMNS, DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS};
 use super::types::{
     AttemptQuery, Claim, ClaimRequest, DeliveryQuery, Enqueued, MessageQuery, NewMessage,
     QueueDepth, StoreError, claim_of, effective_limit, lease_token, new_delivery,
@@ -30,7 +31,7 @@ use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{
     Attempt, Delivery, DisabledReason, Endpoint, Message, from_millis, to_millis,
 };
-use rows::{ATTEMPT_COLUMNS, DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS, db};
+use rows::db;
 
 /// How hard SQLite works to make each commit durable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
