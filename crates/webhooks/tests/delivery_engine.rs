@@ -16,12 +16,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use switchboard_core::NetPolicy;
+use switchboard_webhooks::delivery::store::{MemoryStore, Store};
 use switchboard_webhooks::delivery::{
     AttemptErrorKind, AttemptQuery, AttemptReport, DeliveryConfig, DeliveryOutcome, DeliveryQuery,
     DeliveryStatus, DisabledReason, EndpointSpec, HandlerOutcome, ManagerError, ManualClock,
-    MemoryStore, MessageId, QueueDepth, RetrySchedule, Store, WebhookManager,
+    MessageId, QueueDepth, RetrySchedule, WebhookManager,
 };
-use switchboard_webhooks::{StandardVerifier, Verifier, WebhookSecret};
+use switchboard_webhooks::sign::{StandardVerifier, Verifier, WebhookSecret};
 
 // ---------- receivers ----------
 

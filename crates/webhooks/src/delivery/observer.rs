@@ -4,13 +4,14 @@
 //! read the backlog with [`WebhookManager::queue_depth`](super::WebhookManager::queue_depth).
 //! Together they give the usual delivery metrics: a counter per [`DeliveryOutcome`], histograms
 //! of [`AttemptReport::http_duration`] and [`AttemptReport::since_created`], and a gauge of the
-//! [`QueueDepth`](super::store::QueueDepth).
+//! [`QueueDepth`](super::QueueDepth).
 //!
 //! ```
 //! use std::sync::Arc;
 //! use std::sync::atomic::{AtomicU64, Ordering};
+//! use switchboard_webhooks::delivery::store::MemoryStore;
 //! use switchboard_webhooks::delivery::{
-//!     AttemptReport, DeliveryObserver, DeliveryOutcome, MemoryStore, WebhookManager,
+//!     AttemptReport, DeliveryObserver, DeliveryOutcome, WebhookManager,
 //! };
 //!
 //! #[derive(Default)]

@@ -1,20 +1,13 @@
 //! What only a store with a database outside the process can show: SQLite data surviving a
 //! reopen, and Postgres nodes sharing one database.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use switchboard_webhooks::delivery::Store;
-
-use crate::fixtures;
-use crate::support::{endpoint, message, secs, t0};
-use switchboard_webhooks::delivery::EventFilter;
-
 /// Reopening applies no migration twice and sees the data.
 #[cfg(feature = "sqlite")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_reopened_sees_its_data_and_migrates_once() {
-    let dir = fixtures::SqliteDir::new();
+    use std::sync::Arc;
+    use switchboard_webhooks::delivery::store::{EndpointStore, JournalStore};
+    let dir = crate::fixtures::SqliteDir::new();
     crate::journal::prune_keeps_pending_work(Arc::new(dir.open())).await;
     let again = dir.open();
     assert_eq!(again.list_endpoints().await.unwrap().len(), 1);
@@ -33,7 +26,10 @@ async fn sqlite_reopened_sees_its_data_and_migrates_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_replay_records_survive_a_reopen() {
     use crate::seen::{SEEN_LAST, SEEN_SOURCE};
-    let dir = fixtures::SqliteDir::new();
+    use crate::support::{secs, t0};
+    use std::sync::Arc;
+    use switchboard_webhooks::delivery::store::SeenStore;
+    let dir = crate::fixtures::SqliteDir::new();
     crate::seen::mark_seen_catches_replays_until_expiry(Arc::new(dir.open())).await;
     let replay = dir
         .open()
@@ -46,8 +42,9 @@ async fn sqlite_replay_records_survive_a_reopen() {
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_replay_records_are_shared_between_nodes() {
-    use fixtures::schema_name;
-    use switchboard_webhooks::delivery::store::{PostgresOptions, PostgresStore};
+    use crate::fixtures::schema_name;
+    use crate::support::{secs, t0};
+    use switchboard_webhooks::delivery::store::{PostgresOptions, PostgresStore, SeenStore};
     let Ok(url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
         eprintln!(
             "skipping postgres_replay_records_are_shared_between_nodes: SWITCHBOARD_TEST_POSTGRES_URL is not set"
@@ -89,8 +86,13 @@ async fn postgres_replay_records_are_shared_between_nodes() {
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_announces_new_work_to_other_stores() {
-    use fixtures::schema_name;
-    use switchboard_webhooks::delivery::store::{PostgresOptions, PostgresStore};
+    use crate::fixtures::schema_name;
+    use crate::support::{endpoint, message, secs, t0};
+    use std::time::Duration;
+    use switchboard_webhooks::delivery::EventFilter;
+    use switchboard_webhooks::delivery::store::{
+        EndpointStore, PostgresOptions, PostgresStore, QueueStore,
+    };
     let Ok(url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
         eprintln!(
             "skipping postgres_announces_new_work_to_other_stores: SWITCHBOARD_TEST_POSTGRES_URL is not set"

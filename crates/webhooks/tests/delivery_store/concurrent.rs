@@ -2,12 +2,10 @@
 
 use std::sync::Arc;
 
-use switchboard_webhooks::delivery::store::{
-    Applied, AttemptQuery, DeliveryQuery, NewMessage, NextStep,
-};
-use switchboard_webhooks::delivery::{
-    DeliveryStatus, DisabledReason, EventFilter, Store, StoreError,
-};
+use switchboard_webhooks::delivery::store::{Applied, NewMessage, NextStep};
+use switchboard_webhooks::delivery::store::{Store, StoreError};
+use switchboard_webhooks::delivery::{AttemptQuery, DeliveryQuery};
+use switchboard_webhooks::delivery::{DeliveryStatus, DisabledReason, EventFilter};
 
 use crate::support::{Effect, claim_at, decision, endpoint, message, secs, t0};
 

@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
-use switchboard_webhooks::delivery::store::{Applied, DeliveryQuery, NextStep};
-use switchboard_webhooks::delivery::{DeliveryStatus, DisabledReason, EventFilter, Store};
+use switchboard_webhooks::delivery::DeliveryQuery;
+use switchboard_webhooks::delivery::store::Store;
+use switchboard_webhooks::delivery::store::{Applied, NextStep};
+use switchboard_webhooks::delivery::{DeliveryStatus, DisabledReason, EventFilter};
 
 use crate::support::{
     Effect, attempt_once, claim_at, clock_of, decision, endpoint, message, secs, t0,

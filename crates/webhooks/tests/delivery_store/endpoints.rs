@@ -4,10 +4,9 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use switchboard_webhooks::delivery::store::DeliveryQuery;
-use switchboard_webhooks::delivery::{
-    DeliveryStatus, DisabledReason, EndpointId, EventFilter, Store, StoreError,
-};
+use switchboard_webhooks::delivery::DeliveryQuery;
+use switchboard_webhooks::delivery::store::{Store, StoreError};
+use switchboard_webhooks::delivery::{DeliveryStatus, DisabledReason, EndpointId, EventFilter};
 
 use crate::support::{claim_at, endpoint, message, secs, t0};
 

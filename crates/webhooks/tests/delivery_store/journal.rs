@@ -2,12 +2,10 @@
 
 use std::sync::Arc;
 
-use switchboard_webhooks::delivery::store::{
-    AttemptQuery, ClaimRequest, DeliveryQuery, MessageQuery, NextStep,
-};
-use switchboard_webhooks::delivery::{
-    DeliveryStatus, EndpointId, EventFilter, Message, MessageId, Store, StoreError,
-};
+use switchboard_webhooks::delivery::store::{ClaimRequest, NextStep};
+use switchboard_webhooks::delivery::store::{Store, StoreError};
+use switchboard_webhooks::delivery::{AttemptQuery, DeliveryQuery, MessageQuery};
+use switchboard_webhooks::delivery::{DeliveryStatus, EndpointId, EventFilter, Message, MessageId};
 
 use crate::support::{Effect, claim_at, decision, endpoint, message, secs, t0};
 

@@ -20,7 +20,7 @@ mod support;
 /// One `#[tokio::test]` per case and store.
 macro_rules! conformance {
     ($($module:ident :: $case:ident),* $(,)?) => {
-        /// The cases against [`MemoryStore`](switchboard_webhooks::delivery::MemoryStore).
+        /// The cases against [`MemoryStore`](switchboard_webhooks::delivery::store::MemoryStore).
         mod memory {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,7 +85,7 @@ conformance! {
 mod fixtures {
     use std::sync::Arc;
 
-    use switchboard_webhooks::delivery::{MemoryStore, Store};
+    use switchboard_webhooks::delivery::store::{MemoryStore, Store};
 
     pub(crate) fn memory() -> Arc<dyn Store> {
         Arc::new(MemoryStore::new())

@@ -4,10 +4,12 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use switchboard_webhooks::delivery::store::{AttemptQuery, ClaimRequest, DeliveryQuery, NextStep};
+use switchboard_webhooks::delivery::store::{ClaimRequest, NextStep};
+use switchboard_webhooks::delivery::store::{Store, StoreError};
 use switchboard_webhooks::delivery::{
-    AttemptErrorKind, DeliveryStatus, DisabledReason, EventFilter, QueueDepth, Store, StoreError,
+    AttemptErrorKind, DeliveryStatus, DisabledReason, EventFilter, QueueDepth,
 };
+use switchboard_webhooks::delivery::{AttemptQuery, DeliveryQuery};
 
 use crate::support::{Effect, claim_at, decision, endpoint, message, secs, t0};
 

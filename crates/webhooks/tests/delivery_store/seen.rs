@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use switchboard_webhooks::delivery::Store;
+use switchboard_webhooks::delivery::store::Store;
 
 use crate::support::{secs, t0};
 

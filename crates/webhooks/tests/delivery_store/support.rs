@@ -6,13 +6,14 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use switchboard_core::Secret;
+use switchboard_webhooks::delivery::store::Store;
 use switchboard_webhooks::delivery::store::{
     Applied, Claim, ClaimRequest, ClockChange, Decision, DeliveryUpdate, Disable, EndpointChange,
     NewMessage, NextStep,
 };
 use switchboard_webhooks::delivery::{
     Attempt, AttemptErrorKind, DisabledReason, Endpoint, EndpointId, EndpointKey, EventFilter,
-    MessageId, Store,
+    MessageId,
 };
 
 pub(crate) fn t0() -> SystemTime {

@@ -166,7 +166,7 @@ pub struct Applied {
 }
 
 /// Everything that follows from one attempt, for a store to apply in one transaction:
-/// [`Store::complete`](super::Store::complete).
+/// [`QueueStore::complete`](super::QueueStore::complete).
 #[derive(Debug, Clone)]
 pub struct Decision {
     /// The delivery's new state.

@@ -7,14 +7,14 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use super::types::{
-    AttemptQuery, Claim, ClaimRequest, DeliveryQuery, Enqueued, MessageQuery, NewMessage,
-    QueueDepth, StoreError, claim_of, effective_limit, lease_token, new_delivery,
+    Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, lease_token, new_delivery,
 };
-use super::{Applied, Decision, Store};
+use super::{Applied, Decision, EndpointStore, JournalStore, QueueStore, SeenStore};
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{
     Attempt, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message,
 };
+use crate::delivery::query::{AttemptQuery, DeliveryQuery, MessageQuery, QueueDepth};
 
 #[derive(Debug, Default)]
 struct State {
@@ -28,7 +28,7 @@ struct State {
     seen: HashMap<(String, [u8; 32]), SystemTime>,
 }
 
-/// A [`Store`] in memory: nothing survives the process.
+/// A [`Store`](super::Store) in memory: nothing survives the process.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
@@ -90,16 +90,16 @@ impl State {
     }
 }
 
-/// Newest first by `(time, id)`; ties keep insertion order reversed.
+/// The first `limit` of `items`, newest first by `key`; ties keep insertion order reversed.
 fn newest_first<T, K: Ord>(mut items: Vec<T>, key: impl Fn(&T) -> K, limit: usize) -> Vec<T> {
     items.reverse();
     items.sort_by_key(|item| std::cmp::Reverse(key(item)));
-    items.truncate(effective_limit(limit));
+    items.truncate(limit);
     items
 }
 
 #[async_trait]
-impl Store for MemoryStore {
+impl EndpointStore for MemoryStore {
     async fn insert_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
         let mut s = self.lock();
         if s.endpoints.contains_key(&endpoint.id) {
@@ -183,7 +183,10 @@ impl Store for MemoryStore {
         }
         Ok(true)
     }
+}
 
+#[async_trait]
+impl QueueStore for MemoryStore {
     async fn insert_message(
         &self,
         message: NewMessage,
@@ -353,56 +356,6 @@ impl Store for MemoryStore {
         Ok(depth)
     }
 
-    async fn get_message(&self, id: &MessageId) -> Result<Option<Message>, StoreError> {
-        Ok(self.lock().messages.get(id).cloned())
-    }
-
-    async fn list_messages(&self, q: &MessageQuery) -> Result<Vec<Message>, StoreError> {
-        let s = self.lock();
-        let iter = s.messages.values().filter(|m| {
-            q.event_type.as_ref().is_none_or(|t| &m.event_type == t)
-                && q.since.is_none_or(|since| m.created_at >= since)
-                && q.endpoint.as_ref().is_none_or(|e| {
-                    s.deliveries
-                        .values()
-                        .any(|d| &d.endpoint_id == e && d.message_id == m.id)
-                })
-        });
-        Ok(newest_first(
-            iter.cloned().collect(),
-            |m: &Message| (m.created_at, m.id.clone()),
-            q.limit,
-        ))
-    }
-
-    async fn list_deliveries(&self, q: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
-        let s = self.lock();
-        let iter = s.deliveries.values().filter(|d| {
-            q.endpoint.as_ref().is_none_or(|e| &d.endpoint_id == e)
-                && q.message.as_ref().is_none_or(|m| &d.message_id == m)
-                && q.status.is_none_or(|st| d.status == st)
-        });
-        Ok(newest_first(
-            iter.cloned().collect(),
-            |d: &Delivery| (d.created_at, d.id.clone()),
-            q.limit,
-        ))
-    }
-
-    async fn list_attempts(&self, q: &AttemptQuery) -> Result<Vec<Attempt>, StoreError> {
-        let s = self.lock();
-        let iter = s.attempts.iter().filter(|a| {
-            q.endpoint.as_ref().is_none_or(|e| &a.endpoint_id == e)
-                && q.message.as_ref().is_none_or(|m| &a.message_id == m)
-                && q.delivery.as_ref().is_none_or(|d| &a.delivery_id == d)
-        });
-        Ok(newest_first(
-            iter.cloned().collect(),
-            |a: &Attempt| (a.at, a.number),
-            q.limit,
-        ))
-    }
-
     async fn replay(
         &self,
         message: &MessageId,
@@ -461,28 +414,58 @@ impl Store for MemoryStore {
         }
         Ok(n)
     }
+}
 
-    async fn mark_seen(
-        &self,
-        source: &str,
-        digest: &[u8; 32],
-        now: SystemTime,
-        expires_at: SystemTime,
-    ) -> Result<bool, StoreError> {
-        let mut s = self.lock();
-        // A full sweep per call: this store holds test-sized data.
-        s.seen.retain(|_, until| *until > now);
-        let key = (source.to_owned(), *digest);
-        if s.seen.contains_key(&key) {
-            return Ok(false);
-        }
-        s.seen.insert(key, expires_at);
-        Ok(true)
+#[async_trait]
+impl JournalStore for MemoryStore {
+    async fn get_message(&self, id: &MessageId) -> Result<Option<Message>, StoreError> {
+        Ok(self.lock().messages.get(id).cloned())
     }
 
-    async fn unmark_seen(&self, source: &str, digest: &[u8; 32]) -> Result<(), StoreError> {
-        self.lock().seen.remove(&(source.to_owned(), *digest));
-        Ok(())
+    async fn list_messages(&self, q: &MessageQuery) -> Result<Vec<Message>, StoreError> {
+        let s = self.lock();
+        let iter = s.messages.values().filter(|m| {
+            q.event_type.as_ref().is_none_or(|t| &m.event_type == t)
+                && q.since.is_none_or(|since| m.created_at >= since)
+                && q.endpoint.as_ref().is_none_or(|e| {
+                    s.deliveries
+                        .values()
+                        .any(|d| &d.endpoint_id == e && d.message_id == m.id)
+                })
+        });
+        Ok(newest_first(
+            iter.cloned().collect(),
+            |m: &Message| (m.created_at, m.id.clone()),
+            q.effective_limit(),
+        ))
+    }
+
+    async fn list_deliveries(&self, q: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+        let s = self.lock();
+        let iter = s.deliveries.values().filter(|d| {
+            q.endpoint.as_ref().is_none_or(|e| &d.endpoint_id == e)
+                && q.message.as_ref().is_none_or(|m| &d.message_id == m)
+                && q.status.is_none_or(|st| d.status == st)
+        });
+        Ok(newest_first(
+            iter.cloned().collect(),
+            |d: &Delivery| (d.created_at, d.id.clone()),
+            q.effective_limit(),
+        ))
+    }
+
+    async fn list_attempts(&self, q: &AttemptQuery) -> Result<Vec<Attempt>, StoreError> {
+        let s = self.lock();
+        let iter = s.attempts.iter().filter(|a| {
+            q.endpoint.as_ref().is_none_or(|e| &a.endpoint_id == e)
+                && q.message.as_ref().is_none_or(|m| &a.message_id == m)
+                && q.delivery.as_ref().is_none_or(|d| &a.delivery_id == d)
+        });
+        Ok(newest_first(
+            iter.cloned().collect(),
+            |a: &Attempt| (a.at, a.number),
+            q.effective_limit(),
+        ))
     }
 
     async fn prune(&self, cutoff: SystemTime) -> Result<u64, StoreError> {
@@ -506,5 +489,31 @@ impl Store for MemoryStore {
         s.attempts.retain(|a| !old.contains(&a.message_id));
         s.idempotency.retain(|_, (id, _)| !old.contains(id));
         Ok(old.len() as u64)
+    }
+}
+
+#[async_trait]
+impl SeenStore for MemoryStore {
+    async fn mark_seen(
+        &self,
+        source: &str,
+        digest: &[u8; 32],
+        now: SystemTime,
+        expires_at: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.lock();
+        // A full sweep per call: this store holds test-sized data.
+        s.seen.retain(|_, until| *until > now);
+        let key = (source.to_owned(), *digest);
+        if s.seen.contains_key(&key) {
+            return Ok(false);
+        }
+        s.seen.insert(key, expires_at);
+        Ok(true)
+    }
+
+    async fn unmark_seen(&self, source: &str, digest: &[u8; 32]) -> Result<(), StoreError> {
+        self.lock().seen.remove(&(source.to_owned(), *digest));
+        Ok(())
     }
 }
