@@ -333,8 +333,8 @@ async fn google_chat_text_is_pinned_and_errors_mapped() {
 
 #[tokio::test]
 async fn subscribe_fires_every_target_and_isolates_failures() {
-    use switchboard_webhooks::WebhookManager;
-    use switchboard_webhooks::delivery::{HandlerOutcome, MemoryStore};
+    use switchboard_webhooks::delivery::store::MemoryStore;
+    use switchboard_webhooks::delivery::{HandlerOutcome, WebhookManager};
 
     let slack_server = Recorder::start(vec![Reply::new(200, "ok")]).await;
     let discord_server = Recorder::start(vec![Reply::json(

@@ -25,7 +25,7 @@ use switchboard::functions::providers::{
     anthropic, gemini, mcp, ollama, openai_chat, openai_responses,
 };
 use switchboard::functions::{Arguments, ToolCall};
-use switchboard::webhooks::{StandardSigner, WebhookSecret};
+use switchboard::webhooks::sign::{StandardSigner, WebhookSecret};
 
 use crate::config::{ConfigError, IngestKind, Settings};
 use crate::tools::build_registry;

@@ -8,7 +8,7 @@ use switchboard::connectors::notify::{
     SmtpSecurity, TeamsWebhook, subscribe,
 };
 use switchboard::core::Client;
-use switchboard::webhooks::WebhookManager;
+use switchboard::webhooks::delivery::WebhookManager;
 
 use crate::config::{NotifyConfig, NotifyKind, SmtpSecurityConfig};
 

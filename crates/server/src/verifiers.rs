@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use switchboard::webhooks::{
+use switchboard::webhooks::sign::{
     DiscordVerifier, GitHubVerifier, HmacSecret, KeyError, ShopifyVerifier, SlackVerifier,
     StandardVerifier, StripeVerifier, Tolerance, Verifier, VerifyingKey, WebhookSecret,
 };

@@ -10,8 +10,10 @@ use switchboard::core::net::Cidr;
 use switchboard::webhooks::delivery::store::{
     PostgresOptions, PostgresStore, SqliteOptions, SqliteStore, Store,
 };
-use switchboard::webhooks::delivery::{DeliveryObserver, WebhookManagerBuilder};
-use switchboard::webhooks::{EndpointSpec, Verifier, WebhookManager};
+use switchboard::webhooks::delivery::{
+    DeliveryObserver, EndpointSpec, WebhookManager, WebhookManagerBuilder,
+};
+use switchboard::webhooks::sign::Verifier;
 
 use crate::config::{IngestKind, Settings};
 use crate::http::auth::TokenHash;

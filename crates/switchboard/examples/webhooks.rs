@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use serde_json::json;
 use switchboard::prelude::*;
-use switchboard::webhooks::delivery::MemoryStore;
+use switchboard::webhooks::delivery::store::MemoryStore;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -10,7 +10,7 @@
 //! | feature | enables | module |
 //! |---|---|---|
 //! | *(always)* | HTTP client, auth, retries, SSRF guard, secrets | [`core`] |
-//! | `webhooks` | signing, verification, [`WebhookManager`](webhooks::WebhookManager) with the in-memory store | `webhooks` |
+//! | `webhooks` | signing, verification, [`WebhookManager`](webhooks::delivery::WebhookManager) with the in-memory store | `webhooks` |
 //! | `sqlite` | the embedded SQLite delivery store (implies `webhooks`) | `webhooks::delivery::store` |
 //! | `postgres` | the Postgres delivery store for many nodes (implies `webhooks`) | `webhooks::delivery::store` |
 //! | `functions` | tools, the registry, provider wire formats | `functions` |

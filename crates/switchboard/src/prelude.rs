@@ -14,6 +14,6 @@ pub use switchboard_functions::builtin::calculate::Calculate;
 pub use switchboard_functions::builtin::read_file::{FileRoots, ListDir, ReadFile};
 
 #[cfg(feature = "webhooks")]
-pub use switchboard_webhooks::{
-    EndpointSpec, StandardSigner, StandardVerifier, Verifier, WebhookManager, WebhookSecret,
-};
+pub use switchboard_webhooks::delivery::{EndpointSpec, WebhookManager};
+#[cfg(feature = "webhooks")]
+pub use switchboard_webhooks::sign::{StandardSigner, StandardVerifier, Verifier, WebhookSecret};

@@ -20,8 +20,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use criterion::{Criterion, Throughput};
 use switchboard_core::NetPolicy;
+use switchboard_webhooks::delivery::store::Store;
 use switchboard_webhooks::delivery::store::{SqliteOptions, SqliteStore, Synchronous};
-use switchboard_webhooks::delivery::{DeliveryConfig, EndpointSpec, Store, WebhookManager};
+use switchboard_webhooks::delivery::{DeliveryConfig, EndpointSpec, WebhookManager};
 use tokio::runtime::Runtime;
 
 /// Messages per measured iteration.

@@ -15,7 +15,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use http::HeaderMap;
 use http::header::{ACCEPT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue, USER_AGENT};
 use ring::hmac;
-use switchboard_webhooks::{
+use switchboard_webhooks::sign::{
     SignedHeaders, StandardSigner, StandardVerifier, Verifier, WebhookSecret,
 };
 

@@ -3,13 +3,17 @@
 //! The [`sign`] module speaks Standard Webhooks `v1` (HMAC-SHA256, `whsec_` secrets) and `v1a`
 //! (Ed25519, `whsk_`/`whpk_` keys) with key rotation and a timestamp tolerance, offers the seed's
 //! legacy hex `X-Webhook-Signature` scheme as an option, and verifies what GitHub, Slack, Stripe,
-//! Discord and Shopify send, all behind one [`Verifier`] trait. Every primitive comes from `ring`.
+//! Discord and Shopify send, all behind one [`Verifier`](sign::Verifier) trait. Every primitive
+//! comes from `ring`. The [`delivery`] module sends outgoing webhooks durably, at least once.
+//!
+//! Each public type has one path: `sign::…` for signatures, `delivery::…` for the manager and
+//! its records, `delivery::store::…` for the stores and what implementing one takes.
 //!
 //! # Sign a payload, verify it on the other side
 //!
 //! ```
 //! use std::time::{Duration, SystemTime, UNIX_EPOCH};
-//! use switchboard_webhooks::{StandardSigner, StandardVerifier, Verifier, WebhookSecret};
+//! use switchboard_webhooks::sign::{StandardSigner, StandardVerifier, Verifier, WebhookSecret};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // Sender: create a secret once and share `secret.expose_encoded()` with the receiver.
@@ -40,12 +44,3 @@
 
 pub mod delivery;
 pub mod sign;
-
-pub use delivery::{DeliveryConfig, EndpointSpec, ManagerError, WebhookManager};
-
-pub use sign::{
-    DiscordVerifier, GitHubVerifier, HmacSecret, KeyError, KeyRing, LegacySigner, LegacyVerifier,
-    RotationError, Scheme, ShopifyVerifier, SignError, SignedHeaders, SigningKey, SlackVerifier,
-    StandardSigner, StandardSigningKey, StandardVerifier, StandardVerifyingKey, StripeVerifier,
-    Tolerance, Verified, Verifier, VerifyError, VerifyingKey, WebhookSecret,
-};

@@ -16,12 +16,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use switchboard_core::NetPolicy;
+use switchboard_webhooks::delivery::store::{MemoryStore, Store};
 use switchboard_webhooks::delivery::{
     AttemptErrorKind, AttemptQuery, AttemptReport, DeliveryConfig, DeliveryOutcome, DeliveryQuery,
     DeliveryStatus, DisabledReason, EndpointSpec, HandlerOutcome, ManagerError, ManualClock,
-    MemoryStore, MessageId, QueueDepth, RetrySchedule, Store, WebhookManager,
+    MessageId, QueueDepth, RetrySchedule, WebhookManager,
 };
-use switchboard_webhooks::{StandardVerifier, Verifier, WebhookSecret};
+use switchboard_webhooks::sign::{StandardVerifier, Verifier, WebhookSecret};
 
 // ---------- receivers ----------
 
@@ -1008,10 +1009,11 @@ type Seen = Vec<(
     Option<u16>,
     Duration,
     Duration,
+    Vec<&'static str>,
 )>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn observer_sees_each_outcome_and_queue_depth_counts_the_backlog() {
+async fn observer_sees_each_outcome_its_operational_events_and_queue_depth_counts_the_backlog() {
     let (_ok_rx, ok_url) = receiver(vec![]).await;
     let (_fail_rx, fail_url) =
         receiver(vec![Reply::Status(500, vec![]), Reply::Status(500, vec![])]).await;
@@ -1039,6 +1041,7 @@ async fn observer_sees_each_outcome_and_queue_depth_counts_the_backlog() {
                 r.status,
                 r.http_duration,
                 r.since_created,
+                r.events.iter().map(|e| e.event_type()).collect(),
             ));
         }))
         .build()
@@ -1070,17 +1073,29 @@ async fn observer_sees_each_outcome_and_queue_depth_counts_the_backlog() {
     first.sort_by(|a, b| a.1.cmp(&b.1));
     let brief: Vec<_> = first
         .iter()
-        .map(|(o, name, n, status, _, _)| (*o, name.as_str(), *n, *status))
+        .map(|(o, name, n, status, _, _, events)| (*o, name.as_str(), *n, *status, events.clone()))
         .collect();
     assert_eq!(
         brief,
         vec![
-            (DeliveryOutcome::Retrying, "fail", 1, Some(500)),
-            (DeliveryOutcome::EndpointDisabled, "gone", 1, Some(410)),
-            (DeliveryOutcome::Delivered, "ok", 1, Some(204)),
+            (
+                DeliveryOutcome::Retrying,
+                "fail",
+                1,
+                Some(500),
+                vec!["message.attempt.failing"]
+            ),
+            (
+                DeliveryOutcome::EndpointDisabled,
+                "gone",
+                1,
+                Some(410),
+                vec!["endpoint.disabled"]
+            ),
+            (DeliveryOutcome::Delivered, "ok", 1, Some(204), vec![]),
         ]
     );
-    for (_, _, _, _, http, since_created) in &first {
+    for (_, _, _, _, http, since_created, _) in &first {
         assert!(*http > Duration::ZERO && *http < s(5), "{http:?}");
         // The manual clock did not move: the message was created "now".
         assert_eq!(*since_created, Duration::ZERO);
@@ -1093,9 +1108,16 @@ async fn observer_sees_each_outcome_and_queue_depth_counts_the_backlog() {
     clock.advance(s(10));
     eventually("the retry's report", || count(4)).await;
     let last = seen.lock().unwrap()[3].clone();
+    // The clock runs already: no second `failing`; the schedule is used up.
     assert_eq!(
-        (last.0, last.1.as_str(), last.2, last.3),
-        (DeliveryOutcome::DeadLettered, "fail", 2, Some(500))
+        (last.0, last.1.as_str(), last.2, last.3, last.6),
+        (
+            DeliveryOutcome::DeadLettered,
+            "fail",
+            2,
+            Some(500),
+            vec!["message.attempt.exhausted"]
+        )
     );
     assert_eq!(
         last.5,

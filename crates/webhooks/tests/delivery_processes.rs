@@ -14,9 +14,10 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use switchboard_core::NetPolicy;
+use switchboard_webhooks::delivery::store::Store;
 use switchboard_webhooks::delivery::store::{SqliteOptions, SqliteStore};
 use switchboard_webhooks::delivery::{
-    DeliveryConfig, DeliveryQuery, DeliveryStatus, EndpointSpec, ManualClock, MessageQuery, Store,
+    DeliveryConfig, DeliveryQuery, DeliveryStatus, EndpointSpec, ManualClock, MessageQuery,
     WebhookManager,
 };
 

@@ -11,8 +11,9 @@ use std::process::{Command, Stdio};
 use std::time::SystemTime;
 
 use switchboard_core::Secret;
+use switchboard_webhooks::delivery::store::EndpointStore;
 use switchboard_webhooks::delivery::store::{SqliteOptions, SqliteStore};
-use switchboard_webhooks::delivery::{Endpoint, EndpointId, EndpointKey, EventFilter, Store};
+use switchboard_webhooks::delivery::{Endpoint, EndpointId, EndpointKey, EventFilter};
 
 /// The unprivileged user that plays the other local user (`nobody`).
 const NOBODY: u32 = 65534;

@@ -8,7 +8,7 @@
 //! `email` feature, `EmailTarget` (SMTP via lettre, text + HTML).
 //!
 //! [`subscribe`] registers a target as a local handler of a `switchboard-webhooks`
-//! [`WebhookManager`](switchboard_webhooks::WebhookManager): several targets on one event all
+//! [`WebhookManager`](switchboard_webhooks::delivery::WebhookManager): several targets on one event all
 //! fire, each in its own isolated handler.
 //!
 //! ```no_run

@@ -2,8 +2,7 @@
 
 use std::sync::Arc;
 
-use switchboard_webhooks::WebhookManager;
-use switchboard_webhooks::delivery::{HandlerError, HandlerId};
+use switchboard_webhooks::delivery::{HandlerError, HandlerId, WebhookManager};
 
 use super::{Notification, NotifyError, NotifyTarget};
 

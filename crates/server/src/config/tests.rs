@@ -153,7 +153,7 @@ fn debug_of_the_documented_example_config_shows_no_secret() {
             n if n.ends_with("_WEBHOOK_SECRET") && !n.starts_with("GITHUB") => {
                 let mut bytes = mark.clone().into_bytes();
                 bytes.resize(24, b'x');
-                switchboard::webhooks::WebhookSecret::from_bytes(bytes)
+                switchboard::webhooks::sign::WebhookSecret::from_bytes(bytes)
                     .unwrap()
                     .expose_encoded()
             }

@@ -16,9 +16,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use switchboard::webhooks::delivery::{
     Attempt, AttemptQuery, Delivery, DeliveryId, DeliveryQuery, DeliveryStatus, Endpoint,
-    EndpointId, EventFilter, Message, MessageId, MessageQuery,
+    EndpointId, EndpointSpec, EventFilter, ManagerError, Message, MessageId, MessageQuery,
 };
-use switchboard::webhooks::{EndpointSpec, ManagerError};
 
 use super::AppState;
 use super::error::ApiError;
@@ -56,7 +55,7 @@ async fn require_admin(State(state): State<AppState>, req: Request, next: Next) 
 
 type ApiResult = Result<Response, ApiError>;
 
-fn manager(state: &AppState) -> Result<&switchboard::webhooks::WebhookManager, ApiError> {
+fn manager(state: &AppState) -> Result<&switchboard::webhooks::delivery::WebhookManager, ApiError> {
     state.webhooks.as_ref().map(|w| &w.manager).ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

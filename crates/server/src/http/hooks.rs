@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode, Uri};
 use serde_json::{Value, json};
-use switchboard::webhooks::ManagerError;
+use switchboard::webhooks::delivery::ManagerError;
 
 mod open_webui;
 

@@ -18,7 +18,7 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use ring::hmac;
 use serde_json::{Value, json};
-use switchboard::webhooks::{StandardSigner, StandardVerifier, Verifier, WebhookSecret};
+use switchboard::webhooks::sign::{StandardSigner, StandardVerifier, Verifier, WebhookSecret};
 
 use crate::server::{Server, client};
 

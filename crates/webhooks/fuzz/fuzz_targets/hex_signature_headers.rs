@@ -2,20 +2,20 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use switchboard_webhooks::sign::{legacy, providers};
+use switchboard_webhooks::sign::{DiscordVerifier, GitHubVerifier, LegacyVerifier, SlackVerifier};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    if providers::github::parse_signature_header(text).is_ok() {
+    if GitHubVerifier::parse_signature_header(text).is_ok() {
         assert_eq!(text.len(), 7 + 64);
     }
-    if providers::slack::parse_signature_header(text).is_ok() {
+    if SlackVerifier::parse_signature_header(text).is_ok() {
         assert_eq!(text.len(), 3 + 64);
     }
-    if providers::discord::parse_signature_header(text).is_ok() {
+    if DiscordVerifier::parse_signature_header(text).is_ok() {
         assert_eq!(text.len(), 128);
     }
-    if legacy::parse_signature_header(text).is_ok() {
+    if LegacyVerifier::parse_signature_header(text).is_ok() {
         assert_eq!(text.len(), 64);
     }
 });

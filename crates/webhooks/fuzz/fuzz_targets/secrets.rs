@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use switchboard_webhooks::{SigningKey, VerifyingKey, WebhookSecret};
+use switchboard_webhooks::sign::{SigningKey, VerifyingKey, WebhookSecret};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

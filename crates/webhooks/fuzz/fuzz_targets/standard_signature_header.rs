@@ -3,11 +3,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use switchboard_webhooks::sign::standard::{MAX_SIGNATURES, parse_signature_header};
+use switchboard_webhooks::sign::{MAX_SIGNATURES, StandardVerifier};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    if let Ok(list) = parse_signature_header(text) {
+    if let Ok(list) = StandardVerifier::parse_signature_header(text) {
         let entries: Vec<_> = list.iter().collect();
         assert_eq!(entries.len(), list.len());
         assert!(!entries.is_empty() && entries.len() <= MAX_SIGNATURES);

@@ -6,10 +6,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use libfuzzer_sys::fuzz_target;
-use switchboard_webhooks::{
-    DiscordVerifier, GitHubVerifier, HmacSecret, LegacyVerifier, ShopifyVerifier, SlackVerifier,
-    StandardVerifier, StripeVerifier, Tolerance, Verifier, VerifyingKey, WebhookSecret,
-};
+use switchboard_webhooks::sign::{DiscordVerifier, GitHubVerifier, HmacSecret, LegacyVerifier, ShopifyVerifier, SlackVerifier, StandardVerifier, StripeVerifier, Tolerance, Verifier, VerifyingKey, WebhookSecret};
 
 const NAMES: [&str; 11] = [
     "webhook-id",

@@ -293,12 +293,12 @@ pub(crate) fn rotated(
             Some(_) => {}
         }
     }
-    if out.len() > 1 + crate::sign::rotation::MAX_RETIRED_KEYS {
+    if out.len() > 1 + crate::sign::MAX_RETIRED_KEYS {
         return Err(invalid(
             "secret",
             format!(
                 "at most {} retired keys may be active; wait for one to expire",
-                crate::sign::rotation::MAX_RETIRED_KEYS
+                crate::sign::MAX_RETIRED_KEYS
             ),
         ));
     }

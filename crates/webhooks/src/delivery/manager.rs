@@ -23,9 +23,8 @@ use super::handler::{Event, HandlerError, HandlerId, HandlerRun, Handlers};
 use super::ids::{DeliveryId, EndpointId, MessageId};
 use super::model::{Attempt, Delivery, DisabledReason, Endpoint, EndpointKey, Message};
 use super::observer::{DeliveryObserver, Observer};
-use super::store::{
-    AttemptQuery, DeliveryQuery, MessageQuery, NewMessage, QueueDepth, Store, StoreError,
-};
+use super::query::{AttemptQuery, DeliveryQuery, MessageQuery, QueueDepth};
+use super::store::{NewMessage, Store, StoreError};
 
 /// Builds a [`WebhookManager`].
 #[must_use]
@@ -128,7 +127,8 @@ struct Inner {
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use switchboard_webhooks::delivery::{EndpointSpec, MemoryStore, WebhookManager};
+/// use switchboard_webhooks::delivery::store::MemoryStore;
+/// use switchboard_webhooks::delivery::{EndpointSpec, WebhookManager};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let manager = WebhookManager::builder(Arc::new(MemoryStore::new())).build()?;

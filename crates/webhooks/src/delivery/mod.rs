@@ -5,29 +5,37 @@
 //! signed bytes (Standard Webhooks headers, a `webhook-id` stable across attempts), record
 //! every attempt and schedule the next one. `docs/webhooks.md` explains the guarantees.
 //!
-//! - [`store`]: the [`Store`] trait and its in-memory, SQLite and Postgres implementations;
-//! - [`schedule`]: the retry schedule and `Retry-After` handling;
-//! - [`clock`]: injected time, so schedules spanning hours are tested without waiting;
-//! - [`DeliveryObserver`] and [`WebhookManager::queue_depth`]: the hooks for metrics.
+//! Every type of the manager's API lives here, once; the durable state behind it is in
+//! [`store`]:
+//!
+//! - [`store`]: the store traits, their in-memory, SQLite and Postgres implementations, and what
+//!   a store implementation needs to know;
+//! - [`RetrySchedule`]: when attempts are due, with jitter and `Retry-After` handling;
+//! - [`Clock`]: injected time, so schedules spanning hours are tested without waiting;
+//! - [`DeliveryObserver`] and [`WebhookManager::queue_depth`]: the hooks for metrics, and
+//!   [`OperationalEvent`]s for what operators should hear about.
 
-pub mod clock;
+mod clock;
 mod config;
 mod endpoint;
 mod engine;
 mod envelope;
 mod error;
+mod events;
 mod handler;
 mod ids;
 mod manager;
-pub mod model;
+mod model;
 mod observer;
-pub mod schedule;
+mod query;
+mod schedule;
 pub mod store;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use config::DeliveryConfig;
 pub use endpoint::EndpointSpec;
 pub use error::ManagerError;
+pub use events::OperationalEvent;
 pub use handler::{Event, HandlerError, HandlerFuture, HandlerId, HandlerOutcome, HandlerRun};
 pub use ids::{DeliveryId, EndpointId, IdError, MessageId};
 pub use manager::{WebhookManager, WebhookManagerBuilder};
@@ -36,7 +44,5 @@ pub use model::{
     EventFilter, Message,
 };
 pub use observer::{AttemptReport, DeliveryObserver, DeliveryOutcome};
+pub use query::{AttemptQuery, DEFAULT_LIMIT, DeliveryQuery, MessageQuery, QueueDepth};
 pub use schedule::{RetrySchedule, ScheduleError};
-pub use store::{
-    AttemptQuery, DeliveryQuery, MemoryStore, MessageQuery, QueueDepth, Store, StoreError,
-};

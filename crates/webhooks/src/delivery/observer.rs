@@ -4,13 +4,14 @@
 //! read the backlog with [`WebhookManager::queue_depth`](super::WebhookManager::queue_depth).
 //! Together they give the usual delivery metrics: a counter per [`DeliveryOutcome`], histograms
 //! of [`AttemptReport::http_duration`] and [`AttemptReport::since_created`], and a gauge of the
-//! [`QueueDepth`](super::store::QueueDepth).
+//! [`QueueDepth`](super::QueueDepth).
 //!
 //! ```
 //! use std::sync::Arc;
 //! use std::sync::atomic::{AtomicU64, Ordering};
+//! use switchboard_webhooks::delivery::store::MemoryStore;
 //! use switchboard_webhooks::delivery::{
-//!     AttemptReport, DeliveryObserver, DeliveryOutcome, MemoryStore, WebhookManager,
+//!     AttemptReport, DeliveryObserver, DeliveryOutcome, WebhookManager,
 //! };
 //!
 //! #[derive(Default)]
@@ -41,6 +42,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::events::OperationalEvent;
 use super::ids::{DeliveryId, EndpointId, MessageId};
 use super::model::AttemptErrorKind;
 
@@ -125,6 +127,9 @@ pub struct AttemptReport<'a> {
     /// completion, its result stored. For attempt 1 this is the end-to-end delivery latency;
     /// for later attempts it includes the retry schedule's delays.
     pub since_created: Duration,
+    /// What operators should hear about, caused by this attempt (an endpoint disabled, a
+    /// delivery dead-lettered, the first failure after a success); usually empty.
+    pub events: &'a [OperationalEvent],
 }
 
 /// Receives a report of every finished attempt, for metrics.

@@ -94,19 +94,42 @@ impl RetrySchedule {
         self.delays.get(usize::try_from(failed).ok()?).copied()
     }
 
-    /// `delay` spread by the jitter.
+    /// `delay` spread by the jitter, at a random point of its range.
     pub fn jittered(&self, delay: Duration) -> Duration {
+        self.jittered_at(delay, JitterDraw::random())
+    }
+
+    /// `delay` spread by the jitter at the point `draw` of its range: `draw` 0 gives
+    /// `delay × (1 − jitter)`, values toward 1 approach `delay × (1 + jitter)`.
+    pub(crate) fn jittered_at(&self, delay: Duration, draw: JitterDraw) -> Duration {
         if self.jitter == 0.0 || delay.is_zero() {
             return delay;
         }
-        let mut bytes = [0u8; 8];
-        let unit = match SystemRandom::new().fill(&mut bytes) {
-            // 53 random bits mapped to [0, 1).
-            Ok(()) => (u64::from_be_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64,
-            Err(_) => 0.5,
-        };
-        let factor = 1.0 + self.jitter * (2.0 * unit - 1.0);
+        let factor = 1.0 + self.jitter * (2.0 * draw.0 - 1.0);
         delay.mul_f64(factor)
+    }
+}
+
+/// A point in `[0, 1)` of a jittered delay's range, drawn once per attempt so that deciding what
+/// comes next stays a pure function of its inputs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct JitterDraw(f64);
+
+impl JitterDraw {
+    /// A uniformly random point.
+    pub(crate) fn random() -> Self {
+        let mut bytes = [0u8; 8];
+        match SystemRandom::new().fill(&mut bytes) {
+            // 53 random bits mapped to [0, 1).
+            Ok(()) => Self((u64::from_be_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64),
+            Err(_) => Self(0.5),
+        }
+    }
+
+    /// The point `unit`, clamped into `[0, 1)`.
+    #[cfg(test)]
+    pub(crate) fn at(unit: f64) -> Self {
+        Self(unit.clamp(0.0, 1.0 - f64::EPSILON))
     }
 }
 
@@ -115,7 +138,7 @@ impl RetrySchedule {
 /// The receiver's `Retry-After` is honoured within `[scheduled, 2 × scheduled]` so a receiver can
 /// neither stall a delivery forever nor make it hammer; without one the scheduled delay is used.
 /// Either way the wait is at least `floor`.
-pub fn throttled_delay(
+pub(crate) fn throttled_delay(
     scheduled: Duration,
     retry_after: Option<Duration>,
     floor: Duration,

@@ -19,11 +19,6 @@ use super::verify::{Scheme, Verified, Verifier, VerifyError, single_header};
 pub const LEGACY_SIGNATURE: HeaderName = HeaderName::from_static("x-webhook-signature");
 const HEADER: &str = "x-webhook-signature";
 
-/// Parses an `x-webhook-signature` value: exactly 64 hex digits (either case).
-pub fn parse_signature_header(value: &str) -> Result<[u8; 32], &'static str> {
-    decode_hex_exact::<32>(value).ok_or("expected 64 hex digits of HMAC-SHA256")
-}
-
 /// Produces the legacy header value for a body.
 #[derive(Debug, Clone)]
 pub struct LegacySigner {
@@ -56,6 +51,11 @@ pub struct LegacyVerifier {
 }
 
 impl LegacyVerifier {
+    /// Parses an `x-webhook-signature` value: exactly 64 hex digits (either case).
+    pub fn parse_signature_header(value: &str) -> Result<[u8; 32], &'static str> {
+        decode_hex_exact::<32>(value).ok_or("expected 64 hex digits of HMAC-SHA256")
+    }
+
     /// A verifier over a key ring; a single secret converts into a ring of one.
     pub fn new(keys: impl Into<KeyRing<HmacSecret>>) -> Self {
         Self { keys: keys.into() }
@@ -71,7 +71,7 @@ impl Verifier for LegacyVerifier {
     ) -> Result<Verified<'h>, VerifyError> {
         let value = single_header(headers, &LEGACY_SIGNATURE, HEADER)?;
         let received =
-            parse_signature_header(value).map_err(|reason| VerifyError::MalformedHeader {
+            Self::parse_signature_header(value).map_err(|reason| VerifyError::MalformedHeader {
                 header: HEADER,
                 reason,
             })?;

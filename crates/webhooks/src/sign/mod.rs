@@ -1,8 +1,12 @@
 //! Webhook signatures: signing outgoing messages and verifying incoming ones over the exact bytes.
 //!
-//! - [`standard`]: Standard Webhooks `v1` (HMAC-SHA256) and `v1a` (Ed25519).
-//! - [`legacy`]: the seed's hex `X-Webhook-Signature`, opt-in.
-//! - [`providers`]: GitHub, Slack, Stripe, Discord and Shopify.
+//! - [`StandardSigner`] and [`StandardVerifier`]: Standard Webhooks `v1` (HMAC-SHA256) and
+//!   `v1a` (Ed25519), with [`WebhookSecret`] and [`SigningKey`]/[`VerifyingKey`] keys.
+//! - [`LegacySigner`] and [`LegacyVerifier`]: the seed's hex `X-Webhook-Signature`, opt-in.
+//! - [`GitHubVerifier`], [`SlackVerifier`], [`StripeVerifier`], [`DiscordVerifier`] and
+//!   [`ShopifyVerifier`]: what those services send. Each verifier names its headers and parses
+//!   its signature header itself (`GitHubVerifier::SIGNATURE_HEADER`,
+//!   `GitHubVerifier::parse_signature_header`, …).
 //! - [`Verifier`]: the one trait all verifiers implement; [`KeyRing`]: rotation.
 //! - [`Verified::replay_digest`]: what identifies a request, to drop replays of captured ones.
 //!
@@ -14,7 +18,7 @@
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
 //! use http::HeaderMap;
-//! use switchboard_webhooks::{GitHubVerifier, HmacSecret, Verifier, VerifyError};
+//! use switchboard_webhooks::sign::{GitHubVerifier, HmacSecret, Verifier, VerifyError};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // GitHub's documented example.
@@ -39,7 +43,7 @@
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
-//! use switchboard_webhooks::{StandardSigner, StandardVerifier, Verifier, WebhookSecret};
+//! use switchboard_webhooks::sign::{StandardSigner, StandardVerifier, Verifier, WebhookSecret};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let old = WebhookSecret::generate()?;
@@ -59,24 +63,31 @@
 
 mod compare;
 mod encoding;
-pub mod legacy;
-pub mod providers;
+mod legacy;
+mod providers;
 mod replay;
-pub mod rotation;
-pub mod secret;
-pub mod standard;
-pub mod tolerance;
-pub mod verify;
+mod rotation;
+mod secret;
+mod standard;
+mod tolerance;
+mod verify;
 
-pub use legacy::{LegacySigner, LegacyVerifier};
+pub use legacy::{LEGACY_SIGNATURE, LegacySigner, LegacyVerifier};
 pub use providers::{
-    DiscordVerifier, GitHubVerifier, ShopifyVerifier, SlackVerifier, StripeVerifier,
+    DiscordVerifier, GitHubVerifier, ShopifyVerifier, SlackVerifier, StripeSignatureHeader,
+    StripeVerifier,
 };
-pub use rotation::{KeyRing, RotationError};
-pub use secret::{HmacSecret, KeyError, SigningKey, VerifyingKey, WebhookSecret};
+pub use rotation::{KeyRing, MAX_RETIRED_KEYS, RotationError};
+pub use secret::{
+    DEFAULT_SECRET_LEN, HmacSecret, KeyError, MAX_PARSED_SECRET_LEN, MAX_SECRET_LEN,
+    MIN_SECRET_LEN, SECRET_PREFIX, SIGNING_KEY_PREFIX, SigningKey, VERIFYING_KEY_PREFIX,
+    VerifyingKey, WebhookSecret,
+};
 pub use standard::{
-    SignError, SignedHeaders, StandardSigner, StandardSigningKey, StandardVerifier,
-    StandardVerifyingKey,
+    MAX_SIGNATURES, SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, SignError, SignatureEntry,
+    SignatureList, SignedHeaders, StandardSigner, StandardSigningKey, StandardVerifier,
+    StandardVerifyingKey, VERSION_V1, VERSION_V1A, WEBHOOK_ID, WEBHOOK_SIGNATURE,
+    WEBHOOK_TIMESTAMP,
 };
-pub use tolerance::Tolerance;
+pub use tolerance::{DEFAULT_TOLERANCE, Tolerance, parse_timestamp};
 pub use verify::{Scheme, Verified, Verifier, VerifyError};

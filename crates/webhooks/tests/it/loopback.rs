@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use switchboard_webhooks::{
+use switchboard_webhooks::sign::{
     SignedHeaders, StandardSigner, StandardVerifier, Verifier, WebhookSecret,
 };
 

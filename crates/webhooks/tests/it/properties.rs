@@ -4,8 +4,10 @@ use std::sync::OnceLock;
 
 use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
-use switchboard_webhooks::sign::standard::{WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
-use switchboard_webhooks::{SigningKey, StandardSigner, StandardVerifier, Verifier, WebhookSecret};
+use switchboard_webhooks::sign::{
+    SigningKey, StandardSigner, StandardVerifier, Verifier, WebhookSecret,
+};
+use switchboard_webhooks::sign::{WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
 
 use crate::at;
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use switchboard_webhooks::{
+use switchboard_webhooks::sign::{
     DiscordVerifier, GitHubVerifier, HmacSecret, KeyError, LegacySigner, LegacyVerifier, Scheme,
     ShopifyVerifier, SlackVerifier, StandardSigner, StripeVerifier, Tolerance, Verifier,
     VerifyError, VerifyingKey, WebhookSecret,

@@ -2,7 +2,7 @@
 //! unsigned headers the replayer changes; a request the sender signed anew has another.
 
 use ring::hmac;
-use switchboard_webhooks::{
+use switchboard_webhooks::sign::{
     GitHubVerifier, HmacSecret, StandardSigner, StandardVerifier, StripeVerifier, Verifier,
     WebhookSecret,
 };

@@ -1,6 +1,6 @@
 //! Key rotation: signing with every active key, accepting any, old keys expiring on time.
 
-use switchboard_webhooks::{
+use switchboard_webhooks::sign::{
     HmacSecret, KeyRing, SigningKey, StandardSigner, StandardVerifier, StripeVerifier, Verifier,
     VerifyError, WebhookSecret,
 };
@@ -117,7 +117,7 @@ fn provider_verifiers_rotate_too() {
         .with_retired(HmacSecret::new("whsec_old").unwrap(), at(100))
         .unwrap();
     let verifier = StripeVerifier::new(ring).with_tolerance(
-        switchboard_webhooks::Tolerance::symmetric(std::time::Duration::from_secs(1_000)),
+        switchboard_webhooks::sign::Tolerance::symmetric(std::time::Duration::from_secs(1_000)),
     );
     // HMAC-SHA256 with the old secret, computed independently with Python.
     let at_50 = "t=50,v1=774e8a15450539dab22d2df61a36d5ec693d3fce8bcc42109bd53afe686ae024";

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use switchboard_webhooks::{
+use switchboard_webhooks::sign::{
     HmacSecret, LegacySigner, SignedHeaders, SigningKey, StandardSigner, WebhookSecret,
 };
 

@@ -1,10 +1,10 @@
 //! Standard Webhooks conformance vectors A–D (byte-exact) and the reference negative cases.
 
-use switchboard_webhooks::sign::standard::{WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
-use switchboard_webhooks::{
+use switchboard_webhooks::sign::{
     KeyError, Scheme, SigningKey, StandardSigner, StandardVerifier, Verifier, VerifyError,
     VerifyingKey, WebhookSecret,
 };
+use switchboard_webhooks::sign::{WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
 
 use crate::{at, headers};
 
@@ -197,7 +197,7 @@ fn timestamp_outside_five_minutes_is_rejected_both_ways() {
 #[test]
 fn tolerance_is_configurable() {
     let (verifier, v) = vector_a();
-    let verifier = verifier.with_tolerance(switchboard_webhooks::Tolerance::new(
+    let verifier = verifier.with_tolerance(switchboard_webhooks::sign::Tolerance::new(
         std::time::Duration::from_secs(3600),
         std::time::Duration::from_secs(0),
     ));
@@ -418,7 +418,7 @@ fn signer_rejects_ids_that_break_the_signed_content() {
         assert!(
             matches!(
                 signer.sign(bad, at(1), b"{}"),
-                Err(switchboard_webhooks::SignError::InvalidMessageId { .. })
+                Err(switchboard_webhooks::sign::SignError::InvalidMessageId { .. })
             ),
             "{bad:?}"
         );
@@ -429,7 +429,7 @@ fn signer_rejects_ids_that_break_the_signed_content() {
             std::time::UNIX_EPOCH - std::time::Duration::from_secs(1),
             b""
         ),
-        Err(switchboard_webhooks::SignError::TimestampBeforeEpoch)
+        Err(switchboard_webhooks::sign::SignError::TimestampBeforeEpoch)
     );
 }
 
@@ -499,7 +499,7 @@ fn signature_only_and_values_only_apis_match_the_vectors() {
     let signer = StandardSigner::new(WebhookSecret::generate().unwrap());
     assert!(matches!(
         signer.signature("a.b", at(1), b""),
-        Err(switchboard_webhooks::SignError::InvalidMessageId { .. })
+        Err(switchboard_webhooks::sign::SignError::InvalidMessageId { .. })
     ));
 }
 

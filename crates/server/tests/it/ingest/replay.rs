@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderName};
 use ring::hmac;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde_json::Value;
-use switchboard::webhooks::{StandardSigner, WebhookSecret};
+use switchboard::webhooks::sign::{StandardSigner, WebhookSecret};
 
 use super::{
     GITHUB_SECRET, config, github_signature, hex, metrics_text, receiver, stored_messages, wait_for,

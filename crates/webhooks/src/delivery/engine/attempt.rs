@@ -1,4 +1,4 @@
-//! One delivery attempt: sign, POST the exact bytes, classify the answer, decide what is next.
+//! One delivery attempt: sign, POST the exact bytes, and classify the answer.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -6,13 +6,13 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use switchboard_core::retry::parse_retry_after;
 use switchboard_core::{Client, ErrorKind, RetryPolicy};
 
+use super::decide::Outcome;
 use crate::delivery::config::DeliveryConfig;
 use crate::delivery::endpoint::signer_for;
-use crate::delivery::model::{Attempt, AttemptErrorKind};
-use crate::delivery::schedule::throttled_delay;
-use crate::delivery::store::{Claim, Completion, Health, NextStep};
+use crate::delivery::model::AttemptErrorKind;
+use crate::delivery::store::Claim;
 
-/// What the receiver did, before deciding what comes next.
+/// What the receiver did, before the latency is known.
 struct Answer {
     status: Option<StatusCode>,
     body: Option<String>,
@@ -33,63 +33,22 @@ impl Answer {
     }
 }
 
-/// Sends one attempt of `claim` and returns the completion to record.
+/// Sends one attempt of `claim`, signed at `now`, and returns what the receiver did.
 pub(super) async fn attempt(
     client: &Client,
     config: &DeliveryConfig,
     claim: &Claim,
     now: SystemTime,
-) -> Completion {
+) -> Outcome {
     let started = Instant::now();
     let answer = send(client, config, claim, now).await;
-    let latency = started.elapsed();
-    let success = answer.error_kind.is_none();
-    let failed_in_round = claim.delivery.failed_in_round.saturating_add(1);
-    let next = if success {
-        NextStep::Delivered
-    } else {
-        match config.schedule.scheduled_delay(failed_in_round) {
-            None => NextStep::DeadLetter,
-            Some(scheduled) => {
-                let throttled = matches!(
-                    answer.status,
-                    Some(StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE)
-                );
-                let delay = if throttled {
-                    throttled_delay(scheduled, answer.retry_after, config.throttle_floor)
-                } else {
-                    config.schedule.jittered(scheduled)
-                };
-                NextStep::Retry { at: now + delay }
-            }
-        }
-    };
-    let health = match answer.status {
-        _ if success => Health::Success,
-        Some(StatusCode::GONE) => Health::Gone,
-        _ => Health::Failure {
-            disable_after: config.disable_after,
-        },
-    };
-    Completion {
-        delivery_id: claim.delivery.id.clone(),
-        lease_token: claim.lease_token.clone(),
-        endpoint_id: claim.endpoint.id.clone(),
-        attempt: Attempt {
-            delivery_id: claim.delivery.id.clone(),
-            message_id: claim.message.id.clone(),
-            endpoint_id: claim.endpoint.id.clone(),
-            number: claim.delivery.attempts.saturating_add(1),
-            at: now,
-            latency,
-            status: answer.status.map(|s| s.as_u16()),
-            response_body: answer.body,
-            error_kind: answer.error_kind,
-            error: answer.error,
-        },
-        next,
-        health,
-        now,
+    Outcome {
+        status: answer.status.map(|s| s.as_u16()),
+        body: answer.body,
+        retry_after: answer.retry_after,
+        error_kind: answer.error_kind,
+        error: answer.error,
+        latency: started.elapsed(),
     }
 }
 

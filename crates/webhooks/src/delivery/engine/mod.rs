@@ -7,6 +7,7 @@
 //! period, and releases the leases of those it had to cancel.
 
 mod attempt;
+mod decide;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -20,9 +21,13 @@ use tracing::{debug, error, warn};
 
 use super::clock::Clock;
 use super::config::DeliveryConfig;
+use super::events::OperationalEvent;
 use super::ids::EndpointId;
+use super::model::Attempt;
 use super::observer::{AttemptReport, DeliveryOutcome, Observer};
-use super::store::{Claim, ClaimRequest, NextStep, Store, StoreError};
+use super::schedule::JitterDraw;
+use super::store::{Claim, ClaimRequest, Decision, NextStep, Store, StoreError};
+use decide::{EndpointHealth, decide};
 
 /// State shared by the manager, the dispatcher and attempt tasks.
 #[derive(Debug)]
@@ -325,87 +330,94 @@ impl Engine {
 
     async fn deliver(self: Arc<Self>, claim: Claim, mut slot: Slot) {
         let now = self.clock.now();
-        let completion = attempt::attempt(&self.client, &self.config, &claim, now).await;
+        let outcome = attempt::attempt(&self.client, &self.config, &claim, now).await;
         // The receiver answered: its slot is free while the result is stored.
         slot.give_back();
-        let a = &completion.attempt;
-        debug!(
-            delivery = %claim.delivery.id,
-            message = %claim.message.id,
-            endpoint = %claim.endpoint.name,
-            attempt = a.number,
-            status = ?a.status,
-            error_kind = ?a.error_kind,
-            latency_ms = a.latency.as_millis() as u64,
-            next = ?completion.next,
-            "delivery attempt"
+        let health = EndpointHealth::of(&claim.endpoint);
+        let decision = decide(
+            &claim,
+            outcome,
+            health,
+            &self.config,
+            now,
+            JitterDraw::random(),
         );
-        if let Some(kind) = a.error_kind {
-            warn!(
-                delivery = %claim.delivery.id,
-                endpoint = %claim.endpoint.name,
-                attempt = a.number,
-                kind = kind.as_str(),
-                error = a.error.as_deref().unwrap_or_default(),
-                "delivery attempt failed"
-            );
+        log_attempt(&claim, &decision);
+        let (outcome, events) = self.record(&decision).await;
+        // The store may now have a retry or a released endpoint to hand out.
+        self.wake();
+        if let Some(observer) = &self.observer {
+            self.report(observer, &claim, &decision.attempt, outcome, &events);
         }
-        let outcome = match self.store.complete(&completion).await {
-            Ok(outcome) if outcome.endpoint_disabled => {
-                warn!(
-                    endpoint = %claim.endpoint.name,
-                    status = ?a.status,
-                    "endpoint disabled (410 Gone, or failing for too long); its pending deliveries are kept"
-                );
-                DeliveryOutcome::EndpointDisabled
+    }
+
+    /// Stores `decision`; what became of the delivery, and the operational events that happened.
+    async fn record(&self, decision: &Decision) -> (DeliveryOutcome, Vec<OperationalEvent>) {
+        match self.store.complete(decision).await {
+            Ok(applied) => {
+                let events: Vec<OperationalEvent> = decision.emitted(applied).cloned().collect();
+                log_events(&events);
+                let outcome = if applied.disabled {
+                    DeliveryOutcome::EndpointDisabled
+                } else {
+                    match decision.delivery.next {
+                        NextStep::Delivered => DeliveryOutcome::Delivered,
+                        NextStep::Retry { .. } => DeliveryOutcome::Retrying,
+                        NextStep::DeadLetter => DeliveryOutcome::DeadLettered,
+                    }
+                };
+                (outcome, events)
             }
-            Ok(_) => match completion.next {
-                NextStep::Delivered => DeliveryOutcome::Delivered,
-                NextStep::Retry { .. } => DeliveryOutcome::Retrying,
-                NextStep::DeadLetter => DeliveryOutcome::DeadLettered,
-            },
             Err(StoreError::LeaseLost(id)) => {
                 warn!(
                     delivery = %id,
                     "lease expired before the attempt was recorded; another worker retries it"
                 );
-                DeliveryOutcome::NotRecorded
+                (DeliveryOutcome::NotRecorded, Vec::new())
             }
             Err(e) => {
                 error!(
                     error = %e,
-                    delivery = %claim.delivery.id,
+                    delivery = %decision.delivery.id,
                     "recording an attempt failed; the delivery is retried when its lease expires"
                 );
-                DeliveryOutcome::NotRecorded
+                (DeliveryOutcome::NotRecorded, Vec::new())
             }
+        }
+    }
+
+    /// Tells the observer about a finished attempt; a panic in it is caught and logged.
+    fn report(
+        &self,
+        observer: &Observer,
+        claim: &Claim,
+        a: &Attempt,
+        outcome: DeliveryOutcome,
+        events: &[OperationalEvent],
+    ) {
+        let since_created = self
+            .clock
+            .now()
+            .duration_since(claim.message.created_at)
+            .unwrap_or_default();
+        let report = AttemptReport {
+            outcome,
+            endpoint_id: &claim.endpoint.id,
+            endpoint_name: &claim.endpoint.name,
+            message_id: &claim.message.id,
+            delivery_id: &claim.delivery.id,
+            attempt: a.number,
+            status: a.status,
+            error_kind: a.error_kind,
+            http_duration: a.latency,
+            since_created,
+            events,
         };
-        // The store may now have a retry or a released endpoint to hand out.
-        self.wake();
-        if let Some(observer) = &self.observer {
-            let since_created = self
-                .clock
-                .now()
-                .duration_since(claim.message.created_at)
-                .unwrap_or_default();
-            let report = AttemptReport {
-                outcome,
-                endpoint_id: &claim.endpoint.id,
-                endpoint_name: &claim.endpoint.name,
-                message_id: &claim.message.id,
-                delivery_id: &claim.delivery.id,
-                attempt: a.number,
-                status: a.status,
-                error_kind: a.error_kind,
-                http_duration: a.latency,
-                since_created,
-            };
-            let observed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                observer.0.attempt_finished(&report);
-            }));
-            if observed.is_err() {
-                error!(delivery = %claim.delivery.id, "the delivery observer panicked; ignored");
-            }
+        let observed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            observer.0.attempt_finished(&report);
+        }));
+        if observed.is_err() {
+            error!(delivery = %claim.delivery.id, "the delivery observer panicked; ignored");
         }
     }
 
@@ -452,6 +464,59 @@ impl Engine {
             tokio::select! {
                 () = sleep => {}
                 _ = stop.changed() => {}
+            }
+        }
+    }
+}
+
+fn log_attempt(claim: &Claim, decision: &Decision) {
+    let a = &decision.attempt;
+    debug!(
+        delivery = %claim.delivery.id,
+        message = %claim.message.id,
+        endpoint = %claim.endpoint.name,
+        attempt = a.number,
+        status = ?a.status,
+        error_kind = ?a.error_kind,
+        latency_ms = a.latency.as_millis() as u64,
+        next = ?decision.delivery.next,
+        "delivery attempt"
+    );
+    if let Some(kind) = a.error_kind {
+        warn!(
+            delivery = %claim.delivery.id,
+            endpoint = %claim.endpoint.name,
+            attempt = a.number,
+            kind = kind.as_str(),
+            error = a.error.as_deref().unwrap_or_default(),
+            "delivery attempt failed"
+        );
+    }
+}
+
+fn log_events(events: &[OperationalEvent]) {
+    for event in events {
+        match event {
+            OperationalEvent::EndpointDisabled {
+                endpoint_id,
+                reason,
+                ..
+            } => warn!(
+                endpoint = %endpoint_id,
+                reason = reason.as_str(),
+                "endpoint disabled (410 Gone, or failing for too long); its pending deliveries are kept"
+            ),
+            OperationalEvent::AttemptExhausted {
+                delivery_id,
+                attempts,
+                ..
+            } => warn!(
+                delivery = %delivery_id,
+                attempts,
+                "delivery dead-lettered: every attempt of the schedule failed"
+            ),
+            _ => {
+                debug!(event = event.event_type(), endpoint = %event.endpoint_id(), "operational event")
             }
         }
     }

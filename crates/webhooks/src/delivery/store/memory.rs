@@ -6,16 +6,15 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
-use super::Store;
 use super::types::{
-    AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
-    Health, MessageQuery, NewMessage, NextStep, QueueDepth, StoreError, claim_of, effective_limit,
-    failing_too_long, lease_token, new_delivery,
+    Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, lease_token, new_delivery,
 };
+use super::{Applied, Decision, EndpointStore, JournalStore, QueueStore, SeenStore};
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{
     Attempt, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message,
 };
+use crate::delivery::query::{AttemptQuery, DeliveryQuery, MessageQuery, QueueDepth};
 
 #[derive(Debug, Default)]
 struct State {
@@ -29,7 +28,7 @@ struct State {
     seen: HashMap<(String, [u8; 32]), SystemTime>,
 }
 
-/// A [`Store`] in memory: nothing survives the process.
+/// A [`Store`](super::Store) in memory: nothing survives the process.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
@@ -91,16 +90,16 @@ impl State {
     }
 }
 
-/// Newest first by `(time, id)`; ties keep insertion order reversed.
+/// The first `limit` of `items`, newest first by `key`; ties keep insertion order reversed.
 fn newest_first<T, K: Ord>(mut items: Vec<T>, key: impl Fn(&T) -> K, limit: usize) -> Vec<T> {
     items.reverse();
     items.sort_by_key(|item| std::cmp::Reverse(key(item)));
-    items.truncate(effective_limit(limit));
+    items.truncate(limit);
     items
 }
 
 #[async_trait]
-impl Store for MemoryStore {
+impl EndpointStore for MemoryStore {
     async fn insert_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
         let mut s = self.lock();
         if s.endpoints.contains_key(&endpoint.id) {
@@ -184,7 +183,10 @@ impl Store for MemoryStore {
         }
         Ok(true)
     }
+}
 
+#[async_trait]
+impl QueueStore for MemoryStore {
     async fn insert_message(
         &self,
         message: NewMessage,
@@ -299,57 +301,24 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn complete(&self, c: &Completion) -> Result<CompletionOutcome, StoreError> {
+    async fn complete(&self, decision: &Decision) -> Result<Applied, StoreError> {
         let mut s = self.lock();
-        s.check_lease(&c.delivery_id, &c.lease_token)?;
-        s.leases.remove(&c.delivery_id);
-        if let Some(d) = s.deliveries.get_mut(&c.delivery_id) {
-            d.attempts += 1;
+        let update = &decision.delivery;
+        s.check_lease(&update.id, &update.lease_token)?;
+        s.leases.remove(&update.id);
+        if let Some(d) = s.deliveries.get_mut(&update.id) {
+            d.status = update.next.status();
+            d.attempts = update.attempts;
+            d.failed_in_round = update.failed_in_round;
+            d.next_attempt_at = update.next.next_attempt_at();
             d.lease_until = None;
-            d.updated_at = c.now;
-            match c.next {
-                NextStep::Delivered => {
-                    d.status = DeliveryStatus::Delivered;
-                    d.next_attempt_at = None;
-                }
-                NextStep::Retry { at } => {
-                    d.status = DeliveryStatus::Pending;
-                    d.failed_in_round += 1;
-                    d.next_attempt_at = Some(at);
-                }
-                NextStep::DeadLetter => {
-                    d.status = DeliveryStatus::DeadLetter;
-                    d.failed_in_round += 1;
-                    d.next_attempt_at = None;
-                }
-            }
+            d.updated_at = decision.now;
         }
-        s.attempts.push(c.attempt.clone());
-        let mut outcome = CompletionOutcome::default();
-        if let Some(e) = s.endpoints.get_mut(&c.endpoint_id) {
-            match c.health {
-                Health::Success => e.failing_since = None,
-                Health::Failure { disable_after } => {
-                    let since = *e.failing_since.get_or_insert(c.now);
-                    if e.enabled && failing_too_long(since, c.now, disable_after) {
-                        e.enabled = false;
-                        e.disabled_reason = Some(DisabledReason::Failing);
-                        e.updated_at = c.now;
-                        outcome.endpoint_disabled = true;
-                    }
-                }
-                Health::Gone => {
-                    e.failing_since.get_or_insert(c.now);
-                    if e.enabled {
-                        e.enabled = false;
-                        e.disabled_reason = Some(DisabledReason::Gone);
-                        e.updated_at = c.now;
-                        outcome.endpoint_disabled = true;
-                    }
-                }
-            }
-        }
-        Ok(outcome)
+        s.attempts.push(decision.attempt.clone());
+        Ok(s.endpoints
+            .get_mut(&decision.endpoint_id)
+            .map(|e| decision.endpoint.apply_to(e, decision.now))
+            .unwrap_or_default())
     }
 
     async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
@@ -385,56 +354,6 @@ impl Store for MemoryStore {
             *slot += 1;
         }
         Ok(depth)
-    }
-
-    async fn get_message(&self, id: &MessageId) -> Result<Option<Message>, StoreError> {
-        Ok(self.lock().messages.get(id).cloned())
-    }
-
-    async fn list_messages(&self, q: &MessageQuery) -> Result<Vec<Message>, StoreError> {
-        let s = self.lock();
-        let iter = s.messages.values().filter(|m| {
-            q.event_type.as_ref().is_none_or(|t| &m.event_type == t)
-                && q.since.is_none_or(|since| m.created_at >= since)
-                && q.endpoint.as_ref().is_none_or(|e| {
-                    s.deliveries
-                        .values()
-                        .any(|d| &d.endpoint_id == e && d.message_id == m.id)
-                })
-        });
-        Ok(newest_first(
-            iter.cloned().collect(),
-            |m: &Message| (m.created_at, m.id.clone()),
-            q.limit,
-        ))
-    }
-
-    async fn list_deliveries(&self, q: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
-        let s = self.lock();
-        let iter = s.deliveries.values().filter(|d| {
-            q.endpoint.as_ref().is_none_or(|e| &d.endpoint_id == e)
-                && q.message.as_ref().is_none_or(|m| &d.message_id == m)
-                && q.status.is_none_or(|st| d.status == st)
-        });
-        Ok(newest_first(
-            iter.cloned().collect(),
-            |d: &Delivery| (d.created_at, d.id.clone()),
-            q.limit,
-        ))
-    }
-
-    async fn list_attempts(&self, q: &AttemptQuery) -> Result<Vec<Attempt>, StoreError> {
-        let s = self.lock();
-        let iter = s.attempts.iter().filter(|a| {
-            q.endpoint.as_ref().is_none_or(|e| &a.endpoint_id == e)
-                && q.message.as_ref().is_none_or(|m| &a.message_id == m)
-                && q.delivery.as_ref().is_none_or(|d| &a.delivery_id == d)
-        });
-        Ok(newest_first(
-            iter.cloned().collect(),
-            |a: &Attempt| (a.at, a.number),
-            q.limit,
-        ))
     }
 
     async fn replay(
@@ -495,28 +414,58 @@ impl Store for MemoryStore {
         }
         Ok(n)
     }
+}
 
-    async fn mark_seen(
-        &self,
-        source: &str,
-        digest: &[u8; 32],
-        now: SystemTime,
-        expires_at: SystemTime,
-    ) -> Result<bool, StoreError> {
-        let mut s = self.lock();
-        // A full sweep per call: this store holds test-sized data.
-        s.seen.retain(|_, until| *until > now);
-        let key = (source.to_owned(), *digest);
-        if s.seen.contains_key(&key) {
-            return Ok(false);
-        }
-        s.seen.insert(key, expires_at);
-        Ok(true)
+#[async_trait]
+impl JournalStore for MemoryStore {
+    async fn get_message(&self, id: &MessageId) -> Result<Option<Message>, StoreError> {
+        Ok(self.lock().messages.get(id).cloned())
     }
 
-    async fn unmark_seen(&self, source: &str, digest: &[u8; 32]) -> Result<(), StoreError> {
-        self.lock().seen.remove(&(source.to_owned(), *digest));
-        Ok(())
+    async fn list_messages(&self, q: &MessageQuery) -> Result<Vec<Message>, StoreError> {
+        let s = self.lock();
+        let iter = s.messages.values().filter(|m| {
+            q.event_type.as_ref().is_none_or(|t| &m.event_type == t)
+                && q.since.is_none_or(|since| m.created_at >= since)
+                && q.endpoint.as_ref().is_none_or(|e| {
+                    s.deliveries
+                        .values()
+                        .any(|d| &d.endpoint_id == e && d.message_id == m.id)
+                })
+        });
+        Ok(newest_first(
+            iter.cloned().collect(),
+            |m: &Message| (m.created_at, m.id.clone()),
+            q.effective_limit(),
+        ))
+    }
+
+    async fn list_deliveries(&self, q: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+        let s = self.lock();
+        let iter = s.deliveries.values().filter(|d| {
+            q.endpoint.as_ref().is_none_or(|e| &d.endpoint_id == e)
+                && q.message.as_ref().is_none_or(|m| &d.message_id == m)
+                && q.status.is_none_or(|st| d.status == st)
+        });
+        Ok(newest_first(
+            iter.cloned().collect(),
+            |d: &Delivery| (d.created_at, d.id.clone()),
+            q.effective_limit(),
+        ))
+    }
+
+    async fn list_attempts(&self, q: &AttemptQuery) -> Result<Vec<Attempt>, StoreError> {
+        let s = self.lock();
+        let iter = s.attempts.iter().filter(|a| {
+            q.endpoint.as_ref().is_none_or(|e| &a.endpoint_id == e)
+                && q.message.as_ref().is_none_or(|m| &a.message_id == m)
+                && q.delivery.as_ref().is_none_or(|d| &a.delivery_id == d)
+        });
+        Ok(newest_first(
+            iter.cloned().collect(),
+            |a: &Attempt| (a.at, a.number),
+            q.effective_limit(),
+        ))
     }
 
     async fn prune(&self, cutoff: SystemTime) -> Result<u64, StoreError> {
@@ -540,5 +489,31 @@ impl Store for MemoryStore {
         s.attempts.retain(|a| !old.contains(&a.message_id));
         s.idempotency.retain(|_, (id, _)| !old.contains(id));
         Ok(old.len() as u64)
+    }
+}
+
+#[async_trait]
+impl SeenStore for MemoryStore {
+    async fn mark_seen(
+        &self,
+        source: &str,
+        digest: &[u8; 32],
+        now: SystemTime,
+        expires_at: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.lock();
+        // A full sweep per call: this store holds test-sized data.
+        s.seen.retain(|_, until| *until > now);
+        let key = (source.to_owned(), *digest);
+        if s.seen.contains_key(&key) {
+            return Ok(false);
+        }
+        s.seen.insert(key, expires_at);
+        Ok(true)
+    }
+
+    async fn unmark_seen(&self, source: &str, digest: &[u8; 32]) -> Result<(), StoreError> {
+        self.lock().seen.remove(&(source.to_owned(), *digest));
+        Ok(())
     }
 }

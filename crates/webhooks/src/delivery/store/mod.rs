@@ -1,14 +1,42 @@
-//! The durable store behind the delivery engine: one trait, three implementations.
+//! The durable store behind the delivery engine: four small traits, three implementations.
 //!
-//! Every implementation passes the same conformance suite (`tests/delivery_store.rs`):
-//! [`MemoryStore`] for tests and ephemeral use, `SqliteStore` (feature `sqlite`) as the embedded
-//! default, and `PostgresStore` (feature `postgres`) for several processes sharing one database.
+//! [`MemoryStore`] serves tests and ephemeral use, `SqliteStore` (feature `sqlite`) is the
+//! embedded default, and `PostgresStore` (feature `postgres`) lets several processes share one
+//! database. All three pass the same conformance suite (`tests/delivery_store/`).
+//!
+//! # The traits
+//!
+//! A store is split by concern; [`Store`] is the sum the manager and engine take, implemented
+//! for every type that implements the four parts:
+//!
+//! - [`EndpointStore`]: endpoint records;
+//! - [`QueueStore`]: the delivery queue — enqueue a message with its deliveries, claim due
+//!   deliveries under a lease, release them, record an attempt's [`Decision`], replay and
+//!   recover;
+//! - [`JournalStore`]: what was sent — messages, deliveries and attempts — and its retention;
+//! - [`SeenStore`]: records of accepted ingest requests, so replays of them are dropped.
+//!
+//! # Implementing a store
+//!
+//! The delivery policy is not the store's business: after each attempt the engine hands
+//! [`QueueStore::complete`] a [`Decision`] (the delivery's new state, the attempt row, a
+//! declarative endpoint change, the operational events) and the store applies it in one
+//! transaction, following [`EndpointChange::apply`] against the endpoint as it finds it, and
+//! reports what took effect ([`Applied`]). What a store must guarantee:
+//!
+//! - every method is atomic: a message is stored with all its deliveries or not at all, a
+//!   decision is applied whole or not at all;
+//! - a delivery is claimed by at most one caller until its lease expires: [`Claim::lease_token`]
+//!   is unique per claim, and `release` and `complete` apply only while the delivery is still
+//!   in flight under that token (otherwise [`StoreError::LeaseLost`], nothing changed);
+//! - concurrent calls may share a commit, but each caller gets exactly its own result.
 
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-mod codec;
+mod decision;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod types;
@@ -20,26 +48,30 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::Notify;
 
+pub use decision::{
+    Applied, ClockChange, Decision, DeliveryUpdate, Disable, EndpointChange, NextStep,
+};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};
-pub use types::{
-    AttemptQuery, Claim, ClaimRequest, Completion, CompletionOutcome, DeliveryQuery, Enqueued,
-    Health, MessageQuery, NewMessage, NextStep, QueueDepth, StoreError,
-};
+pub use types::{Claim, ClaimRequest, Enqueued, NewMessage, StoreError};
 
 use super::ids::{DeliveryId, EndpointId, MessageId};
 use super::model::{Attempt, Delivery, DisabledReason, Endpoint, Message};
+use super::query::{AttemptQuery, DeliveryQuery, MessageQuery, QueueDepth};
 
-/// Durable state of the delivery engine.
+/// Everything the delivery engine and the manager need of a store.
 ///
-/// Implementations must make each method atomic: [`Store::insert_message`] writes the message
-/// and all its deliveries or nothing, and a delivery is claimed by at most one worker until its
-/// lease expires.
+/// Implemented for every type that implements the four parts; implement those.
+pub trait Store: EndpointStore + QueueStore + JournalStore + SeenStore + fmt::Debug {}
+
+impl<T> Store for T where T: EndpointStore + QueueStore + JournalStore + SeenStore + fmt::Debug {}
+
+/// Endpoint records.
 #[async_trait]
-pub trait Store: Send + Sync + fmt::Debug {
+pub trait EndpointStore: Send + Sync {
     /// Adds an endpoint; [`StoreError::Conflict`] when its id or name is taken.
     async fn insert_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError>;
 
@@ -65,7 +97,11 @@ pub trait Store: Send + Sync + fmt::Debug {
         reason: Option<DisabledReason>,
         now: SystemTime,
     ) -> Result<bool, StoreError>;
+}
 
+/// The delivery queue: messages in, claimed deliveries out, decisions back.
+#[async_trait]
+pub trait QueueStore: Send + Sync {
     /// In one transaction: returns the earlier message when `message.idempotency_key` was used
     /// within `idempotency_window` before `now`; otherwise stores the message and one pending
     /// delivery, due at `due_at`, per enabled endpoint whose filter matches.
@@ -85,10 +121,11 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// [`StoreError::LeaseLost`] when the lease is no longer held.
     async fn release(&self, claim: &Claim, at: SystemTime) -> Result<(), StoreError>;
 
-    /// Records an attempt of a claimed delivery and what happens next, and updates the
-    /// endpoint's failure clock, in one transaction.
+    /// Applies the engine's decision after an attempt, in one transaction: updates the delivery,
+    /// records the attempt, and applies the endpoint change as [`EndpointChange::apply`] defines
+    /// it, against the endpoint as found. Returns which parts of the endpoint change took effect.
     /// [`StoreError::LeaseLost`] (and nothing recorded) when the lease is no longer held.
-    async fn complete(&self, completion: &Completion) -> Result<CompletionOutcome, StoreError>;
+    async fn complete(&self, decision: &Decision) -> Result<Applied, StoreError>;
 
     /// When the dispatcher should look again: the earliest due time of a pending delivery of an
     /// enabled endpoint or lease expiry of an in-flight one.
@@ -99,18 +136,6 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Counts over indexes, without loading rows; meant for a metrics scrape every few
     /// seconds, not for every request.
     async fn queue_depth(&self, now: SystemTime) -> Result<QueueDepth, StoreError>;
-
-    /// One message (with its payload).
-    async fn get_message(&self, id: &MessageId) -> Result<Option<Message>, StoreError>;
-
-    /// Messages, newest first.
-    async fn list_messages(&self, query: &MessageQuery) -> Result<Vec<Message>, StoreError>;
-
-    /// Deliveries, newest first.
-    async fn list_deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError>;
-
-    /// Attempts, newest first.
-    async fn list_attempts(&self, query: &AttemptQuery) -> Result<Vec<Attempt>, StoreError>;
 
     /// Queues `message` again: for `endpoint`, or for every enabled endpoint whose filter
     /// matches. A delivery still pending or in flight is left as is (not duplicated); others
@@ -131,11 +156,39 @@ pub trait Store: Send + Sync + fmt::Debug {
         now: SystemTime,
     ) -> Result<u64, StoreError>;
 
+    /// Fires when another process may have queued due work (Postgres `LISTEN/NOTIFY`), so the
+    /// dispatcher need not wait for its poll interval. `None` (the default): the dispatcher
+    /// relies on its own wake-ups and polling.
+    fn work_signal(&self) -> Option<Arc<Notify>> {
+        None
+    }
+}
+
+/// What was sent: messages, deliveries and attempts, newest first, and their retention.
+#[async_trait]
+pub trait JournalStore: Send + Sync {
+    /// One message (with its payload).
+    async fn get_message(&self, id: &MessageId) -> Result<Option<Message>, StoreError>;
+
+    /// Messages, newest first.
+    async fn list_messages(&self, query: &MessageQuery) -> Result<Vec<Message>, StoreError>;
+
+    /// Deliveries, newest first.
+    async fn list_deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError>;
+
+    /// Attempts, newest first.
+    async fn list_attempts(&self, query: &AttemptQuery) -> Result<Vec<Attempt>, StoreError>;
+
     /// Deletes messages created before `cutoff` whose deliveries are all finished (delivered or
     /// dead-lettered), with their deliveries and attempts. Pending work is never pruned.
     /// Returns how many messages were deleted.
     async fn prune(&self, cutoff: SystemTime) -> Result<u64, StoreError>;
+}
 
+/// Records of accepted ingest requests, shared by every process on the store, so a captured
+/// request replayed to any of them is dropped.
+#[async_trait]
+pub trait SeenStore: Send + Sync {
     /// Remembers, until `expires_at`, that `source` accepted a request whose signed content
     /// hashes to `digest` (see `Verified::replay_digest`), in one atomic step: `true` the first
     /// time, `false` while an unexpired record of the same `(source, digest)` exists, however
@@ -150,14 +203,7 @@ pub trait Store: Send + Sync + fmt::Debug {
         expires_at: SystemTime,
     ) -> Result<bool, StoreError>;
 
-    /// Forgets a record [`Store::mark_seen`] made, so that the sender's retry is accepted: for
-    /// a request marked but then not stored. Unknown records are ignored.
+    /// Forgets a record [`SeenStore::mark_seen`] made, so that the sender's retry is accepted:
+    /// for a request marked but then not stored. Unknown records are ignored.
     async fn unmark_seen(&self, source: &str, digest: &[u8; 32]) -> Result<(), StoreError>;
-
-    /// Fires when another process may have queued due work (Postgres `LISTEN/NOTIFY`), so the
-    /// dispatcher need not wait for its poll interval. `None` (the default): the dispatcher
-    /// relies on its own wake-ups and polling.
-    fn work_signal(&self) -> Option<Arc<Notify>> {
-        None
-    }
 }

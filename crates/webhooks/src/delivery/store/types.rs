@@ -1,11 +1,11 @@
-//! Requests and answers of the [`Store`](super::Store) trait, and its error.
+//! Requests and answers of the store traits that are not records, and the store's error.
 
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
-use crate::delivery::model::{Attempt, Delivery, DeliveryStatus, Endpoint, Message};
+use crate::delivery::model::{Delivery, DeliveryStatus, Endpoint, Message};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +52,7 @@ pub struct NewMessage {
     pub idempotency_key: Option<String>,
 }
 
-/// What [`Store::insert_message`](super::Store::insert_message) did.
+/// What [`QueueStore::insert_message`](super::QueueStore::insert_message) did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Enqueued {
     /// The message id: the new one, or the earlier one with the same idempotency key.
@@ -77,125 +77,25 @@ pub struct ClaimRequest {
 }
 
 /// A claimed delivery with everything needed to attempt it.
+///
+/// The engine decides what follows an attempt from this claim, the endpoint's failure clock
+/// included, so a store returns the records as they are when the claim is made.
 #[derive(Debug, Clone)]
 pub struct Claim {
-    /// The delivery, as claimed (status in flight).
+    /// The delivery, as claimed (status in flight, its lease until `now + lease`).
     pub delivery: Delivery,
     /// The message, with its payload.
     pub message: Message,
-    /// The endpoint.
+    /// The endpoint, as stored when the delivery was claimed.
     pub endpoint: Endpoint,
-    /// The lease token: proves this claim still holds the delivery.
+    /// The lease token: proves this claim still holds the delivery. Unique per claim (a
+    /// delivery claimed again after its lease expired gets a new one).
     pub lease_token: String,
-}
-
-/// What happens to a delivery after an attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NextStep {
-    /// Delivered: no more attempts.
-    Delivered,
-    /// Try again at this time.
-    Retry {
-        /// When.
-        at: SystemTime,
-    },
-    /// Give up: dead-letter it.
-    DeadLetter,
-}
-
-/// How an attempt affects its endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Health {
-    /// It succeeded: clear the failure clock.
-    Success,
-    /// It failed: start the failure clock if it is not running; disable the endpoint if it has
-    /// been running for `disable_after` or longer.
-    Failure {
-        /// How long an endpoint may fail continuously before it is disabled.
-        disable_after: Duration,
-    },
-    /// The receiver answered 410 Gone: disable the endpoint.
-    Gone,
-}
-
-/// An attempt to record.
-#[derive(Debug, Clone)]
-pub struct Completion {
-    /// The claim it belongs to (delivery id and lease token).
-    pub delivery_id: DeliveryId,
-    /// The lease token of the claim.
-    pub lease_token: String,
-    /// The endpoint (for the failure clock).
-    pub endpoint_id: EndpointId,
-    /// The attempt.
-    pub attempt: Attempt,
-    /// What happens next.
-    pub next: NextStep,
-    /// How it affects the endpoint.
-    pub health: Health,
-    /// The current time.
-    pub now: SystemTime,
-}
-
-/// What [`Store::complete`](super::Store::complete) did beyond recording the attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CompletionOutcome {
-    /// Whether the endpoint was disabled by this attempt (410, or failing too long).
-    pub endpoint_disabled: bool,
-}
-
-/// Which messages to list.
-#[derive(Debug, Clone, Default)]
-pub struct MessageQuery {
-    /// Only messages with a delivery to this endpoint.
-    pub endpoint: Option<EndpointId>,
-    /// Only this event type.
-    pub event_type: Option<String>,
-    /// Only messages created at or after this time.
-    pub since: Option<SystemTime>,
-    /// Most rows (100 when zero).
-    pub limit: usize,
-}
-
-/// Which deliveries to list.
-#[derive(Debug, Clone, Default)]
-pub struct DeliveryQuery {
-    /// Only to this endpoint.
-    pub endpoint: Option<EndpointId>,
-    /// Only of this message.
-    pub message: Option<MessageId>,
-    /// Only in this status.
-    pub status: Option<DeliveryStatus>,
-    /// Most rows (100 when zero).
-    pub limit: usize,
-}
-
-/// Which attempts to list.
-#[derive(Debug, Clone, Default)]
-pub struct AttemptQuery {
-    /// Only to this endpoint.
-    pub endpoint: Option<EndpointId>,
-    /// Only of this message.
-    pub message: Option<MessageId>,
-    /// Only of this delivery.
-    pub delivery: Option<DeliveryId>,
-    /// Most rows (100 when zero).
-    pub limit: usize,
-}
-
-/// The row limit a query asks for, with 0 meaning the default of 100.
-pub(crate) fn effective_limit(limit: usize) -> usize {
-    if limit == 0 { 100 } else { limit }
 }
 
 /// A new random lease token.
 pub(crate) fn lease_token() -> String {
     DeliveryId::generate().as_str()[4..].to_owned()
-}
-
-/// Whether an endpoint that has been failing since `since` should be disabled at `now`.
-pub(crate) fn failing_too_long(since: SystemTime, now: SystemTime, limit: Duration) -> bool {
-    now.duration_since(since).is_ok_and(|d| d >= limit)
 }
 
 /// Shared by implementations: a delivery row for a new message or replay.
@@ -231,41 +131,5 @@ pub(crate) fn claim_of(
         message,
         endpoint,
         lease_token: token.to_owned(),
-    }
-}
-
-/// How much work is waiting, from [`Store::queue_depth`](super::Store::queue_depth).
-///
-/// Only unfinished deliveries count (pending and in flight); delivered and dead-lettered ones
-/// are history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct QueueDepth {
-    /// Deliveries of enabled endpoints waiting for a worker: pending ones that are due, and
-    /// in-flight ones whose lease expired (their worker died). A steadily growing value means
-    /// delivery does not keep up.
-    pub due: u64,
-    /// Pending deliveries of enabled endpoints due later: retries waiting out their delay.
-    pub scheduled: u64,
-    /// Deliveries claimed by a worker whose lease has not expired (attempts under way).
-    pub in_flight: u64,
-    /// Pending or in-flight deliveries of disabled endpoints: kept, resumed on enable.
-    pub paused: u64,
-}
-
-impl QueueDepth {
-    /// A depth with these counts.
-    pub fn new(due: u64, scheduled: u64, in_flight: u64, paused: u64) -> Self {
-        Self {
-            due,
-            scheduled,
-            in_flight,
-            paused,
-        }
-    }
-
-    /// Every unfinished delivery: `due + scheduled + in_flight + paused`.
-    pub fn total(&self) -> u64 {
-        self.due + self.scheduled + self.in_flight + self.paused
     }
 }

@@ -16,17 +16,8 @@ use crate::sign::verify::{
     Scheme, Verified, Verifier, VerifyError, single_header, timestamp_header,
 };
 
-/// `x-signature-ed25519`.
-pub const SIGNATURE_HEADER: HeaderName = HeaderName::from_static("x-signature-ed25519");
-/// `x-signature-timestamp`.
-pub const TIMESTAMP_HEADER: HeaderName = HeaderName::from_static("x-signature-timestamp");
 const SIGNATURE: &str = "x-signature-ed25519";
 const TIMESTAMP: &str = "x-signature-timestamp";
-
-/// Parses the 128 hex digits of a 64-byte Ed25519 signature.
-pub fn parse_signature_header(value: &str) -> Result<[u8; 64], &'static str> {
-    decode_hex_exact::<64>(value).ok_or("expected 128 hex digits of an Ed25519 signature")
-}
 
 /// Verifies Discord interaction requests with the application's public key.
 ///
@@ -41,6 +32,17 @@ pub struct DiscordVerifier {
 }
 
 impl DiscordVerifier {
+    /// `x-signature-ed25519`.
+    pub const SIGNATURE_HEADER: HeaderName = HeaderName::from_static("x-signature-ed25519");
+
+    /// `x-signature-timestamp`.
+    pub const TIMESTAMP_HEADER: HeaderName = HeaderName::from_static("x-signature-timestamp");
+
+    /// Parses the 128 hex digits of a 64-byte Ed25519 signature.
+    pub fn parse_signature_header(value: &str) -> Result<[u8; 64], &'static str> {
+        decode_hex_exact::<64>(value).ok_or("expected 128 hex digits of an Ed25519 signature")
+    }
+
     /// A verifier over a key ring; a single key converts into a ring of one.
     ///
     /// Discord shows the public key as hex: read it with [`VerifyingKey::from_hex`].
@@ -66,15 +68,17 @@ impl Verifier for DiscordVerifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<Verified<'h>, VerifyError> {
-        let (timestamp, ts_text) = timestamp_header(headers, &TIMESTAMP_HEADER, TIMESTAMP)?;
+        let (timestamp, ts_text) = timestamp_header(headers, &Self::TIMESTAMP_HEADER, TIMESTAMP)?;
         self.tolerance.check(TIMESTAMP, timestamp, now)?;
-        let received =
-            parse_signature_header(single_header(headers, &SIGNATURE_HEADER, SIGNATURE)?).map_err(
-                |reason| VerifyError::MalformedHeader {
-                    header: SIGNATURE,
-                    reason,
-                },
-            )?;
+        let received = Self::parse_signature_header(single_header(
+            headers,
+            &Self::SIGNATURE_HEADER,
+            SIGNATURE,
+        )?)
+        .map_err(|reason| VerifyError::MalformedHeader {
+            header: SIGNATURE,
+            reason,
+        })?;
         let mut message = Vec::with_capacity(ts_text.len() + body.len());
         message.extend_from_slice(ts_text.as_bytes());
         message.extend_from_slice(body);

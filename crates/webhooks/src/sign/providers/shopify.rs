@@ -11,15 +11,7 @@ use crate::sign::rotation::KeyRing;
 use crate::sign::secret::HmacSecret;
 use crate::sign::verify::{Scheme, Verified, Verifier, VerifyError, single_header};
 
-/// `x-shopify-hmac-sha256`.
-pub const SIGNATURE_HEADER: HeaderName = HeaderName::from_static("x-shopify-hmac-sha256");
 const HEADER: &str = "x-shopify-hmac-sha256";
-
-/// Parses the padded base64 of a 32-byte HMAC-SHA256.
-pub fn parse_signature_header(value: &str) -> Result<[u8; 32], &'static str> {
-    decode_base64_exact::<32>(value.as_bytes())
-        .ok_or("expected padded base64 of a 32-byte HMAC-SHA256")
-}
 
 /// Verifies Shopify webhooks with the app's client secret (its UTF-8 bytes).
 ///
@@ -30,6 +22,15 @@ pub struct ShopifyVerifier {
 }
 
 impl ShopifyVerifier {
+    /// `x-shopify-hmac-sha256`.
+    pub const SIGNATURE_HEADER: HeaderName = HeaderName::from_static("x-shopify-hmac-sha256");
+
+    /// Parses the padded base64 of a 32-byte HMAC-SHA256.
+    pub fn parse_signature_header(value: &str) -> Result<[u8; 32], &'static str> {
+        decode_base64_exact::<32>(value.as_bytes())
+            .ok_or("expected padded base64 of a 32-byte HMAC-SHA256")
+    }
+
     /// A verifier over a key ring; a single secret converts into a ring of one.
     pub fn new(keys: impl Into<KeyRing<HmacSecret>>) -> Self {
         Self { keys: keys.into() }
@@ -43,11 +44,12 @@ impl Verifier for ShopifyVerifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<Verified<'h>, VerifyError> {
-        let received = parse_signature_header(single_header(headers, &SIGNATURE_HEADER, HEADER)?)
-            .map_err(|reason| VerifyError::MalformedHeader {
-            header: HEADER,
-            reason,
-        })?;
+        let received =
+            Self::parse_signature_header(single_header(headers, &Self::SIGNATURE_HEADER, HEADER)?)
+                .map_err(|reason| VerifyError::MalformedHeader {
+                    header: HEADER,
+                    reason,
+                })?;
         verify_body_hmac(&self.keys, now, body, &received, HEADER, Scheme::Shopify)
     }
 }

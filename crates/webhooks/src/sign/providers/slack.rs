@@ -15,20 +15,8 @@ use crate::sign::verify::{
     Scheme, Verified, Verifier, VerifyError, single_header, timestamp_header,
 };
 
-/// `x-slack-signature`.
-pub const SIGNATURE_HEADER: HeaderName = HeaderName::from_static("x-slack-signature");
-/// `x-slack-request-timestamp`.
-pub const TIMESTAMP_HEADER: HeaderName = HeaderName::from_static("x-slack-request-timestamp");
 const SIGNATURE: &str = "x-slack-signature";
 const TIMESTAMP: &str = "x-slack-request-timestamp";
-
-/// Parses `v0=<64 hex digits>` into the 32 signature bytes.
-pub fn parse_signature_header(value: &str) -> Result<[u8; 32], &'static str> {
-    let hex = value
-        .strip_prefix("v0=")
-        .ok_or("expected the `v0=` prefix")?;
-    decode_hex_exact::<32>(hex).ok_or("expected 64 hex digits after `v0=`")
-}
 
 /// Verifies Slack requests with the app's signing secret (its UTF-8 bytes).
 ///
@@ -40,6 +28,20 @@ pub struct SlackVerifier {
 }
 
 impl SlackVerifier {
+    /// `x-slack-signature`.
+    pub const SIGNATURE_HEADER: HeaderName = HeaderName::from_static("x-slack-signature");
+
+    /// `x-slack-request-timestamp`.
+    pub const TIMESTAMP_HEADER: HeaderName = HeaderName::from_static("x-slack-request-timestamp");
+
+    /// Parses `v0=<64 hex digits>` into the 32 signature bytes.
+    pub fn parse_signature_header(value: &str) -> Result<[u8; 32], &'static str> {
+        let hex = value
+            .strip_prefix("v0=")
+            .ok_or("expected the `v0=` prefix")?;
+        decode_hex_exact::<32>(hex).ok_or("expected 64 hex digits after `v0=`")
+    }
+
     /// A verifier over a key ring; a single secret converts into a ring of one.
     pub fn new(keys: impl Into<KeyRing<HmacSecret>>) -> Self {
         Self {
@@ -63,15 +65,17 @@ impl Verifier for SlackVerifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<Verified<'h>, VerifyError> {
-        let (timestamp, ts_text) = timestamp_header(headers, &TIMESTAMP_HEADER, TIMESTAMP)?;
+        let (timestamp, ts_text) = timestamp_header(headers, &Self::TIMESTAMP_HEADER, TIMESTAMP)?;
         self.tolerance.check(TIMESTAMP, timestamp, now)?;
-        let received =
-            parse_signature_header(single_header(headers, &SIGNATURE_HEADER, SIGNATURE)?).map_err(
-                |reason| VerifyError::MalformedHeader {
-                    header: SIGNATURE,
-                    reason,
-                },
-            )?;
+        let received = Self::parse_signature_header(single_header(
+            headers,
+            &Self::SIGNATURE_HEADER,
+            SIGNATURE,
+        )?)
+        .map_err(|reason| VerifyError::MalformedHeader {
+            header: SIGNATURE,
+            reason,
+        })?;
         for (key_index, key) in self.keys.active(now) {
             let mut ctx = hmac::Context::with_key(key.hmac_key());
             ctx.update(b"v0:");

@@ -16,11 +16,7 @@ use crate::sign::secret::HmacSecret;
 use crate::sign::tolerance::{Tolerance, parse_timestamp};
 use crate::sign::verify::{Scheme, Verified, Verifier, VerifyError, single_header};
 
-/// `stripe-signature`.
-pub const SIGNATURE_HEADER: HeaderName = HeaderName::from_static("stripe-signature");
 const HEADER: &str = "stripe-signature";
-/// Most elements accepted in one header; bounds the work an unauthenticated request can cause.
-pub const MAX_ELEMENTS: usize = 32;
 
 /// A parsed `Stripe-Signature` value.
 #[derive(Debug, Clone, Copy)]
@@ -46,40 +42,6 @@ impl<'a> StripeSignatureHeader<'a> {
     }
 }
 
-/// Parses a `Stripe-Signature` value: comma-separated `key=value` elements, exactly one `t`.
-///
-/// Elements of other schemes (`v0=`, test-mode extras) are kept but ignored by the verifier.
-pub fn parse_signature_header(value: &str) -> Result<StripeSignatureHeader<'_>, &'static str> {
-    let mut timestamp = None;
-    let mut count = 0usize;
-    for element in value.split(',') {
-        count += 1;
-        if count > MAX_ELEMENTS {
-            return Err("more than 32 elements");
-        }
-        let Some((key, val)) = element.split_once('=') else {
-            return Err("element without `=`");
-        };
-        if key.is_empty() || val.is_empty() {
-            return Err("element with an empty key or value");
-        }
-        if key == "t" {
-            if timestamp.is_some() {
-                return Err("more than one `t=` element");
-            }
-            timestamp = Some((parse_timestamp(val)?, val));
-        }
-    }
-    let Some((timestamp, timestamp_text)) = timestamp else {
-        return Err("no `t=` timestamp");
-    };
-    Ok(StripeSignatureHeader {
-        timestamp,
-        timestamp_text,
-        value,
-    })
-}
-
 /// Verifies Stripe webhook events with the endpoint's signing secret.
 ///
 /// The default tolerance is five minutes in the past, as in Stripe's libraries, and also five
@@ -92,6 +54,46 @@ pub struct StripeVerifier {
 }
 
 impl StripeVerifier {
+    /// `stripe-signature`.
+    pub const SIGNATURE_HEADER: HeaderName = HeaderName::from_static("stripe-signature");
+
+    /// Most elements accepted in one header; bounds the work an unauthenticated request can cause.
+    pub const MAX_ELEMENTS: usize = 32;
+
+    /// Parses a `Stripe-Signature` value: comma-separated `key=value` elements, exactly one `t`.
+    ///
+    /// Elements of other schemes (`v0=`, test-mode extras) are kept but ignored by the verifier.
+    pub fn parse_signature_header(value: &str) -> Result<StripeSignatureHeader<'_>, &'static str> {
+        let mut timestamp = None;
+        let mut count = 0usize;
+        for element in value.split(',') {
+            count += 1;
+            if count > Self::MAX_ELEMENTS {
+                return Err("more than 32 elements");
+            }
+            let Some((key, val)) = element.split_once('=') else {
+                return Err("element without `=`");
+            };
+            if key.is_empty() || val.is_empty() {
+                return Err("element with an empty key or value");
+            }
+            if key == "t" {
+                if timestamp.is_some() {
+                    return Err("more than one `t=` element");
+                }
+                timestamp = Some((parse_timestamp(val)?, val));
+            }
+        }
+        let Some((timestamp, timestamp_text)) = timestamp else {
+            return Err("no `t=` timestamp");
+        };
+        Ok(StripeSignatureHeader {
+            timestamp,
+            timestamp_text,
+            value,
+        })
+    }
+
     /// A verifier over a key ring; a single secret converts into a ring of one.
     pub fn new(keys: impl Into<KeyRing<HmacSecret>>) -> Self {
         Self {
@@ -115,11 +117,12 @@ impl Verifier for StripeVerifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<Verified<'h>, VerifyError> {
-        let parsed = parse_signature_header(single_header(headers, &SIGNATURE_HEADER, HEADER)?)
-            .map_err(|reason| VerifyError::MalformedHeader {
-                header: HEADER,
-                reason,
-            })?;
+        let parsed =
+            Self::parse_signature_header(single_header(headers, &Self::SIGNATURE_HEADER, HEADER)?)
+                .map_err(|reason| VerifyError::MalformedHeader {
+                    header: HEADER,
+                    reason,
+                })?;
         self.tolerance.check(HEADER, parsed.timestamp, now)?;
 
         let mut tags: [Option<hmac::Tag>; MAX_RETIRED_KEYS + 1] = [None; MAX_RETIRED_KEYS + 1];

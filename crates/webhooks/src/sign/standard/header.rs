@@ -47,7 +47,7 @@ impl<'a> SignatureList<'a> {
 /// Entries are separated by one or more spaces; each is `version,signature` with a non-empty,
 /// alphanumeric version and a non-empty signature. Unknown versions are kept (the verifier skips
 /// them) so that new versions do not break old receivers. The error says what is wrong.
-pub fn parse_signature_header(value: &str) -> Result<SignatureList<'_>, &'static str> {
+pub(crate) fn parse_signature_header(value: &str) -> Result<SignatureList<'_>, &'static str> {
     let mut len = 0;
     for part in value.split(' ').filter(|part| !part.is_empty()) {
         let Some((version, signature)) = part.split_once(',') else {

@@ -6,7 +6,8 @@ mod verifier;
 
 use http::header::HeaderName;
 
-pub use header::{MAX_SIGNATURES, SignatureEntry, SignatureList, parse_signature_header};
+pub(crate) use header::parse_signature_header;
+pub use header::{MAX_SIGNATURES, SignatureEntry, SignatureList};
 pub use signer::{SignError, SignedHeaders, StandardSigner, StandardSigningKey};
 pub use verifier::{StandardVerifier, StandardVerifyingKey};
 

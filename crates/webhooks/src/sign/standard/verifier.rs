@@ -8,7 +8,7 @@ use ring::hmac;
 
 use super::signer::{hmac_v1, signed_content};
 use super::{
-    SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, VERSION_V1, VERSION_V1A, WEBHOOK_ID,
+    SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, SignatureList, VERSION_V1, VERSION_V1A, WEBHOOK_ID,
     WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, check_message_id, parse_signature_header,
 };
 use crate::sign::compare::macs_equal;
@@ -143,6 +143,13 @@ pub struct StandardVerifier {
 }
 
 impl StandardVerifier {
+    /// Parses a `webhook-signature` value: space-separated `version,signature` entries, at most
+    /// [`MAX_SIGNATURES`](crate::sign::MAX_SIGNATURES). Unknown versions are kept (and skipped
+    /// when verifying), so that new versions do not break old receivers.
+    pub fn parse_signature_header(value: &str) -> Result<SignatureList<'_>, &'static str> {
+        parse_signature_header(value)
+    }
+
     /// A verifier over a key ring with the default tolerance; a single key converts into a ring.
     pub fn new(keys: impl Into<KeyRing<StandardVerifyingKey>>) -> Self {
         Self {

@@ -15,14 +15,10 @@ use std::sync::Arc;
 use sqlx::PgPool;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use super::super::types::{
-    Completion, CompletionOutcome, Enqueued, Health, NewMessage, NextStep, StoreError,
-    failing_too_long,
-};
-use super::rows::db;
-use super::{conflict_or_db, disable, insert_plain};
+use super::conflict_or_db;
+use super::queue::insert_plain;
 use crate::delivery::ids::DeliveryId;
-use crate::delivery::model::{DeliveryStatus, DisabledReason, from_millis, to_millis};
+use crate::delivery::store::types::{Enqueued, NewMessage, StoreError};
 
 /// Most items written by one statement.
 const BATCH_MAX: usize = 256;
@@ -110,7 +106,7 @@ pub(super) struct Insert {
 }
 
 /// The same error for every caller of a failed batch (errors are not `Clone`).
-fn shared_error<O>(e: &StoreError, n: usize) -> Vec<Result<O, StoreError>> {
+pub(super) fn shared_error<O>(e: &StoreError, n: usize) -> Vec<Result<O, StoreError>> {
     (0..n)
         .map(|_| Err(StoreError::Database(e.to_string().into())))
         .collect()
@@ -204,191 +200,4 @@ pub(super) async fn insert_batch(
             })
         })
         .collect()
-}
-
-fn message_ids(items: &[Completion]) -> Vec<&str> {
-    items
-        .iter()
-        .map(|c| c.attempt.message_id.as_str())
-        .collect()
-}
-
-/// Records attempts whose health is success or failure (not 410) in one transaction: one
-/// statement updates the deliveries still leased and inserts their attempts, one more moves
-/// the failure clocks of the endpoints involved.
-pub(super) async fn complete_batch(
-    pool: PgPool,
-    items: Vec<Completion>,
-) -> Vec<Result<CompletionOutcome, StoreError>> {
-    match complete_batch_tx(&pool, &items).await {
-        Ok(results) => results,
-        Err(e) => shared_error(&e, items.len()),
-    }
-}
-
-async fn complete_batch_tx(
-    pool: &PgPool,
-    items: &[Completion],
-) -> Result<Vec<Result<CompletionOutcome, StoreError>>, StoreError> {
-    let mut ids = Vec::with_capacity(items.len());
-    let mut tokens = Vec::with_capacity(items.len());
-    let mut statuses = Vec::with_capacity(items.len());
-    let mut failed = Vec::with_capacity(items.len());
-    let mut next_at: Vec<Option<i64>> = Vec::with_capacity(items.len());
-    let mut nows = Vec::with_capacity(items.len());
-    for c in items {
-        let (status, f, next) = match c.next {
-            NextStep::Delivered => (DeliveryStatus::Delivered, 0i64, None),
-            NextStep::Retry { at } => (DeliveryStatus::Pending, 1, Some(to_millis(at))),
-            NextStep::DeadLetter => (DeliveryStatus::DeadLetter, 1, None),
-        };
-        ids.push(c.delivery_id.as_str());
-        tokens.push(c.lease_token.as_str());
-        statuses.push(status.as_str());
-        failed.push(f);
-        next_at.push(next);
-        nows.push(to_millis(c.now));
-    }
-    let endpoints: Vec<&str> = items
-        .iter()
-        .map(|c| c.attempt.endpoint_id.as_str())
-        .collect();
-    let numbers: Vec<i64> = items.iter().map(|c| i64::from(c.attempt.number)).collect();
-    let ats: Vec<i64> = items.iter().map(|c| to_millis(c.attempt.at)).collect();
-    let latencies: Vec<i64> = items
-        .iter()
-        .map(|c| i64::try_from(c.attempt.latency.as_micros()).unwrap_or(i64::MAX))
-        .collect();
-    let http: Vec<Option<i32>> = items
-        .iter()
-        .map(|c| c.attempt.status.map(i32::from))
-        .collect();
-    let bodies: Vec<Option<&str>> = items
-        .iter()
-        .map(|c| c.attempt.response_body.as_deref())
-        .collect();
-    let kinds: Vec<Option<&str>> = items
-        .iter()
-        .map(|c| c.attempt.error_kind.map(|k| k.as_str()))
-        .collect();
-    let errors: Vec<Option<&str>> = items.iter().map(|c| c.attempt.error.as_deref()).collect();
-
-    let mut tx = pool.begin().await.map_err(db)?;
-    let held: Vec<(String, String)> = sqlx::query_as(
-        "WITH u AS (\
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], \
-             $6::int8[], $7::text[], $8::text[], $9::int8[], $10::int8[], $11::int8[], \
-             $12::int4[], $13::text[], $14::text[], $15::text[]) \
-           AS u(id, token, status, failed, next_at, now, message_id, endpoint_id, number, at, \
-             latency_us, http_status, body, error_kind, error)), \
-         upd AS (\
-           UPDATE deliveries d SET status = u.status, attempts = d.attempts + 1, \
-             failed_in_round = d.failed_in_round + u.failed, next_attempt_at = u.next_at, \
-             lease_until = NULL, lease_token = NULL, updated_at = u.now \
-           FROM u WHERE d.id = u.id AND d.status = 'in_flight' AND d.lease_token = u.token \
-           RETURNING d.id, u.token), \
-         ins AS (\
-           INSERT INTO attempts (delivery_id, message_id, endpoint_id, number, at, latency_us, \
-             status, response_body, error_kind, error) \
-           SELECT u.id, u.message_id, u.endpoint_id, u.number, u.at, u.latency_us, \
-             u.http_status, u.body, u.error_kind, u.error \
-           FROM u JOIN upd ON upd.id = u.id AND upd.token = u.token) \
-         SELECT id, token FROM upd",
-    )
-    .bind(&ids)
-    .bind(&tokens)
-    .bind(&statuses)
-    .bind(&failed)
-    .bind(&next_at)
-    .bind(&nows)
-    .bind(message_ids(items))
-    .bind(&endpoints)
-    .bind(&numbers)
-    .bind(&ats)
-    .bind(&latencies)
-    .bind(&http)
-    .bind(&bodies)
-    .bind(&kinds)
-    .bind(&errors)
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(db)?;
-    let held: std::collections::HashSet<(String, String)> = held.into_iter().collect();
-    let is_held =
-        |c: &Completion| held.contains(&(c.delivery_id.as_str().to_owned(), c.lease_token.clone()));
-    // Per endpoint, the last recorded attempt of the batch decides its failure clock (the
-    // batch's attempts ran concurrently; any order is one they could have finished in).
-    let mut last: HashMap<&str, usize> = HashMap::new();
-    for (i, c) in items.iter().enumerate() {
-        if is_held(c) {
-            last.insert(c.endpoint_id.as_str(), i);
-        }
-    }
-    let mut succeeded: Vec<&str> = Vec::new();
-    let mut failing: Vec<&str> = Vec::new();
-    let mut failing_now: Vec<i64> = Vec::new();
-    for (endpoint, &i) in &last {
-        match items[i].health {
-            Health::Success => succeeded.push(endpoint),
-            _ => {
-                failing.push(endpoint);
-                failing_now.push(to_millis(items[i].now));
-            }
-        }
-    }
-    let mut outcomes: Vec<Result<CompletionOutcome, StoreError>> = items
-        .iter()
-        .map(|c| {
-            if is_held(c) {
-                Ok(CompletionOutcome::default())
-            } else {
-                Err(StoreError::LeaseLost(c.delivery_id.clone()))
-            }
-        })
-        .collect();
-    if !succeeded.is_empty() || !failing.is_empty() {
-        // Rows are written only when a clock starts or stops, so steady success costs an
-        // index lookup, not a row update.
-        let clocks: Vec<(String, Option<i64>, bool)> = sqlx::query_as(
-            "WITH s AS (\
-               UPDATE endpoints SET failing_since = NULL \
-               WHERE id = ANY($1) AND failing_since IS NOT NULL), \
-             f AS (\
-               UPDATE endpoints e SET failing_since = u.now \
-               FROM unnest($2::text[], $3::int8[]) AS u(id, now) \
-               WHERE e.id = u.id AND e.failing_since IS NULL \
-               RETURNING e.id, e.failing_since) \
-             SELECT e.id, COALESCE(f.failing_since, e.failing_since), e.enabled \
-             FROM endpoints e LEFT JOIN f ON f.id = e.id WHERE e.id = ANY($2)",
-        )
-        .bind(&succeeded)
-        .bind(&failing)
-        .bind(&failing_now)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db)?;
-        for (endpoint, since, enabled) in clocks {
-            let Some(&i) = last.get(endpoint.as_str()) else {
-                continue;
-            };
-            let c = &items[i];
-            if let (Health::Failure { disable_after }, Some(since), true) =
-                (c.health, since, enabled)
-                && failing_too_long(from_millis(since), c.now, disable_after)
-                && disable(
-                    &mut tx,
-                    &endpoint,
-                    DisabledReason::Failing,
-                    to_millis(c.now),
-                )
-                .await?
-            {
-                outcomes[i] = Ok(CompletionOutcome {
-                    endpoint_disabled: true,
-                });
-            }
-        }
-    }
-    tx.commit().await.map_err(db)?;
-    Ok(outcomes)
 }

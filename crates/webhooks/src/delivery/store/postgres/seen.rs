@@ -1,9 +1,14 @@
-//! Replay records of ingest requests (`seen_requests`), behind `Store::mark_seen`.
+//! Replay records of ingest requests (`seen_requests`): [`SeenStore`] in Postgres.
 
+use std::time::SystemTime;
+
+use async_trait::async_trait;
 use sqlx::PgPool;
 
+use super::PostgresStore;
 use super::rows::db;
-use crate::delivery::store::StoreError;
+use crate::delivery::model::to_millis;
+use crate::delivery::store::{SeenStore, StoreError};
 
 /// Expired rows deleted per call: more than the one row a call adds, so the table only holds
 /// rows still inside their window (plus at most a few).
@@ -14,7 +19,7 @@ const SWEEP: i64 = 16;
 ///
 /// Racing inserts of one key from any number of nodes: the unique key makes all but one wait
 /// for its commit and then take the conflict path, where the live row wins.
-pub(super) async fn mark(
+async fn mark(
     pool: &PgPool,
     source: &str,
     digest: &[u8; 32],
@@ -47,11 +52,7 @@ pub(super) async fn mark(
 }
 
 /// Deletes the row of `(source, digest)`, if any.
-pub(super) async fn unmark(
-    pool: &PgPool,
-    source: &str,
-    digest: &[u8; 32],
-) -> Result<(), StoreError> {
+async fn unmark(pool: &PgPool, source: &str, digest: &[u8; 32]) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM seen_requests WHERE source = $1 AND digest = $2")
         .bind(source)
         .bind(&digest[..])
@@ -59,4 +60,28 @@ pub(super) async fn unmark(
         .await
         .map_err(db)?;
     Ok(())
+}
+
+#[async_trait]
+impl SeenStore for PostgresStore {
+    async fn mark_seen(
+        &self,
+        source: &str,
+        digest: &[u8; 32],
+        now: SystemTime,
+        expires_at: SystemTime,
+    ) -> Result<bool, StoreError> {
+        mark(
+            &self.pool,
+            source,
+            digest,
+            to_millis(now),
+            to_millis(expires_at),
+        )
+        .await
+    }
+
+    async fn unmark_seen(&self, source: &str, digest: &[u8; 32]) -> Result<(), StoreError> {
+        unmark(&self.pool, source, digest).await
+    }
 }

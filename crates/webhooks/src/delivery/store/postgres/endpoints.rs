@@ -1,0 +1,145 @@
+//! Endpoint records in Postgres.
+
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use sqlx::{AssertSqlSafe, PgConnection};
+
+use super::rows::db;
+use super::{PostgresStore, conflict_or_db, map_all};
+use crate::delivery::ids::EndpointId;
+use crate::delivery::model::{DisabledReason, Endpoint, to_millis};
+use crate::delivery::store::EndpointStore;
+use crate::delivery::store::sql::ENDPOINT_COLUMNS;
+use crate::delivery::store::sql::{
+    self,
+    codec::{encode_events, encode_headers, encode_keys},
+};
+use crate::delivery::store::types::StoreError;
+
+#[async_trait]
+impl EndpointStore for PostgresStore {
+    async fn insert_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        write_endpoint(&mut conn, endpoint, true).await.map(|_| ())
+    }
+
+    async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        match write_endpoint(&mut conn, endpoint, false).await? {
+            0 => Err(StoreError::NotFound(format!("endpoint {}", endpoint.id))),
+            _ => Ok(()),
+        }
+    }
+
+    async fn delete_endpoint(&self, id: &EndpointId) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let n = sqlx::query("DELETE FROM endpoints WHERE id = $1")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        for sql in [
+            "DELETE FROM deliveries WHERE endpoint_id = $1",
+            "DELETE FROM attempts WHERE endpoint_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(n > 0)
+    }
+
+    async fn get_endpoint(&self, id: &EndpointId) -> Result<Option<Endpoint>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE id = $1"
+        )))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(sql::endpoint).transpose()
+    }
+
+    async fn list_endpoints(&self) -> Result<Vec<Endpoint>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ENDPOINT_COLUMNS} FROM endpoints ORDER BY created_at, id"
+        )))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        map_all(rows, sql::endpoint)
+    }
+
+    async fn set_endpoint_enabled(
+        &self,
+        id: &EndpointId,
+        enabled: bool,
+        reason: Option<DisabledReason>,
+        now: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let q = if enabled {
+            sqlx::query(
+                "UPDATE endpoints SET enabled = TRUE, disabled_reason = NULL, \
+                 failing_since = NULL, updated_at = $2 WHERE id = $1",
+            )
+            .bind(id.as_str())
+            .bind(to_millis(now))
+        } else {
+            sqlx::query(
+                "UPDATE endpoints SET enabled = FALSE, disabled_reason = $3, updated_at = $2 \
+                 WHERE id = $1",
+            )
+            .bind(id.as_str())
+            .bind(to_millis(now))
+            .bind(reason.unwrap_or(DisabledReason::Manual).as_str())
+        };
+        let r = q.execute(&self.pool).await.map_err(db)?;
+        if enabled && r.rows_affected() > 0 {
+            self.announce.notify_one();
+        }
+        Ok(r.rows_affected() > 0)
+    }
+}
+
+async fn write_endpoint(
+    conn: &mut PgConnection,
+    e: &Endpoint,
+    insert: bool,
+) -> Result<u64, StoreError> {
+    let sql = if insert {
+        "INSERT INTO endpoints (id, name, url, events, keys, headers, enabled, disabled_reason, \
+         failing_since, max_in_flight, created_at, updated_at, rate_limit) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    } else {
+        "UPDATE endpoints SET name = $2, url = $3, events = $4, keys = $5, headers = $6, \
+         enabled = $7, disabled_reason = $8, failing_since = $9, max_in_flight = $10, \
+         created_at = $11, updated_at = $12, rate_limit = $13 WHERE id = $1"
+    };
+    sqlx::query(sql)
+        .bind(e.id.as_str())
+        .bind(&e.name)
+        .bind(&e.url)
+        .bind(encode_events(&e.events)?)
+        .bind(encode_keys(&e.keys)?)
+        .bind(encode_headers(&e.headers)?)
+        .bind(e.enabled)
+        .bind(e.disabled_reason.map(DisabledReason::as_str))
+        .bind(e.failing_since.map(to_millis))
+        .bind(i64::from(e.max_in_flight))
+        .bind(to_millis(e.created_at))
+        .bind(to_millis(e.updated_at))
+        .bind(e.rate_limit.map(i64::from))
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(|err| {
+            conflict_or_db(err, || {
+                format!("endpoint name {:?} or id {} is taken", e.name, e.id)
+            })
+        })
+}

@@ -1,0 +1,434 @@
+//! The delivery queue in Postgres: enqueue (batched), claim (`FOR UPDATE SKIP LOCKED`),
+//! release, and applying the engine's decisions (batched, see `batch`).
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use sqlx::postgres::PgPool;
+use sqlx::{AssertSqlSafe, PgConnection};
+use tokio::sync::Notify;
+
+use super::batch;
+use super::rows::db;
+use super::{PostgresStore, conflict_or_db, map_all};
+use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
+use crate::delivery::model::{Delivery, from_millis, to_millis};
+use crate::delivery::query::QueueDepth;
+use crate::delivery::store::sql::{self};
+use crate::delivery::store::sql::{DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS};
+use crate::delivery::store::types::{
+    Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, lease_token, new_delivery,
+};
+use crate::delivery::store::{Applied, Decision, QueueStore};
+
+#[async_trait]
+impl QueueStore for PostgresStore {
+    async fn insert_message(
+        &self,
+        message: NewMessage,
+        now: SystemTime,
+        due_at: SystemTime,
+        idempotency_window: Duration,
+    ) -> Result<Enqueued, StoreError> {
+        let now_ms = to_millis(now);
+        if message.idempotency_key.is_none() {
+            let enqueued = self
+                .inserter
+                .call(batch::Insert {
+                    message,
+                    now: now_ms,
+                    due: to_millis(due_at),
+                })
+                .await?;
+            if !enqueued.deliveries.is_empty() {
+                self.announce.notify_one();
+            }
+            return Ok(enqueued);
+        }
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if let Some(key) = &message.idempotency_key {
+            let cutoff = now
+                .checked_sub(idempotency_window)
+                .map_or(i64::MIN, to_millis);
+            // Take the key, or replace it when it is older than the window; a concurrent
+            // insert of the same key waits on the row lock and then sees the winner.
+            let taken: Option<(String,)> = sqlx::query_as(
+                "INSERT INTO idempotency_keys (key, message_id, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (key) DO UPDATE SET message_id = EXCLUDED.message_id, \
+                 created_at = EXCLUDED.created_at WHERE idempotency_keys.created_at <= $4 \
+                 RETURNING message_id",
+            )
+            .bind(key)
+            .bind(message.id.as_str())
+            .bind(now_ms)
+            .bind(cutoff)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+            if taken.is_none() {
+                let (existing,): (String,) =
+                    sqlx::query_as("SELECT message_id FROM idempotency_keys WHERE key = $1")
+                        .bind(key)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                tx.rollback().await.map_err(db)?;
+                let message_id =
+                    MessageId::try_from(existing).map_err(|e| StoreError::Corrupt {
+                        table: "idempotency_keys",
+                        detail: e.to_string(),
+                    })?;
+                return Ok(Enqueued {
+                    message_id,
+                    created: false,
+                    deliveries: Vec::new(),
+                });
+            }
+        }
+        sqlx::query(
+            "INSERT INTO messages (id, event_type, payload, idempotency_key, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(message.id.as_str())
+        .bind(&message.event_type)
+        .bind(&message.payload[..])
+        .bind(&message.idempotency_key)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| conflict_or_db(e, || format!("message id {} exists", message.id)))?;
+        let mut deliveries = Vec::new();
+        for endpoint in matching_endpoints(&mut tx, &message.event_type).await? {
+            let d = new_delivery(&message.id, &endpoint, now, due_at);
+            insert_delivery(&mut tx, &d).await?;
+            deliveries.push(d.id);
+        }
+        tx.commit().await.map_err(db)?;
+        self.announce.notify_one();
+        Ok(Enqueued {
+            message_id: message.id,
+            created: true,
+            deliveries,
+        })
+    }
+
+    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<Claim>, StoreError> {
+        let now = to_millis(request.now);
+        let token = lease_token();
+        let exclude: Vec<String> = request
+            .exclude
+            .iter()
+            .map(|e| e.as_str().to_owned())
+            .collect();
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        // A claim lost in a database crash only returns the delivery to the queue (at worst a
+        // duplicate send, which at-least-once allows), so it need not wait for the WAL flush.
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let claimed = sqlx::query(AssertSqlSafe(format!(
+            "WITH due AS (\
+               SELECT d.id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id \
+               WHERE e.enabled AND NOT (d.endpoint_id = ANY($5)) AND (\
+                 (d.status = 'pending' AND d.next_attempt_at <= $1) OR \
+                 (d.status = 'in_flight' AND d.lease_until <= $1)) \
+               ORDER BY COALESCE(d.next_attempt_at, d.lease_until) \
+               LIMIT $2 FOR UPDATE OF d SKIP LOCKED) \
+             UPDATE deliveries SET status = 'in_flight', lease_until = $3, lease_token = $4, \
+               updated_at = $1 FROM due WHERE deliveries.id = due.id \
+             RETURNING {}",
+            DELIVERY_COLUMNS
+                .split(", ")
+                .map(|c| format!("deliveries.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+        .bind(now)
+        .bind(i64::try_from(request.limit).unwrap_or(i64::MAX))
+        .bind(to_millis(request.now + request.lease))
+        .bind(&token)
+        .bind(&exclude)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        let deliveries = map_all(claimed, sql::delivery)?;
+        let mut claims = Vec::with_capacity(deliveries.len());
+        if !deliveries.is_empty() {
+            let message_ids: Vec<String> = deliveries
+                .iter()
+                .map(|d| d.message_id.as_str().to_owned())
+                .collect();
+            let endpoint_ids: Vec<String> = deliveries
+                .iter()
+                .map(|d| d.endpoint_id.as_str().to_owned())
+                .collect();
+            let messages = map_all(
+                sqlx::query(AssertSqlSafe(format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ANY($1)"
+                )))
+                .bind(&message_ids)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?,
+                sql::message,
+            )?;
+            let endpoints = map_all(
+                sqlx::query(AssertSqlSafe(format!(
+                    "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE id = ANY($1)"
+                )))
+                .bind(&endpoint_ids)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?,
+                sql::endpoint,
+            )?;
+            for delivery in deliveries {
+                let message = messages.iter().find(|m| m.id == delivery.message_id);
+                let endpoint = endpoints.iter().find(|e| e.id == delivery.endpoint_id);
+                let (Some(message), Some(endpoint)) = (message, endpoint) else {
+                    return Err(StoreError::Corrupt {
+                        table: "deliveries",
+                        detail: format!("delivery {} has no message or endpoint", delivery.id),
+                    });
+                };
+                claims.push(claim_of(
+                    delivery,
+                    message.clone(),
+                    endpoint.clone(),
+                    &token,
+                ));
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(claims)
+    }
+
+    async fn release(&self, claim: &Claim, at: SystemTime) -> Result<(), StoreError> {
+        let r = sqlx::query(
+            "UPDATE deliveries SET status = 'pending', next_attempt_at = $3, lease_until = NULL, \
+             lease_token = NULL WHERE id = $1 AND status = 'in_flight' AND lease_token = $2",
+        )
+        .bind(claim.delivery.id.as_str())
+        .bind(&claim.lease_token)
+        .bind(to_millis(at))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::LeaseLost(claim.delivery.id.clone()));
+        }
+        Ok(())
+    }
+
+    async fn complete(&self, decision: &Decision) -> Result<Applied, StoreError> {
+        // Group commit with the other attempts finishing now (see `batch`).
+        self.completer.call(decision.clone()).await
+    }
+
+    async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
+        let (next,): (Option<i64>,) = sqlx::query_as(
+            "SELECT LEAST(\
+               (SELECT MIN(d.next_attempt_at) FROM deliveries d \
+                JOIN endpoints e ON e.id = d.endpoint_id \
+                WHERE d.status = 'pending' AND e.enabled), \
+               (SELECT MIN(d.lease_until) FROM deliveries d \
+                JOIN endpoints e ON e.id = d.endpoint_id \
+                WHERE d.status = 'in_flight' AND e.enabled))",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(next.map(from_millis))
+    }
+
+    async fn queue_depth(&self, now: SystemTime) -> Result<QueueDepth, StoreError> {
+        let (due, scheduled, in_flight, paused): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT \
+               count(*) FILTER (WHERE e.enabled AND ((d.status = 'pending' \
+                 AND d.next_attempt_at <= $1) OR (d.status = 'in_flight' \
+                 AND d.lease_until <= $1))), \
+               count(*) FILTER (WHERE e.enabled AND d.status = 'pending' \
+                 AND d.next_attempt_at > $1), \
+               count(*) FILTER (WHERE e.enabled AND d.status = 'in_flight' \
+                 AND d.lease_until > $1), \
+               count(*) FILTER (WHERE NOT e.enabled) \
+             FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id \
+             WHERE d.status IN ('pending', 'in_flight')",
+        )
+        .bind(to_millis(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        Ok(QueueDepth::new(
+            n(due),
+            n(scheduled),
+            n(in_flight),
+            n(paused),
+        ))
+    }
+
+    async fn replay(
+        &self,
+        message: &MessageId,
+        endpoint: Option<&EndpointId>,
+        now: SystemTime,
+    ) -> Result<Vec<DeliveryId>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT event_type FROM messages WHERE id = $1 FOR UPDATE")
+                .bind(message.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        let Some((event_type,)) = row else {
+            return Err(StoreError::NotFound(format!("message {message}")));
+        };
+        let targets = match endpoint {
+            Some(id) => {
+                let exists = sqlx::query("SELECT 1 FROM endpoints WHERE id = $1")
+                    .bind(id.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                if exists.is_none() {
+                    return Err(StoreError::NotFound(format!("endpoint {id}")));
+                }
+                vec![id.clone()]
+            }
+            None => matching_endpoints(&mut tx, &event_type).await?,
+        };
+        let mut created = Vec::new();
+        for target in targets {
+            let open = sqlx::query(
+                "SELECT 1 FROM deliveries WHERE message_id = $1 AND endpoint_id = $2 \
+                 AND status IN ('pending', 'in_flight') LIMIT 1",
+            )
+            .bind(message.as_str())
+            .bind(target.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+            if open.is_some() {
+                continue;
+            }
+            let d = new_delivery(message, &target, now, now);
+            insert_delivery(&mut tx, &d).await?;
+            created.push(d.id);
+        }
+        tx.commit().await.map_err(db)?;
+        self.announce.notify_one();
+        Ok(created)
+    }
+
+    async fn recover(
+        &self,
+        endpoint: &EndpointId,
+        since: SystemTime,
+        now: SystemTime,
+    ) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "UPDATE deliveries SET status = 'pending', failed_in_round = 0, next_attempt_at = $3, \
+             updated_at = $3 WHERE endpoint_id = $1 AND status = 'dead_letter' AND updated_at >= $2",
+        )
+        .bind(endpoint.as_str())
+        .bind(to_millis(since))
+        .bind(to_millis(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if r.rows_affected() > 0 {
+            self.announce.notify_one();
+        }
+        Ok(r.rows_affected())
+    }
+
+    fn work_signal(&self) -> Option<Arc<Notify>> {
+        Some(self.signal.clone())
+    }
+}
+
+/// A message without an idempotency key and its deliveries in one statement (one round trip,
+/// atomic): deliveries go to every enabled endpoint whose filter matches, decided in SQL.
+/// Their ids derive from the message and endpoint ids, unique for a first delivery.
+pub(super) async fn insert_plain(
+    pool: &PgPool,
+    message: NewMessage,
+    now: i64,
+    due: i64,
+) -> Result<Enqueued, StoreError> {
+    let rows: Vec<(Option<String>,)> = sqlx::query_as(
+        "WITH m AS (\
+           INSERT INTO messages (id, event_type, payload, idempotency_key, created_at) \
+           VALUES ($1, $2, $3, NULL, $4) RETURNING id), \
+         d AS (\
+           INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, \
+             failed_in_round, next_attempt_at, lease_until, created_at, updated_at) \
+           SELECT 'dlv_' || substr(m.id, 5) || '_' || substr(e.id, 4), m.id, e.id, 'pending', \
+             0, 0, $5, NULL, $4, $4 \
+           FROM m, endpoints e \
+           WHERE e.enabled AND (e.events = '\"all\"' OR (e.events::jsonb -> 'only') ? $2) \
+           RETURNING id) \
+         SELECT d.id FROM m LEFT JOIN d ON TRUE",
+    )
+    .bind(message.id.as_str())
+    .bind(&message.event_type)
+    .bind(&message.payload[..])
+    .bind(now)
+    .bind(due)
+    .fetch_all(pool)
+    .await
+    .map_err(|e| conflict_or_db(e, || format!("message id {} exists", message.id)))?;
+    let deliveries = rows
+        .into_iter()
+        .filter_map(|(id,)| id)
+        .map(|id| {
+            DeliveryId::try_from(id).map_err(|e| StoreError::Corrupt {
+                table: "deliveries",
+                detail: e.to_string(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Enqueued {
+        message_id: message.id,
+        created: true,
+        deliveries,
+    })
+}
+
+async fn insert_delivery(conn: &mut PgConnection, d: &Delivery) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, failed_in_round, \
+         next_attempt_at, lease_until, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 0, 0, $5, NULL, $6, $6)",
+    )
+    .bind(d.id.as_str())
+    .bind(d.message_id.as_str())
+    .bind(d.endpoint_id.as_str())
+    .bind(d.status.as_str())
+    .bind(d.next_attempt_at.map(to_millis))
+    .bind(to_millis(d.created_at))
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+async fn matching_endpoints(
+    conn: &mut PgConnection,
+    event_type: &str,
+) -> Result<Vec<EndpointId>, StoreError> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE enabled ORDER BY id"
+    )))
+    .fetch_all(conn)
+    .await
+    .map_err(db)?;
+    Ok(map_all(rows, sql::endpoint)?
+        .into_iter()
+        .filter(|e| e.events.matches(event_type))
+        .map(|e| e.id)
+        .collect())
+}

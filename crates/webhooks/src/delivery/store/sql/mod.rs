@@ -1,0 +1,151 @@
+//! What the two SQL stores share: the column lists, the mapping of rows to records, and the
+//! text forms of endpoint settings ([`codec`]).
+//!
+//! Each store selects with these column lists and hands its row type, through [`Columns`], to
+//! the one mapping here, so a column added to a table is read the same way by both.
+
+pub(crate) mod codec;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::StoreError;
+use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
+use crate::delivery::model::{
+    Attempt, AttemptErrorKind, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message,
+    from_millis,
+};
+use codec::{decode_events, decode_headers, decode_keys};
+
+/// The columns of an [`Endpoint`], in the order [`endpoint`] reads them.
+pub(crate) const ENDPOINT_COLUMNS: &str = "id, name, url, events, keys, headers, enabled, \
+    disabled_reason, failing_since, max_in_flight, created_at, updated_at, rate_limit";
+/// The columns of a [`Message`], in the order [`message`] reads them.
+pub(crate) const MESSAGE_COLUMNS: &str = "id, event_type, payload, idempotency_key, created_at";
+/// The columns of a [`Delivery`], in the order [`delivery`] reads them.
+pub(crate) const DELIVERY_COLUMNS: &str = "id, message_id, endpoint_id, status, attempts, \
+    failed_in_round, next_attempt_at, lease_until, created_at, updated_at";
+/// The columns of an [`Attempt`], in the order [`attempt`] reads them.
+pub(crate) const ATTEMPT_COLUMNS: &str = "delivery_id, message_id, endpoint_id, number, at, \
+    latency_us, status, response_body, error_kind, error";
+
+/// A result row of either SQL store, read by column position. Times are milliseconds since the
+/// epoch; integers of any width come back as `i64`.
+pub(crate) trait Columns {
+    /// A text column.
+    fn text(&self, i: usize) -> Result<String, StoreError>;
+    /// A nullable text column.
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError>;
+    /// An integer column.
+    fn int(&self, i: usize) -> Result<i64, StoreError>;
+    /// A nullable integer column.
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError>;
+    /// A boolean column (`0`/`1` in SQLite).
+    fn flag(&self, i: usize) -> Result<bool, StoreError>;
+    /// A blob column.
+    fn bytes(&self, i: usize) -> Result<Vec<u8>, StoreError>;
+}
+
+pub(crate) fn corrupt(table: &'static str, detail: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
+        table,
+        detail: detail.into(),
+    }
+}
+
+fn id<T: TryFrom<String>>(
+    row: &impl Columns,
+    i: usize,
+    table: &'static str,
+) -> Result<T, StoreError> {
+    T::try_from(row.text(i)?).map_err(|_| corrupt(table, format!("column {i} is not a valid id")))
+}
+
+fn count(row: &impl Columns, i: usize, table: &'static str) -> Result<u32, StoreError> {
+    let n = row.int(i)?;
+    u32::try_from(n).map_err(|_| corrupt(table, format!("column {i}: {n} out of range")))
+}
+
+fn opt_count(row: &impl Columns, i: usize, table: &'static str) -> Result<Option<u32>, StoreError> {
+    row.opt_int(i)?
+        .map(|n| {
+            u32::try_from(n).map_err(|_| corrupt(table, format!("column {i}: {n} out of range")))
+        })
+        .transpose()
+}
+
+/// An endpoint, from [`ENDPOINT_COLUMNS`].
+pub(crate) fn endpoint(row: &impl Columns) -> Result<Endpoint, StoreError> {
+    let reason = row
+        .opt_text(7)?
+        .map(|r| DisabledReason::parse(&r).ok_or_else(|| corrupt("endpoints", "disabled_reason")))
+        .transpose()?;
+    Ok(Endpoint {
+        id: id::<EndpointId>(row, 0, "endpoints")?,
+        name: row.text(1)?,
+        url: row.text(2)?,
+        events: decode_events(&row.text(3)?)?,
+        keys: decode_keys(&row.text(4)?)?,
+        headers: decode_headers(&row.text(5)?)?,
+        enabled: row.flag(6)?,
+        disabled_reason: reason,
+        failing_since: row.opt_int(8)?.map(from_millis),
+        max_in_flight: count(row, 9, "endpoints")?,
+        created_at: from_millis(row.int(10)?),
+        updated_at: from_millis(row.int(11)?),
+        rate_limit: opt_count(row, 12, "endpoints")?,
+    })
+}
+
+/// A message, from [`MESSAGE_COLUMNS`].
+pub(crate) fn message(row: &impl Columns) -> Result<Message, StoreError> {
+    Ok(Message {
+        id: id::<MessageId>(row, 0, "messages")?,
+        event_type: row.text(1)?,
+        payload: Bytes::from(row.bytes(2)?),
+        idempotency_key: row.opt_text(3)?,
+        created_at: from_millis(row.int(4)?),
+    })
+}
+
+/// A delivery, from [`DELIVERY_COLUMNS`].
+pub(crate) fn delivery(row: &impl Columns) -> Result<Delivery, StoreError> {
+    let status = row.text(3)?;
+    Ok(Delivery {
+        id: id::<DeliveryId>(row, 0, "deliveries")?,
+        message_id: id::<MessageId>(row, 1, "deliveries")?,
+        endpoint_id: id::<EndpointId>(row, 2, "deliveries")?,
+        status: DeliveryStatus::parse(&status)
+            .ok_or_else(|| corrupt("deliveries", format!("status {status:?}")))?,
+        attempts: count(row, 4, "deliveries")?,
+        failed_in_round: count(row, 5, "deliveries")?,
+        next_attempt_at: row.opt_int(6)?.map(from_millis),
+        lease_until: row.opt_int(7)?.map(from_millis),
+        created_at: from_millis(row.int(8)?),
+        updated_at: from_millis(row.int(9)?),
+    })
+}
+
+/// An attempt, from [`ATTEMPT_COLUMNS`].
+pub(crate) fn attempt(row: &impl Columns) -> Result<Attempt, StoreError> {
+    let kind = row
+        .opt_text(8)?
+        .map(|k| AttemptErrorKind::parse(&k).ok_or_else(|| corrupt("attempts", "error_kind")))
+        .transpose()?;
+    Ok(Attempt {
+        delivery_id: id::<DeliveryId>(row, 0, "attempts")?,
+        message_id: id::<MessageId>(row, 1, "attempts")?,
+        endpoint_id: id::<EndpointId>(row, 2, "attempts")?,
+        number: count(row, 3, "attempts")?,
+        at: from_millis(row.int(4)?),
+        latency: Duration::from_micros(row.int(5)?.max(0).unsigned_abs()),
+        status: row
+            .opt_int(6)?
+            .map(|s| u16::try_from(s).map_err(|_| corrupt("attempts", "status")))
+            .transpose()?,
+        response_body: row.opt_text(7)?,
+        error_kind: kind,
+        error: row.opt_text(9)?,
+    })
+}

@@ -1,0 +1,147 @@
+//! Endpoint records in SQLite.
+
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use rusqlite::{Connection, params};
+
+use super::rows::{self, db};
+use super::{SqliteStore, is_unique_violation, query_all, query_one};
+use crate::delivery::ids::EndpointId;
+use crate::delivery::model::{DisabledReason, Endpoint, to_millis};
+use crate::delivery::store::EndpointStore;
+use crate::delivery::store::sql::ENDPOINT_COLUMNS;
+use crate::delivery::store::sql::codec::{encode_events, encode_headers, encode_keys};
+use crate::delivery::store::types::StoreError;
+
+#[async_trait]
+impl EndpointStore for SqliteStore {
+    async fn insert_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
+        let e = endpoint.clone();
+        self.call(move |conn| write_endpoint(conn, &e, true).map(|_| ()))
+            .await
+    }
+
+    async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
+        let e = endpoint.clone();
+        self.call(move |conn| match write_endpoint(conn, &e, false)? {
+            0 => Err(StoreError::NotFound(format!("endpoint {}", e.id))),
+            _ => Ok(()),
+        })
+        .await
+    }
+
+    async fn delete_endpoint(&self, id: &EndpointId) -> Result<bool, StoreError> {
+        let id = id.clone();
+        self.call(move |conn| {
+            let n = conn
+                .execute("DELETE FROM endpoints WHERE id = ?1", [id.as_str()])
+                .map_err(db)?;
+            conn.execute(
+                "DELETE FROM deliveries WHERE endpoint_id = ?1",
+                [id.as_str()],
+            )
+            .map_err(db)?;
+            conn.execute("DELETE FROM attempts WHERE endpoint_id = ?1", [id.as_str()])
+                .map_err(db)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn get_endpoint(&self, id: &EndpointId) -> Result<Option<Endpoint>, StoreError> {
+        let id = id.clone();
+        self.call(move |conn| {
+            query_one(
+                conn,
+                &format!("SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE id = ?1"),
+                [id.as_str()],
+                rows::endpoint,
+            )
+        })
+        .await
+    }
+
+    async fn list_endpoints(&self) -> Result<Vec<Endpoint>, StoreError> {
+        self.call(|conn| {
+            query_all(
+                conn,
+                &format!("SELECT {ENDPOINT_COLUMNS} FROM endpoints ORDER BY created_at, id"),
+                [],
+                rows::endpoint,
+            )
+        })
+        .await
+    }
+
+    async fn set_endpoint_enabled(
+        &self,
+        id: &EndpointId,
+        enabled: bool,
+        reason: Option<DisabledReason>,
+        now: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let id = id.clone();
+        self.call(move |conn| {
+            let n = if enabled {
+                conn.execute(
+                    "UPDATE endpoints SET enabled = 1, disabled_reason = NULL, \
+                     failing_since = NULL, updated_at = ?2 WHERE id = ?1",
+                    params![id.as_str(), to_millis(now)],
+                )
+            } else {
+                conn.execute(
+                    "UPDATE endpoints SET enabled = 0, disabled_reason = ?3, updated_at = ?2 \
+                     WHERE id = ?1",
+                    params![
+                        id.as_str(),
+                        to_millis(now),
+                        reason.unwrap_or(DisabledReason::Manual).as_str()
+                    ],
+                )
+            }
+            .map_err(db)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+}
+
+fn write_endpoint(conn: &Connection, e: &Endpoint, insert: bool) -> Result<usize, StoreError> {
+    let sql = if insert {
+        "INSERT INTO endpoints (id, name, url, events, keys, headers, enabled, disabled_reason, \
+         failing_since, max_in_flight, created_at, updated_at, rate_limit) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+    } else {
+        "UPDATE endpoints SET name = ?2, url = ?3, events = ?4, keys = ?5, headers = ?6, \
+         enabled = ?7, disabled_reason = ?8, failing_since = ?9, max_in_flight = ?10, \
+         created_at = ?11, updated_at = ?12, rate_limit = ?13 WHERE id = ?1"
+    };
+    conn.prepare_cached(sql)
+        .map_err(db)?
+        .execute(params![
+            e.id.as_str(),
+            e.name,
+            e.url,
+            encode_events(&e.events)?,
+            encode_keys(&e.keys)?,
+            encode_headers(&e.headers)?,
+            e.enabled,
+            e.disabled_reason.map(DisabledReason::as_str),
+            e.failing_since.map(to_millis),
+            e.max_in_flight,
+            to_millis(e.created_at),
+            to_millis(e.updated_at),
+            e.rate_limit,
+        ])
+        .map_err(|err| {
+            if is_unique_violation(&err) {
+                StoreError::Conflict(format!(
+                    "endpoint name {:?} or id {} is taken",
+                    e.name, e.id
+                ))
+            } else {
+                db(err)
+            }
+        })
+}

@@ -1,0 +1,148 @@
+//! The store conformance suite: every case runs against every store, each on a fresh one.
+//!
+//! [`conformance!`] turns each case into one test per store, named `memory::<case>`,
+//! `sqlite::<case>` and `postgres::<case>`, so `cargo test <case>` runs one case on every store
+//! and a failure in one case hides nothing else. Postgres cases run only when
+//! `SWITCHBOARD_TEST_POSTGRES_URL` is set (each in its own schema, dropped afterwards); without
+//! it they pass after saying they were skipped.
+
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+mod backends;
+mod concurrent;
+mod endpoint_changes;
+mod endpoints;
+mod journal;
+mod queue;
+mod seen;
+mod support;
+
+/// One `#[tokio::test]` per case and store.
+macro_rules! conformance {
+    ($($module:ident :: $case:ident),* $(,)?) => {
+        /// The cases against [`MemoryStore`](switchboard_webhooks::delivery::store::MemoryStore).
+        mod memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    crate::$module::$case(crate::fixtures::memory()).await;
+                }
+            )*
+        }
+
+        /// The cases against `SqliteStore`, each in its own database file.
+        #[cfg(feature = "sqlite")]
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let dir = crate::fixtures::SqliteDir::new();
+                    crate::$module::$case(std::sync::Arc::new(dir.open())).await;
+                }
+            )*
+        }
+
+        /// The cases against `PostgresStore`, each in its own schema.
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some(store) = crate::fixtures::postgres(stringify!($case)).await else {
+                        return;
+                    };
+                    crate::$module::$case(std::sync::Arc::new(store.clone())).await;
+                    store.drop_schema().await.unwrap();
+                }
+            )*
+        }
+    };
+}
+
+conformance! {
+    endpoints::endpoints_crud,
+    endpoints::insert_message_fans_out_in_one_go,
+    endpoints::idempotency_key_dedupes_within_window,
+    endpoints::disabled_endpoint_keeps_pending,
+    queue::claims_are_exclusive,
+    queue::expired_leases_are_reclaimed,
+    queue::attempts_are_recorded_and_scheduled,
+    queue::release_returns_without_an_attempt,
+    queue::dead_letter_and_recover,
+    queue::queue_depth_counts_by_state,
+    endpoint_changes::failure_clock_starts_once_and_stops_on_success,
+    endpoint_changes::guarded_disable_applies_only_while_the_clock_reads_its_start,
+    endpoint_changes::gone_disables_once_and_keeps_the_deliveries,
+    endpoint_changes::racing_changes_of_one_endpoint_take_effect_once,
+    journal::queries_filter_by_endpoint_message_status,
+    journal::replay_creates_deliveries_once,
+    journal::prune_keeps_pending_work,
+    seen::mark_seen_catches_replays_until_expiry,
+    concurrent::concurrent_enqueues_and_completions_keep_their_own_results,
+}
+
+/// Fresh stores for the cases.
+mod fixtures {
+    use std::sync::Arc;
+
+    use switchboard_webhooks::delivery::store::{MemoryStore, Store};
+
+    pub(crate) fn memory() -> Arc<dyn Store> {
+        Arc::new(MemoryStore::new())
+    }
+
+    /// A directory for one case's SQLite files, removed when dropped (a failed case too).
+    #[cfg(feature = "sqlite")]
+    pub(crate) struct SqliteDir(std::path::PathBuf);
+
+    #[cfg(feature = "sqlite")]
+    impl SqliteDir {
+        pub(crate) fn new() -> Self {
+            let dir = std::env::temp_dir().join(format!(
+                "sb-delivery-conformance-{}-{}",
+                std::process::id(),
+                switchboard_webhooks::delivery::MessageId::generate()
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            Self(dir)
+        }
+
+        /// Opens (creating it the first time) the store in `store.db`.
+        pub(crate) fn open(&self) -> switchboard_webhooks::delivery::store::SqliteStore {
+            use switchboard_webhooks::delivery::store::{SqliteOptions, SqliteStore};
+            SqliteStore::open(self.0.join("store.db"), SqliteOptions::default()).unwrap()
+        }
+    }
+
+    #[cfg(feature = "sqlite")]
+    impl Drop for SqliteDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A store in a new schema of the test database, or `None` (said on stderr) when
+    /// `SWITCHBOARD_TEST_POSTGRES_URL` is not set.
+    #[cfg(feature = "postgres")]
+    pub(crate) async fn postgres(
+        case: &str,
+    ) -> Option<switchboard_webhooks::delivery::store::PostgresStore> {
+        use switchboard_webhooks::delivery::store::{PostgresOptions, PostgresStore};
+        let Ok(url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
+            eprintln!("skipping postgres::{case}: SWITCHBOARD_TEST_POSTGRES_URL is not set");
+            return None;
+        };
+        let options = PostgresOptions {
+            schema: Some(schema_name("sbtest")),
+            max_connections: 8,
+        };
+        Some(PostgresStore::connect(&url, options).await.unwrap())
+    }
+
+    /// A schema name no other run uses: `prefix`, the process id and randomness.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn schema_name(prefix: &str) -> String {
+        let random = switchboard_webhooks::delivery::MessageId::generate();
+        format!("{prefix}_{}_{}", std::process::id(), &random.as_str()[4..])
+    }
+}
