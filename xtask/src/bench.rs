@@ -1021,12 +1021,23 @@ const GATEWAY_TABLE: WrkTable = WrkTable {
         ),
         ("gateway", "`switchboard` gateway, `calculate`"),
         (
+            "gateway-token",
+            "the gateway with Open WebUI's token naming a user (plain headers)",
+        ),
+        (
+            "gateway-policy",
+            "the same with 2 policy rules and per-user limits",
+        ),
+        (
             "fastapi",
             "FastAPI + uvicorn (2 workers, uvloop, httptools), pydantic, exact `Fraction` evaluator",
         ),
     ],
     anchor: "bare-axum",
-    ratios: &[("gateway ÷ FastAPI", "gateway", "fastapi")],
+    ratios: &[
+        ("gateway ÷ FastAPI", "gateway", "fastapi"),
+        ("with policy ÷ without", "gateway-policy", "gateway-token"),
+    ],
     note: "`wrk -t1` posting `{\"expression\": \"(17 + 3) * 2340 / 100\"}` to `POST /tools/calculate` over \
            loopback HTTP/1.1 keep-alive, each server in turn in one run; the Rust servers run in the bench \
            process on the gateway's runtime and listener setup (`serve_http`), wrk shares the cores with them. \
@@ -1298,7 +1309,7 @@ mod tests {
     #[test]
     fn wrk_lines_parse_with_skips_and_failures() {
         let rows = wrk_rows(&fixture("tool_calls.log"), "rest");
-        assert_eq!(rows.len(), 3);
+        assert_eq!(rows.len(), 5);
         let gateway = rows[1].figures.as_ref().unwrap();
         assert_eq!(gateway.requests, 301_234);
         assert!((gateway.p99 - 2_345_000.0).abs() < 1.0);

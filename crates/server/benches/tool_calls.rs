@@ -5,6 +5,8 @@
 //! - `bare-axum`: the anchor, an axum server that parses the JSON body and answers a fixed JSON
 //!   value, on the same runtime and listener setup as the gateway;
 //! - `gateway`: the gateway's router, served by [`serve_http`] exactly as `switchboard serve` does;
+//! - `gateway-token` and `gateway-policy`: the same with Open WebUI's token naming a user, without
+//!   and with policy rules and per-user limits (their ratio is what the policy costs);
 //! - `fastapi`: FastAPI + uvicorn (2 workers, uvloop, httptools) with a pydantic model and an
 //!   exact `Fraction` evaluator (`benches/peers/fastapi_calculate.py`), when `SB_BENCH_PYTHON`
 //!   names an interpreter that has it; otherwise the bench says it skipped it.
@@ -209,13 +211,76 @@ async fn mcp_session(client: &reqwest::Client, url: &str) -> Vec<(&'static str, 
 }
 
 async fn gateway() -> SocketAddr {
-    let settings = Settings::defaults().unwrap();
+    gateway_with(Settings::defaults().unwrap()).await
+}
+
+async fn gateway_with(settings: Settings) -> SocketAddr {
     // The same log subscriber as `switchboard serve` (info level, stderr): spans cost what they
     // cost in production.
     init_logging(&settings);
     let registry = build_registry(&settings).await.unwrap();
     let state = AppState::new(&settings, registry);
     spawn_server(router(&settings, state, CancellationToken::new())).await
+}
+
+const BENCH_TOKEN: &str = "bench-token-0123456789";
+
+/// Open WebUI's token, naming its user with the plain headers: what every call pays for
+/// identity before any rule.
+const TOKEN_CONFIG: &str = r#"
+[[tools.tokens]]
+name = "owui"
+token = "bench-token-0123456789"
+assert_users = true
+"#;
+
+/// [`TOKEN_CONFIG`] with rules that all look at the call (a deny rule for every tool, an allow
+/// rule for `calculate` by group) and per-user limits too high to refuse: the cost of the policy
+/// and the per-user table on every call.
+const POLICY_CONFIG: &str = r#"
+[tools.groups]
+analysts = ["u-0", "u-1", "u-2", "ada@example.com"]
+
+[[tools.rules]]
+name = "nothing-for-pending"
+deny = ["*"]
+roles = ["pending"]
+
+[[tools.rules]]
+name = "calculate-for-analysts"
+allow = ["calculate"]
+groups = ["analysts"]
+
+[tools.user_limits]
+rate_per_minute = 1000000000
+max_concurrent = 100000
+"#;
+
+/// The headers Open WebUI sends for user `u-1` with its token.
+fn user_headers() -> Vec<(&'static str, String)> {
+    vec![
+        ("Authorization", format!("Bearer {BENCH_TOKEN}")),
+        ("X-OpenWebUI-User-Id", "u-1".to_owned()),
+        ("X-OpenWebUI-User-Role", "user".to_owned()),
+    ]
+}
+
+/// The gateway with a token and a user, without and then with rules and per-user limits.
+async fn identity_rows(bench: &Bench, client: &reqwest::Client) {
+    let headers = user_headers();
+    for (server, extra) in [
+        ("gateway-token", TOKEN_CONFIG.to_owned()),
+        ("gateway-policy", format!("{TOKEN_CONFIG}{POLICY_CONFIG}")),
+    ] {
+        if !bench.wanted(server) {
+            continue;
+        }
+        let settings = Settings::parse(&extra, &|_| None).unwrap();
+        let addr = gateway_with(settings).await;
+        let url = format!("http://{addr}/tools/calculate");
+        check_answer(client, &url, REST_BODY, &headers).await;
+        bench.measure(server, &url, &headers, false, None);
+    }
 }
 
 async fn rest_suite(bench: &Bench, client: &reqwest::Client) {
@@ -227,6 +292,7 @@ async fn rest_suite(bench: &Bench, client: &reqwest::Client) {
     check_answer(client, &gateway_url, REST_BODY, &[]).await;
     bench.measure("bare-axum", &bare_url, &[], false, None);
     bench.measure("gateway", &gateway_url, &[], false, None);
+    identity_rows(bench, client).await;
     if let Some(peer) = bench.start_peer("fastapi", "fastapi_calculate.py") {
         let url = format!("http://127.0.0.1:{}/tools/calculate", peer.port);
         check_answer(client, &url, REST_BODY, &[]).await;

@@ -348,6 +348,9 @@ pub fn decide<'p>(
     {
         return Decision::Refused(Refusal::TokenList { token: name });
     }
+    if policy.rules.is_empty() {
+        return Decision::Open;
+    }
     let for_tool = policy.rules_for(tool);
     if for_tool.rules.is_empty() {
         return Decision::Open;
