@@ -103,7 +103,8 @@ impl ServerHandler for McpTools {
         };
         tracing::debug!(tool = %name, token = caller.token_name(), user = caller.user_id(), "tool call");
         let arguments = Value::Object(request.arguments.unwrap_or_default());
-        let call = ToolCall::new(name.clone(), Arguments::Value(arguments));
+        let call =
+            ToolCall::new(name.clone(), Arguments::Value(arguments)).with_context(caller.context());
         let started = Instant::now();
         let run = self.registry.call_with_cancel(call, &context.ct);
         let result = match context.meta.get_progress_token() {

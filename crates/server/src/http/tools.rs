@@ -61,7 +61,7 @@ pub(super) async fn call_tool(
     let started = Instant::now();
     let result = state
         .registry
-        .call(ToolCall::new(name.clone(), arguments))
+        .call(ToolCall::new(name.clone(), arguments).with_context(caller.context()))
         .await;
     let seconds = started.elapsed().as_secs_f64();
     match result.into_outcome() {
