@@ -42,7 +42,7 @@ mod common;
     feature = "google_calendar",
     feature = "openweathermap"
 ))]
-pub use common::InputError;
+pub use common::{InputError, ToolOptions};
 
 #[cfg(feature = "github")]
 pub mod github;
@@ -64,6 +64,8 @@ mod hook_url;
 pub use hook_url::{InvalidHookUrl, WebhookUrl};
 #[cfg(feature = "ifttt")]
 pub mod ifttt;
+#[cfg(any(feature = "notify", feature = "slack"))]
+mod mrkdwn;
 #[cfg(feature = "notify")]
 pub mod notify;
 #[cfg(feature = "web_search")]

@@ -415,7 +415,12 @@ async fn tools_are_registered_and_call_the_api() {
     );
     let rec = Recorder::default();
     let registry = ToolRegistry::new();
-    switchboard_connectors::github::register_tools(&registry, &client(&srv, &rec)).unwrap();
+    switchboard_connectors::github::register_tools(
+        &registry,
+        &client(&srv, &rec),
+        &Default::default(),
+    )
+    .unwrap();
     insta::assert_json_snapshot!("tool_definitions", registry.definitions());
     let mut names = registry.names();
     names.sort();
@@ -450,4 +455,56 @@ async fn tools_are_registered_and_call_the_api() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("repo"), "{err}");
+}
+
+/// Creates an issue through `github_create_issue` for `ctx` with attribution `on` or off, and
+/// returns the body GitHub received.
+async fn create_issue_through_the_tool(
+    body: Option<&str>,
+    ctx: switchboard_functions::Context,
+    on: bool,
+) -> serde_json::Value {
+    let srv = Server::start().await;
+    srv.plan(
+        "/repos/octocat/Hello-World/issues",
+        [Reply::json(
+            201,
+            json!({"id": 1, "number": 7, "state": "open", "title": "Bug",
+                   "html_url": "https://github.com/octocat/Hello-World/issues/7"}),
+        )],
+    );
+    let rec = Recorder::default();
+    let registry = ToolRegistry::new();
+    let options = switchboard_connectors::ToolOptions::default().attribute_caller(on);
+    switchboard_connectors::github::register_tools(&registry, &client(&srv, &rec), &options)
+        .unwrap();
+    let mut args = json!({"owner": "octocat", "repo": "Hello-World", "title": "Bug"});
+    if let Some(body) = body {
+        args["body"] = json!(body);
+    }
+    let call = switchboard_functions::ToolCall::new("github_create_issue", args).with_context(ctx);
+    let result = registry.call(call).await;
+    assert!(!result.is_error(), "{}", result.content());
+    srv.seen()[0].body.clone()
+}
+
+#[tokio::test]
+async fn an_attributed_issue_ends_with_a_footer_naming_the_user() {
+    let sent = create_issue_through_the_tool(Some("It breaks."), loopback::ada(), true).await;
+    assert_eq!(
+        sent["body"],
+        "It breaks.\n\n---\n\n_Created by Ada Lovelace via Switchboard_"
+    );
+}
+
+#[tokio::test]
+async fn an_attributed_issue_without_a_body_gets_the_footer_alone() {
+    let sent = create_issue_through_the_tool(None, loopback::ada(), true).await;
+    assert_eq!(sent["body"], "_Created by Ada Lovelace via Switchboard_");
+}
+
+#[tokio::test]
+async fn without_the_switch_an_issue_names_no_one() {
+    let sent = create_issue_through_the_tool(Some("It breaks."), loopback::ada(), false).await;
+    assert_eq!(sent["body"], "It breaks.");
 }

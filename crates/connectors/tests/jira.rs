@@ -229,7 +229,12 @@ async fn create_issue_tool() {
     srv.plan("/rest/api/3/issue", [Reply::json(201, created())]);
     let rec = Recorder::default();
     let registry = ToolRegistry::new();
-    switchboard_connectors::jira::register_tools(&registry, &client(&srv, &rec)).unwrap();
+    switchboard_connectors::jira::register_tools(
+        &registry,
+        &client(&srv, &rec),
+        &Default::default(),
+    )
+    .unwrap();
     insta::assert_json_snapshot!("tool_definitions", registry.definitions());
     let out = registry
         .invoke(
@@ -248,4 +253,71 @@ async fn create_issue_tool() {
             .len(),
         2
     );
+}
+
+/// Creates an issue through `jira_create_issue` for `ctx` with attribution `on` or off, and
+/// returns the `fields.description` Jira received.
+async fn description_sent(
+    description: Option<&str>,
+    ctx: switchboard_functions::Context,
+    on: bool,
+) -> serde_json::Value {
+    let srv = Server::start().await;
+    srv.plan(
+        "/rest/api/3/issue",
+        [Reply::json(
+            201,
+            json!({"id": "10000", "key": "PROJ-42", "self": "x"}),
+        )],
+    );
+    let rec = Recorder::default();
+    let registry = ToolRegistry::new();
+    let options = switchboard_connectors::ToolOptions::default().attribute_caller(on);
+    switchboard_connectors::jira::register_tools(&registry, &client(&srv, &rec), &options).unwrap();
+    let mut args = json!({"project_key": "PROJ", "issue_type": "Task", "summary": "Do it"});
+    if let Some(d) = description {
+        args["description"] = json!(d);
+    }
+    let call = switchboard_functions::ToolCall::new("jira_create_issue", args).with_context(ctx);
+    let result = registry.call(call).await;
+    assert!(!result.is_error(), "{}", result.content());
+    srv.seen()[0].body["fields"]["description"].clone()
+}
+
+fn credit_paragraph(text: &str) -> serde_json::Value {
+    json!({"type": "paragraph", "content": [{"type": "text", "text": text}]})
+}
+
+#[tokio::test]
+async fn an_attributed_issue_ends_its_description_with_a_literal_credit_paragraph() {
+    let mut user = switchboard_functions::User::new("u-1");
+    user.name = Some("[Ada](https://evil.example) **L**".into());
+    let ctx = switchboard_functions::Context::default().with_user(user);
+    let doc = description_sent(Some("Steps **here**"), ctx, true).await;
+    let content = doc["content"].as_array().unwrap();
+    assert_eq!(content.len(), 2, "{doc}");
+    assert_eq!(content[0]["content"][1]["marks"][0]["type"], "strong");
+    assert_eq!(
+        content[1],
+        credit_paragraph("Created by [Ada](https://evil.example) **L** via Switchboard")
+    );
+}
+
+#[tokio::test]
+async fn an_attributed_issue_without_a_description_gets_the_credit_alone() {
+    let doc = description_sent(None, loopback::ada(), true).await;
+    assert_eq!(
+        doc["content"],
+        json!([credit_paragraph("Created by Ada Lovelace via Switchboard")])
+    );
+}
+
+#[tokio::test]
+async fn without_the_switch_an_issue_description_names_no_one() {
+    assert_eq!(
+        description_sent(None, loopback::ada(), false).await,
+        serde_json::Value::Null
+    );
+    let doc = description_sent(Some("Steps"), loopback::ada(), false).await;
+    assert_eq!(doc["content"].as_array().unwrap().len(), 1);
 }

@@ -309,7 +309,12 @@ async fn create_page_tool() {
     srv.plan("/v1/pages", [Reply::json(200, page_answer())]);
     let rec = Recorder::default();
     let registry = ToolRegistry::new();
-    switchboard_connectors::notion::register_tools(&registry, &client(&srv, &rec)).unwrap();
+    switchboard_connectors::notion::register_tools(
+        &registry,
+        &client(&srv, &rec),
+        &Default::default(),
+    )
+    .unwrap();
     insta::assert_json_snapshot!("tool_definitions", registry.definitions());
     let out = registry
         .invoke(
@@ -324,4 +329,50 @@ async fn create_page_tool() {
         srv.seen()[0].body["parent"],
         json!({"type": "data_source_id", "data_source_id": DS})
     );
+}
+
+/// Creates a page through `notion_create_page` for `ctx` with attribution `on` or off, and
+/// returns the `children` Notion received.
+async fn children_sent(
+    content: &str,
+    ctx: switchboard_functions::Context,
+    on: bool,
+) -> serde_json::Value {
+    let srv = Server::start().await;
+    srv.plan("/v1/pages", [Reply::json(200, page_answer())]);
+    let rec = Recorder::default();
+    let registry = ToolRegistry::new();
+    let options = switchboard_connectors::ToolOptions::default().attribute_caller(on);
+    switchboard_connectors::notion::register_tools(&registry, &client(&srv, &rec), &options)
+        .unwrap();
+    let args = json!({"parent": {"type": "data_source", "id": DS}, "title": "Notes",
+                      "content": content});
+    let call = switchboard_functions::ToolCall::new("notion_create_page", args).with_context(ctx);
+    let result = registry.call(call).await;
+    assert!(!result.is_error(), "{}", result.content());
+    srv.seen()[0].body["children"].clone()
+}
+
+fn paragraph_text(block: &serde_json::Value) -> &str {
+    block["paragraph"]["rich_text"][0]["text"]["content"]
+        .as_str()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_attributed_page_ends_with_a_credit_paragraph() {
+    let children = children_sent("Hello.", loopback::ada(), true).await;
+    let blocks = children.as_array().unwrap();
+    assert_eq!(blocks.len(), 2, "{children}");
+    assert_eq!(paragraph_text(&blocks[0]), "Hello.");
+    assert_eq!(
+        paragraph_text(&blocks[1]),
+        "Created by Ada Lovelace via Switchboard"
+    );
+}
+
+#[tokio::test]
+async fn without_the_switch_a_page_names_no_one() {
+    let children = children_sent("Hello.", loopback::ada(), false).await;
+    assert_eq!(children.as_array().unwrap().len(), 1, "{children}");
 }

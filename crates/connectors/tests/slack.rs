@@ -6,10 +6,11 @@ mod loopback;
 
 use std::time::Duration;
 
-use loopback::{Recorder, Reply, Server, http};
+use loopback::{Recorder, Reply, Server, ada, http};
 use serde_json::json;
+use switchboard_connectors::ToolOptions;
 use switchboard_connectors::slack::{PostMessage, Slack, SlackError, SlackErrorCode};
-use switchboard_functions::ToolRegistry;
+use switchboard_functions::{Context, ToolCall, ToolRegistry};
 
 fn client(srv: &Server, rec: &Recorder) -> Slack {
     Slack::builder("xoxb-secret-token")
@@ -171,7 +172,12 @@ async fn post_message_tool() {
     srv.plan("/api/chat.postMessage", [Reply::json(200, ok_answer())]);
     let rec = Recorder::default();
     let registry = ToolRegistry::new();
-    switchboard_connectors::slack::register_tools(&registry, &client(&srv, &rec)).unwrap();
+    switchboard_connectors::slack::register_tools(
+        &registry,
+        &client(&srv, &rec),
+        &Default::default(),
+    )
+    .unwrap();
     insta::assert_json_snapshot!("tool_definitions", registry.definitions());
     let out = registry
         .invoke(
@@ -182,4 +188,116 @@ async fn post_message_tool() {
         .unwrap();
     assert_eq!(out["ts"], "1503435956.000247");
     assert_eq!(srv.seen()[0].body["text"], "from the model");
+}
+
+/// Posts `args` through `slack_post_message` for `ctx`, with attribution `on` or off, and
+/// returns the body Slack received.
+async fn post_through_the_tool(
+    args: serde_json::Value,
+    ctx: Context,
+    on: bool,
+) -> serde_json::Value {
+    let srv = Server::start().await;
+    srv.plan("/api/chat.postMessage", [Reply::json(200, ok_answer())]);
+    let rec = Recorder::default();
+    let registry = ToolRegistry::new();
+    let options = ToolOptions::default().attribute_caller(on);
+    switchboard_connectors::slack::register_tools(&registry, &client(&srv, &rec), &options)
+        .unwrap();
+    let result = registry
+        .call(ToolCall::new("slack_post_message", args).with_context(ctx))
+        .await;
+    assert!(!result.is_error(), "{}", result.content());
+    srv.seen()[0].body.clone()
+}
+
+#[tokio::test]
+async fn an_attributed_text_message_ends_with_the_sender_line() {
+    let body =
+        post_through_the_tool(json!({"channel": "C1", "text": "Deploy done"}), ada(), true).await;
+    assert_eq!(
+        body["text"],
+        "Deploy done\n\nSent by Ada Lovelace via Switchboard"
+    );
+    assert!(body.get("blocks").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn an_attributed_block_message_ends_with_a_plain_text_context_block() {
+    let blocks = json!([{"type": "section", "text": {"type": "mrkdwn", "text": "*Deploy* done"}}]);
+    let body = post_through_the_tool(
+        json!({"channel": "C1", "text": "Deploy done", "blocks": blocks}),
+        ada(),
+        true,
+    )
+    .await;
+    assert_eq!(body["text"], "Deploy done");
+    assert_eq!(body["blocks"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        body["blocks"][1],
+        json!({"type": "context", "elements": [
+            {"type": "plain_text", "text": "Sent by Ada Lovelace via Switchboard", "emoji": false}
+        ]})
+    );
+}
+
+#[tokio::test]
+async fn a_name_cannot_mention_the_channel_in_an_attributed_text() {
+    let mut user = switchboard_functions::User::new("u-1");
+    user.name = Some("<!channel> & co".into());
+    let ctx = Context::default().with_user(user);
+    let body = post_through_the_tool(json!({"channel": "C1", "text": "hi"}), ctx, true).await;
+    assert_eq!(
+        body["text"],
+        "hi\n\nSent by &lt;!channel&gt; &amp; co via Switchboard"
+    );
+}
+
+#[tokio::test]
+async fn without_the_switch_a_message_names_no_one() {
+    let body = post_through_the_tool(
+        json!({"channel": "C1", "text": "Deploy done"}),
+        ada(),
+        false,
+    )
+    .await;
+    assert_eq!(body["text"], "Deploy done");
+}
+
+#[tokio::test]
+async fn without_a_user_an_attributed_message_names_no_one() {
+    let ctx = Context::default().with_token("script");
+    let body =
+        post_through_the_tool(json!({"channel": "C1", "text": "Deploy done"}), ctx, true).await;
+    assert_eq!(body["text"], "Deploy done");
+}
+
+#[tokio::test]
+async fn fifty_blocks_leave_no_room_for_the_sender_line() {
+    let srv = Server::start().await;
+    let rec = Recorder::default();
+    let registry = ToolRegistry::new();
+    switchboard_connectors::slack::register_tools(
+        &registry,
+        &client(&srv, &rec),
+        &ToolOptions::default().attribute_caller(true),
+    )
+    .unwrap();
+    let blocks: Vec<serde_json::Value> = (0..50).map(|_| json!({"type": "divider"})).collect();
+    let result = registry
+        .call(
+            ToolCall::new(
+                "slack_post_message",
+                json!({"channel": "C1", "text": "x", "blocks": blocks}),
+            )
+            .with_context(ada()),
+        )
+        .await;
+    assert!(result.is_error());
+    assert!(
+        result.content().contains("at most 49"),
+        "{}",
+        result.content()
+    );
+    assert!(srv.seen().is_empty());
 }

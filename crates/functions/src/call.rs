@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::context::Context;
 use crate::error::CallError;
 
 /// The arguments of one tool call, as the provider delivered them.
@@ -39,12 +40,13 @@ impl From<Value> for Arguments {
     }
 }
 
-/// One tool call requested by a model.
+/// One tool call requested by a model, and who it is made for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToolCall {
     id: Option<String>,
     name: String,
     arguments: Arguments,
+    context: Context,
 }
 
 impl ToolCall {
@@ -54,6 +56,7 @@ impl ToolCall {
             id: None,
             name: name.into(),
             arguments: arguments.into(),
+            context: Context::default(),
         }
     }
 
@@ -62,6 +65,20 @@ impl ToolCall {
     pub fn with_id(mut self, id: impl Into<String>) -> Self {
         self.id = Some(id.into());
         self
+    }
+
+    /// Says who the call is made for; the registry hands `context` to the tool
+    /// ([`Tool::call_with_context`](crate::Tool::call_with_context)). Without it the tool gets
+    /// [`Context::default`].
+    #[must_use]
+    pub fn with_context(mut self, context: Context) -> Self {
+        self.context = context;
+        self
+    }
+
+    /// Who the call is made for.
+    pub fn context(&self) -> &Context {
+        &self.context
     }
 
     /// The provider's call id, if it sent one.
@@ -79,8 +96,8 @@ impl ToolCall {
         &self.arguments
     }
 
-    pub(crate) fn into_parts(self) -> (Option<String>, String, Arguments) {
-        (self.id, self.name, self.arguments)
+    pub(crate) fn into_parts(self) -> (Option<String>, String, Arguments, Context) {
+        (self.id, self.name, self.arguments, self.context)
     }
 }
 

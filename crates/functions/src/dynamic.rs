@@ -8,9 +8,11 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::annotations::ToolAnnotations;
+use crate::context::Context;
 use crate::erased::{BoxFuture, ErasedTool, InvokeError};
 
-type Handler = Box<dyn Fn(Value) -> BoxFuture<'static, Result<Value, String>> + Send + Sync>;
+type Handler =
+    Box<dyn Fn(Value, Context) -> BoxFuture<'static, Result<Value, String>> + Send + Sync>;
 
 /// A tool described by a raw JSON Schema (draft 2020-12 unless its `$schema` says otherwise).
 ///
@@ -52,6 +54,25 @@ impl DynamicTool {
         Fut: Future<Output = Result<Value, E>> + Send + 'static,
         E: fmt::Display + Send + 'static,
     {
+        Self::new_with_context(name, description, schema, move |args, _: Context| {
+            handler(args)
+        })
+    }
+
+    /// A tool named `name` with parameter `schema`, running `handler` with the arguments and
+    /// the caller's [`Context`] ([`Context::default`] when the call named no one).
+    /// The handler's error `Display` text is shown to the model.
+    pub fn new_with_context<F, Fut, E>(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        schema: Value,
+        handler: F,
+    ) -> Self
+    where
+        F: Fn(Value, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, E>> + Send + 'static,
+        E: fmt::Display + Send + 'static,
+    {
         Self {
             name: name.into(),
             description: description.into(),
@@ -59,8 +80,8 @@ impl DynamicTool {
             output_schema: None,
             timeout: None,
             annotations: ToolAnnotations::default(),
-            handler: Box::new(move |args| {
-                let fut = handler(args);
+            handler: Box::new(move |args, ctx| {
+                let fut = handler(args, ctx);
                 Box::pin(async move { fut.await.map_err(|e| e.to_string()) })
             }),
         }
@@ -90,8 +111,8 @@ impl DynamicTool {
 }
 
 impl ErasedTool for DynamicTool {
-    fn invoke(&self, args: Value) -> BoxFuture<'_, Result<Value, InvokeError>> {
-        let fut = (self.handler)(args);
+    fn invoke(&self, args: Value, ctx: Context) -> BoxFuture<'_, Result<Value, InvokeError>> {
+        let fut = (self.handler)(args, ctx);
         Box::pin(async move { fut.await.map_err(InvokeError::Failed) })
     }
 }

@@ -1,4 +1,5 @@
-//! Closure tools: the Rust form of the seed's decorator (`register_fn(name, description, |args| …)`).
+//! Closure tools: the Rust form of the seed's decorator (`register_fn(name, description, |args| …)`),
+//! and closures that also take the caller's [`Context`] (`register_fn_with_context`).
 
 use std::fmt;
 use std::future::Future;
@@ -11,12 +12,16 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::annotations::ToolAnnotations;
+use crate::context::Context;
+use crate::error::RegisterError;
+use crate::registry::ToolRegistry;
 use crate::tool::Tool;
 
-/// A tool made from a name, a description and an async closure over typed arguments.
+/// A tool made from a name, a description and an async closure over typed arguments (and, made
+/// with [`FnTool::new_with_context`], the caller's [`Context`]).
 ///
-/// [`ToolRegistry::register_fn`](crate::ToolRegistry::register_fn) is the short form;
-/// build an `FnTool` directly to add annotations, an output schema or a timeout.
+/// [`ToolRegistry::register_fn`] and [`ToolRegistry::register_fn_with_context`] are the short
+/// forms; build an `FnTool` directly to add annotations, an output schema or a timeout.
 pub struct FnTool<A, O, E, F> {
     name: String,
     description: String,
@@ -37,6 +42,11 @@ impl<A, O, E, F> fmt::Debug for FnTool<A, O, E, F> {
     }
 }
 
+/// The handler of an [`FnTool`] made by [`FnTool::new_with_context`]: a closure taking the
+/// arguments and the caller's [`Context`].
+#[derive(Debug, Clone, Copy)]
+pub struct ContextFn<F>(F);
+
 impl<A, O, E, F, Fut> FnTool<A, O, E, F>
 where
     A: DeserializeOwned + JsonSchema + Send + 'static,
@@ -47,9 +57,34 @@ where
 {
     /// A tool named `name` that runs `handler`.
     pub fn new(name: impl Into<String>, description: impl Into<String>, handler: F) -> Self {
+        Self::from_handler(name.into(), description.into(), handler)
+    }
+}
+
+impl<A, O, E, F, Fut> FnTool<A, O, E, ContextFn<F>>
+where
+    A: DeserializeOwned + JsonSchema + Send + 'static,
+    O: Serialize + Send + 'static,
+    E: fmt::Display + Send + 'static,
+    F: Fn(A, Context) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, E>> + Send + 'static,
+{
+    /// A tool named `name` that runs `handler` with the arguments and the caller's [`Context`]
+    /// ([`Context::default`] when the call named no one).
+    pub fn new_with_context(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        handler: F,
+    ) -> Self {
+        Self::from_handler(name.into(), description.into(), ContextFn(handler))
+    }
+}
+
+impl<A, O, E, F> FnTool<A, O, E, F> {
+    fn from_handler(name: String, description: String, handler: F) -> Self {
         Self {
-            name: name.into(),
-            description: description.into(),
+            name,
+            description,
             output_schema: None,
             timeout: None,
             annotations: ToolAnnotations::default(),
@@ -80,6 +115,35 @@ where
     }
 }
 
+/// The metadata half of both [`Tool`] impls (they differ only in how the handler is called).
+macro_rules! fn_tool_metadata {
+    () => {
+        type Args = A;
+        type Output = O;
+        type Error = E;
+
+        fn name(&self) -> &str {
+            &self.name
+        }
+
+        fn description(&self) -> &str {
+            &self.description
+        }
+
+        fn output_schema(&self) -> Option<Value> {
+            self.output_schema.clone()
+        }
+
+        fn timeout(&self) -> Option<Duration> {
+            self.timeout
+        }
+
+        fn annotations(&self) -> ToolAnnotations {
+            self.annotations.clone()
+        }
+    };
+}
+
 impl<A, O, E, F, Fut> Tool for FnTool<A, O, E, F>
 where
     A: DeserializeOwned + JsonSchema + Send + 'static,
@@ -88,31 +152,66 @@ where
     F: Fn(A) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<O, E>> + Send + 'static,
 {
-    type Args = A;
-    type Output = O;
-    type Error = E;
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn description(&self) -> &str {
-        &self.description
-    }
-
-    fn output_schema(&self) -> Option<Value> {
-        self.output_schema.clone()
-    }
-
-    fn timeout(&self) -> Option<Duration> {
-        self.timeout
-    }
-
-    fn annotations(&self) -> ToolAnnotations {
-        self.annotations.clone()
-    }
+    fn_tool_metadata!();
 
     fn call(&self, args: A) -> impl Future<Output = Result<O, E>> + Send {
         (self.handler)(args)
+    }
+}
+
+impl<A, O, E, F, Fut> Tool for FnTool<A, O, E, ContextFn<F>>
+where
+    A: DeserializeOwned + JsonSchema + Send + 'static,
+    O: Serialize + Send + 'static,
+    E: fmt::Display + Send + 'static,
+    F: Fn(A, Context) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, E>> + Send + 'static,
+{
+    fn_tool_metadata!();
+
+    /// Runs the handler with [`Context::default`].
+    fn call(&self, args: A) -> impl Future<Output = Result<O, E>> + Send {
+        (self.handler.0)(args, Context::default())
+    }
+
+    fn call_with_context(
+        &self,
+        args: A,
+        ctx: Context,
+    ) -> impl Future<Output = Result<O, E>> + Send {
+        (self.handler.0)(args, ctx)
+    }
+}
+
+impl ToolRegistry {
+    /// Registers an async closure over typed arguments and the caller's [`Context`] as a tool;
+    /// calls made without [`ToolCall::with_context`](crate::ToolCall::with_context) pass
+    /// [`Context::default`].
+    ///
+    /// ```
+    /// # use switchboard_functions::{Context, NoArgs, ToolRegistry};
+    /// let registry = ToolRegistry::new();
+    /// registry.register_fn_with_context("whoami", "Names the caller.", |_: NoArgs, ctx: Context| async move {
+    ///     Ok::<_, String>(ctx.on_behalf_of().unwrap_or_default())
+    /// })?;
+    /// # Ok::<(), switchboard_functions::RegisterError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As for [`register`](Self::register).
+    pub fn register_fn_with_context<A, O, E, F, Fut>(
+        &self,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        handler: F,
+    ) -> Result<(), RegisterError>
+    where
+        A: DeserializeOwned + JsonSchema + Send + 'static,
+        O: Serialize + Send + 'static,
+        E: fmt::Display + Send + 'static,
+        F: Fn(A, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, E>> + Send + 'static,
+    {
+        self.register(FnTool::new_with_context(name, description, handler))
     }
 }

@@ -19,6 +19,7 @@ use tracing::Instrument;
 use crate::annotations::ToolAnnotations;
 use crate::call::{Arguments, ToolCall, ToolResult};
 use crate::concurrency::CallSlots;
+use crate::context::Context;
 use crate::dynamic::DynamicTool;
 use crate::erased::{ErasedTool, InvokeError, Typed};
 use crate::error::{CallError, RegisterError, Violation};
@@ -406,7 +407,7 @@ impl ToolRegistry {
         cancel: Option<&CancellationToken>,
         slots: Option<&Semaphore>,
     ) -> ToolResult {
-        let (id, name, arguments) = call.into_parts();
+        let (id, name, arguments, context) = call.into_parts();
         let span = tracing::info_span!(
             "tool_call",
             tool = %name,
@@ -424,7 +425,7 @@ impl ToolRegistry {
             }),
         };
         let outcome = self
-            .execute(&name, arguments, cancel, slots, &mut recorder)
+            .execute(&name, arguments, context, cancel, slots, &mut recorder)
             .instrument(span.clone())
             .await;
         match &outcome {
@@ -445,6 +446,7 @@ impl ToolRegistry {
         &self,
         name: &str,
         arguments: Arguments,
+        context: Context,
         cancel: Option<&CancellationToken>,
         slots: Option<&Semaphore>,
         recorder: &mut Recorder<'_>,
@@ -497,7 +499,7 @@ impl ToolRegistry {
             p.start = Instant::now();
         }
         let timeout = entry.timeout.unwrap_or(self.config.default_timeout);
-        let invoke = entry.tool.invoke(args);
+        let invoke = entry.tool.invoke(args, context);
         let run = tokio::time::timeout(timeout, async move {
             match slot {
                 Some(slot) => slot.hold_during(invoke).await,

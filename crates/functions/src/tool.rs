@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::annotations::ToolAnnotations;
+use crate::context::Context;
 use crate::error::RegisterError;
 
 /// A tool with typed arguments and output.
@@ -84,6 +85,44 @@ pub trait Tool: Send + Sync + 'static {
         &self,
         args: Self::Args,
     ) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send;
+
+    /// Runs the tool for the caller `ctx` ([`ToolCall::with_context`](crate::ToolCall::with_context);
+    /// [`Context::default`] when the call named no one). The registry always calls this one.
+    ///
+    /// The default ignores `ctx` and runs [`call`](Self::call), so a tool that does not care who
+    /// calls implements `call` only. A tool that does care overrides this method and makes
+    /// `call` run it with `Context::default()` (what a direct `call` outside a registry means):
+    ///
+    /// ```
+    /// use switchboard_functions::{Context, NoArgs, Tool};
+    ///
+    /// struct WhoAmI;
+    ///
+    /// impl Tool for WhoAmI {
+    ///     type Args = NoArgs;
+    ///     type Output = String;
+    ///     type Error = String;
+    ///
+    ///     fn name(&self) -> &str { "who_am_i" }
+    ///     fn description(&self) -> &str { "Says whom the call is made for." }
+    ///
+    ///     async fn call(&self, args: NoArgs) -> Result<String, String> {
+    ///         self.call_with_context(args, Context::default()).await
+    ///     }
+    ///
+    ///     async fn call_with_context(&self, _: NoArgs, ctx: Context) -> Result<String, String> {
+    ///         Ok(ctx.on_behalf_of().unwrap_or_else(|| "nobody known".to_owned()))
+    ///     }
+    /// }
+    /// ```
+    fn call_with_context(
+        &self,
+        args: Self::Args,
+        ctx: Context,
+    ) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send {
+        drop(ctx);
+        self.call(args)
+    }
 }
 
 /// A tool's provider-neutral description: name, description, parameter schema, output schema,

@@ -32,7 +32,9 @@ use switchboard::connectors::openweathermap::OpenWeatherMap;
 use switchboard::connectors::search::{SearxNg, register_web_search};
 use switchboard::connectors::slack::Slack;
 use switchboard::connectors::zapier::CatchHook;
-use switchboard::connectors::{WebhookUrl, github, google_calendar, ifttt, jira, notion};
+use switchboard::connectors::{
+    ToolOptions, WebhookUrl, github, google_calendar, ifttt, jira, notion,
+};
 use switchboard::connectors::{openweathermap, slack, zapier};
 use switchboard::core::{Auth, Client};
 use switchboard::functions::builtin::calculate::Calculate;
@@ -210,42 +212,42 @@ async fn all_tools() -> (ToolRegistry, Vec<Group>) {
     group(
         connectors,
         "github",
-        "`github::register_tools(&registry, &client)`.",
+        "`github::register_tools(&registry, &client, &ToolOptions::default())`; `attribute_caller` credits the user the call is made for.",
         &|r| {
             let client = GitHub::builder("switchboard-docs")
                 .token("dummy")
                 .build()
                 .unwrap();
-            github::register_tools(r, &client).unwrap();
+            github::register_tools(r, &client, &ToolOptions::default()).unwrap();
         },
     );
     group(
         connectors,
         "slack",
-        "`slack::register_tools(&registry, &client)`.",
+        "`slack::register_tools(&registry, &client, &ToolOptions::default())`; `attribute_caller` credits the user the call is made for.",
         &|r| {
             let client = Slack::builder("xoxb-dummy").build().unwrap();
-            slack::register_tools(r, &client).unwrap();
+            slack::register_tools(r, &client, &ToolOptions::default()).unwrap();
         },
     );
     group(
         connectors,
         "notion",
-        "`notion::register_tools(&registry, &client)`.",
+        "`notion::register_tools(&registry, &client, &ToolOptions::default())`; `attribute_caller` credits the user the call is made for.",
         &|r| {
             let client = Notion::builder("dummy").build().unwrap();
-            notion::register_tools(r, &client).unwrap();
+            notion::register_tools(r, &client, &ToolOptions::default()).unwrap();
         },
     );
     group(
         connectors,
         "jira",
-        "`jira::register_tools(&registry, &client)`.",
+        "`jira::register_tools(&registry, &client, &ToolOptions::default())`; `attribute_caller` credits the user the call is made for.",
         &|r| {
             let client = Jira::builder("https://example.atlassian.net", "me@example.com", "dummy")
                 .build()
                 .unwrap();
-            jira::register_tools(r, &client).unwrap();
+            jira::register_tools(r, &client, &ToolOptions::default()).unwrap();
         },
     );
     group(
@@ -412,6 +414,8 @@ fn render_tools_md(registry: &ToolRegistry, groups: &[Group]) -> String {
             }
         }
     }
+    out.push('\n');
+    out.push_str(include_str!("codegen/tools_authoring.md"));
     out.push_str("\n## The gateway's OpenAPI document\n\n");
     out.push_str(
         "[openapi.json](openapi.json) is what `GET /openapi.json` serves for this config \

@@ -12,11 +12,14 @@
     allow(dead_code, unused_imports)
 )]
 
+mod attribution;
 mod open_enum;
 mod response;
 mod time;
 mod url;
 
+pub use attribution::ToolOptions;
+pub(crate) use attribution::{Act, credit_line};
 pub(crate) use open_enum::open_enum;
 pub use response::InputError;
 pub(crate) use response::{ApiResponse, WithRaw, decode, decode_list, read};

@@ -3,7 +3,7 @@
 use futures_util::TryStreamExt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use switchboard_functions::{FnTool, RegisterError, ToolAnnotations, ToolRegistry};
+use switchboard_functions::{Context, FnTool, RegisterError, ToolAnnotations, ToolRegistry};
 
 use super::{
     client::GitHub,
@@ -11,6 +11,7 @@ use super::{
     models::{Issue, ListMyRepos, ListUserRepos, NewIssue, Repository},
     pagination::RepositoryStream,
 };
+use crate::common::{Act, ToolOptions, credit_line};
 
 const DEFAULT_MAX_ITEMS: usize = 100;
 const MAX_ITEMS: usize = 1000;
@@ -96,9 +97,42 @@ async fn collect(
     })
 }
 
+/// `body` with `line` as a footer below a rule.
+fn with_footer(body: Option<String>, line: &str) -> String {
+    match body {
+        Some(body) if !body.trim().is_empty() => format!("{body}\n\n---\n\n_{line}_"),
+        _ => format!("_{line}_"),
+    }
+}
+
+/// `text` escaped so GitHub Markdown shows it as written: every ASCII punctuation character is
+/// backslash-escaped (no links, emphasis or HTML), and `@` is followed by an invisible word
+/// joiner (no mention; GitHub finds mentions after escapes are resolved).
+fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c == '@' {
+            out.push_str("@\u{2060}");
+        } else {
+            if c.is_ascii_punctuation() {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Registers `github_get_repository`, `github_list_user_repositories`,
-/// `github_list_my_repositories` and `github_create_issue`, each calling `client`.
-pub fn register_tools(registry: &ToolRegistry, client: &GitHub) -> Result<(), RegisterError> {
+/// `github_list_my_repositories` and `github_create_issue`, each calling `client`; with
+/// [`attribute_caller`](ToolOptions::attribute_caller), an issue created for a known user ends
+/// with "Created by … via Switchboard" below a rule.
+pub fn register_tools(
+    registry: &ToolRegistry,
+    client: &GitHub,
+    options: &ToolOptions,
+) -> Result<(), RegisterError> {
+    let options = *options;
     let gh = client.clone();
     registry.register(
         FnTool::new(
@@ -139,12 +173,16 @@ pub fn register_tools(registry: &ToolRegistry, client: &GitHub) -> Result<(), Re
     )?;
     let gh = client.clone();
     registry.register(
-        FnTool::new(
+        FnTool::new_with_context(
             "github_create_issue",
             "Creates an issue in a GitHub repository and returns its number and URL. Labels, \
              assignees and milestone need push access.",
-            move |a: CreateIssueArgs| {
+            move |mut a: CreateIssueArgs, ctx: Context| {
                 let gh = gh.clone();
+                if let Some(name) = options.credit(&ctx) {
+                    let line = credit_line(Act::Created, &escape_markdown(name));
+                    a.issue.body = Some(with_footer(a.issue.body.take(), &line));
+                }
                 async move {
                     let issue: Issue = gh.create_issue(&a.owner, &a.repo, &a.issue).await?;
                     Ok::<_, GitHubError>(issue)
@@ -154,4 +192,26 @@ pub fn register_tools(registry: &ToolRegistry, client: &GitHub) -> Result<(), Re
         .with_annotations(ToolAnnotations::additive("Create a GitHub issue")),
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_footer_follows_the_body_below_a_rule() {
+        assert_eq!(
+            with_footer(Some("Steps".into()), "by X"),
+            "Steps\n\n---\n\n_by X_"
+        );
+        assert_eq!(with_footer(None, "by X"), "_by X_");
+    }
+
+    #[test]
+    fn markdown_in_a_name_stays_literal() {
+        assert_eq!(
+            escape_markdown("[Ada](https://evil.example) @octocat"),
+            "\\[Ada\\]\\(https\\:\\/\\/evil\\.example\\) @\u{2060}octocat"
+        );
+    }
 }

@@ -32,6 +32,11 @@ pub struct NewIssue {
     /// Other fields by id, sent as given (e.g. `customfield_10010`).
     #[serde(default)]
     pub extra_fields: Map<String, Value>,
+    /// A last plain-text paragraph of the description ([`NewIssue::footer`]); never taken from
+    /// the arguments a model sends.
+    #[serde(skip)]
+    #[schemars(skip)]
+    footer: Option<String>,
 }
 
 impl NewIssue {
@@ -49,7 +54,16 @@ impl NewIssue {
             labels: Vec::new(),
             priority: None,
             extra_fields: Map::new(),
+            footer: None,
         }
+    }
+
+    /// Ends the description with `text` as a plain paragraph, taken literally (not read as
+    /// Markdown): for a note the model does not write, such as who the issue was created for.
+    #[must_use]
+    pub fn footer(mut self, text: impl Into<String>) -> Self {
+        self.footer = Some(text.into());
+        self
     }
 
     /// Sets the description (plain text or Markdown).
@@ -103,9 +117,23 @@ impl NewIssue {
         fields.insert("project".into(), json!({"key": self.project_key}));
         fields.insert("issuetype".into(), json!({"name": self.issue_type}));
         fields.insert("summary".into(), json!(self.summary));
-        if let Some(d) = &self.description {
-            blank("description", d)?;
-            fields.insert("description".into(), text_to_adf(d));
+        let mut description = match &self.description {
+            Some(d) => {
+                blank("description", d)?;
+                Some(text_to_adf(d))
+            }
+            None => None,
+        };
+        if let Some(footer) = &self.footer {
+            let doc = description.get_or_insert_with(|| text_to_adf(""));
+            if let Some(content) = doc["content"].as_array_mut() {
+                content.push(
+                    json!({"type": "paragraph", "content": [{"type": "text", "text": footer}]}),
+                );
+            }
+        }
+        if let Some(doc) = description {
+            fields.insert("description".into(), doc);
         }
         if !self.labels.is_empty() {
             fields.insert("labels".into(), json!(self.labels));

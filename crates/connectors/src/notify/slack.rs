@@ -7,6 +7,7 @@ use switchboard_core::Client;
 use super::http::{post_json, retry_after_header, snippet};
 use super::{Notification, NotifyError, NotifyTarget};
 use crate::WebhookUrl;
+use crate::mrkdwn::escape;
 use crate::text::{split_chars, truncate_chars};
 
 const TARGET: &str = "slack";
@@ -86,13 +87,6 @@ impl SlackWebhook {
             "blocks": blocks,
         })
     }
-}
-
-/// Escapes the three characters Slack's `mrkdwn` treats as control characters.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 #[async_trait::async_trait]

@@ -60,6 +60,40 @@ impl PostMessage {
         self
     }
 
+    /// Ends the message with `line` (plain text, shown as written): a `context` block after the
+    /// blocks, else a last paragraph of the text.
+    pub(crate) fn append_credit(&mut self, line: &str) -> Result<(), InputError> {
+        match &mut self.blocks {
+            Some(blocks) if !blocks.is_empty() => {
+                if blocks.len() >= MAX_BLOCKS {
+                    return Err(InputError::new(
+                        "blocks",
+                        format!(
+                            "{} blocks leave no room for the sender line this gateway adds; send \
+                             at most {}",
+                            blocks.len(),
+                            MAX_BLOCKS - 1
+                        ),
+                    ));
+                }
+                blocks.push(serde_json::json!({
+                    "type": "context",
+                    "elements": [{"type": "plain_text", "text": line, "emoji": false}],
+                }));
+            }
+            _ => {
+                // Without text either, `validate` refuses the message as it was sent.
+                if let Some(text) = &mut self.text
+                    && !text.trim().is_empty()
+                {
+                    text.push_str("\n\n");
+                    text.push_str(&crate::mrkdwn::escape(line));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn validate(&self) -> Result<(), InputError> {
         if self.channel.trim().is_empty() {
             return Err(InputError::new("channel", "must not be blank"));

@@ -224,3 +224,13 @@ pub fn epoch_now() -> u64 {
         .unwrap()
         .as_secs()
 }
+
+/// A call made for Ada Lovelace (name and email known), under the token `owui`.
+pub fn ada() -> switchboard_functions::Context {
+    let mut user = switchboard_functions::User::new("u-42");
+    user.name = Some("Ada Lovelace".into());
+    user.email = Some("ada@example.com".into());
+    switchboard_functions::Context::default()
+        .with_token("owui")
+        .with_user(user)
+}

@@ -52,7 +52,7 @@ pub(crate) fn parse_str_with(
                 call
             } else {
                 let message = format!("duplicate key at {}", inside.join(", "));
-                let (id, name, _) = call.into_parts();
+                let (id, name, _, _) = call.into_parts();
                 let call = ToolCall::new(name, Arguments::Malformed { message });
                 match id {
                     Some(id) => call.with_id(id),

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod annotations;
+mod context;
 mod exports;
 mod fixtures;
 mod registry;

@@ -12,6 +12,12 @@ use toml::Spanned;
 #[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectorsConfig {
+    /// Whether writing tools say which user they act for when the call names one (Open WebUI's
+    /// user token or trusted user headers): a Slack message ends with "Sent by Ada Lovelace via
+    /// Switchboard", a GitHub or Jira issue and a Notion page with "Created by … via
+    /// Switchboard". The user's name (else email) is shown to everyone who reads the message.
+    #[serde(default)]
+    pub attribute_caller: bool,
     /// `github_get_repository`, `github_list_repositories`, `github_create_issue`.
     #[serde(default)]
     #[schemars(with = "Option<GitHubConfig>")]

@@ -20,6 +20,7 @@ use http::{HeaderMap, HeaderName, StatusCode};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
+use switchboard::functions::{Context, User};
 
 use super::AppState;
 use super::auth::{TokenHash, bearer};
@@ -46,19 +47,6 @@ pub struct Scope {
     limiter: Option<Limiter>,
 }
 
-/// The user behind a call, as Open WebUI named them.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct User {
-    /// Open WebUI's user id (`sub`).
-    pub id: String,
-    /// Their email.
-    pub email: Option<String>,
-    /// Their display name.
-    pub name: Option<String>,
-    /// Their Open WebUI role (`user`, `admin`, …).
-    pub role: Option<String>,
-}
-
 /// Who is calling: the token (by name), the user when known, and the chat and message ids.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -69,9 +57,44 @@ pub struct Caller {
     pub chat_id: Option<String>,
     /// `X-OpenWebUI-Message-Id`, as reported.
     pub message_id: Option<String>,
+    /// The same, as tools receive it (built with the caller, shared by its calls).
+    context: Context,
 }
 
 impl Caller {
+    fn new(
+        scope: Arc<Scope>,
+        user: Option<User>,
+        chat_id: Option<String>,
+        message_id: Option<String>,
+    ) -> Self {
+        let mut context = Context::default();
+        if let Some(token) = &scope.token {
+            context = context.with_token(token.as_ref());
+        }
+        if let Some(user) = &user {
+            context = context.with_user(user.clone());
+        }
+        if let Some(id) = &chat_id {
+            context = context.with_chat_id(id.as_str());
+        }
+        if let Some(id) = &message_id {
+            context = context.with_message_id(id.as_str());
+        }
+        Caller {
+            scope,
+            user,
+            chat_id,
+            message_id,
+            context,
+        }
+    }
+
+    /// Who is calling, for the tools (`ToolCall::with_context`): a shared handle, not a copy.
+    pub fn context(&self) -> Context {
+        self.context.clone()
+    }
+
     /// The name of the token the request carried (`None` when the gateway has no tokens).
     pub fn token_name(&self) -> Option<&str> {
         self.scope.token.as_deref()
@@ -150,12 +173,7 @@ impl Identity {
                 assert_users,
                 limiter,
             };
-            Arc::new(Caller {
-                scope: Arc::new(scope),
-                user: None,
-                chat_id: None,
-                message_id: None,
-            })
+            Arc::new(Caller::new(Arc::new(scope), None, None, None))
         };
         let tokens = settings
             .tokens
@@ -216,12 +234,12 @@ impl Identity {
         if user.is_none() && chat_id.is_none() && message_id.is_none() {
             return Ok(base.clone());
         }
-        Ok(Arc::new(Caller {
-            scope: base.scope.clone(),
+        Ok(Arc::new(Caller::new(
+            base.scope.clone(),
             user,
             chat_id,
             message_id,
-        }))
+        )))
     }
 
     /// The user of a valid signed user token; `None` when there is none (or no secret to check

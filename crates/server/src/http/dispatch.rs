@@ -120,6 +120,7 @@ pub async fn dispatch(
         }
     };
     tracing::debug!(tool, token = who.token, user = who.user_id, "tool call");
+    let call = call.with_context(caller.context());
     let started = Instant::now();
     let result = match cancel {
         Some(cancel) => state.registry.call_with_cancel(call, cancel).await,

@@ -1,7 +1,8 @@
 //! Registers the tools of each configured `[connectors.*]` service.
 
 use switchboard::connectors::{
-    WebhookUrl, github, google_calendar, ifttt, jira, notion, openweathermap, slack, zapier,
+    ToolOptions, WebhookUrl, github, google_calendar, ifttt, jira, notion, openweathermap, slack,
+    zapier,
 };
 use switchboard::core::Client;
 use switchboard::functions::ToolRegistry;
@@ -21,6 +22,7 @@ pub(super) fn register(
     registry: &ToolRegistry,
     c: &ConnectorsConfig,
 ) -> Result<(), ToolSetupError> {
+    let options = ToolOptions::default().attribute_caller(c.attribute_caller);
     if let Some(cfg) = &c.github {
         let cfg = cfg.get_ref();
         let mut b = github::GitHub::builder(cfg.user_agent.as_deref().unwrap_or(GITHUB_USER_AGENT));
@@ -36,7 +38,7 @@ pub(super) fn register(
         let client = b
             .build()
             .map_err(|e| ToolSetupError::setting("connectors.github", e))?;
-        github::register_tools(registry, &client)
+        github::register_tools(registry, &client, &options)
             .map_err(|e| ToolSetupError::register("github", e))?;
     }
     if let Some(cfg) = &c.slack {
@@ -48,7 +50,7 @@ pub(super) fn register(
         let client = b
             .build()
             .map_err(|e| ToolSetupError::setting("connectors.slack", e))?;
-        slack::register_tools(registry, &client)
+        slack::register_tools(registry, &client, &options)
             .map_err(|e| ToolSetupError::register("slack", e))?;
     }
     if let Some(cfg) = &c.notion {
@@ -63,7 +65,7 @@ pub(super) fn register(
         let client = b
             .build()
             .map_err(|e| ToolSetupError::setting("connectors.notion", e))?;
-        notion::register_tools(registry, &client)
+        notion::register_tools(registry, &client, &options)
             .map_err(|e| ToolSetupError::register("notion", e))?;
     }
     if let Some(cfg) = &c.jira {
@@ -71,7 +73,8 @@ pub(super) fn register(
         let client = jira::Jira::builder(&cfg.site, &cfg.email, cfg.api_token.expose())
             .build()
             .map_err(|e| ToolSetupError::setting("connectors.jira", e))?;
-        jira::register_tools(registry, &client).map_err(|e| ToolSetupError::register("jira", e))?;
+        jira::register_tools(registry, &client, &options)
+            .map_err(|e| ToolSetupError::register("jira", e))?;
     }
     if let Some(cfg) = &c.google_calendar {
         let cfg = cfg.get_ref();

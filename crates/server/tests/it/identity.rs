@@ -3,8 +3,8 @@
 //! with another key, unsigned, re-labelled or tampered), and the plain user headers (ignored
 //! unless the token may assert users).
 //!
-//! Tools don't see the caller yet, so the tests read who the gateway took the caller to be from
-//! its debug log (one JSON record per tool call, with the token name and the user id).
+//! The tests read who the gateway took the caller to be from its debug log (one JSON record per
+//! tool call, with the token name and the user id).
 
 use std::cell::Cell;
 use std::process::Command;
@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::server::{BIN, Server, client};
 
-const JWT_SECRET: &str = "owui-jwt-secret-0123456789";
+pub(crate) const JWT_SECRET: &str = "owui-jwt-secret-0123456789";
 const OWUI_TOKEN: &str = "owui-token-0123456789abc";
 const PLAIN_TOKEN: &str = "plain-token-0123456789abc";
 const SCRIPT_TOKEN: &str = "script-token-0123456789abc";
@@ -130,7 +130,7 @@ pub(crate) fn now() -> u64 {
 }
 
 /// The claims Open WebUI 0.12 signs (`utils/headers.py`), valid for its default 300 s.
-fn owui_claims() -> Value {
+pub(crate) fn owui_claims() -> Value {
     let iat = now();
     json!({
         "sub": "u-42", "email": "ada@example.com", "name": "Ada Lovelace", "role": "user",

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 mod admin;
+mod attribution;
 mod browser_guard;
 mod builtin_tools;
 mod cli;
