@@ -3,9 +3,9 @@
 //! `tools/list` shows the caller the tools the policy lets it call (`super::catalog`);
 //! `tools/call` goes through [`dispatch`], like `POST /tools/{name}`, and a refusal by the policy
 //! or a limit comes back as a result with `isError: true`. Both use the functions crate's MCP
-//! wire format, so arguments are
-//! validated by the registry: invalid arguments and tool failures come back as results with
-//! `isError: true` (SEP-1303), an unknown tool as a JSON-RPC `-32602` protocol error.
+//! wire format, so arguments are validated by the registry: invalid arguments and tool failures
+//! come back as results with `isError: true` (SEP-1303), an unknown tool as a JSON-RPC `-32602`
+//! protocol error.
 //!
 //! Results are built with rmcp's constructors, which stamp `resultType: "complete"`; rmcp's
 //! handler strips it again for peers that negotiated a version before `2026-07-28`, so every
