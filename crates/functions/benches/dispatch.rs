@@ -1,5 +1,6 @@
 //! Dispatch overhead: lookup + validate + deserialize + call + history for a small tool,
-//! beside jsonschema `is_valid` alone on the same arguments.
+//! beside jsonschema `is_valid` alone on the same arguments, and the same tool made by
+//! `#[tool]` beside the hand-written one.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::hint::black_box;
@@ -10,7 +11,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 use switchboard_functions::schema::schema_for;
-use switchboard_functions::{RegistryConfig, ToolCall, ToolRegistry};
+use switchboard_functions::{RegistryConfig, ToolCall, ToolRegistry, tool};
 
 /// Arguments of `add`.
 #[derive(Deserialize, JsonSchema)]
@@ -25,9 +26,25 @@ async fn add(args: AddArgs) -> Result<i64, String> {
     Ok(args.a.wrapping_add(args.b))
 }
 
-fn registry(history: usize) -> ToolRegistry {
+/// Adds two integers.
+#[tool(name = "add")]
+async fn add_macro(
+    /// First operand.
+    a: i64,
+    /// Second operand.
+    b: i64,
+) -> Result<i64, String> {
+    Ok(a.wrapping_add(b))
+}
+
+/// `add` hand-written (`register_fn` over `AddArgs`), or made by `#[tool]`.
+fn registry(history: usize, by_macro: bool) -> ToolRegistry {
     let r = ToolRegistry::with_config(RegistryConfig::default().with_history_capacity(history));
-    r.register_fn("add", "Adds two integers.", add).unwrap();
+    if by_macro {
+        r.register(AddMacro).unwrap();
+    } else {
+        r.register_fn("add", "Adds two integers.", add).unwrap();
+    }
     // A few neighbours so the lookup is not trivially the only entry.
     for i in 0..16 {
         r.register_fn(format!("tool_{i}"), "Another tool.", add)
@@ -57,11 +74,12 @@ fn dispatch(c: &mut Criterion) {
         b.iter(|| validator.is_valid(black_box(&args)))
     });
 
-    for (label, history) in [
-        ("registry_call_value_history", 256),
-        ("registry_call_value_no_history", 0),
+    for (label, history, by_macro) in [
+        ("registry_call_value_history", 256, false),
+        ("registry_call_value_no_history", 0, false),
+        ("registry_call_value_no_history_macro", 0, true),
     ] {
-        let r = registry(history);
+        let r = registry(history, by_macro);
         let call = ToolCall::new("add", args.clone()).with_id("call_1");
         g.bench_function(label, |b| {
             b.iter_batched(
@@ -71,7 +89,7 @@ fn dispatch(c: &mut Criterion) {
             )
         });
     }
-    let r = registry(256);
+    let r = registry(256, false);
     let call = ToolCall::new("add", r#"{"a":20,"b":22}"#).with_id("call_1");
     g.bench_function("registry_call_text_history", |b| {
         b.iter_batched(

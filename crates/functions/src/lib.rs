@@ -3,6 +3,9 @@
 // On docs.rs (`--cfg docsrs`, nightly) every feature-gated item shows the features it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[doc(hidden)]
+#[path = "macro_support.rs"]
+pub mod __private;
 mod annotations;
 #[cfg(any(
     feature = "calculate",
@@ -34,5 +37,7 @@ pub use error::{CallError, ExportError, ParseError, RegisterError, ResultFormatE
 pub use fn_tool::{ContextFn, FnTool};
 pub use history::{HistoryEntry, Outcome};
 pub use registry::{RegistryConfig, ToolRegistry};
+#[cfg(feature = "macros")]
+pub use switchboard_macros::{tool, tools};
 pub use tokio_util::sync::CancellationToken;
 pub use tool::{MAX_NAME_LEN, NoArgs, Tool, ToolDefinition, validate_name};

@@ -1,9 +1,8 @@
 //! GitHub operations as LLM tools.
 
 use futures_util::TryStreamExt;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use switchboard_functions::{Context, FnTool, RegisterError, ToolAnnotations, ToolRegistry};
+use serde::Serialize;
+use switchboard_functions::{Context, RegisterError, ToolRegistry, tools};
 
 use super::{
     client::GitHub,
@@ -15,51 +14,6 @@ use crate::common::{Act, ToolOptions, credit_line};
 
 const DEFAULT_MAX_ITEMS: usize = 100;
 const MAX_ITEMS: usize = 1000;
-
-/// Arguments of `github_get_repository`.
-#[derive(Debug, Deserialize, JsonSchema)]
-struct RepoArgs {
-    /// The owner (user or organization) login.
-    owner: String,
-    /// The repository name.
-    repo: String,
-}
-
-/// Arguments of `github_list_user_repositories`.
-#[derive(Debug, Deserialize, JsonSchema)]
-struct UserReposArgs {
-    /// The user whose public repositories to list.
-    username: String,
-    /// Filters and order.
-    #[serde(flatten)]
-    options: ListUserRepos,
-    /// Most repositories to return (default 100, at most 1000).
-    #[serde(default)]
-    max_items: Option<usize>,
-}
-
-/// Arguments of `github_list_my_repositories`.
-#[derive(Debug, Deserialize, JsonSchema)]
-struct MyReposArgs {
-    /// Filters and order.
-    #[serde(flatten)]
-    options: ListMyRepos,
-    /// Most repositories to return (default 100, at most 1000).
-    #[serde(default)]
-    max_items: Option<usize>,
-}
-
-/// Arguments of `github_create_issue`.
-#[derive(Debug, Deserialize, JsonSchema)]
-struct CreateIssueArgs {
-    /// The owner (user or organization) login.
-    owner: String,
-    /// The repository name.
-    repo: String,
-    /// The issue.
-    #[serde(flatten)]
-    issue: NewIssue,
-}
 
 /// A page-limited repository list.
 #[derive(Debug, Serialize)]
@@ -123,6 +77,96 @@ fn escape_markdown(text: &str) -> String {
     out
 }
 
+/// The GitHub tools over one client: one `#[tool]` method each.
+struct GitHubTools {
+    gh: GitHub,
+    options: ToolOptions,
+}
+
+#[tools]
+impl GitHubTools {
+    /// Gets a GitHub repository by owner and name: description, visibility, default branch,
+    /// language, stars.
+    #[tool(
+        name = "github_get_repository",
+        read_only,
+        title = "Get a GitHub repository"
+    )]
+    async fn get_repository(
+        &self,
+        /// The owner (user or organization) login.
+        owner: String,
+        /// The repository name.
+        repo: String,
+    ) -> Result<Repository, GitHubError> {
+        self.gh.repository(&owner, &repo).await
+    }
+
+    /// Lists the public repositories of a GitHub user, following every page up to max_items.
+    #[tool(
+        name = "github_list_user_repositories",
+        read_only,
+        title = "List a user's GitHub repositories"
+    )]
+    async fn list_user_repositories(
+        &self,
+        /// The user whose public repositories to list.
+        username: String,
+        /// Filters and order.
+        #[serde(flatten)]
+        options: ListUserRepos,
+        /// Most repositories to return (default 100, at most 1000).
+        #[serde(default)]
+        max_items: Option<usize>,
+    ) -> Result<RepoList, GitHubError> {
+        collect(self.gh.user_repositories(&username, &options), max_items).await
+    }
+
+    /// Lists the repositories the authenticated GitHub user can access (owned, collaborator,
+    /// organization member), following every page up to max_items.
+    #[tool(
+        name = "github_list_my_repositories",
+        read_only,
+        title = "List my GitHub repositories"
+    )]
+    async fn list_my_repositories(
+        &self,
+        /// Filters and order.
+        #[serde(flatten)]
+        options: ListMyRepos,
+        /// Most repositories to return (default 100, at most 1000).
+        #[serde(default)]
+        max_items: Option<usize>,
+    ) -> Result<RepoList, GitHubError> {
+        collect(self.gh.my_repositories(&options), max_items).await
+    }
+
+    /// Creates an issue in a GitHub repository and returns its number and URL. Labels,
+    /// assignees and milestone need push access.
+    #[tool(
+        name = "github_create_issue",
+        destructive = false,
+        title = "Create a GitHub issue"
+    )]
+    async fn create_issue(
+        &self,
+        /// The owner (user or organization) login.
+        owner: String,
+        /// The repository name.
+        repo: String,
+        /// The issue.
+        #[serde(flatten)]
+        mut issue: NewIssue,
+        ctx: Context,
+    ) -> Result<Issue, GitHubError> {
+        if let Some(name) = self.options.credit(&ctx) {
+            let line = credit_line(Act::Created, &escape_markdown(name));
+            issue.body = Some(with_footer(issue.body.take(), &line));
+        }
+        self.gh.create_issue(&owner, &repo, &issue).await
+    }
+}
+
 /// Registers `github_get_repository`, `github_list_user_repositories`,
 /// `github_list_my_repositories` and `github_create_issue`, each calling `client`; with
 /// [`attribute_caller`](ToolOptions::attribute_caller), an issue created for a known user ends
@@ -132,66 +176,11 @@ pub fn register_tools(
     client: &GitHub,
     options: &ToolOptions,
 ) -> Result<(), RegisterError> {
-    let options = *options;
-    let gh = client.clone();
-    registry.register(
-        FnTool::new(
-            "github_get_repository",
-            "Gets a GitHub repository by owner and name: description, visibility, default branch, \
-             language, stars.",
-            move |a: RepoArgs| {
-                let gh = gh.clone();
-                async move { gh.repository(&a.owner, &a.repo).await }
-            },
-        )
-        .with_annotations(ToolAnnotations::read_only("Get a GitHub repository")),
-    )?;
-    let gh = client.clone();
-    registry.register(
-        FnTool::new(
-            "github_list_user_repositories",
-            "Lists the public repositories of a GitHub user, following every page up to max_items.",
-            move |a: UserReposArgs| {
-                let gh = gh.clone();
-                async move { collect(gh.user_repositories(&a.username, &a.options), a.max_items).await }
-            },
-        )
-        .with_annotations(ToolAnnotations::read_only("List a user's GitHub repositories")),
-    )?;
-    let gh = client.clone();
-    registry.register(
-        FnTool::new(
-            "github_list_my_repositories",
-            "Lists the repositories the authenticated GitHub user can access (owned, collaborator, \
-             organization member), following every page up to max_items.",
-            move |a: MyReposArgs| {
-                let gh = gh.clone();
-                async move { collect(gh.my_repositories(&a.options), a.max_items).await }
-            },
-        )
-        .with_annotations(ToolAnnotations::read_only("List my GitHub repositories")),
-    )?;
-    let gh = client.clone();
-    registry.register(
-        FnTool::new_with_context(
-            "github_create_issue",
-            "Creates an issue in a GitHub repository and returns its number and URL. Labels, \
-             assignees and milestone need push access.",
-            move |mut a: CreateIssueArgs, ctx: Context| {
-                let gh = gh.clone();
-                if let Some(name) = options.credit(&ctx) {
-                    let line = credit_line(Act::Created, &escape_markdown(name));
-                    a.issue.body = Some(with_footer(a.issue.body.take(), &line));
-                }
-                async move {
-                    let issue: Issue = gh.create_issue(&a.owner, &a.repo, &a.issue).await?;
-                    Ok::<_, GitHubError>(issue)
-                }
-            },
-        )
-        .with_annotations(ToolAnnotations::additive("Create a GitHub issue")),
-    )?;
-    Ok(())
+    GitHubTools {
+        gh: client.clone(),
+        options: *options,
+    }
+    .register_tools(registry)
 }
 
 #[cfg(test)]

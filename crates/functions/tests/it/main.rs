@@ -5,6 +5,8 @@ mod annotations;
 mod context;
 mod exports;
 mod fixtures;
+#[cfg(feature = "macros")]
+mod macros;
 mod registry;
 mod robustness;
 mod roundtrip;
