@@ -246,11 +246,7 @@ pub(super) fn format(n: &Number, digits: usize) -> (String, bool, Option<String>
 
 /// [`format`] for an exact `num / den` in lowest terms with `den > 0`: an integer is written
 /// without building a big one.
-pub(super) fn format_fraction(
-    num: i128,
-    den: i128,
-    digits: usize,
-) -> (String, bool, Option<String>) {
+pub(super) fn format_fraction(num: i64, den: i64, digits: usize) -> (String, bool, Option<String>) {
     if den == 1 {
         return (num.to_string(), true, None);
     }

@@ -5,15 +5,15 @@
 //! parentheses. With [`BigRational`](num_rational::BigRational) every number is a heap
 //! allocation and every operation a big-integer gcd; for `(17 + 3) * 2340 / 100` that cost
 //! several times the whole HTTP request carrying it. [`evaluate`] evaluates that part of the
-//! grammar on `i128` fractions and gives up (`None`) on everything else: another operator, a
-//! name, an exponent, a malformed number, a division by zero, an `i128` overflow, or nesting
+//! grammar on `i64` fractions and gives up (`None`) on everything else: another operator, a
+//! name, an exponent, a malformed number, a division by zero, an `i64` overflow, or nesting
 //! deeper than `max_depth`. The caller then runs the general evaluator, which answers or names
 //! the error and its column, exactly as without this path.
 //!
 //! Where it answers, the answer is the general evaluator's: both compute the exact rational
 //! value, the grammar and the depth count mirror [`eval`](super::eval)'s, and the limits that
 //! could refuse a value the general evaluator would accept are checked before starting (every
-//! value here fits in 256 bits; the input is at most [`MAX_LEN`] bytes, so the time budget is
+//! value here fits in 128 bits; the input is at most [`MAX_LEN`] bytes, so the time budget is
 //! not at stake). A property test compares the two on generated expressions.
 
 use super::Limits;
@@ -21,30 +21,34 @@ use super::Limits;
 /// Longest expression tried, in bytes; longer ones go to the general evaluator.
 const MAX_LEN: usize = 128;
 
-/// The most bits a fraction here can take (numerator plus denominator, 128 each).
-const MAX_BITS: u64 = 256;
+/// The most bits a fraction here can take (numerator plus denominator, 64 each).
+const MAX_BITS: u64 = 128;
 
 /// Smallest time budget under which this path runs: far more than evaluating [`MAX_LEN`] bytes
-/// of `i128` arithmetic takes.
+/// of `i64` arithmetic takes.
 const MIN_TIME: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// An exact fraction: `den > 0` and the two share no factor (the form `BigRational` keeps).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Fraction {
-    pub(super) num: i128,
-    pub(super) den: i128,
+    pub(super) num: i64,
+    pub(super) den: i64,
 }
 
 impl Fraction {
     const ZERO: Fraction = Fraction { num: 0, den: 1 };
 
     /// `num / den` reduced; `None` for a zero denominator or an overflow.
-    fn new(num: i128, den: i128) -> Option<Self> {
+    fn new(num: i64, den: i64) -> Option<Self> {
         if den == 0 {
             return None;
         }
-        let g = i128::try_from(gcd(num.unsigned_abs(), den.unsigned_abs())).ok()?;
-        let (num, den) = (num / g, den / g);
+        let g = i64::try_from(gcd(num.unsigned_abs(), den.unsigned_abs())).ok()?;
+        let (num, den) = if g == 1 {
+            (num, den)
+        } else {
+            (num / g, den / g)
+        };
         if den < 0 {
             Some(Fraction {
                 num: num.checked_neg()?,
@@ -56,7 +60,7 @@ impl Fraction {
     }
 
     fn add(self, other: Fraction) -> Option<Self> {
-        let g = i128::try_from(gcd(self.den.unsigned_abs(), other.den.unsigned_abs())).ok()?;
+        let g = i64::try_from(gcd(self.den.unsigned_abs(), other.den.unsigned_abs())).ok()?;
         let num = self
             .num
             .checked_mul(other.den / g)?
@@ -72,8 +76,8 @@ impl Fraction {
     }
 
     fn mul(self, other: Fraction) -> Option<Self> {
-        let g1 = i128::try_from(gcd(self.num.unsigned_abs(), other.den.unsigned_abs())).ok()?;
-        let g2 = i128::try_from(gcd(other.num.unsigned_abs(), self.den.unsigned_abs())).ok()?;
+        let g1 = i64::try_from(gcd(self.num.unsigned_abs(), other.den.unsigned_abs())).ok()?;
+        let g2 = i64::try_from(gcd(other.num.unsigned_abs(), self.den.unsigned_abs())).ok()?;
         let num = (self.num / g1).checked_mul(other.num / g2)?;
         let den = (self.den / g2).checked_mul(other.den / g1)?;
         Fraction::new(num, den)
@@ -93,9 +97,12 @@ impl Fraction {
 }
 
 /// Greatest common divisor (binary); `gcd(0, n) = n`.
-fn gcd(mut a: u128, mut b: u128) -> u128 {
+fn gcd(mut a: u64, mut b: u64) -> u64 {
     if a == 0 || b == 0 {
         return a | b;
+    }
+    if a == 1 || b == 1 {
+        return 1;
     }
     let shift = (a | b).trailing_zeros();
     a >>= a.trailing_zeros();
@@ -243,13 +250,11 @@ impl Parser<'_> {
 
     /// A decimal literal as the lexer reads it (digits, one `.`, `_` ignored), without exponent.
     fn number(&mut self) -> Option<Fraction> {
-        let (mut digits, mut mantissa, mut places, mut dot) = (0u32, 0i128, 0u32, false);
+        let (mut digits, mut mantissa, mut places, mut dot) = (0u32, 0i64, 0u32, false);
         while let Some(&b) = self.bytes.get(self.pos) {
             match b {
                 b'0'..=b'9' => {
-                    mantissa = mantissa
-                        .checked_mul(10)?
-                        .checked_add(i128::from(b - b'0'))?;
+                    mantissa = mantissa.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
                     digits += 1;
                     places += u32::from(dot);
                 }
@@ -265,7 +270,7 @@ impl Parser<'_> {
         if digits == 0 {
             return None;
         }
-        Fraction::new(mantissa, 10i128.checked_pow(places)?)
+        Fraction::new(mantissa, 10i64.checked_pow(places)?)
     }
 }
 
@@ -355,18 +360,18 @@ mod tests {
 
     #[test]
     fn an_overflow_goes_to_the_general_evaluator() {
-        let huge = "170141183460469231731687303715884105727";
+        let huge = "9223372036854775807";
         assert_eq!(
             small(huge),
             Some(Fraction {
-                num: i128::MAX,
+                num: i64::MAX,
                 den: 1
             })
         );
         assert_eq!(small(&format!("{huge} + 1")), None);
         assert_eq!(small(&format!("{huge}0")), None);
         assert_eq!(small(&format!("1 / {huge} / {huge}")), None);
-        assert_eq!(small("0.00000000000000000000000000000000000000001"), None);
+        assert_eq!(small("0.0000000000000000001"), None);
     }
 
     #[test]
