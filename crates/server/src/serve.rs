@@ -1,7 +1,7 @@
 //! `switchboard serve`: logging, the listener, the router, and graceful shutdown.
 
 use std::future::Future;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +22,9 @@ use crate::tools::build_registry;
 /// How long in-flight requests may take to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Installs the global log subscriber (stderr, text or JSON lines).
+/// Installs the global log subscriber (stderr, text or JSON lines). Text is coloured only on a
+/// terminal: escape codes are noise in a log file or journal, and styling every span's fields
+/// (each tool call opens one) costs more than the rest of the span.
 pub fn init_logging(settings: &Settings) {
     let filter: Targets = settings
         .log_level
@@ -30,6 +32,7 @@ pub fn init_logging(settings: &Settings) {
         .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::INFO));
     let layer = match settings.log_format {
         LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_ansi(std::io::stderr().is_terminal())
             .with_writer(std::io::stderr)
             .with_filter(filter)
             .boxed(),

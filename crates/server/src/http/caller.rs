@@ -1,6 +1,7 @@
 //! Who is calling: one [`Caller`] per request on `/tools/*`, `/openapi.json` and `/mcp`,
-//! resolved once by [`Identity::resolve`] and stored in the request's extensions by
-//! [`identify`]; handlers read it from there, and `crate::policy` decides what it may do.
+//! resolved once by [`Identity::resolve`] and stored in the request's extensions by [`screen`]
+//! (or its middleware form [`identify`]); handlers read it from there, and `crate::policy`
+//! decides what it may do.
 //!
 //! - The token: `Authorization: Bearer …` must match one of the configured tokens (when any is
 //!   configured); its name and limits come with it.
@@ -312,18 +313,27 @@ fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     (!text.is_empty() && text.len() <= MAX_CLAIM_LEN).then(|| text.to_owned())
 }
 
-/// Middleware: resolves the caller once and stores it in the request's extensions (as
-/// `Arc<Caller>`), or answers the refusal.
+/// Resolves the caller of `req` once and stores it in the request's extensions (as
+/// `Arc<Caller>`); else the refusal to answer instead (a
+/// [`ScreenLayer`](super::layers::ScreenLayer) check).
+pub(super) fn screen(identity: &Identity, req: &mut Request) -> Option<Response> {
+    match identity.resolve(req.headers()) {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            None
+        }
+        Err(refusal) => Some(refusal.into_response()),
+    }
+}
+
+/// Middleware form of [`screen`], for routers that use `axum::middleware`.
 pub(super) async fn identify(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    match state.identity.resolve(req.headers()) {
-        Ok(caller) => {
-            req.extensions_mut().insert(caller);
-            next.run(req).await
-        }
-        Err(refusal) => refusal.into_response(),
+    match screen(&state.identity, &mut req) {
+        None => next.run(req).await,
+        Some(refusal) => refusal,
     }
 }

@@ -24,12 +24,10 @@
 //! is authenticated by a signature or token that a web page does not have. `/healthz` is exempt
 //! because probes address the gateway by IP and it reveals nothing but liveness.
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, Method, StatusCode, header};
 
-use super::AppState;
 use super::error::ApiError;
 
 /// Which origins may call from a browser (`cors.allowed_origins`).
@@ -243,27 +241,24 @@ fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
-/// The middleware applying [`check`] to every request before routing work starts.
-pub(super) async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let decision = check(
-        &state.guard,
+/// Applies [`check`] to a request before routing work starts: the refusal to answer instead,
+/// if any (a [`ScreenLayer`](super::layers::ScreenLayer) check).
+pub(super) fn screen(policy: &GuardPolicy, req: &mut Request) -> Option<Response> {
+    let refusal = check(
+        policy,
         req.method(),
         req.uri().path(),
         req.uri().authority().map(http::uri::Authority::as_str),
         req.headers(),
+    )
+    .err()?;
+    tracing::info!(
+        method = %req.method(),
+        path = req.uri().path(),
+        refusal = ?refusal,
+        "request refused by the browser guard"
     );
-    match decision {
-        Ok(()) => next.run(req).await,
-        Err(refusal) => {
-            tracing::info!(
-                method = %req.method(),
-                path = req.uri().path(),
-                refusal = ?refusal,
-                "request refused by the browser guard"
-            );
-            refusal.into_error().into_response()
-        }
-    }
+    Some(refusal.into_error().into_response())
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod dispatch;
 pub mod error;
 pub mod guard;
 mod hooks;
+mod layers;
 pub mod limits;
 pub mod mcp;
 pub mod metrics;
@@ -22,8 +23,7 @@ use std::time::Duration;
 use axum::Extension;
 use axum::Json;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::middleware::{self, Next};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::{HeaderValue, Method, StatusCode, header};
@@ -35,6 +35,7 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use self::caller::{Caller, Identity};
 use self::catalog::Catalog;
 use self::guard::GuardPolicy;
+use self::layers::{CountLayer, ScreenLayer};
 use self::metrics::Metrics;
 use self::user_limits::UserLimiter;
 use crate::config::Settings;
@@ -106,10 +107,9 @@ pub fn router(settings: &Settings, state: AppState, shutdown: CancellationToken)
     let tools = Router::new()
         .route("/tools/{name}", post(tools::call_tool))
         .route("/openapi.json", get(openapi_json))
-        .layer(DefaultBodyLimit::max(settings.tools_max_body))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            caller::identify,
+        .layer((
+            ScreenLayer::new(state.identity.clone(), caller::screen),
+            DefaultBodyLimit::max(settings.tools_max_body),
         ));
     let tools = match cors(&settings.cors_origins) {
         Some(layer) => tools.layer(layer),
@@ -127,12 +127,11 @@ pub fn router(settings: &Settings, state: AppState, shutdown: CancellationToken)
     }
     // Layers run outside in: count every request, then refuse what a web page could have sent
     // on the operator's behalf before any handler (or body read) runs.
-    app.layer(middleware::from_fn_with_state(state.clone(), guard::guard))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            count_requests,
-        ))
-        .with_state(state)
+    app.layer((
+        CountLayer::new(state.metrics.clone()),
+        ScreenLayer::new(state.guard.clone(), guard::screen),
+    ))
+    .with_state(state)
 }
 
 fn max_ingest_body(state: &AppState) -> usize {
@@ -159,15 +158,6 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
         .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok())
         .collect();
     Some(layer.allow_origin(AllowOrigin::list(list)))
-}
-
-async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    // MatchedPath is a shared string: cloning it does not copy the route.
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let response = next.run(req).await;
-    let route = route.as_ref().map_or("(unmatched)", MatchedPath::as_str);
-    state.metrics.request(route, response.status().as_u16());
-    response
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

@@ -12,6 +12,7 @@ mod inline;
 mod lexer;
 mod number;
 mod pool;
+mod small;
 mod tool;
 
 use std::time::Duration;
@@ -100,12 +101,19 @@ pub fn evaluate(expression: &str, limits: &Limits) -> Result<CalculateOutput, Ca
             max: limits.max_len,
         });
     }
-    let tokens = lexer::tokenize(expression)?;
-    if tokens.is_empty() {
-        return Err(CalcError::Empty);
-    }
-    let value = eval::Evaluator::new(&tokens, limits, len + 1).run()?;
-    let (result, exact, fraction) = number::format(&value, limits.digits);
+    // Plain arithmetic on small numbers first; everything else (and every error) from the
+    // general evaluator.
+    let (result, exact, fraction) = match small::evaluate(expression, limits) {
+        Some(value) => number::format_fraction(value.num, value.den, limits.digits),
+        None => {
+            let tokens = lexer::tokenize(expression)?;
+            if tokens.is_empty() {
+                return Err(CalcError::Empty);
+            }
+            let value = eval::Evaluator::new(&tokens, limits, len + 1).run()?;
+            number::format(&value, limits.digits)
+        }
+    };
     Ok(CalculateOutput {
         result,
         exact,

@@ -244,6 +244,16 @@ pub(super) fn format(n: &Number, digits: usize) -> (String, bool, Option<String>
     }
 }
 
+/// [`format`] for an exact `num / den` in lowest terms with `den > 0`: an integer is written
+/// without building a big one.
+pub(super) fn format_fraction(num: i64, den: i64, digits: usize) -> (String, bool, Option<String>) {
+    if den == 1 {
+        return (num.to_string(), true, None);
+    }
+    let r = BigRational::new_raw(BigInt::from(num), BigInt::from(den));
+    format(&Number::Exact(r), digits)
+}
+
 /// Writes `r` with exactly `places` decimal places (exact when `r * 10^places` is an integer).
 fn decimal(r: &BigRational, places: usize) -> String {
     let scale = num_traits::pow::Pow::pow(&BigInt::from(10), places);
