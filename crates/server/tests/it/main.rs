@@ -13,6 +13,7 @@ mod identity;
 mod ingest;
 mod limits;
 mod mcp;
+mod mcp_direct;
 mod mcp_nodes;
 mod mcp_peers;
 mod open_webui;

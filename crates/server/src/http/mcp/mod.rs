@@ -13,6 +13,9 @@
 //! (`notifications/cancelled` in a session, or a closed request), and reports progress on its own
 //! response stream while it runs when the request carries a `progressToken`.
 //!
+//! A plain `tools/call` in a session skips rmcp's session task and is answered as JSON
+//! ([`direct`]); the answer is the same message rmcp would have streamed.
+//!
 //! `[mcp] sessions` picks where connection state lives: `stateful` (default) keeps the sessions
 //! of the `initialize` handshake in this process; `stateless` answers every request on its own,
 //! so any gateway behind one address can serve any request (docs/gateway.md, "Several gateways").
@@ -48,6 +51,8 @@ use super::AppState;
 use super::caller::{self, Caller};
 use super::dispatch::{Outcome, dispatch};
 use crate::config::{McpSessions, Settings};
+
+mod direct;
 
 /// How often a running call reports progress to a client that asked for it.
 const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
@@ -184,17 +189,27 @@ pub fn routes(
     let config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(settings.host_names())
         .with_legacy_session_mode(stateful)
-        .with_cancellation_token(shutdown);
+        .with_cancellation_token(shutdown.clone());
     let sessions = Arc::new(LocalSessionManager::default());
     let service = StreamableHttpService::new(move || Ok(handler.clone()), sessions.clone(), config);
+    let direct = Arc::new(direct::Direct::new(
+        state.clone(),
+        sessions.clone(),
+        shutdown,
+        settings.tools_max_body,
+    ));
     let mut router = Router::new().route_service("/mcp", service);
     if stateful {
         router = router.layer(middleware::from_fn_with_state(sessions, end_session));
     }
-    router.layer(middleware::from_fn_with_state(
-        state.clone(),
-        caller::identify,
-    ))
+    // Outside in: who is calling, then the direct path for plain calls in a session (which also
+    // bounds every body), then the session checks and rmcp.
+    router
+        .layer(middleware::from_fn_with_state(direct, direct::serve))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            caller::identify,
+        ))
 }
 
 /// `DELETE /mcp` with a session id: `204 No Content` once the session is closed, `404` for a
