@@ -10,7 +10,7 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `github` | off | [`github`]: repositories (all pages), get a repository, create an issue |
+//! | `github` | off | [`github`]: repositories (all pages), search issues and pull requests, read an issue with its comments, pull requests, files and commits; create an issue, comment |
 //! | `slack` | off | [`slack`]: `chat.postMessage` with text or Block Kit blocks |
 //! | `notion` | off | [`notion`]: create a page with long content (split and appended) |
 //! | `jira` | off | [`jira`]: create an issue with an ADF description from text/Markdown |
