@@ -18,7 +18,11 @@ pub struct ConnectorsConfig {
     /// Switchboard". The user's name (else email) is shown to everyone who reads the message.
     #[serde(default)]
     pub attribute_caller: bool,
-    /// `github_get_repository`, `github_list_repositories`, `github_create_issue`.
+    /// Reading: `github_search_issues`, `github_get_issue`, `github_list_pull_requests`,
+    /// `github_get_file`, `github_list_commits`, `github_get_repository`,
+    /// `github_list_user_repositories`, `github_list_my_repositories`; writing:
+    /// `github_create_issue` (offered by default), `github_add_comment` (only when named in
+    /// `tools`).
     #[serde(default)]
     #[schemars(with = "Option<GitHubConfig>")]
     pub github: Option<Spanned<GitHubConfig>>,
@@ -69,7 +73,7 @@ pub struct GitHubConfig {
     #[serde(default)]
     pub api_version: Option<String>,
     /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
-    /// the writing tools offered by default (see docs/connectors.md). A name the service does
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
     /// not have is an error.
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
@@ -89,7 +93,7 @@ pub struct SlackConfig {
     #[serde(default)]
     pub base_url: Option<String>,
     /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
-    /// the writing tools offered by default (see docs/connectors.md). A name the service does
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
     /// not have is an error.
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
@@ -112,7 +116,7 @@ pub struct NotionConfig {
     #[serde(default)]
     pub base_url: Option<String>,
     /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
-    /// the writing tools offered by default (see docs/connectors.md). A name the service does
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
     /// not have is an error.
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
@@ -133,7 +137,7 @@ pub struct JiraConfig {
     /// The account's API token.
     pub api_token: Secret,
     /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
-    /// the writing tools offered by default (see docs/connectors.md). A name the service does
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
     /// not have is an error.
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
@@ -160,7 +164,7 @@ pub struct GoogleCalendarConfig {
     #[serde(default)]
     pub base_url: Option<String>,
     /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
-    /// the writing tools offered by default (see docs/connectors.md). A name the service does
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
     /// not have is an error.
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
@@ -180,7 +184,7 @@ pub struct OpenWeatherMapConfig {
     #[serde(default)]
     pub base_url: Option<String>,
     /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
-    /// the writing tools offered by default (see docs/connectors.md). A name the service does
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
     /// not have is an error.
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
@@ -197,7 +201,7 @@ pub struct ZapierConfig {
     /// The Zap's Catch Hook URL (it is the credential).
     pub hook_url: Secret,
     /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
-    /// the writing tools offered by default (see docs/connectors.md). A name the service does
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
     /// not have is an error.
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
@@ -219,7 +223,7 @@ pub struct IftttConfig {
     #[serde(default)]
     pub base_url: Option<String>,
     /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
-    /// the writing tools offered by default (see docs/connectors.md). A name the service does
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
     /// not have is an error.
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
