@@ -34,7 +34,8 @@ pub struct ConnectorsConfig {
     #[serde(default)]
     #[schemars(with = "Option<NotionConfig>")]
     pub notion: Option<Spanned<NotionConfig>>,
-    /// `jira_create_issue`.
+    /// Reading: `jira_search_issues`, `jira_get_issue`; writing: `jira_create_issue` (offered
+    /// by default), `jira_add_comment` (only when named in `tools`).
     #[serde(default)]
     #[schemars(with = "Option<JiraConfig>")]
     pub jira: Option<Spanned<JiraConfig>>,
