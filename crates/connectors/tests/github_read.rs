@@ -273,3 +273,44 @@ async fn paging_out_of_range_is_refused_before_sending() {
     }
     assert!(srv.seen().is_empty());
 }
+
+#[tokio::test]
+async fn a_search_over_its_rate_limit_waits_for_the_reset() {
+    let srv = Server::start().await;
+    let reset = loopback::epoch_now() + 20;
+    srv.plan(
+        "/search/issues",
+        [
+            Reply::json(
+                403,
+                json!({"message": "API rate limit exceeded for user ID 1.",
+                       "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}),
+            )
+            .header("x-ratelimit-limit", "30")
+            .header("x-ratelimit-remaining", "0")
+            .header("x-ratelimit-used", "30")
+            .header("x-ratelimit-reset", reset.to_string())
+            .header("x-ratelimit-resource", "search"),
+            Reply::json(200, fixture("search_issues_page2.json")),
+        ],
+    );
+    let rec = Recorder::default();
+    let gh = GitHub::builder("switchboard-tests/1.0")
+        .token("ghp_secret_token")
+        .base_url(srv.url("/"))
+        .http(http(&rec))
+        .build()
+        .unwrap();
+    let found = gh
+        .search_issues("login", None, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+    let delays = rec.delays();
+    assert_eq!(delays.len(), 1);
+    assert!(
+        delays[0] > std::time::Duration::from_secs(17)
+            && delays[0] <= std::time::Duration::from_secs(20),
+        "{delays:?}"
+    );
+}
