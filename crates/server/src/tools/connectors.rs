@@ -33,6 +33,8 @@ pub(super) fn register(
         let definitions = all.definitions();
         let offered = selection::offered(&service.selection, &definitions)
             .map_err(|(_, message)| ToolSetupError::setting(service.tools_key, message))?;
+        // A service registers all its tools at once; those not offered are removed again
+        // before the registry is served.
         (service.register)(registry)?;
         for d in &definitions {
             if !offered.contains(&d.name()) {
