@@ -427,10 +427,16 @@ async fn tools_are_registered_and_call_the_api() {
     assert_eq!(
         names,
         [
+            "github_add_comment",
             "github_create_issue",
+            "github_get_file",
+            "github_get_issue",
             "github_get_repository",
+            "github_list_commits",
             "github_list_my_repositories",
-            "github_list_user_repositories"
+            "github_list_pull_requests",
+            "github_list_user_repositories",
+            "github_search_issues"
         ]
     );
     let out = registry

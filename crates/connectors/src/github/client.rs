@@ -104,7 +104,7 @@ impl GitHub {
     }
 }
 
-fn segment(field: &str, value: &str) -> Result<(), InputError> {
+pub(super) fn segment(field: &str, value: &str) -> Result<(), InputError> {
     if value.trim().is_empty() {
         Err(InputError::new(field, "must not be blank"))
     } else if value.contains('/') {

@@ -24,6 +24,10 @@ pub enum GitHubError {
     /// A `Link` header pointed somewhere the client will not follow.
     #[error("GitHub pagination link refused: {0}")]
     Pagination(String),
+    /// A file cannot be shown as text: a directory, a binary file, or one too large for the
+    /// contents API. The message names the path and says which.
+    #[error("{0}")]
+    NotText(String),
 }
 
 /// An error status with GitHub's own message.

@@ -1,4 +1,6 @@
-//! GitHub REST API: list repositories (every page), get a repository, create an issue.
+//! GitHub REST API: list repositories (every page), get a repository, search issues and pull
+//! requests, read an issue with its comments, pull requests, a file's text and commits; create
+//! an issue and comment on one.
 //!
 //! Requests carry `User-Agent` (required by GitHub), `Accept: application/vnd.github+json`,
 //! `X-GitHub-Api-Version` (default [`DEFAULT_API_VERSION`]) and `Authorization: Bearer`.
@@ -22,7 +24,9 @@ mod error;
 mod limits;
 mod models;
 mod pagination;
+mod read;
 mod tools;
+mod views;
 
 pub use client::{DEFAULT_API_VERSION, DEFAULT_BASE_URL, GitHub, GitHubBuilder};
 pub use error::{FieldError, GitHubApiError, GitHubError};
@@ -32,4 +36,9 @@ pub use models::{
     Visibility,
 };
 pub use pagination::RepositoryStream;
+pub use read::{MAX_FILE_BYTES, MAX_PER_PAGE, Paging, PullFilter, PullState};
 pub use tools::register_tools;
+pub use views::{
+    BODY_CHARS, COMMENT_CHARS, Comment, CommitSummary, FileText, IssueDetail, IssueKind,
+    IssueSummary, Listing, PullSummary,
+};

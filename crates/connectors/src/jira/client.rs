@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use switchboard_core::{Auth, Client, ClientBuilder, Secret};
+use switchboard_core::{Auth, Client, ClientBuilder, RequestBuilder, Secret};
 use url::Url;
 
 use super::{
@@ -10,13 +10,15 @@ use super::{
     limits::JiraRateLimits,
     models::{CreatedIssue, NewIssue},
 };
-use crate::common::{InputError, base_url, decode, join, read};
+use crate::common::{ApiResponse, InputError, base_url, decode, join, read};
 
 /// A Jira Cloud REST v3 client. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Jira {
-    http: Client,
-    api: Arc<Url>,
+    pub(super) http: Client,
+    pub(super) api: Arc<Url>,
+    /// The site root, for issues' web pages (`{site}/browse/KEY`).
+    pub(super) site: Arc<Url>,
 }
 
 /// Configures a [`Jira`] client.
@@ -49,11 +51,18 @@ impl Jira {
     pub async fn create_issue(&self, issue: &NewIssue) -> Result<CreatedIssue, JiraError> {
         let body = issue.body()?;
         let url = join(&self.api, &["issue"])?;
-        let res = read(self.http.post(url.as_str()).json(&body).send().await?).await?;
-        if !res.status.is_success() {
-            return Err(JiraError::Api(Box::new(JiraApiError::from_response(&res))));
-        }
+        let res = self.send(self.http.post(url.as_str()).json(&body)).await?;
         decode(&res.body).map_err(JiraError::Decode)
+    }
+
+    /// Sends `req` and reads the answer; an error status becomes [`JiraError::Api`].
+    pub(super) async fn send(&self, req: RequestBuilder) -> Result<ApiResponse, JiraError> {
+        let res = read(req.send().await?).await?;
+        if res.status.is_success() {
+            Ok(res)
+        } else {
+            Err(JiraError::Api(Box::new(JiraApiError::from_response(&res))))
+        }
     }
 }
 
@@ -83,6 +92,7 @@ impl JiraBuilder {
                 .rate_limit_hook(Arc::new(JiraRateLimits))
                 .build()?,
             api: Arc::new(api),
+            site: Arc::new(site),
         })
     }
 }

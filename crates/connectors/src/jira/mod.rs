@@ -1,4 +1,6 @@
-//! Jira Cloud REST API v3: create an issue with its description converted to ADF.
+//! Jira Cloud REST API v3: search with JQL, read an issue with its description and comments
+//! rendered from ADF to Markdown-like text, comment, and create an issue with its description
+//! converted to ADF.
 //!
 //! Basic auth with the account email and an API token; the site is configurable
 //! (`https://your-site.atlassian.net`). Errors `{"errorMessages":[…],"errors":{field: msg}}`
@@ -20,15 +22,22 @@
 //! ```
 
 mod adf;
+mod adf_text;
 mod client;
 mod error;
 mod limits;
 mod models;
+mod read;
 mod tools;
 
 pub use adf::text_to_adf;
+pub use adf_text::adf_to_text;
 pub use client::{Jira, JiraBuilder};
 pub use error::{JiraApiError, JiraError};
 pub use limits::JiraRateLimits;
 pub use models::{CreatedIssue, NewIssue};
+pub use read::{
+    COMMENT_CHARS, DESCRIPTION_CHARS, JiraComment, JiraIssueDetail, JiraIssueSummary, JiraSearch,
+    MAX_SEARCH_RESULTS,
+};
 pub use tools::register_tools;

@@ -18,7 +18,11 @@ pub struct ConnectorsConfig {
     /// Switchboard". The user's name (else email) is shown to everyone who reads the message.
     #[serde(default)]
     pub attribute_caller: bool,
-    /// `github_get_repository`, `github_list_repositories`, `github_create_issue`.
+    /// Reading: `github_search_issues`, `github_get_issue`, `github_list_pull_requests`,
+    /// `github_get_file`, `github_list_commits`, `github_get_repository`,
+    /// `github_list_user_repositories`, `github_list_my_repositories`; writing:
+    /// `github_create_issue` (offered by default), `github_add_comment` (only when named in
+    /// `tools`).
     #[serde(default)]
     #[schemars(with = "Option<GitHubConfig>")]
     pub github: Option<Spanned<GitHubConfig>>,
@@ -30,7 +34,8 @@ pub struct ConnectorsConfig {
     #[serde(default)]
     #[schemars(with = "Option<NotionConfig>")]
     pub notion: Option<Spanned<NotionConfig>>,
-    /// `jira_create_issue`.
+    /// Reading: `jira_search_issues`, `jira_get_issue`; writing: `jira_create_issue` (offered
+    /// by default), `jira_add_comment` (only when named in `tools`).
     #[serde(default)]
     #[schemars(with = "Option<JiraConfig>")]
     pub jira: Option<Spanned<JiraConfig>>,
@@ -68,6 +73,15 @@ pub struct GitHubConfig {
     /// `X-GitHub-Api-Version` (default: the version the connector was written against).
     #[serde(default)]
     pub api_version: Option<String>,
+    /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
+    /// not have is an error.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub tools: Option<Vec<Spanned<String>>>,
+    /// Offer only tools that only read; with `tools`, naming a writing tool is an error.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// `[connectors.slack]`.
@@ -79,6 +93,15 @@ pub struct SlackConfig {
     /// API root (default `https://slack.com/api`).
     #[serde(default)]
     pub base_url: Option<String>,
+    /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
+    /// not have is an error.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub tools: Option<Vec<Spanned<String>>>,
+    /// Offer only tools that only read; with `tools`, naming a writing tool is an error.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// `[connectors.notion]`.
@@ -93,6 +116,15 @@ pub struct NotionConfig {
     /// API root (default `https://api.notion.com/v1`).
     #[serde(default)]
     pub base_url: Option<String>,
+    /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
+    /// not have is an error.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub tools: Option<Vec<Spanned<String>>>,
+    /// Offer only tools that only read; with `tools`, naming a writing tool is an error.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// `[connectors.jira]`.
@@ -105,6 +137,15 @@ pub struct JiraConfig {
     pub email: String,
     /// The account's API token.
     pub api_token: Secret,
+    /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
+    /// not have is an error.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub tools: Option<Vec<Spanned<String>>>,
+    /// Offer only tools that only read; with `tools`, naming a writing tool is an error.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// `[connectors.google_calendar]`: OAuth2 refresh-token credentials.
@@ -123,6 +164,15 @@ pub struct GoogleCalendarConfig {
     /// API root (default `https://www.googleapis.com/calendar/v3`).
     #[serde(default)]
     pub base_url: Option<String>,
+    /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
+    /// not have is an error.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub tools: Option<Vec<Spanned<String>>>,
+    /// Offer only tools that only read; with `tools`, naming a writing tool is an error.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// `[connectors.openweathermap]`.
@@ -134,6 +184,15 @@ pub struct OpenWeatherMapConfig {
     /// API root (default `https://api.openweathermap.org`).
     #[serde(default)]
     pub base_url: Option<String>,
+    /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
+    /// not have is an error.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub tools: Option<Vec<Spanned<String>>>,
+    /// Offer only tools that only read; with `tools`, naming a writing tool is an error.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// `[connectors.zapier]`.
@@ -142,6 +201,15 @@ pub struct OpenWeatherMapConfig {
 pub struct ZapierConfig {
     /// The Zap's Catch Hook URL (it is the credential).
     pub hook_url: Secret,
+    /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
+    /// not have is an error.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub tools: Option<Vec<Spanned<String>>>,
+    /// Offer only tools that only read; with `tools`, naming a writing tool is an error.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// `[connectors.ifttt]`.
@@ -155,7 +223,50 @@ pub struct IftttConfig {
     /// Service root (default `https://maker.ifttt.com`).
     #[serde(default)]
     pub base_url: Option<String>,
+    /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
+    /// the writing tools offered by default (see docs/gateway.md). A name the service does
+    /// not have is an error.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub tools: Option<Vec<Spanned<String>>>,
+    /// Offer only tools that only read; with `tools`, naming a writing tool is an error.
+    #[serde(default)]
+    pub read_only: bool,
 }
+
+/// A service section's `tools` and `read_only`: which of its tools the gateway offers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ToolSelection<'a> {
+    /// The names picked (`None`: the default choice).
+    pub tools: Option<&'a [Spanned<String>]>,
+    /// Only tools that only read.
+    pub read_only: bool,
+}
+
+macro_rules! tool_selection {
+    ($($config:ty),*) => {$(
+        impl $config {
+            /// This section's `tools` and `read_only`.
+            pub fn selection(&self) -> ToolSelection<'_> {
+                ToolSelection {
+                    tools: self.tools.as_deref(),
+                    read_only: self.read_only,
+                }
+            }
+        }
+    )*};
+}
+
+tool_selection!(
+    GitHubConfig,
+    SlackConfig,
+    NotionConfig,
+    JiraConfig,
+    GoogleCalendarConfig,
+    OpenWeatherMapConfig,
+    ZapierConfig,
+    IftttConfig
+);
 
 /// Where a `[[notify]]` target sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]

@@ -22,7 +22,8 @@ mod tools;
 
 pub use connectors::{
     ConnectorsConfig, GitHubConfig, GoogleCalendarConfig, IftttConfig, JiraConfig, NotifyConfig,
-    NotifyKind, NotionConfig, OpenWeatherMapConfig, SlackConfig, SmtpSecurityConfig, ZapierConfig,
+    NotifyKind, NotionConfig, OpenWeatherMapConfig, SlackConfig, SmtpSecurityConfig, ToolSelection,
+    ZapierConfig,
 };
 pub use delivery::{DeliveryNetConfig, EndpointConfig};
 pub use http::{CorsConfig, McpConfig, McpSessions};
@@ -309,6 +310,7 @@ impl Settings {
         delivery::validate_endpoints(&config.endpoints).map_err(locate)?;
         let delivery = delivery::delivery_config(&config.delivery).map_err(locate)?;
         connectors::validate_connectors(&config.connectors).map_err(locate)?;
+        crate::tools::connectors::check_selections(&config.connectors).map_err(locate)?;
         for target in &config.notify {
             connectors::validate_notify(target)
                 .map_err(|(key, message)| locate((key, target.span(), message)))?;

@@ -182,3 +182,30 @@ fn debug_of_the_documented_example_config_shows_no_secret() {
         );
     }
 }
+
+#[test]
+fn an_unknown_connector_tool_names_key_and_line() {
+    let err = parse(
+        "[connectors.github]\nread_only = true\ntools = [\n  \"github_get_repository\",\n  \"github_delete_everything\",\n]\n",
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("config key `connectors.github.tools` (line 5):"),
+        "{text}"
+    );
+    assert!(text.contains("\"github_delete_everything\""), "{text}");
+    assert!(text.contains("github_get_repository"), "{text}");
+}
+
+#[test]
+fn a_write_tool_under_read_only_names_key_and_line() {
+    let err = parse("[connectors.github]\nread_only = true\ntools = [\"github_create_issue\"]\n")
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("config key `connectors.github.tools` (line 3):"),
+        "{text}"
+    );
+    assert!(text.contains("read_only"), "{text}");
+}

@@ -1,6 +1,7 @@
 //! Builds the tool registry the gateway serves from its settings.
 
-mod connectors;
+pub(crate) mod connectors;
+mod selection;
 
 use std::sync::Arc;
 

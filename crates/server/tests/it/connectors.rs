@@ -11,6 +11,9 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use rmcp::ServiceExt;
+use rmcp::transport::StreamableHttpClientTransport;
+
 use crate::server::{Server, client};
 
 type Seen = Arc<Mutex<Vec<(String, HeaderMap, Bytes)>>>;
@@ -183,6 +186,98 @@ events = ["user_joined"]
         .filter(|(p, _, _)| p == "/services")
         .count();
     assert_eq!(slack_posts, 1);
+}
+
+/// The GitHub tools a gateway with `connectors_section` offers on `/openapi.json` and MCP
+/// `tools/list`, sorted, each list checked to be the same.
+async fn offered_github_tools(connectors_section: &str) -> Vec<String> {
+    let config =
+        format!("[connectors.github]\nbase_url = \"http://127.0.0.1:9\"\n{connectors_section}");
+    let server = Server::start(Some(&config));
+    let doc: Value = client()
+        .get(server.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut openapi: Vec<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter_map(|p| p.strip_prefix("/tools/github_"))
+        .map(|name| format!("github_{name}"))
+        .collect();
+    openapi.sort();
+    let mcp = ().serve(StreamableHttpClientTransport::from_uri(server.url("/mcp"))).await.unwrap();
+    let mut listed: Vec<String> = mcp
+        .list_all_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .filter(|n| n.starts_with("github_"))
+        .collect();
+    listed.sort();
+    mcp.cancel().await.unwrap();
+    assert_eq!(openapi, listed, "/openapi.json and tools/list differ");
+    openapi
+}
+
+const GITHUB_READ_TOOLS: [&str; 8] = [
+    "github_get_file",
+    "github_get_issue",
+    "github_get_repository",
+    "github_list_commits",
+    "github_list_my_repositories",
+    "github_list_pull_requests",
+    "github_list_user_repositories",
+    "github_search_issues",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_github_connector_offers_no_write_tool() {
+    let offered = offered_github_tools("read_only = true\n").await;
+    assert_eq!(offered, GITHUB_READ_TOOLS);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_github_connector_offers_its_read_tools_and_create_issue_by_default() {
+    let offered = offered_github_tools("").await;
+    let mut expected = GITHUB_READ_TOOLS.to_vec();
+    expected.push("github_create_issue");
+    expected.sort_unstable();
+    assert_eq!(
+        offered, expected,
+        "github_add_comment is offered only when named"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_github_tools_list_offers_exactly_those_tools() {
+    let offered =
+        offered_github_tools("tools = [\"github_search_issues\", \"github_add_comment\"]\n").await;
+    assert_eq!(offered, ["github_add_comment", "github_search_issues"]);
+}
+
+#[test]
+fn an_unknown_github_tool_fails_config_loading_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    let text = "[connectors.github]\ntools = [\n  \"github_search_issues\",\n  \"github_delete_repo\",\n]\n";
+    std::fs::write(&path, text).unwrap();
+    let out = std::process::Command::new(crate::server::BIN)
+        .args(["--config", path.to_str().unwrap(), "config", "check"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("`connectors.github.tools` (line 4)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\"github_delete_repo\""), "{stderr}");
 }
 
 #[test]
