@@ -1064,7 +1064,8 @@ const MCP_TABLE: WrkTable = WrkTable {
     ratios: &[("gateway MCP ÷ gateway REST", "gateway-mcp", "gateway-rest")],
     note: "`wrk -t1` posting `tools/call calculate` (a fresh JSON-RPC id per request) on one initialized \
            session (protocol 2025-06-18) over keep-alive connections, each server in turn in one run; \
-           answers are SSE streams. Goals: the gateway's MCP ≥ 10× the Python SDK server, and within \
+           the gateway answers each call as one JSON response, the Python server as an SSE stream. \
+           Goals: the gateway's MCP ≥ 10× the Python SDK server, and within \
            1.5× of its own `POST /tools/calculate` (a ratio ≥ 0.67).",
 };
 
