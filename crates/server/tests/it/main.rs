@@ -9,6 +9,7 @@ mod browser_guard;
 mod builtin_tools;
 mod cli;
 mod connectors;
+mod endpoints;
 mod identity;
 mod ingest;
 mod limits;
