@@ -14,11 +14,11 @@ use crate::server::{Server, client};
 const KEY: &str = "admin-key-0123456789abcdef";
 
 /// Bodies a loopback receiver got.
-type Seen = Arc<Mutex<Vec<Value>>>;
+pub(crate) type Seen = Arc<Mutex<Vec<Value>>>;
 
 /// A receiver answering 204 after `delay`, recording each body and the most requests it had
 /// open at once.
-async fn receiver(delay: Duration) -> (String, Seen, Arc<AtomicUsize>) {
+pub(crate) async fn receiver(delay: Duration) -> (String, Seen, Arc<AtomicUsize>) {
     let seen: Seen = Arc::default();
     let (open, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let (s, o, p) = (seen.clone(), open.clone(), peak.clone());
@@ -42,7 +42,7 @@ async fn receiver(delay: Duration) -> (String, Seen, Arc<AtomicUsize>) {
 }
 
 /// Polls until `seen` holds `n` bodies; fails after 20 s.
-async fn wait_for(seen: &Seen, n: usize) {
+pub(crate) async fn wait_for(seen: &Seen, n: usize) {
     for _ in 0..2000 {
         if seen.lock().unwrap().len() >= n {
             return;
@@ -52,17 +52,17 @@ async fn wait_for(seen: &Seen, n: usize) {
     panic!("timed out waiting for {n} deliveries");
 }
 
-fn config(endpoints: &str) -> String {
+pub(crate) fn config(endpoints: &str) -> String {
     format!("[admin]\nkey = \"{KEY}\"\n[delivery]\nallow_cidrs = [\"127.0.0.0/8\"]\n{endpoints}")
 }
 
-struct Admin<'a> {
+pub(crate) struct Admin<'a> {
     server: &'a Server,
     http: reqwest::Client,
 }
 
 impl Admin<'_> {
-    fn new(server: &Server) -> Admin<'_> {
+    pub(crate) fn new(server: &Server) -> Admin<'_> {
         Admin {
             server,
             http: client(),
@@ -82,7 +82,7 @@ impl Admin<'_> {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
-    async fn create(&self, body: Value) -> Value {
+    pub(crate) async fn create(&self, body: Value) -> Value {
         let (status, out) = self
             .send(reqwest::Method::POST, "/admin/endpoints", Some(body))
             .await;
@@ -99,13 +99,13 @@ impl Admin<'_> {
         .await
     }
 
-    async fn get(&self, path: &str) -> Value {
+    pub(crate) async fn get(&self, path: &str) -> Value {
         let (status, out) = self.send(reqwest::Method::GET, path, None).await;
         assert_eq!(status, 200, "{path}: {out}");
         out
     }
 
-    async fn publish(&self, i: u32) -> String {
+    pub(crate) async fn publish(&self, i: u32) -> String {
         let (status, out) = self
             .send(
                 reqwest::Method::POST,

@@ -19,6 +19,7 @@ mod mcp_nodes;
 mod mcp_peers;
 mod open_webui;
 mod policy;
+mod reconcile;
 mod restart;
 mod server;
 mod tools_http;
