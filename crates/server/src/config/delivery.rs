@@ -1,5 +1,5 @@
 //! `[delivery]` and `[[endpoints]]`: outgoing webhook delivery settings and the endpoints
-//! registered at start.
+//! reconciled with the store at start.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
