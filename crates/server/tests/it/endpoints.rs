@@ -181,6 +181,12 @@ async fn patch_keeps_the_endpoint_history() {
     assert_eq!(out["events"], json!(["tick"]));
     assert_eq!(out["headers"], json!(["x-tenant"]));
     assert_eq!(out["keys"], 1, "the secret is kept");
+    insta::assert_json_snapshot!("patched_endpoint", out, {
+        ".id" => "[id]",
+        ".url" => "[url]",
+        ".created_at" => "[time]",
+        ".updated_at" => "[time]",
+    });
 
     let messages = admin.get(&format!("/admin/messages?endpoint={id}")).await;
     assert_eq!(messages["data"][0]["id"], message.as_str());
