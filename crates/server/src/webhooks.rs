@@ -10,14 +10,14 @@ use switchboard::core::net::Cidr;
 use switchboard::webhooks::delivery::store::{
     PostgresOptions, PostgresStore, SqliteOptions, SqliteStore, Store,
 };
-use switchboard::webhooks::delivery::{
-    DeliveryObserver, EndpointSpec, WebhookManager, WebhookManagerBuilder,
-};
+use switchboard::webhooks::delivery::{DeliveryObserver, WebhookManager, WebhookManagerBuilder};
 use switchboard::webhooks::sign::Verifier;
 
 use crate::config::{IngestKind, Settings};
 use crate::http::auth::TokenHash;
 use crate::verifiers::verifier_for;
+
+mod reconcile;
 
 /// One configured ingest source, ready to verify requests.
 pub struct Source {
@@ -57,7 +57,7 @@ pub struct Webhooks {
 }
 
 /// Opens the store (SQLite by default, created and migrated; Postgres when configured), builds
-/// and starts the manager, registers config endpoints that do not exist yet, and loads or
+/// and starts the manager, reconciles the config's endpoints with the store, and loads or
 /// creates the admin key. A generated admin key is returned so the caller can print it once.
 ///
 /// # Errors
@@ -71,7 +71,7 @@ pub async fn start(
         .observer(observer)
         .build()?;
     manager.start()?;
-    register_config_endpoints(settings, &manager).await?;
+    reconcile::reconcile_endpoints(settings, &manager).await?;
     crate::notify::subscribe_targets(&manager, &settings.notify)?;
     let sources = ingest_sources(settings)?;
     let (admin, generated) = admin_key(settings)?;
@@ -134,35 +134,6 @@ fn manager_builder(
     Ok(WebhookManager::builder(store)
         .config(settings.delivery.clone())
         .net_policy(policy))
-}
-
-async fn register_config_endpoints(
-    settings: &Settings,
-    manager: &WebhookManager,
-) -> anyhow::Result<()> {
-    let existing = manager.list().await?;
-    for ep in &settings.endpoints {
-        let name = ep.name.get_ref();
-        if existing.iter().any(|e| &e.name == name) {
-            tracing::info!(endpoint = %name, "endpoint already registered; change it through the admin API");
-            continue;
-        }
-        let mut spec = EndpointSpec::new(name.clone(), ep.url.get_ref().clone());
-        if !ep.events.is_empty() {
-            spec = spec.events(ep.events.clone());
-        }
-        if let Some(secret) = &ep.secret {
-            spec = spec.secret(secret.expose());
-        }
-        for (k, v) in &ep.headers {
-            spec = spec.header(k.clone(), v.expose());
-        }
-        manager
-            .register(spec)
-            .await
-            .map_err(|e| anyhow::anyhow!("endpoints {name:?}: {e}"))?;
-    }
-    Ok(())
 }
 
 fn ingest_sources(settings: &Settings) -> anyhow::Result<HashMap<String, Source>> {

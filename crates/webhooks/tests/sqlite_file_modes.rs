@@ -34,6 +34,9 @@ fn endpoint() -> Endpoint {
         failing_since: None,
         max_in_flight: 4,
         rate_limit: None,
+        description: None,
+        metadata: Default::default(),
+        origin: Default::default(),
         created_at: SystemTime::now(),
         updated_at: SystemTime::now(),
     }

@@ -1,5 +1,5 @@
 //! `[delivery]` and `[[endpoints]]`: outgoing webhook delivery settings and the endpoints
-//! registered at start.
+//! reconciled with the store at start.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -40,6 +40,10 @@ pub struct DeliveryNetConfig {
 }
 
 /// One `[[endpoints]]` outgoing webhook endpoint.
+///
+/// At start each entry is matched by `name` with the stored endpoints: a missing one is
+/// created, one made from the config is updated to match the entry (keeping its id, secret and
+/// history), one created through the admin API is left alone.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointConfig {
@@ -59,9 +63,23 @@ pub struct EndpointConfig {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, String>")]
     pub headers: BTreeMap<String, Secret>,
+    /// What the endpoint is for, shown by the admin API.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Most requests in flight to this endpoint at once, per process (default 8).
+    #[serde(default)]
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    pub max_in_flight: Option<Spanned<u32>>,
+    /// Most requests per second to this endpoint, per process (default: no limit).
+    #[serde(default)]
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    pub rate_limit: Option<Spanned<u32>>,
+    /// Labels kept with the endpoint (never sent to the receiver).
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
 }
 
-/// Checks endpoint names (unique) and URLs (http or https).
+/// Checks endpoint names (unique), URLs (http or https) and limits (at least 1).
 pub(super) fn validate_endpoints(endpoints: &[EndpointConfig]) -> Result<(), Problem> {
     let mut seen = Vec::new();
     for endpoint in endpoints {
@@ -81,6 +99,16 @@ pub(super) fn validate_endpoints(endpoints: &[EndpointConfig]) -> Result<(), Pro
                 endpoint.url.span(),
                 format!("{url:?} must be an http:// or https:// URL"),
             ));
+        }
+        for (key, limit) in [
+            ("endpoints.max_in_flight", &endpoint.max_in_flight),
+            ("endpoints.rate_limit", &endpoint.rate_limit),
+        ] {
+            if let Some(n) = limit
+                && *n.get_ref() == 0
+            {
+                return Err(problem(key, n.span(), "must be at least 1".into()));
+            }
         }
     }
     Ok(())

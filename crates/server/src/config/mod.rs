@@ -148,7 +148,8 @@ pub struct Config {
     /// Outgoing delivery settings.
     #[serde(default)]
     pub delivery: DeliveryNetConfig,
-    /// Outgoing webhook endpoints registered at start (when no endpoint of that name exists).
+    /// Outgoing webhook endpoints, reconciled by name at start: created when missing, updated
+    /// (keeping their history) when the entry changed.
     #[serde(default)]
     pub endpoints: Vec<EndpointConfig>,
     /// Service connectors whose tools are offered (`[connectors.github]`, …).

@@ -89,6 +89,29 @@ fn ingest_and_endpoints() {
 }
 
 #[test]
+fn endpoint_limits_must_be_at_least_one() {
+    let s = parse(
+        "[[endpoints]]\nname = \"a\"\nurl = \"http://127.0.0.1:9/x\"\nmax_in_flight = 2\nrate_limit = 5\n",
+    )
+    .unwrap();
+    assert_eq!(
+        s.endpoints[0].max_in_flight.as_ref().map(|n| *n.get_ref()),
+        Some(2)
+    );
+    for key in ["max_in_flight", "rate_limit"] {
+        let err = parse(&format!(
+            "[[endpoints]]\nname = \"a\"\nurl = \"http://127.0.0.1:9/x\"\n{key} = 0\n"
+        ))
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("`endpoints.{key}` (line 4)")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn connector_and_notify_secrets_stay_out_of_debug() {
     let s = parse(
         r#"

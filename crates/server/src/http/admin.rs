@@ -22,6 +22,8 @@ use switchboard::webhooks::delivery::{
 use super::AppState;
 use super::error::ApiError;
 
+mod endpoint_patch;
+
 /// The `/admin` routes.
 pub(super) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
@@ -32,7 +34,9 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         )
         .route(
             "/admin/endpoints/{id}",
-            get(get_endpoint).delete(delete_endpoint),
+            get(get_endpoint)
+                .patch(patch_endpoint)
+                .delete(delete_endpoint),
         )
         .route("/admin/endpoints/{id}/enable", post(enable))
         .route("/admin/endpoints/{id}/disable", post(disable))
@@ -117,9 +121,14 @@ fn endpoint_json(e: &Endpoint) -> Value {
     json!({
         "id": e.id.as_str(),
         "name": e.name,
+        "description": e.description,
         "url": switchboard::core::redact_url(&e.url),
         "events": match &e.events { EventFilter::All => Value::Null, EventFilter::Only(t) => json!(t) },
         "headers": e.headers.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+        "max_in_flight": e.max_in_flight,
+        "rate_limit": e.rate_limit,
+        "metadata": e.metadata,
+        "origin": e.origin.as_str(),
         "enabled": e.enabled,
         "disabled_reason": e.disabled_reason.map(|r| r.as_str()),
         "failing_since": e.failing_since.map(unix),
@@ -219,6 +228,11 @@ pub(super) struct CreateEndpoint {
     headers: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     disabled: bool,
+    description: Option<String>,
+    #[serde(default)]
+    metadata: std::collections::BTreeMap<String, String>,
+    max_in_flight: Option<u32>,
+    rate_limit: Option<u32>,
 }
 
 async fn create_endpoint(
@@ -239,6 +253,18 @@ async fn create_endpoint(
     if body.disabled {
         spec = spec.disabled();
     }
+    if let Some(text) = body.description {
+        spec = spec.description(text);
+    }
+    for (k, v) in body.metadata {
+        spec = spec.metadata(k, v);
+    }
+    if let Some(n) = body.max_in_flight {
+        spec = spec.max_in_flight(n);
+    }
+    if let Some(n) = body.rate_limit {
+        spec = spec.rate_limit(n);
+    }
     let ep = manager(&state)?
         .register(spec)
         .await
@@ -257,6 +283,20 @@ async fn get_endpoint(State(state): State<AppState>, Path(id): Path<String>) -> 
         .endpoint(&endpoint_id(&id)?)
         .await
         .map_err(|e| manager_error(&e))?;
+    Ok(Json(endpoint_json(&ep)).into_response())
+}
+
+async fn patch_endpoint(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let Json(patch) = body.map_err(|e| bad("body", e.body_text()))?;
+    let id = endpoint_id(&id)?;
+    let m = manager(&state)?;
+    let current = m.endpoint(&id).await.map_err(|e| manager_error(&e))?;
+    let update = endpoint_patch::endpoint_update(&patch, &current)?;
+    let ep = m.update(&id, update).await.map_err(|e| manager_error(&e))?;
     Ok(Json(endpoint_json(&ep)).into_response())
 }
 

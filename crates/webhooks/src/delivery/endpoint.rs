@@ -1,5 +1,6 @@
 //! Endpoint registration input, its validation, and the signer built from stored keys.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::SystemTime;
 
@@ -8,7 +9,7 @@ use switchboard_core::{NetPolicy, Secret};
 use url::{Host, Url};
 
 use super::error::ManagerError;
-use super::model::{EndpointKey, EventFilter};
+use super::model::{Endpoint, EndpointKey, EndpointOrigin, EventFilter};
 use crate::sign::{KeyRing, SigningKey, StandardSigner, StandardSigningKey, WebhookSecret};
 
 /// Headers the engine sets itself; an endpoint may not override them.
@@ -23,10 +24,17 @@ const RESERVED_HEADERS: &[&str] = &[
     "connection",
 ];
 
+/// Requests in flight to one endpoint at once, per process, unless its settings say otherwise.
+pub const DEFAULT_MAX_IN_FLIGHT: u32 = 8;
+
+/// Most entries in an endpoint's metadata.
+const MAX_METADATA_ENTRIES: usize = 64;
+
 /// What to register: built with [`EndpointSpec::new`] and the chained setters.
 #[derive(Clone)]
 pub struct EndpointSpec {
     pub(crate) name: String,
+    pub(crate) description: Option<String>,
     pub(crate) url: String,
     pub(crate) events: EventFilter,
     pub(crate) secret: Option<Secret>,
@@ -34,6 +42,8 @@ pub struct EndpointSpec {
     pub(crate) enabled: bool,
     pub(crate) max_in_flight: u32,
     pub(crate) rate_limit: Option<u32>,
+    pub(crate) metadata: BTreeMap<String, String>,
+    pub(crate) origin: EndpointOrigin,
 }
 
 impl std::fmt::Debug for EndpointSpec {
@@ -50,24 +60,51 @@ impl std::fmt::Debug for EndpointSpec {
             .field("enabled", &self.enabled)
             .field("max_in_flight", &self.max_in_flight)
             .field("rate_limit", &self.rate_limit)
+            .field("description", &self.description)
+            .field("metadata", &self.metadata)
+            .field("origin", &self.origin)
             .finish()
     }
 }
 
 impl EndpointSpec {
     /// An enabled endpoint named `name` receiving every event type at `url`, with a generated
-    /// `whsec_` secret and at most 8 requests in flight.
+    /// `whsec_` secret and at most [`DEFAULT_MAX_IN_FLIGHT`] requests in flight.
     pub fn new(name: impl Into<String>, url: impl Into<String>) -> Self {
         Self {
             name: name.into(),
+            description: None,
             url: url.into(),
             events: EventFilter::All,
             secret: None,
             headers: Vec::new(),
             enabled: true,
-            max_in_flight: 8,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             rate_limit: None,
+            metadata: BTreeMap::new(),
+            origin: EndpointOrigin::Api,
         }
+    }
+
+    /// What it is for, for operators.
+    #[must_use]
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
+        self
+    }
+
+    /// Labels it with `key = value` (kept with the endpoint, never sent).
+    #[must_use]
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// Records who owns its settings (default [`EndpointOrigin::Api`]).
+    #[must_use]
+    pub fn origin(mut self, origin: EndpointOrigin) -> Self {
+        self.origin = origin;
+        self
     }
 
     /// Receive only these event types.
@@ -117,6 +154,189 @@ impl EndpointSpec {
     }
 }
 
+/// A change to an endpoint's settings: each setter replaces one setting, the others stay.
+///
+/// Its id, signing keys, origin and history (messages, deliveries, attempts) are kept.
+#[derive(Clone, Default)]
+pub struct EndpointUpdate {
+    pub(crate) url: Option<String>,
+    pub(crate) description: Option<Option<String>>,
+    pub(crate) events: Option<EventFilter>,
+    pub(crate) headers: Option<Vec<(String, String)>>,
+    pub(crate) max_in_flight: Option<u32>,
+    pub(crate) rate_limit: Option<Option<u32>>,
+    pub(crate) enabled: Option<bool>,
+    pub(crate) metadata: Option<BTreeMap<String, String>>,
+}
+
+impl std::fmt::Debug for EndpointUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointUpdate")
+            .field(
+                "url",
+                &self.url.as_deref().map(switchboard_core::redact_url),
+            )
+            .field("description", &self.description)
+            .field("events", &self.events)
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .as_ref()
+                    .map(|h| h.iter().map(|(k, _)| k).collect::<Vec<_>>()),
+            )
+            .field("max_in_flight", &self.max_in_flight)
+            .field("rate_limit", &self.rate_limit)
+            .field("enabled", &self.enabled)
+            .field("metadata", &self.metadata)
+            .finish()
+    }
+}
+
+impl EndpointUpdate {
+    /// No change yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Deliver to this URL from the next attempt on.
+    #[must_use]
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// Sets (`Some`) or clears (`None`) the description.
+    #[must_use]
+    pub fn description(mut self, text: Option<String>) -> Self {
+        self.description = Some(text);
+        self
+    }
+
+    /// Receive these event types.
+    #[must_use]
+    pub fn events(mut self, events: EventFilter) -> Self {
+        self.events = Some(events);
+        self
+    }
+
+    /// Replaces the extra headers with these.
+    #[must_use]
+    pub fn headers(mut self, headers: Vec<(String, String)>) -> Self {
+        self.headers = Some(headers);
+        self
+    }
+
+    /// At most `n` requests in flight to it at once, per process.
+    #[must_use]
+    pub fn max_in_flight(mut self, n: u32) -> Self {
+        self.max_in_flight = Some(n);
+        self
+    }
+
+    /// Sets (`Some`) or removes (`None`) the per-second rate limit.
+    #[must_use]
+    pub fn rate_limit(mut self, per_second: Option<u32>) -> Self {
+        self.rate_limit = Some(per_second);
+        self
+    }
+
+    /// Enables (clearing its failure clock) or disables it.
+    #[must_use]
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.enabled = Some(enabled);
+        self
+    }
+
+    /// Replaces the metadata with this.
+    #[must_use]
+    pub fn metadata(mut self, metadata: BTreeMap<String, String>) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// Writes the changed settings into `endpoint` (not its enabled state, which the store
+    /// changes on its own so that the engine's failure clock is never overwritten).
+    pub(crate) fn apply_to(&self, endpoint: &mut Endpoint) {
+        if let Some(url) = &self.url {
+            endpoint.url.clone_from(url);
+        }
+        if let Some(description) = &self.description {
+            endpoint.description.clone_from(description);
+        }
+        if let Some(events) = &self.events {
+            endpoint.events = events.clone();
+        }
+        if let Some(headers) = &self.headers {
+            endpoint.headers.clone_from(headers);
+        }
+        if let Some(n) = self.max_in_flight {
+            endpoint.max_in_flight = n;
+        }
+        if let Some(rate) = self.rate_limit {
+            endpoint.rate_limit = rate;
+        }
+        if let Some(metadata) = &self.metadata {
+            endpoint.metadata.clone_from(metadata);
+        }
+    }
+}
+
+/// Checks every setting of `endpoint` — name, URL (against `policy`, the SSRF guard), event
+/// filter, headers, limits, description and metadata — and writes the URL back in its
+/// normalised form. Registration and updates both go through here.
+pub(crate) fn validate_settings(
+    endpoint: &mut Endpoint,
+    policy: &NetPolicy,
+) -> Result<(), ManagerError> {
+    validate_name(&endpoint.name)?;
+    endpoint.url = validate_url(&endpoint.url, policy)?.to_string();
+    validate_events(&endpoint.events)?;
+    validate_headers(&endpoint.headers)?;
+    if endpoint.max_in_flight == 0 {
+        return Err(invalid("max_in_flight", "must be at least 1"));
+    }
+    if endpoint.rate_limit == Some(0) {
+        return Err(invalid(
+            "rate_limit",
+            "must be at least 1 request per second",
+        ));
+    }
+    if let Some(text) = &endpoint.description
+        && (text.chars().count() > 1024 || text.chars().any(|c| c.is_control() && c != '\n'))
+    {
+        return Err(invalid(
+            "description",
+            "must be at most 1024 characters, without control characters other than newlines",
+        ));
+    }
+    validate_metadata(&endpoint.metadata)
+}
+
+fn validate_metadata(metadata: &BTreeMap<String, String>) -> Result<(), ManagerError> {
+    if metadata.len() > MAX_METADATA_ENTRIES {
+        return Err(invalid(
+            "metadata",
+            format!("at most {MAX_METADATA_ENTRIES} entries"),
+        ));
+    }
+    for (key, value) in metadata {
+        if key.is_empty() || key.len() > 128 || key.chars().any(char::is_control) {
+            return Err(invalid(
+                "metadata",
+                format!("key {key:?} must be 1 to 128 bytes without control characters"),
+            ));
+        }
+        if value.len() > 1024 {
+            return Err(invalid(
+                "metadata",
+                format!("the value of {key:?} is longer than 1024 bytes"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn invalid(field: &'static str, reason: impl Into<String>) -> ManagerError {
     ManagerError::InvalidEndpoint {
         field,
@@ -124,7 +344,7 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> ManagerError {
     }
 }
 
-pub(crate) fn validate_name(name: &str) -> Result<(), ManagerError> {
+fn validate_name(name: &str) -> Result<(), ManagerError> {
     if name.trim().is_empty() || name.chars().count() > 128 {
         return Err(invalid("name", "must be 1 to 128 characters, not blank"));
     }
@@ -136,7 +356,7 @@ pub(crate) fn validate_name(name: &str) -> Result<(), ManagerError> {
 
 /// Checks the URL's scheme and form, and applies the SSRF policy to IP-literal hosts and
 /// `localhost`. Names are checked again, address by address, when each request connects.
-pub(crate) fn validate_url(raw: &str, policy: &NetPolicy) -> Result<Url, ManagerError> {
+fn validate_url(raw: &str, policy: &NetPolicy) -> Result<Url, ManagerError> {
     let url = Url::parse(raw).map_err(|e| invalid("url", format!("not a valid URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(invalid(
@@ -175,7 +395,7 @@ pub(crate) fn validate_url(raw: &str, policy: &NetPolicy) -> Result<Url, Manager
     Ok(url)
 }
 
-pub(crate) fn validate_events(events: &EventFilter) -> Result<(), ManagerError> {
+fn validate_events(events: &EventFilter) -> Result<(), ManagerError> {
     if let EventFilter::Only(types) = events {
         if types.is_empty() {
             return Err(invalid(
@@ -203,7 +423,7 @@ pub(crate) fn validate_event_type(t: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub(crate) fn validate_headers(headers: &[(String, String)]) -> Result<(), ManagerError> {
+fn validate_headers(headers: &[(String, String)]) -> Result<(), ManagerError> {
     for (name, value) in headers {
         let parsed = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| invalid("headers", format!("{name:?} is not a valid header name")))?;

@@ -10,7 +10,8 @@ pub enum ManagerError {
     /// An endpoint setting is invalid.
     #[error("invalid endpoint {field}: {reason}")]
     InvalidEndpoint {
-        /// The setting (`name`, `url`, `events`, `secret`, `headers`, `max_in_flight`).
+        /// The setting (`name`, `url`, `events`, `secret`, `headers`, `max_in_flight`,
+        /// `rate_limit`, `description`, `metadata`).
         field: &'static str,
         /// What is wrong with it.
         reason: String,

@@ -13,8 +13,7 @@ use tracing::info;
 use super::clock::{Clock, SystemClock};
 use super::config::DeliveryConfig;
 use super::endpoint::{
-    EndpointSpec, key_from, rotated, validate_event_type, validate_events, validate_headers,
-    validate_name, validate_url,
+    EndpointSpec, EndpointUpdate, key_from, rotated, validate_event_type, validate_settings,
 };
 use super::engine::Engine;
 use super::envelope::envelope;
@@ -233,42 +232,30 @@ impl WebhookManager {
     /// Registers an endpoint; returns it with its id and keys (a `whsec_` secret is generated
     /// when none was given).
     pub async fn register(&self, spec: EndpointSpec) -> Result<Endpoint, ManagerError> {
-        validate_name(&spec.name)?;
-        let url = validate_url(&spec.url, &self.inner.net)?;
-        validate_events(&spec.events)?;
-        validate_headers(&spec.headers)?;
-        if spec.max_in_flight == 0 {
-            return Err(ManagerError::InvalidEndpoint {
-                field: "max_in_flight",
-                reason: "must be at least 1".into(),
-            });
-        }
-        if spec.rate_limit == Some(0) {
-            return Err(ManagerError::InvalidEndpoint {
-                field: "rate_limit",
-                reason: "must be at least 1 request per second".into(),
-            });
-        }
-        let secret = key_from(spec.secret.as_ref())?;
         let now = self.now();
-        let endpoint = Endpoint {
+        let mut endpoint = Endpoint {
             id: EndpointId::generate(),
             name: spec.name.clone(),
-            url: url.to_string(),
+            description: spec.description,
+            url: spec.url,
             events: spec.events,
-            keys: vec![EndpointKey {
-                secret,
-                valid_until: None,
-            }],
+            keys: Vec::new(),
             headers: spec.headers,
             enabled: spec.enabled,
             disabled_reason: (!spec.enabled).then_some(DisabledReason::Manual),
             failing_since: None,
             max_in_flight: spec.max_in_flight,
             rate_limit: spec.rate_limit,
+            metadata: spec.metadata,
+            origin: spec.origin,
             created_at: now,
             updated_at: now,
         };
+        validate_settings(&mut endpoint, &self.inner.net)?;
+        endpoint.keys = vec![EndpointKey {
+            secret: key_from(spec.secret.as_ref())?,
+            valid_until: None,
+        }];
         match self.engine().store.insert_endpoint(&endpoint).await {
             Ok(()) => {}
             Err(StoreError::Conflict(_)) => return Err(ManagerError::NameTaken(spec.name)),
@@ -276,6 +263,33 @@ impl WebhookManager {
         }
         info!(endpoint = %endpoint.name, url = %redact_url(&endpoint.url), "endpoint registered");
         Ok(endpoint)
+    }
+
+    /// Changes an endpoint's settings, checked as [`register`](Self::register) checks them,
+    /// keeping its id, signing keys, origin and history. Deliveries still waiting go out with
+    /// the new settings (URL, headers, limits) from their next attempt on. Returns the
+    /// endpoint as updated.
+    pub async fn update(
+        &self,
+        id: &EndpointId,
+        update: EndpointUpdate,
+    ) -> Result<Endpoint, ManagerError> {
+        let mut endpoint = self.endpoint(id).await?;
+        update.apply_to(&mut endpoint);
+        validate_settings(&mut endpoint, &self.inner.net)?;
+        endpoint.updated_at = self.now();
+        self.engine()
+            .store
+            .update_endpoint(&endpoint)
+            .await
+            .map_err(|e| not_found(e, id))?;
+        match update.enabled {
+            Some(true) if !endpoint.enabled => self.enable(id).await?,
+            Some(false) if endpoint.enabled => self.disable(id).await?,
+            _ => self.engine().wake(),
+        }
+        info!(endpoint = %endpoint.name, url = %redact_url(&endpoint.url), "endpoint updated");
+        self.endpoint(id).await
     }
 
     /// Removes an endpoint with its deliveries and attempt history. Use

@@ -33,7 +33,7 @@ pub mod store;
 
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use config::DeliveryConfig;
-pub use endpoint::EndpointSpec;
+pub use endpoint::{DEFAULT_MAX_IN_FLIGHT, EndpointSpec, EndpointUpdate};
 pub use error::ManagerError;
 pub use events::OperationalEvent;
 pub use handler::{Event, HandlerError, HandlerFuture, HandlerId, HandlerOutcome, HandlerRun};
@@ -41,7 +41,7 @@ pub use ids::{DeliveryId, EndpointId, IdError, MessageId};
 pub use manager::{WebhookManager, WebhookManagerBuilder};
 pub use model::{
     Attempt, AttemptErrorKind, Delivery, DeliveryStatus, DisabledReason, Endpoint, EndpointKey,
-    EventFilter, Message,
+    EndpointOrigin, EventFilter, Message,
 };
 pub use observer::{AttemptReport, DeliveryObserver, DeliveryOutcome};
 pub use query::{AttemptQuery, DEFAULT_LIMIT, DeliveryQuery, MessageQuery, QueueDepth};

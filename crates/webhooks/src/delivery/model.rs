@@ -1,5 +1,6 @@
 //! The records the delivery store keeps: endpoints, messages, deliveries and attempts.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
@@ -83,6 +84,38 @@ impl DisabledReason {
     }
 }
 
+/// Where an endpoint's settings come from, so that applying a config file on start changes
+/// only the endpoints that config file made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EndpointOrigin {
+    /// Registered through the API (or the library): only the API changes it.
+    #[default]
+    Api,
+    /// Declared in a config file, which owns its settings.
+    Config,
+}
+
+impl EndpointOrigin {
+    /// The stored text form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Config => "config",
+        }
+    }
+
+    /// Parses the stored text form.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "api" => Self::Api,
+            "config" => Self::Config,
+            _ => return None,
+        })
+    }
+}
+
 /// A registered endpoint: where and how messages are delivered.
 ///
 /// `Debug` shows the URL through `switchboard_core::redact_url` (credentials, key-like query
@@ -94,6 +127,8 @@ pub struct Endpoint {
     pub id: EndpointId,
     /// Its unique name.
     pub name: String,
+    /// What it is for, for operators.
+    pub description: Option<String>,
     /// The `http` or `https` URL messages are POSTed to.
     pub url: String,
     /// Which event types it receives.
@@ -112,6 +147,10 @@ pub struct Endpoint {
     pub max_in_flight: u32,
     /// Most requests per second to it, per process; `None` for no limit.
     pub rate_limit: Option<u32>,
+    /// The operator's own labels (never sent to the receiver).
+    pub metadata: BTreeMap<String, String>,
+    /// Who owns its settings: the API or a config file.
+    pub origin: EndpointOrigin,
     /// When it was registered.
     pub created_at: SystemTime,
     /// When it last changed.
@@ -123,6 +162,7 @@ impl fmt::Debug for Endpoint {
         f.debug_struct("Endpoint")
             .field("id", &self.id)
             .field("name", &self.name)
+            .field("description", &self.description)
             .field("url", &switchboard_core::redact_url(&self.url))
             .field("events", &self.events)
             .field("keys", &self.keys)
@@ -135,6 +175,8 @@ impl fmt::Debug for Endpoint {
             .field("failing_since", &self.failing_since)
             .field("max_in_flight", &self.max_in_flight)
             .field("rate_limit", &self.rate_limit)
+            .field("metadata", &self.metadata)
+            .field("origin", &self.origin)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .finish()

@@ -11,6 +11,7 @@
 mod backends;
 mod concurrent;
 mod endpoint_changes;
+mod endpoint_updates;
 mod endpoints;
 mod journal;
 mod queue;
@@ -64,6 +65,8 @@ conformance! {
     endpoints::insert_message_fans_out_in_one_go,
     endpoints::idempotency_key_dedupes_within_window,
     endpoints::disabled_endpoint_keeps_pending,
+    endpoint_updates::update_round_trips_every_setting,
+    endpoint_updates::update_keeps_id_keys_state_and_history,
     queue::claims_are_exclusive,
     queue::expired_leases_are_reclaimed,
     queue::attempts_are_recorded_and_scheduled,

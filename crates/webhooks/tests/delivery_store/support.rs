@@ -40,6 +40,9 @@ pub(crate) fn endpoint(name: &str, events: EventFilter) -> Endpoint {
         failing_since: None,
         max_in_flight: 4,
         rate_limit: Some(50),
+        description: None,
+        metadata: Default::default(),
+        origin: Default::default(),
         created_at: t0(),
         updated_at: t0(),
     }

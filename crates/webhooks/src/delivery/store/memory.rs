@@ -129,7 +129,16 @@ impl EndpointStore for MemoryStore {
                 endpoint.name
             )));
         }
-        s.endpoints.insert(endpoint.id.clone(), endpoint.clone());
+        let mut updated = endpoint.clone();
+        if let Some(old) = s.endpoints.get(&endpoint.id) {
+            // Settings only: the enabled state and the failure clock change through their own
+            // calls.
+            updated.enabled = old.enabled;
+            updated.disabled_reason = old.disabled_reason;
+            updated.failing_since = old.failing_since;
+            updated.created_at = old.created_at;
+        }
+        s.endpoints.insert(endpoint.id.clone(), updated);
         Ok(())
     }
 

@@ -75,8 +75,11 @@ pub trait EndpointStore: Send + Sync {
     /// Adds an endpoint; [`StoreError::Conflict`] when its id or name is taken.
     async fn insert_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError>;
 
-    /// Replaces an endpoint's settings (matched by id); [`StoreError::NotFound`] when unknown,
-    /// [`StoreError::Conflict`] when the new name is taken.
+    /// Replaces an endpoint's settings (matched by id): everything but its state — `enabled`,
+    /// `disabled_reason`, `failing_since` (which change only through
+    /// [`set_endpoint_enabled`](Self::set_endpoint_enabled) and [`QueueStore::complete`]) — and
+    /// its `created_at`. Its deliveries and attempts are kept. [`StoreError::NotFound`] when
+    /// unknown, [`StoreError::Conflict`] when the new name is taken.
     async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError>;
 
     /// Removes an endpoint with its deliveries and attempts; `false` when it was unknown.

@@ -43,6 +43,9 @@ fn endpoint(failing_since: Option<SystemTime>) -> Endpoint {
         failing_since,
         max_in_flight: 8,
         rate_limit: None,
+        description: None,
+        metadata: Default::default(),
+        origin: Default::default(),
         created_at: t0(),
         updated_at: t0(),
     }

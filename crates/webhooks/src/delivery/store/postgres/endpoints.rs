@@ -13,7 +13,7 @@ use crate::delivery::store::EndpointStore;
 use crate::delivery::store::sql::ENDPOINT_COLUMNS;
 use crate::delivery::store::sql::{
     self,
-    codec::{encode_events, encode_headers, encode_keys},
+    codec::{encode_events, encode_headers, encode_keys, encode_metadata},
 };
 use crate::delivery::store::types::StoreError;
 
@@ -111,29 +111,42 @@ async fn write_endpoint(
     e: &Endpoint,
     insert: bool,
 ) -> Result<u64, StoreError> {
-    let sql = if insert {
-        "INSERT INTO endpoints (id, name, url, events, keys, headers, enabled, disabled_reason, \
-         failing_since, max_in_flight, created_at, updated_at, rate_limit) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    let query = if insert {
+        sqlx::query(
+            "INSERT INTO endpoints (id, name, url, events, keys, headers, max_in_flight, \
+             updated_at, rate_limit, description, metadata, origin, enabled, disabled_reason, \
+             failing_since, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        )
     } else {
-        "UPDATE endpoints SET name = $2, url = $3, events = $4, keys = $5, headers = $6, \
-         enabled = $7, disabled_reason = $8, failing_since = $9, max_in_flight = $10, \
-         created_at = $11, updated_at = $12, rate_limit = $13 WHERE id = $1"
+        // Settings only: the enabled state and the failure clock change through their own calls.
+        sqlx::query(
+            "UPDATE endpoints SET name = $2, url = $3, events = $4, keys = $5, headers = $6, \
+             max_in_flight = $7, updated_at = $8, rate_limit = $9, description = $10, \
+             metadata = $11, origin = $12 WHERE id = $1",
+        )
     };
-    sqlx::query(sql)
+    let mut query = query
         .bind(e.id.as_str())
         .bind(&e.name)
         .bind(&e.url)
         .bind(encode_events(&e.events)?)
         .bind(encode_keys(&e.keys)?)
         .bind(encode_headers(&e.headers)?)
-        .bind(e.enabled)
-        .bind(e.disabled_reason.map(DisabledReason::as_str))
-        .bind(e.failing_since.map(to_millis))
         .bind(i64::from(e.max_in_flight))
-        .bind(to_millis(e.created_at))
         .bind(to_millis(e.updated_at))
         .bind(e.rate_limit.map(i64::from))
+        .bind(e.description.as_deref())
+        .bind(encode_metadata(&e.metadata)?)
+        .bind(e.origin.as_str());
+    if insert {
+        query = query
+            .bind(e.enabled)
+            .bind(e.disabled_reason.map(DisabledReason::as_str))
+            .bind(e.failing_since.map(to_millis))
+            .bind(to_millis(e.created_at));
+    }
+    query
         .execute(conn)
         .await
         .map(|r| r.rows_affected())

@@ -106,10 +106,20 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
             "CREATE INDEX seen_requests_expiry ON seen_requests (expires_at)",
         ],
     ),
+    // Endpoint settings an operator changes in place: a description, free-form labels, and who
+    // owns the settings (`api` or `config`, so a config file reconciles only its own).
+    (
+        5,
+        &[
+            "ALTER TABLE endpoints ADD COLUMN description TEXT",
+            "ALTER TABLE endpoints ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}'",
+            "ALTER TABLE endpoints ADD COLUMN origin TEXT NOT NULL DEFAULT 'api'",
+        ],
+    ),
 ];
 
 /// The newest schema version this code knows.
-const LATEST: i64 = 4;
+const LATEST: i64 = 5;
 
 /// Applies every migration newer than the database's version in one transaction, holding an
 /// advisory lock so several processes starting at once migrate only once.

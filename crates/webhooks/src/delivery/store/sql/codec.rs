@@ -1,5 +1,7 @@
 //! Text forms of endpoint settings shared by the SQL stores (JSON columns).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use switchboard_core::Secret;
 
@@ -48,6 +50,14 @@ pub(crate) fn encode_headers(headers: &[(String, String)]) -> Result<String, Sto
 
 pub(crate) fn decode_headers(text: &str) -> Result<Vec<(String, String)>, StoreError> {
     serde_json::from_str(text).map_err(|e| corrupt("headers", e))
+}
+
+pub(crate) fn encode_metadata(metadata: &BTreeMap<String, String>) -> Result<String, StoreError> {
+    serde_json::to_string(metadata).map_err(|e| StoreError::Database(e.into()))
+}
+
+pub(crate) fn decode_metadata(text: &str) -> Result<BTreeMap<String, String>, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt("metadata", e))
 }
 
 fn corrupt(column: &str, e: serde_json::Error) -> StoreError {

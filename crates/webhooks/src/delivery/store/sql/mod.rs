@@ -13,14 +13,15 @@ use bytes::Bytes;
 use super::StoreError;
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{
-    Attempt, AttemptErrorKind, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message,
-    from_millis,
+    Attempt, AttemptErrorKind, Delivery, DeliveryStatus, DisabledReason, Endpoint, EndpointOrigin,
+    Message, from_millis,
 };
-use codec::{decode_events, decode_headers, decode_keys};
+use codec::{decode_events, decode_headers, decode_keys, decode_metadata};
 
 /// The columns of an [`Endpoint`], in the order [`endpoint`] reads them.
 pub(crate) const ENDPOINT_COLUMNS: &str = "id, name, url, events, keys, headers, enabled, \
-    disabled_reason, failing_since, max_in_flight, created_at, updated_at, rate_limit";
+    disabled_reason, failing_since, max_in_flight, created_at, updated_at, rate_limit, \
+    description, metadata, origin";
 /// The columns of a [`Message`], in the order [`message`] reads them.
 pub(crate) const MESSAGE_COLUMNS: &str = "id, event_type, payload, idempotency_key, created_at";
 /// The columns of a [`Delivery`], in the order [`delivery`] reads them.
@@ -81,6 +82,7 @@ pub(crate) fn endpoint(row: &impl Columns) -> Result<Endpoint, StoreError> {
         .opt_text(7)?
         .map(|r| DisabledReason::parse(&r).ok_or_else(|| corrupt("endpoints", "disabled_reason")))
         .transpose()?;
+    let origin = row.text(15)?;
     Ok(Endpoint {
         id: id::<EndpointId>(row, 0, "endpoints")?,
         name: row.text(1)?,
@@ -95,6 +97,10 @@ pub(crate) fn endpoint(row: &impl Columns) -> Result<Endpoint, StoreError> {
         created_at: from_millis(row.int(10)?),
         updated_at: from_millis(row.int(11)?),
         rate_limit: opt_count(row, 12, "endpoints")?,
+        description: row.opt_text(13)?,
+        metadata: decode_metadata(&row.text(14)?)?,
+        origin: EndpointOrigin::parse(&origin)
+            .ok_or_else(|| corrupt("endpoints", format!("origin {origin:?}")))?,
     })
 }
 

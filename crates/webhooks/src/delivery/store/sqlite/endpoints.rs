@@ -11,7 +11,9 @@ use crate::delivery::ids::EndpointId;
 use crate::delivery::model::{DisabledReason, Endpoint, to_millis};
 use crate::delivery::store::EndpointStore;
 use crate::delivery::store::sql::ENDPOINT_COLUMNS;
-use crate::delivery::store::sql::codec::{encode_events, encode_headers, encode_keys};
+use crate::delivery::store::sql::codec::{
+    encode_events, encode_headers, encode_keys, encode_metadata,
+};
 use crate::delivery::store::types::StoreError;
 
 #[async_trait]
@@ -108,24 +110,25 @@ impl EndpointStore for SqliteStore {
 }
 
 fn write_endpoint(conn: &Connection, e: &Endpoint, insert: bool) -> Result<usize, StoreError> {
-    let sql = if insert {
-        "INSERT INTO endpoints (id, name, url, events, keys, headers, enabled, disabled_reason, \
-         failing_since, max_in_flight, created_at, updated_at, rate_limit) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-    } else {
-        "UPDATE endpoints SET name = ?2, url = ?3, events = ?4, keys = ?5, headers = ?6, \
-         enabled = ?7, disabled_reason = ?8, failing_since = ?9, max_in_flight = ?10, \
-         created_at = ?11, updated_at = ?12, rate_limit = ?13 WHERE id = ?1"
-    };
-    conn.prepare_cached(sql)
+    let events = encode_events(&e.events)?;
+    let keys = encode_keys(&e.keys)?;
+    let headers = encode_headers(&e.headers)?;
+    let metadata = encode_metadata(&e.metadata)?;
+    let result = if insert {
+        conn.prepare_cached(
+            "INSERT INTO endpoints (id, name, url, events, keys, headers, enabled, \
+             disabled_reason, failing_since, max_in_flight, created_at, updated_at, rate_limit, \
+             description, metadata, origin) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        )
         .map_err(db)?
         .execute(params![
             e.id.as_str(),
             e.name,
             e.url,
-            encode_events(&e.events)?,
-            encode_keys(&e.keys)?,
-            encode_headers(&e.headers)?,
+            events,
+            keys,
+            headers,
             e.enabled,
             e.disabled_reason.map(DisabledReason::as_str),
             e.failing_since.map(to_millis),
@@ -133,15 +136,41 @@ fn write_endpoint(conn: &Connection, e: &Endpoint, insert: bool) -> Result<usize
             to_millis(e.created_at),
             to_millis(e.updated_at),
             e.rate_limit,
+            e.description,
+            metadata,
+            e.origin.as_str(),
         ])
-        .map_err(|err| {
-            if is_unique_violation(&err) {
-                StoreError::Conflict(format!(
-                    "endpoint name {:?} or id {} is taken",
-                    e.name, e.id
-                ))
-            } else {
-                db(err)
-            }
-        })
+    } else {
+        // Settings only: the enabled state and the failure clock change through their own calls.
+        conn.prepare_cached(
+            "UPDATE endpoints SET name = ?2, url = ?3, events = ?4, keys = ?5, headers = ?6, \
+             max_in_flight = ?7, updated_at = ?8, rate_limit = ?9, description = ?10, \
+             metadata = ?11, origin = ?12 WHERE id = ?1",
+        )
+        .map_err(db)?
+        .execute(params![
+            e.id.as_str(),
+            e.name,
+            e.url,
+            events,
+            keys,
+            headers,
+            e.max_in_flight,
+            to_millis(e.updated_at),
+            e.rate_limit,
+            e.description,
+            metadata,
+            e.origin.as_str(),
+        ])
+    };
+    result.map_err(|err| {
+        if is_unique_violation(&err) {
+            StoreError::Conflict(format!(
+                "endpoint name {:?} or id {} is taken",
+                e.name, e.id
+            ))
+        } else {
+            db(err)
+        }
+    })
 }

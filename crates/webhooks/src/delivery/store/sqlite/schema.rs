@@ -99,10 +99,20 @@ CREATE TABLE seen_requests (
 CREATE INDEX seen_requests_expiry ON seen_requests (expires_at);
 "#,
     ),
+    // Endpoint settings an operator changes in place: a description, free-form labels, and who
+    // owns the settings (`api` or `config`, so a config file reconciles only its own).
+    (
+        5,
+        r#"
+ALTER TABLE endpoints ADD COLUMN description TEXT;
+ALTER TABLE endpoints ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE endpoints ADD COLUMN origin TEXT NOT NULL DEFAULT 'api';
+"#,
+    ),
 ];
 
 /// The newest schema version this code knows.
-pub(super) const LATEST: i64 = 4;
+pub(super) const LATEST: i64 = 5;
 
 /// Applies every migration newer than the database's version, each in its own transaction.
 ///
