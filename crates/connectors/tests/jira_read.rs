@@ -223,3 +223,27 @@ async fn an_unknown_transition_name_lists_the_available_ones_and_posts_nothing()
     );
     assert_eq!(srv.seen().len(), 1, "only the GET");
 }
+
+#[tokio::test]
+async fn a_refused_transition_shows_jiras_messages() {
+    let srv = Server::start().await;
+    srv.plan(
+        "/rest/api/3/issue/ED-1/transitions",
+        [
+            Reply::json(200, fixture("transitions.json")),
+            Reply::json(
+                400,
+                json!({"errorMessages": [],
+                       "errors": {"resolution": "Resolution is required."}}),
+            ),
+        ],
+    );
+    let err = tools(&srv, false)
+        .invoke(
+            "jira_transition_issue",
+            json!({"key": "ED-1", "transition": "Done"}),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Resolution is required."), "{err}");
+}

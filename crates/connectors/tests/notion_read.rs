@@ -408,3 +408,57 @@ async fn tool_definitions_describe_reads_and_writes() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_rate_limited_read_waits_for_retry_after_and_continues() {
+    let srv = Server::start().await;
+    srv.plan(
+        &format!("/v1/pages/{PAGE}"),
+        [Reply::json(200, fixture("page.json"))],
+    );
+    srv.plan(
+        &children_path(PAGE),
+        [
+            Reply::json(
+                429,
+                json!({"object": "error", "status": 429, "code": "rate_limited",
+                       "message": "You have been rate limited. Please try again in a few minutes."}),
+            )
+            .header("retry-after", "3"),
+            Reply::json(200, list(json!([paragraph(TOGGLE, "after the wait", false)]))),
+        ],
+    );
+    let rec = Recorder::default();
+    let notion = Notion::builder("ntn_secret_token")
+        .base_url(srv.url("/v1"))
+        .http(http(&rec))
+        .build()
+        .unwrap();
+    let page = notion.page(PAGE, 100).await.unwrap();
+    assert_eq!(page.content, "after the wait");
+    assert_eq!(rec.delays(), [std::time::Duration::from_secs(3)]);
+}
+
+#[tokio::test]
+async fn a_page_read_stops_after_its_request_budget() {
+    let srv = Server::start().await;
+    srv.plan(
+        &format!("/v1/pages/{PAGE}"),
+        [Reply::json(200, fixture("page.json"))],
+    );
+    let pages = (0..60).map(|i| {
+        let id = format!("00000000-0000-4000-8000-{i:012}");
+        Reply::json(
+            200,
+            json!({"object": "list", "results": [paragraph(&id, "x", false)],
+                   "next_cursor": id, "has_more": true}),
+        )
+    });
+    srv.plan(&children_path(PAGE), pages);
+    let page = client(&srv, "2025-09-03").page(PAGE, 20_000).await.unwrap();
+    assert!(page.truncated);
+    assert_eq!(
+        srv.seen().len(),
+        1 + switchboard_connectors::notion::MAX_BLOCK_REQUESTS
+    );
+}
