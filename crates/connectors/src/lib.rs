@@ -12,8 +12,8 @@
 //! |---|---|---|
 //! | `github` | off | [`github`]: repositories (all pages), search issues and pull requests, read an issue with its comments, pull requests, files and commits; create an issue, comment |
 //! | `slack` | off | [`slack`]: `chat.postMessage` with text or Block Kit blocks |
-//! | `notion` | off | [`notion`]: create a page with long content (split and appended) |
-//! | `jira` | off | [`jira`]: JQL search, read an issue with description and comments rendered from ADF, comment, create an issue with an ADF description from text/Markdown |
+//! | `notion` | off | [`notion`]: search, read pages as text, query databases, append, create a page with long content |
+//! | `jira` | off | [`jira`]: JQL search, read an issue with description and comments rendered from ADF, list and take transitions, comment, create an issue with an ADF description from text/Markdown |
 //! | `google_calendar` | off | [`google_calendar`]: insert events with OAuth2 refresh-token auth |
 //! | `openweathermap` | off | [`openweathermap`]: current weather by city or coordinates |
 //! | `notify` | off | [`notify`]: event notifications to Slack, Discord, Teams and Google Chat webhooks; `notify::subscribe` wires them into `switchboard-webhooks` handlers |

@@ -160,3 +160,90 @@ async fn bad_keys_and_page_sizes_are_refused_before_sending() {
         .unwrap_err();
     assert!(srv.seen().is_empty());
 }
+
+#[tokio::test]
+async fn list_transitions_gives_names_and_target_statuses() {
+    let srv = Server::start().await;
+    srv.plan(
+        "/rest/api/3/issue/ED-1/transitions",
+        [Reply::json(200, fixture("transitions.json"))],
+    );
+    let out = tools(&srv, false)
+        .invoke("jira_list_transitions", json!({"key": "ED-1"}))
+        .await
+        .unwrap();
+    insta::assert_json_snapshot!("list_transitions_answer", out);
+    insta::assert_yaml_snapshot!("list_transitions_request", srv.seen());
+}
+
+#[tokio::test]
+async fn transition_issue_posts_the_id_of_the_named_transition() {
+    let srv = Server::start().await;
+    let no_content = Reply {
+        status: 204,
+        headers: Vec::new(),
+        body: String::new(),
+    };
+    srv.plan(
+        "/rest/api/3/issue/ED-1/transitions",
+        [Reply::json(200, fixture("transitions.json")), no_content],
+    );
+    let out = tools(&srv, false)
+        .invoke(
+            "jira_transition_issue",
+            json!({"key": "ED-1", "transition": "start progress"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        json!({"key": "ED-1", "transition": "Start Progress", "to_status": "In Progress"})
+    );
+    insta::assert_yaml_snapshot!("transition_issue_requests", srv.seen());
+}
+
+#[tokio::test]
+async fn an_unknown_transition_name_lists_the_available_ones_and_posts_nothing() {
+    let srv = Server::start().await;
+    srv.plan(
+        "/rest/api/3/issue/ED-1/transitions",
+        [Reply::json(200, fixture("transitions.json"))],
+    );
+    let err = tools(&srv, false)
+        .invoke(
+            "jira_transition_issue",
+            json!({"key": "ED-1", "transition": "Close"}),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("available now: To Do, Start Progress, Done"),
+        "{err}"
+    );
+    assert_eq!(srv.seen().len(), 1, "only the GET");
+}
+
+#[tokio::test]
+async fn a_refused_transition_shows_jiras_messages() {
+    let srv = Server::start().await;
+    srv.plan(
+        "/rest/api/3/issue/ED-1/transitions",
+        [
+            Reply::json(200, fixture("transitions.json")),
+            Reply::json(
+                400,
+                json!({"errorMessages": [],
+                       "errors": {"resolution": "Resolution is required."}}),
+            ),
+        ],
+    );
+    let err = tools(&srv, false)
+        .invoke(
+            "jira_transition_issue",
+            json!({"key": "ED-1", "transition": "Done"}),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Resolution is required."), "{err}");
+}

@@ -1,6 +1,6 @@
 //! Jira Cloud REST API v3: search with JQL, read an issue with its description and comments
-//! rendered from ADF to Markdown-like text, comment, and create an issue with its description
-//! converted to ADF.
+//! rendered from ADF to Markdown-like text, list and take workflow transitions, comment, and
+//! create an issue with its description converted to ADF.
 //!
 //! Basic auth with the account email and an API token; the site is configurable
 //! (`https://your-site.atlassian.net`). Errors `{"errorMessages":[…],"errors":{field: msg}}`
@@ -29,6 +29,7 @@ mod limits;
 mod models;
 mod read;
 mod tools;
+mod transitions;
 
 pub use adf::text_to_adf;
 pub use adf_text::adf_to_text;
@@ -41,3 +42,4 @@ pub use read::{
     MAX_SEARCH_RESULTS,
 };
 pub use tools::register_tools;
+pub use transitions::{JiraTransition, JiraTransitioned, JiraTransitions};

@@ -339,7 +339,7 @@ impl Jira {
 }
 
 /// Checks an issue key or id (`PROJ-42`, `10042`).
-fn issue_key(key: &str) -> Result<(), InputError> {
+pub(super) fn issue_key(key: &str) -> Result<(), InputError> {
     let ok = !key.is_empty()
         && key
             .chars()

@@ -49,7 +49,27 @@ struct CommentArgs {
     body: String,
 }
 
-/// Registers the reading tools `jira_search_issues` and `jira_get_issue`.
+/// Arguments of `jira_list_transitions`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct TransitionsArgs {
+    /// The issue key, e.g. `PROJ-42`.
+    key: String,
+}
+
+/// Arguments of `jira_transition_issue`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct TransitionArgs {
+    /// The issue key, e.g. `PROJ-42`.
+    key: String,
+    /// The transition's name as jira_list_transitions gives it, e.g. `Start Progress` or
+    /// `Done` (case does not matter).
+    transition: String,
+}
+
+/// Registers the reading tools `jira_search_issues`, `jira_get_issue` and
+/// `jira_list_transitions`.
 fn register_read_tools(registry: &ToolRegistry, jira: &Jira) -> Result<(), RegisterError> {
     let j = jira.clone();
     registry.register(
@@ -84,11 +104,27 @@ fn register_read_tools(registry: &ToolRegistry, jira: &Jira) -> Result<(), Regis
         )
         .with_annotations(ToolAnnotations::read_only("Get a Jira issue")),
     )?;
+    let j = jira.clone();
+    registry.register(
+        FnTool::new(
+            "jira_list_transitions",
+            "Lists the workflow transitions a Jira issue can take now, each with its name and \
+             the status it leads to (use a name with jira_transition_issue).",
+            move |a: TransitionsArgs| {
+                let j = j.clone();
+                async move { j.transitions(&a.key).await }
+            },
+        )
+        .with_annotations(ToolAnnotations::read_only(
+            "List a Jira issue's transitions",
+        )),
+    )?;
     Ok(())
 }
 
-/// Registers `jira_search_issues`, `jira_get_issue` (reading), `jira_create_issue` and
-/// `jira_add_comment` (writing), calling `client`; with
+/// Registers `jira_search_issues`, `jira_get_issue`, `jira_list_transitions` (reading),
+/// `jira_create_issue`, `jira_add_comment` and `jira_transition_issue` (writing), calling
+/// `client`; with
 /// [`attribute_caller`](ToolOptions::attribute_caller), an issue or comment made for a known
 /// user ends with a plain paragraph "Created by … / Sent by … via Switchboard".
 pub fn register_tools(
@@ -126,6 +162,19 @@ pub fn register_tools(
             },
         )
         .with_annotations(ToolAnnotations::additive("Comment on a Jira issue")),
+    )?;
+    let jira = client.clone();
+    registry.register(
+        FnTool::new(
+            "jira_transition_issue",
+            "Moves a Jira issue through its workflow by transition name (e.g. `Done`), and \
+             returns the status it moved to. An unknown name fails with the names available.",
+            move |a: TransitionArgs| {
+                let jira = jira.clone();
+                async move { jira.transition_issue(&a.key, &a.transition).await }
+            },
+        )
+        .with_annotations(ToolAnnotations::destructive("Transition a Jira issue")),
     )?;
     register_read_tools(registry, client)
 }

@@ -20,11 +20,22 @@ pub const DEFAULT_BASE_URL: &str = "https://api.notion.com/v1";
 /// parents, whose page-creation shapes this module is written against.
 pub const DEFAULT_NOTION_VERSION: &str = "2025-09-03";
 
+/// The first `Notion-Version` whose databases are containers of data sources: queried through
+/// `/v1/data_sources/{id}/query` and found by search as `data_source` objects.
+pub const DATA_SOURCES_VERSION: &str = "2025-09-03";
+
+/// Whether `version` (a `YYYY-MM-DD` date) addresses databases through their data sources.
+fn uses_data_sources(version: &str) -> bool {
+    version >= DATA_SOURCES_VERSION
+}
+
 /// A Notion client. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Notion {
-    http: Client,
-    base: Arc<Url>,
+    pub(super) http: Client,
+    pub(super) base: Arc<Url>,
+    /// Whether the configured `Notion-Version` addresses databases through their data sources.
+    pub(super) data_sources: bool,
 }
 
 /// Configures a [`Notion`] client.
@@ -65,30 +76,44 @@ impl Notion {
         let mut created: CreatedPage = decode(&res.body).map_err(NotionError::Decode)?;
         created.blocks = first.len();
         created.requests = 1;
-        for chunk in chunks {
-            let appended = self.append(&created.id, chunk).await;
-            if let Err(e) = appended {
-                return Err(NotionError::PartialContent {
-                    page_id: created.id,
-                    written: created.blocks,
-                    total,
-                    source: Box::new(e),
-                });
+        let rest: Vec<&[Value]> = chunks.collect();
+        match self.append_chunks(&created.id, &rest).await {
+            Ok(appended) => {
+                created.blocks += appended;
+                created.requests += rest.len();
+                Ok(created)
             }
-            created.blocks += chunk.len();
-            created.requests += 1;
+            Err((appended, e)) => Err(NotionError::PartialContent {
+                page_id: created.id,
+                written: created.blocks + appended,
+                total,
+                source: Box::new(e),
+            }),
         }
-        Ok(created)
     }
 
-    async fn append(&self, block_id: &str, children: &[Value]) -> Result<(), NotionError> {
-        let url = join(&self.base, &["blocks", block_id, "children"])?;
-        let body = json!({"children": children});
-        self.send(self.http.patch(url.as_str()).json(&body)).await?;
-        Ok(())
+    /// `PATCH /v1/blocks/{block_id}/children` once per chunk, in order: the number of blocks
+    /// appended, or how many were appended before the failing call and its error.
+    pub(super) async fn append_chunks(
+        &self,
+        block_id: &str,
+        chunks: &[&[Value]],
+    ) -> Result<usize, (usize, NotionError)> {
+        let mut appended = 0;
+        for chunk in chunks {
+            let sent = async {
+                let url = join(&self.base, &["blocks", block_id, "children"])?;
+                let body = json!({"children": chunk});
+                self.send(self.http.patch(url.as_str()).json(&body)).await
+            };
+            sent.await.map_err(|e| (appended, e))?;
+            appended += chunk.len();
+        }
+        Ok(appended)
     }
 
-    async fn send(&self, req: RequestBuilder) -> Result<ApiResponse, NotionError> {
+    /// Sends `req` and reads the answer; an error status becomes [`NotionError::Api`].
+    pub(super) async fn send(&self, req: RequestBuilder) -> Result<ApiResponse, NotionError> {
         let res = read(req.send().await?).await?;
         if res.status.is_success() {
             Ok(res)
@@ -143,7 +168,9 @@ impl NotionBuilder {
             .into());
         }
         let base = base_url(&self.base_url)?;
+        let data_sources = uses_data_sources(&self.version);
         Ok(Notion {
+            data_sources,
             http: self
                 .http
                 .auth(Auth::bearer(self.token))
@@ -152,5 +179,17 @@ impl NotionBuilder {
                 .build()?,
             base: Arc::new(base),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_from_2025_09_03_use_data_sources() {
+        assert!(!uses_data_sources("2022-06-28"));
+        assert!(uses_data_sources("2025-09-03"));
+        assert!(uses_data_sources("2026-03-11"));
     }
 }

@@ -66,6 +66,21 @@ pub enum NotionError {
         /// Why appending failed.
         source: Box<NotionError>,
     },
+    /// Appending to an existing page or block stopped part way: the first `written` of
+    /// `total` blocks are there.
+    #[error(
+        "appended {written} of {total} blocks to Notion block {block_id}; appending the rest failed: {source}"
+    )]
+    PartialAppend {
+        /// The page or block appended to.
+        block_id: String,
+        /// Blocks written.
+        written: usize,
+        /// Blocks in the text.
+        total: usize,
+        /// Why appending failed.
+        source: Box<NotionError>,
+    },
     /// The request failed below the API.
     #[error("Notion request failed: {0}")]
     Http(#[from] switchboard_core::Error),
@@ -117,11 +132,14 @@ impl NotionApiError {
 }
 
 impl NotionError {
-    /// Notion's error answer, if this is one (also inside [`NotionError::PartialContent`]).
+    /// Notion's error answer, if this is one (also inside [`NotionError::PartialContent`] and
+    /// [`NotionError::PartialAppend`]).
     pub fn api(&self) -> Option<&NotionApiError> {
         match self {
             Self::Api(e) => Some(e),
-            Self::PartialContent { source, .. } => source.api(),
+            Self::PartialContent { source, .. } | Self::PartialAppend { source, .. } => {
+                source.api()
+            }
             _ => None,
         }
     }

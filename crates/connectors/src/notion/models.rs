@@ -28,14 +28,21 @@ impl Parent {
             Self::DataSource(id) => ("data_source_id", id),
             Self::Page(id) => ("page_id", id),
         };
-        let hex: String = id.chars().filter(|c| *c != '-').collect();
-        if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(InputError::new(
-                "parent/id",
-                format!("{id:?} is not a Notion id (32 hex digits, dashes optional)"),
-            ));
-        }
+        notion_id("parent/id", id)?;
         Ok(json!({"type": kind, kind: id}))
+    }
+}
+
+/// Checks that `id` (the argument `field`) is a Notion id: 32 hex digits, dashes optional.
+pub(crate) fn notion_id(field: &str, id: &str) -> Result<(), InputError> {
+    let hex: String = id.chars().filter(|c| *c != '-').collect();
+    if hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(InputError::new(
+            field,
+            format!("{id:?} is not a Notion id (32 hex digits, dashes optional)"),
+        ))
     }
 }
 

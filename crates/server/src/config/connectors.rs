@@ -13,9 +13,10 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 pub struct ConnectorsConfig {
     /// Whether writing tools say which user they act for when the call names one (Open WebUI's
-    /// user token or trusted user headers): a Slack message ends with "Sent by Ada Lovelace via
-    /// Switchboard", a GitHub or Jira issue and a Notion page with "Created by … via
-    /// Switchboard". The user's name (else email) is shown to everyone who reads the message.
+    /// user token or trusted user headers): a Slack message, a comment or text appended to a
+    /// Notion page ends with "Sent by Ada Lovelace via Switchboard", a GitHub or Jira issue and
+    /// a Notion page with "Created by … via Switchboard". The user's name (else email) is shown
+    /// to everyone who reads the message.
     #[serde(default)]
     pub attribute_caller: bool,
     /// Reading: `github_search_issues`, `github_get_issue`, `github_list_pull_requests`,
@@ -30,12 +31,15 @@ pub struct ConnectorsConfig {
     #[serde(default)]
     #[schemars(with = "Option<SlackConfig>")]
     pub slack: Option<Spanned<SlackConfig>>,
-    /// `notion_create_page`.
+    /// Reading: `notion_search`, `notion_get_page`, `notion_query_database`; writing:
+    /// `notion_create_page` (offered by default), `notion_append_blocks` (only when named in
+    /// `tools`).
     #[serde(default)]
     #[schemars(with = "Option<NotionConfig>")]
     pub notion: Option<Spanned<NotionConfig>>,
-    /// Reading: `jira_search_issues`, `jira_get_issue`; writing: `jira_create_issue` (offered
-    /// by default), `jira_add_comment` (only when named in `tools`).
+    /// Reading: `jira_search_issues`, `jira_get_issue`, `jira_list_transitions`; writing:
+    /// `jira_create_issue` (offered by default), `jira_add_comment` and
+    /// `jira_transition_issue` (only when named in `tools`).
     #[serde(default)]
     #[schemars(with = "Option<JiraConfig>")]
     pub jira: Option<Spanned<JiraConfig>>,

@@ -191,8 +191,15 @@ events = ["user_joined"]
 /// The GitHub tools a gateway with `connectors_section` offers on `/openapi.json` and MCP
 /// `tools/list`, sorted, each list checked to be the same.
 async fn offered_github_tools(connectors_section: &str) -> Vec<String> {
-    let config =
-        format!("[connectors.github]\nbase_url = \"http://127.0.0.1:9\"\n{connectors_section}");
+    let section = format!("base_url = \"http://127.0.0.1:9\"\n{connectors_section}");
+    offered_tools("github", &section).await
+}
+
+/// The tools of `service` a gateway whose `[connectors.<service>]` section holds `section`
+/// offers on `/openapi.json` and MCP `tools/list`, sorted, each list checked to be the same.
+async fn offered_tools(service: &str, section: &str) -> Vec<String> {
+    let config = format!("[connectors.{service}]\n{section}");
+    let prefix = format!("{service}_");
     let server = Server::start(Some(&config));
     let doc: Value = client()
         .get(server.url("/openapi.json"))
@@ -206,8 +213,9 @@ async fn offered_github_tools(connectors_section: &str) -> Vec<String> {
         .as_object()
         .unwrap()
         .keys()
-        .filter_map(|p| p.strip_prefix("/tools/github_"))
-        .map(|name| format!("github_{name}"))
+        .filter_map(|p| p.strip_prefix("/tools/"))
+        .filter(|name| name.starts_with(&prefix))
+        .map(str::to_owned)
         .collect();
     openapi.sort();
     let mcp = ().serve(StreamableHttpClientTransport::from_uri(server.url("/mcp"))).await.unwrap();
@@ -217,7 +225,7 @@ async fn offered_github_tools(connectors_section: &str) -> Vec<String> {
         .unwrap()
         .into_iter()
         .map(|t| t.name.to_string())
-        .filter(|n| n.starts_with("github_"))
+        .filter(|n| n.starts_with(&prefix))
         .collect();
     listed.sort();
     mcp.cancel().await.unwrap();
@@ -251,6 +259,43 @@ async fn a_github_connector_offers_its_read_tools_and_create_issue_by_default() 
     assert_eq!(
         offered, expected,
         "github_add_comment is offered only when named"
+    );
+}
+
+const NOTION_SECTION: &str = "token = \"ntn_test\"\nbase_url = \"http://127.0.0.1:9/v1\"\n";
+
+const NOTION_READ_TOOLS: [&str; 3] = ["notion_get_page", "notion_query_database", "notion_search"];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_notion_connector_offers_no_write_tool() {
+    let offered = offered_tools("notion", &format!("{NOTION_SECTION}read_only = true\n")).await;
+    assert_eq!(offered, NOTION_READ_TOOLS);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notion_connector_offers_its_read_tools_and_create_page_by_default() {
+    let offered = offered_tools("notion", NOTION_SECTION).await;
+    let mut expected = NOTION_READ_TOOLS.to_vec();
+    expected.push("notion_create_page");
+    expected.sort_unstable();
+    assert_eq!(
+        offered, expected,
+        "notion_append_blocks is offered only when named"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_jira_connector_offers_no_write_tool() {
+    let section =
+        "site = \"http://127.0.0.1:9\"\nemail = \"a@b.c\"\napi_token = \"t\"\nread_only = true\n";
+    let offered = offered_tools("jira", section).await;
+    assert_eq!(
+        offered,
+        [
+            "jira_get_issue",
+            "jira_list_transitions",
+            "jira_search_issues"
+        ]
     );
 }
 
