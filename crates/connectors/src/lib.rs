@@ -21,6 +21,7 @@
 //! | `zapier` | off | [`zapier`]: Catch Hook triggers and the Workflow API v2 (list Zaps) |
 //! | `ifttt` | off | [`ifttt`]: Webhooks triggers with `value1..value3` or JSON |
 //! | `web_search` | off | [`search`]: SearXNG, Brave and Tavily behind `WebSearch`, and the `web_search` tool |
+//! | `fetch_url` | off | [`fetch_url`]: the `fetch_url` tool, a web page as readable text under the SSRF guard |
 
 // On docs.rs (`--cfg docsrs`, nightly) every feature-gated item shows the features it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -44,6 +45,8 @@ mod common;
 ))]
 pub use common::{InputError, ToolOptions};
 
+#[cfg(feature = "fetch_url")]
+pub mod fetch_url;
 #[cfg(feature = "github")]
 pub mod github;
 #[cfg(feature = "google_calendar")]

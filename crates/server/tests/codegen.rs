@@ -23,6 +23,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use switchboard::connectors::fetch_url::{FetchUrl, register_fetch_url};
 use switchboard::connectors::github::GitHub;
 use switchboard::connectors::google_calendar::GoogleCalendar;
 use switchboard::connectors::ifttt::Ifttt;
@@ -296,6 +297,14 @@ async fn all_tools() -> (ToolRegistry, Vec<Group>) {
         &|r| {
             let provider = SearxNg::new(http(), "https://searx.example.org").unwrap();
             register_web_search(r, Some(std::sync::Arc::new(provider))).unwrap();
+        },
+    );
+    group(
+        connectors,
+        "fetch_url",
+        "`fetch_url::register_fetch_url(&registry, FetchUrl::builder().build()?)`; in the gateway, `[tools] enabled = [\"fetch_url\"]` with `[tools.fetch_url]`.",
+        &|r| {
+            register_fetch_url(r, FetchUrl::builder().build().unwrap()).unwrap();
         },
     );
     (registry, groups)

@@ -19,7 +19,7 @@
 //! | `query_database` | the built-in read-only `query_database` tool (implies `functions`) | `functions::builtin::query_database` |
 //! | `execute_code` | the built-in sandboxed `execute_code` tool, Linux only (implies `functions`) | `functions::builtin::execute_code` |
 //! | `connectors` | the connectors crate with no service enabled | `connectors` |
-//! | `github`, `slack`, `notion`, `jira`, `google_calendar`, `openweathermap`, `zapier`, `ifttt`, `web_search` | that service's client and tools (implies `connectors`) | `connectors::<service>` |
+//! | `github`, `slack`, `notion`, `jira`, `google_calendar`, `openweathermap`, `zapier`, `ifttt`, `web_search`, `fetch_url` | that service's client and tools (implies `connectors`) | `connectors::<service>` |
 //! | `notify`, `email` | event notifications to Slack, Discord, Teams, Google Chat; `email` adds SMTP (implies `connectors`) | `connectors::notify` |
 //! | `full` | all of the above | |
 //!

@@ -13,6 +13,7 @@ mod concurrency;
 mod connectors;
 mod delivery;
 mod env;
+mod fetch_url;
 mod http;
 mod identity;
 mod ingest;
@@ -26,6 +27,7 @@ pub use connectors::{
     ZapierConfig,
 };
 pub use delivery::{DeliveryNetConfig, EndpointConfig};
+pub use fetch_url::{FetchUrlConfig, FetchUrlSettings};
 pub use http::{CorsConfig, McpConfig, McpSessions};
 pub use identity::{
     DEFAULT_TOKEN_NAME, OpenWebUiConfig, OpenWebUiSettings, TokenConfig, TokenRule,
@@ -198,6 +200,8 @@ pub struct Settings {
     pub sandbox: Option<SandboxConfig>,
     /// The web_search provider (when the tool is enabled).
     pub web_search: Option<WebSearchConfig>,
+    /// The fetch_url settings (when the tool is enabled).
+    pub fetch_url: Option<FetchUrlSettings>,
     /// CORS origins.
     pub cors_origins: Vec<String>,
     /// Whether `/mcp` is served.
@@ -349,6 +353,7 @@ impl Settings {
             databases: tools.databases,
             sandbox: tools.sandbox,
             web_search: tools.web_search,
+            fetch_url: tools.fetch_url,
             cors_origins,
             mcp_enabled: config.mcp.enabled.unwrap_or(true),
             mcp_sessions: config.mcp.sessions,

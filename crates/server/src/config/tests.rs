@@ -232,3 +232,32 @@ fn a_write_tool_under_read_only_names_key_and_line() {
     );
     assert!(text.contains("read_only"), "{text}");
 }
+
+#[test]
+fn fetch_url_settings_without_the_tool_name_the_section() {
+    let err = parse("[tools.fetch_url]\nmax_chars = 10\n").unwrap_err();
+    assert!(err.to_string().contains("tools.fetch_url"), "{err}");
+}
+
+#[test]
+fn a_fetch_url_network_that_is_not_a_cidr_names_the_key() {
+    let err = parse(
+        "[tools]\nenabled = [\"fetch_url\"]\n[tools.fetch_url]\nallow_cidrs = [\"intranet\"]\n",
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("tools.fetch_url.allow_cidrs"), "{text}");
+    assert!(text.contains("line 3"), "{text}");
+}
+
+#[test]
+fn a_fetch_url_host_with_a_scheme_names_the_key() {
+    let err = parse(
+        "[tools]\nenabled = [\"fetch_url\"]\n[tools.fetch_url]\ndeny_hosts = [\"https://x.test\"]\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("tools.fetch_url.deny_hosts"),
+        "{err}"
+    );
+}

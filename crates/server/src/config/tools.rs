@@ -14,6 +14,7 @@ use switchboard::functions::builtin::query_database::{DatabaseConfig, Databases}
 use toml::Spanned;
 
 use super::concurrency;
+use super::fetch_url::{self, FetchUrlConfig, FetchUrlSettings};
 use super::identity::{self, OpenWebUiConfig, OpenWebUiSettings, TokenConfig, TokenRule};
 use super::policy::{self, CheckedPolicy, PolicyInput, RuleConfig, UserLimitsConfig};
 use super::{MIN_SECRET_LEN, Problem, problem};
@@ -87,6 +88,10 @@ pub struct ToolsConfig {
     #[serde(default)]
     #[schemars(with = "Option<WebSearchConfig>")]
     pub web_search: Option<Spanned<WebSearchConfig>>,
+    /// Hosts, networks and limits of `fetch_url`.
+    #[serde(default)]
+    #[schemars(with = "Option<FetchUrlConfig>")]
+    pub fetch_url: Option<Spanned<FetchUrlConfig>>,
 }
 
 /// `[tools.query_database]`.
@@ -156,6 +161,7 @@ impl Default for ToolsConfig {
             query_database: QueryDatabaseConfig::default(),
             execute_code: None,
             web_search: None,
+            fetch_url: None,
         }
     }
 }
@@ -188,6 +194,7 @@ pub const KNOWN_TOOLS: &[&str] = &[
     "query_database",
     "execute_code",
     "web_search",
+    "fetch_url",
 ];
 
 /// `[tools]` after validation.
@@ -207,6 +214,7 @@ pub(super) struct ToolSettings {
     pub(super) databases: Vec<DatabaseConfig>,
     pub(super) sandbox: Option<SandboxConfig>,
     pub(super) web_search: Option<WebSearchConfig>,
+    pub(super) fetch_url: Option<FetchUrlSettings>,
 }
 
 impl ToolsConfig {
@@ -223,6 +231,7 @@ impl ToolsConfig {
         )?;
         let sandbox = sandbox(self.execute_code, on("execute_code"), span.clone())?;
         let web_search = web_search(self.web_search, on("web_search"), span)?;
+        let fetch_url = fetch_url::validate(self.fetch_url, on("fetch_url"))?;
         let tools_token = token(self.auth_token)?;
         let tokens = identity::tokens(self.tokens, tools_token.as_ref())?;
         let open_webui = identity::open_webui(self.open_webui)?;
@@ -245,6 +254,7 @@ impl ToolsConfig {
             databases,
             sandbox,
             web_search,
+            fetch_url,
             tools,
         })
     }

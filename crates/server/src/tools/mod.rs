@@ -5,6 +5,7 @@ mod selection;
 
 use std::sync::Arc;
 
+use switchboard::connectors::fetch_url::register_fetch_url;
 use switchboard::connectors::search::{Brave, SearxNg, Tavily, WebSearch, register_web_search};
 use switchboard::core::Client;
 use switchboard::functions::builtin::calculate::Calculate;
@@ -145,6 +146,19 @@ pub async fn build_registry(settings: &Settings) -> Result<ToolRegistry, ToolSet
                 };
                 register_web_search(&registry, Some(search_provider(config)?))
                     .map_err(|e| ToolSetupError::register("web_search", e))?;
+            }
+            "fetch_url" => {
+                let Some(config) = &settings.fetch_url else {
+                    return Err(ToolSetupError::Setting {
+                        key: "tools.fetch_url",
+                        message: "enabled without its settings".into(),
+                    });
+                };
+                let tool = config.build().map_err(|e| {
+                    ToolSetupError::setting("tools.fetch_url", format!("HTTP client: {e}"))
+                })?;
+                register_fetch_url(&registry, tool)
+                    .map_err(|e| ToolSetupError::register("fetch_url", e))?;
             }
             other => {
                 return Err(ToolSetupError::Register {

@@ -228,3 +228,53 @@ url = "http://{addr}"
     assert_eq!(results[0]["url"], "https://www.rust-lang.org/");
     assert_eq!(results[0]["source"], "searxng:duckduckgo");
 }
+
+/// A loopback page for `fetch_url`.
+async fn page_server() -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let page = || async {
+        (
+            [("content-type", "text/html")],
+            "<html><head><title>Status</title></head><body><p>All systems normal.</p></body></html>",
+        )
+    };
+    let app = axum::Router::new().route("/status", get(page));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+#[tokio::test]
+async fn fetch_url_reads_a_page_on_a_network_the_operator_opened() {
+    let addr = page_server().await;
+    let server = Server::start(Some(
+        "[tools]\nenabled = [\"fetch_url\"]\n\n[tools.fetch_url]\nallow_cidrs = [\"127.0.0.1/32\"]\n",
+    ));
+    let res = client()
+        .post(server.url("/tools/fetch_url"))
+        .json(&json!({"url": format!("http://{addr}/status")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["title"], "Status", "{body}");
+    assert_eq!(body["text"], "All systems normal.", "{body}");
+}
+
+#[tokio::test]
+async fn fetch_url_refuses_a_loopback_address_by_default() {
+    let addr = page_server().await;
+    let server = Server::start(Some("[tools]\nenabled = [\"fetch_url\"]\n"));
+    let res = client()
+        .post(server.url("/tools/fetch_url"))
+        .json(&json!({"url": format!("http://{addr}/status")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 500);
+    let body: Value = res.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("does not open this address"), "{body}");
+    assert!(!message.contains("All systems normal"), "{body}");
+}
