@@ -73,6 +73,9 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
     let addr = listener.local_addr()?;
+    // Registered before the line that says the gateway is up: a SIGTERM right after it must
+    // take the graceful path below, not the signal's default action.
+    let signals = ShutdownSignals::register()?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "switchboard listening on http://{addr}")?;
@@ -88,7 +91,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(%addr, tools = ?settings.tools, "gateway started");
     let signal = shutdown.clone();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        signals.wait().await;
         tracing::info!("shutdown signal received; finishing in-flight requests");
         signal.cancel();
     });
@@ -137,25 +140,39 @@ pub async fn serve_http(
         .await
 }
 
-async fn wait_for_signal() {
-    let ctrl_c = async {
+/// SIGTERM and SIGINT (Ctrl-C elsewhere), registered with the runtime when created, so a signal
+/// is caught from then on even before anything waits for it.
+struct ShutdownSignals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    fn register() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                term: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// Waits for the first of them.
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
     }
 }

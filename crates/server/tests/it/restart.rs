@@ -192,3 +192,14 @@ url = "{gone_url}"
     assert!(latency_count.parse::<u64>().unwrap() >= 4, "{text}");
     assert!(text.contains("switchboard_delivery_attempt_seconds_bucket{le=\"+Inf\"}"));
 }
+
+/// A supervisor may stop the gateway the moment it says it is listening: the signal must take
+/// the graceful path (exit status 0), not the default action of SIGTERM.
+#[test]
+fn sigterm_right_after_the_listening_line_shuts_down_cleanly() {
+    for _ in 0..3 {
+        let server = Server::start(None);
+        let status = server.terminate();
+        assert!(status.success(), "{status}");
+    }
+}
