@@ -1,0 +1,100 @@
+//! Where audit rows live: the `tool_calls` table in the gateway's SQLite file or Postgres
+//! database, created by its own migrations (ledger `audit_schema_migrations`) with the delivery
+//! store's runner.
+
+mod postgres;
+mod sqlite;
+
+use std::path::Path;
+
+use super::query::{CallQuery, Page};
+use super::row::CallRow;
+use crate::config::Settings;
+
+/// The audit table, in SQLite or Postgres.
+#[derive(Debug, Clone)]
+pub enum AuditStore {
+    /// The SQLite file (the default store).
+    Sqlite(sqlite::SqliteAudit),
+    /// A Postgres database shared by several gateways.
+    Postgres(postgres::PostgresAudit),
+}
+
+impl AuditStore {
+    /// The store `settings` name (`[store] postgres`, else the SQLite file), opened and
+    /// migrated.
+    ///
+    /// # Errors
+    /// The database cannot be opened or migrated.
+    pub async fn open(settings: &Settings) -> anyhow::Result<AuditStore> {
+        match &settings.postgres {
+            Some(url) => AuditStore::postgres(url.expose()).await,
+            None => AuditStore::sqlite(&settings.sqlite).await,
+        }
+    }
+
+    /// The audit table in the SQLite file at `path` (created, mode 0600, when missing).
+    ///
+    /// # Errors
+    /// The file cannot be opened or migrated.
+    pub async fn sqlite(path: &Path) -> anyhow::Result<AuditStore> {
+        let path = path.to_owned();
+        let store = tokio::task::spawn_blocking(move || sqlite::SqliteAudit::open(&path)).await??;
+        Ok(AuditStore::Sqlite(store))
+    }
+
+    /// The audit table in the Postgres database at `url`.
+    ///
+    /// # Errors
+    /// The database cannot be reached or migrated.
+    pub async fn postgres(url: &str) -> anyhow::Result<AuditStore> {
+        Ok(AuditStore::Postgres(
+            postgres::PostgresAudit::connect(url).await?,
+        ))
+    }
+
+    /// Inserts `rows` with one statement in one transaction.
+    ///
+    /// # Errors
+    /// The database failed; nothing was inserted.
+    pub async fn insert(&self, rows: Vec<CallRow>) -> anyhow::Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match self {
+            AuditStore::Sqlite(s) => s.insert(rows).await,
+            AuditStore::Postgres(p) => p.insert(&rows).await,
+        }
+    }
+
+    /// One page of rows matching `query`, newest first.
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn list(&self, query: &CallQuery) -> anyhow::Result<Page> {
+        let rows = match self {
+            AuditStore::Sqlite(s) => s.list(query.clone()).await?,
+            AuditStore::Postgres(p) => p.list(query).await?,
+        };
+        Ok(query.page(rows))
+    }
+
+    /// Deletes every row from before `cutoff_us` (microseconds since the epoch); returns how
+    /// many.
+    ///
+    /// # Errors
+    /// The database failed (rows deleted by earlier chunks stay deleted).
+    pub async fn delete_before(&self, cutoff_us: i64) -> anyhow::Result<u64> {
+        match self {
+            AuditStore::Sqlite(s) => s.delete_before(cutoff_us).await,
+            AuditStore::Postgres(p) => p.delete_before(cutoff_us).await,
+        }
+    }
+}
+
+/// The columns of `tool_calls` after `id`, in the order every insert and select uses.
+const COLUMNS: &str = "at_us, token, user_id, email, user_name, role, chat_id, message_id, \
+     tool, transport, outcome, duration_us, arguments_sha256, arguments, result_bytes";
+
+/// Rows deleted per statement by the retention job, so one run never holds the write lock long.
+const DELETE_CHUNK: i64 = 10_000;
