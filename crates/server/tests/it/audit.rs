@@ -95,18 +95,12 @@ async fn a_rest_call_is_one_row_with_its_caller_and_outcome() {
     let rows = rows(&server, "").await;
     assert_eq!(rows.len(), 1, "{rows:#?}");
     let row = &rows[0];
-    assert_eq!(
-        row["caller"],
-        json!({"token": "owui", "user_id": "u-ada", "email": "u-ada@example.com", "name": null,
-               "role": "user", "chat_id": "chat-1", "message_id": null})
-    );
-    assert_eq!(row["tool"], "calculate");
-    assert_eq!(row["transport"], "rest");
-    assert_eq!(row["outcome"], "ok");
-    assert_eq!(row["arguments"], json!({"expression": "6 * 7"}));
-    assert_eq!(row["arguments_sha256"].as_str().unwrap().len(), 64);
-    assert!(row["result_bytes"].as_i64().unwrap() > 0, "{row}");
     assert!(row["at"].as_str().unwrap().ends_with('Z'), "{row}");
+    insta::assert_json_snapshot!("tool_call_row", row, {
+        ".id" => "[id]",
+        ".at" => "[at]",
+        ".duration_ms" => "[duration]",
+    });
 }
 
 #[tokio::test]

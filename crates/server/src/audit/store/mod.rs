@@ -11,9 +11,14 @@ use super::query::{CallQuery, Page};
 use super::row::CallRow;
 use crate::config::Settings;
 
-/// The audit table, in SQLite or Postgres.
+/// The audit table, in SQLite or Postgres; cheap to clone (clones share the connections).
 #[derive(Debug, Clone)]
-pub enum AuditStore {
+pub struct AuditStore {
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
     /// The SQLite file (the default store).
     Sqlite(sqlite::SqliteAudit),
     /// A Postgres database shared by several gateways.
@@ -40,7 +45,9 @@ impl AuditStore {
     pub async fn sqlite(path: &Path) -> anyhow::Result<AuditStore> {
         let path = path.to_owned();
         let store = tokio::task::spawn_blocking(move || sqlite::SqliteAudit::open(&path)).await??;
-        Ok(AuditStore::Sqlite(store))
+        Ok(AuditStore {
+            backend: Backend::Sqlite(store),
+        })
     }
 
     /// The audit table in the Postgres database at `url`.
@@ -48,9 +55,10 @@ impl AuditStore {
     /// # Errors
     /// The database cannot be reached or migrated.
     pub async fn postgres(url: &str) -> anyhow::Result<AuditStore> {
-        Ok(AuditStore::Postgres(
-            postgres::PostgresAudit::connect(url).await?,
-        ))
+        let store = postgres::PostgresAudit::connect(url).await?;
+        Ok(AuditStore {
+            backend: Backend::Postgres(store),
+        })
     }
 
     /// Inserts `rows` with one statement in one transaction.
@@ -61,9 +69,9 @@ impl AuditStore {
         if rows.is_empty() {
             return Ok(());
         }
-        match self {
-            AuditStore::Sqlite(s) => s.insert(rows).await,
-            AuditStore::Postgres(p) => p.insert(&rows).await,
+        match &self.backend {
+            Backend::Sqlite(s) => s.insert(rows).await,
+            Backend::Postgres(p) => p.insert(&rows).await,
         }
     }
 
@@ -72,9 +80,9 @@ impl AuditStore {
     /// # Errors
     /// The database failed.
     pub async fn list(&self, query: &CallQuery) -> anyhow::Result<Page> {
-        let rows = match self {
-            AuditStore::Sqlite(s) => s.list(query.clone()).await?,
-            AuditStore::Postgres(p) => p.list(query).await?,
+        let rows = match &self.backend {
+            Backend::Sqlite(s) => s.list(query.clone()).await?,
+            Backend::Postgres(p) => p.list(query).await?,
         };
         Ok(query.page(rows))
     }
@@ -85,9 +93,9 @@ impl AuditStore {
     /// # Errors
     /// The database failed (rows deleted by earlier chunks stay deleted).
     pub async fn delete_before(&self, cutoff_us: i64) -> anyhow::Result<u64> {
-        match self {
-            AuditStore::Sqlite(s) => s.delete_before(cutoff_us).await,
-            AuditStore::Postgres(p) => p.delete_before(cutoff_us).await,
+        match &self.backend {
+            Backend::Sqlite(s) => s.delete_before(cutoff_us).await,
+            Backend::Postgres(p) => p.delete_before(cutoff_us).await,
         }
     }
 }

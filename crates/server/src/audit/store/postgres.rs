@@ -56,7 +56,7 @@ const LIST: &str = "SELECT id, at_us, token, user_id, email, user_name, role, ch
 
 /// A small pool on the store's database.
 #[derive(Debug, Clone)]
-pub struct PostgresAudit {
+pub(super) struct PostgresAudit {
     pool: PgPool,
 }
 

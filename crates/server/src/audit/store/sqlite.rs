@@ -58,7 +58,7 @@ const LIST: &str = "SELECT id, at_us, token, user_id, email, user_name, role, ch
 
 /// The audit connection; one statement at a time, each on a blocking thread.
 #[derive(Debug, Clone)]
-pub struct SqliteAudit {
+pub(super) struct SqliteAudit {
     conn: Arc<Mutex<Connection>>,
 }
 
