@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use switchboard::functions::{Arguments, ToolRegistry};
 
 use crate::http::caller::Caller;
@@ -201,24 +201,11 @@ fn redact_named(value: &mut Value, fields: &[String]) {
 }
 
 /// `value` as compact JSON with every object's keys in byte order, so equal arguments give equal
-/// text (and digest) whatever order they were sent in.
+/// text (and digest) whatever order they were sent in. `serde_json`'s map keeps its keys sorted
+/// (its `preserve_order` feature is off in this workspace; the test below fails if it is turned
+/// on), so plain serialisation is canonical.
 fn canonical_json(value: &Value) -> String {
-    fn sorted(value: &Value) -> Value {
-        match value {
-            Value::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort();
-                let mut out = Map::new();
-                for key in keys {
-                    out.insert(key.clone(), sorted(&map[key]));
-                }
-                Value::Object(out)
-            }
-            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-            other => other.clone(),
-        }
-    }
-    sorted(value).to_string()
+    value.to_string()
 }
 
 fn sha256_hex(text: &str) -> String {

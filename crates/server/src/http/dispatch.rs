@@ -125,7 +125,7 @@ pub async fn dispatch(
 ) -> Outcome {
     let mut recording = Recording::begin(state, caller, transport, &call);
     let outcome = run(state, caller, call, cancel).await;
-    recording.end(outcome.kind(), outcome.result_bytes());
+    recording.end(outcome.kind(), || outcome.result_bytes());
     outcome
 }
 
@@ -262,7 +262,9 @@ impl<'a> Recording<'a> {
         }
     }
 
-    fn end(&mut self, outcome: &'static str, result_bytes: u64) {
+    /// Counts the call and, when the audit trail is on, queues its row (`result_bytes` is only
+    /// measured then).
+    fn end(&mut self, outcome: &'static str, result_bytes: impl FnOnce() -> u64) {
         self.ended = true;
         let class = if self.caller.user.is_some() {
             "user"
@@ -281,7 +283,7 @@ impl<'a> Recording<'a> {
                 outcome,
                 duration: pending.started.elapsed(),
                 arguments: pending.arguments,
-                result_bytes,
+                result_bytes: result_bytes(),
             });
         }
     }
@@ -290,7 +292,7 @@ impl<'a> Recording<'a> {
 impl Drop for Recording<'_> {
     fn drop(&mut self) {
         if !self.ended {
-            self.end("dropped", 0);
+            self.end("dropped", || 0);
         }
     }
 }

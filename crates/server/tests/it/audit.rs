@@ -223,6 +223,15 @@ async fn a_bad_filter_is_answered_400_naming_the_parameter() {
 }
 
 #[tokio::test]
+async fn with_the_audit_trail_off_the_listing_says_so() {
+    let server = Server::start(Some(&config("[audit]\nenabled = false\n")));
+    assert_eq!(calculate(&server, OWUI_TOKEN, None, "1 + 1").await, 200);
+    let (status, body) = list(&server, "").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["kind"], "unavailable");
+}
+
+#[tokio::test]
 async fn the_listing_requires_the_admin_key() {
     let server = start();
     let res = client()

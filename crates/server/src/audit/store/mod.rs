@@ -1,6 +1,10 @@
 //! Where audit rows live: the `tool_calls` table in the gateway's SQLite file or Postgres
 //! database, created by its own migrations (ledger `audit_schema_migrations`) with the delivery
 //! store's runner.
+//!
+//! The table has one index besides its key, `(at_us, id)`: the listing's order, the cursor and
+//! the retention job use it, and filters are checked row by row while walking it newest first.
+//! Every further index would be paid by every call's insert, for the rarer listing.
 
 mod postgres;
 mod sqlite;

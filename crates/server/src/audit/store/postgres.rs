@@ -36,9 +36,6 @@ const MIGRATIONS: Migrations<&[&str]> = Migrations {
                 result_bytes BIGINT NOT NULL
             )",
             "CREATE INDEX tool_calls_at ON tool_calls (at_us, id)",
-            "CREATE INDEX tool_calls_tool ON tool_calls (tool, at_us)",
-            "CREATE INDEX tool_calls_token ON tool_calls (token, at_us)",
-            "CREATE INDEX tool_calls_user ON tool_calls (user_id, at_us)",
         ],
     )],
 };
