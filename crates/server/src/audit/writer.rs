@@ -18,6 +18,9 @@ const QUEUE: usize = 8192;
 /// Most rows inserted by one statement.
 const BATCH: usize = 512;
 
+/// Longest a queued row waits for others to share its commit (a flush does not wait).
+const LINGER: Duration = Duration::from_millis(50);
+
 /// How often the retention job deletes rows older than `[audit] retention_days`.
 const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 
@@ -103,19 +106,29 @@ async fn write_loop(
     redact_fields: Vec<String>,
     metrics: Arc<Metrics>,
 ) {
+    let mut messages = Vec::with_capacity(BATCH);
     let mut batch = Vec::with_capacity(BATCH);
     let mut flushes = Vec::new();
-    while let Some(first) = rx.recv().await {
-        let mut next = Some(first);
-        while let Some(message) = next.take() {
-            match message {
-                Message::Call(record) => {
-                    batch.push(record.into_row(&registry, &redact_fields));
+    while rx.recv_many(&mut messages, BATCH).await > 0 {
+        // Gather a batch for up to LINGER after its first call: every commit costs about as
+        // much as a few rows, so committing each call alone would cost each call a commit.
+        let deadline = tokio::time::Instant::now() + LINGER;
+        loop {
+            for message in messages.drain(..) {
+                match message {
+                    Message::Call(record) => {
+                        batch.push(record.into_row(&registry, &redact_fields));
+                    }
+                    Message::Flush(done) => flushes.push(done),
                 }
-                Message::Flush(done) => flushes.push(done),
             }
-            if batch.len() < BATCH {
-                next = rx.try_recv().ok();
+            if !flushes.is_empty() || batch.len() >= BATCH {
+                break;
+            }
+            let room = BATCH - batch.len();
+            match tokio::time::timeout_at(deadline, rx.recv_many(&mut messages, room)).await {
+                Ok(n) if n > 0 => {}
+                _ => break,
             }
         }
         let rows = batch.len();
