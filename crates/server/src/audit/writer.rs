@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use switchboard::functions::ToolRegistry;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
-use super::row::{CallRecord, micros};
+use super::row::{CallRecord, CallRow, micros};
 use super::store::AuditStore;
 use crate::config::AuditSettings;
 use crate::http::metrics::Metrics;
@@ -18,7 +18,8 @@ const QUEUE: usize = 8192;
 /// Most rows inserted by one statement.
 const BATCH: usize = 512;
 
-/// Longest a queued row waits for others to share its commit (a flush does not wait).
+/// How long the writer lets rows gather after the first of a batch before it writes them (a
+/// flush does not wait).
 const LINGER: Duration = Duration::from_millis(50);
 
 /// How often the retention job deletes rows older than `[audit] retention_days`.
@@ -36,6 +37,8 @@ enum Message {
 #[derive(Debug)]
 pub struct Audit {
     queue: mpsc::Sender<Message>,
+    /// Wakes a lingering writer for a flush.
+    flush_now: Arc<Notify>,
     store: AuditStore,
     metrics: Arc<Metrics>,
 }
@@ -50,18 +53,21 @@ impl Audit {
         metrics: Arc<Metrics>,
     ) -> Audit {
         let (queue, rx) = mpsc::channel(QUEUE);
+        let flush_now = Arc::new(Notify::new());
         tokio::spawn(write_loop(
             rx,
             store.clone(),
             registry,
             settings.redact_fields.clone(),
             metrics.clone(),
+            flush_now.clone(),
         ));
         if let Some(retention) = settings.retention {
             tokio::spawn(retention_loop(store.clone(), retention));
         }
         Audit {
             queue,
+            flush_now,
             store,
             metrics,
         }
@@ -89,6 +95,7 @@ impl Audit {
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
         if self.queue.send(Message::Flush(done)).await.is_ok() {
+            self.flush_now.notify_one();
             let _ = wait.await;
         }
     }
@@ -105,40 +112,51 @@ async fn write_loop(
     registry: Arc<ToolRegistry>,
     redact_fields: Vec<String>,
     metrics: Arc<Metrics>,
+    flush_now: Arc<Notify>,
 ) {
     let mut messages = Vec::with_capacity(BATCH);
-    let mut batch = Vec::with_capacity(BATCH);
+    let mut rows = Vec::with_capacity(BATCH);
     let mut flushes = Vec::new();
     while rx.recv_many(&mut messages, BATCH).await > 0 {
-        // Gather a batch for up to LINGER after its first call: every commit costs about as
-        // much as a few rows, so committing each call alone would cost each call a commit.
-        let deadline = tokio::time::Instant::now() + LINGER;
+        // The first row of a batch wakes the writer; the rest only queue while it lingers, so a
+        // call costs no wake-up and a commit is shared by everything queued meanwhile. A flush
+        // cuts the wait short.
+        if !messages.iter().any(|m| matches!(m, Message::Flush(_))) {
+            tokio::select! {
+                () = tokio::time::sleep(LINGER) => {}
+                () = flush_now.notified() => {}
+            }
+        }
         loop {
             for message in messages.drain(..) {
                 match message {
                     Message::Call(record) => {
-                        batch.push(record.into_row(&registry, &redact_fields));
+                        rows.push(record.into_row(&registry, &redact_fields));
                     }
                     Message::Flush(done) => flushes.push(done),
                 }
             }
-            if !flushes.is_empty() || batch.len() >= BATCH {
+            if rows.len() >= BATCH || rx.is_empty() {
+                insert(&store, &metrics, &mut rows).await;
+                // Every row queued before these flushes was in that insert.
+                for done in flushes.drain(..) {
+                    let _ = done.send(());
+                }
+            }
+            if rx.is_empty() {
                 break;
             }
-            let room = BATCH - batch.len();
-            match tokio::time::timeout_at(deadline, rx.recv_many(&mut messages, room)).await {
-                Ok(n) if n > 0 => {}
-                _ => break,
-            }
+            rx.recv_many(&mut messages, BATCH - rows.len()).await;
         }
-        let rows = batch.len();
-        if let Err(e) = store.insert(std::mem::take(&mut batch)).await {
-            metrics.audit_failed(rows);
-            tracing::warn!(rows, error = %format!("{e:#}"), "audit rows not stored");
-        }
-        for done in flushes.drain(..) {
-            let _ = done.send(());
-        }
+    }
+}
+
+/// Inserts `rows` (emptying it); a failure is counted and logged, never retried.
+async fn insert(store: &AuditStore, metrics: &Metrics, rows: &mut Vec<CallRow>) {
+    let n = rows.len();
+    if let Err(e) = store.insert(std::mem::take(rows)).await {
+        metrics.audit_failed(n);
+        tracing::warn!(rows = n, error = %format!("{e:#}"), "audit rows not stored");
     }
 }
 
