@@ -1314,7 +1314,7 @@ mod tests {
     #[test]
     fn wrk_lines_parse_with_skips_and_failures() {
         let rows = wrk_rows(&fixture("tool_calls.log"), "rest");
-        assert_eq!(rows.len(), 5);
+        assert_eq!(rows.len(), 6);
         let gateway = rows[1].figures.as_ref().unwrap();
         assert_eq!(gateway.requests, 301_234);
         assert!((gateway.p99 - 2_345_000.0).abs() < 1.0);
