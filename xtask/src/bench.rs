@@ -1029,6 +1029,10 @@ const GATEWAY_TABLE: WrkTable = WrkTable {
             "the same with 2 policy rules and per-user limits",
         ),
         (
+            "gateway-audit",
+            "`gateway-token` with the audit trail on (every call recorded in a SQLite file)",
+        ),
+        (
             "fastapi",
             "FastAPI + uvicorn (2 workers, uvloop, httptools), pydantic, exact `Fraction` evaluator",
         ),
@@ -1037,6 +1041,7 @@ const GATEWAY_TABLE: WrkTable = WrkTable {
     ratios: &[
         ("gateway ÷ FastAPI", "gateway", "fastapi"),
         ("with policy ÷ without", "gateway-policy", "gateway-token"),
+        ("with audit ÷ without", "gateway-audit", "gateway-token"),
     ],
     note: "`wrk -t1` posting `{\"expression\": \"(17 + 3) * 2340 / 100\"}` to `POST /tools/calculate` over \
            loopback HTTP/1.1 keep-alive, each server in turn in one run; the Rust servers run in the bench \
@@ -1310,7 +1315,7 @@ mod tests {
     #[test]
     fn wrk_lines_parse_with_skips_and_failures() {
         let rows = wrk_rows(&fixture("tool_calls.log"), "rest");
-        assert_eq!(rows.len(), 5);
+        assert_eq!(rows.len(), 6);
         let gateway = rows[1].figures.as_ref().unwrap();
         assert_eq!(gateway.requests, 301_234);
         assert!((gateway.p99 - 2_345_000.0).abs() < 1.0);

@@ -396,6 +396,16 @@ impl ToolRegistry {
         self.history.snapshot()
     }
 
+    /// `arguments` for tool `name` with every value its schema marks `x-secret` replaced by
+    /// `"[redacted]"`, as the history keeps them (returned as they are for a tool without
+    /// secret fields, or not registered).
+    pub fn redact_arguments(&self, name: &str, arguments: Value) -> Value {
+        match self.lookup(name) {
+            Some(entry) if entry.secret => schema::redact(&entry.schema, &arguments),
+            _ => arguments,
+        }
+    }
+
     /// Forgets the recorded calls.
     pub fn clear_history(&self) {
         self.history.clear();

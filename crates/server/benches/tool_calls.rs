@@ -7,6 +7,8 @@
 //! - `gateway`: the gateway's router, served by [`serve_http`] exactly as `switchboard serve` does;
 //! - `gateway-token` and `gateway-policy`: the same with Open WebUI's token naming a user, without
 //!   and with policy rules and per-user limits (their ratio is what the policy costs);
+//! - `gateway-audit`: `gateway-token` with the audit trail on, writing every call to a SQLite
+//!   file (its ratio to `gateway-token` is what recording costs);
 //! - `fastapi`: FastAPI + uvicorn (2 workers, uvloop, httptools) with a pydantic model and an
 //!   exact `Fraction` evaluator (`benches/peers/fastapi_calculate.py`), when `SB_BENCH_PYTHON`
 //!   names an interpreter that has it; otherwise the bench says it skipped it.
@@ -35,12 +37,15 @@ mod peers;
 mod wrk;
 
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
 use axum::routing::post;
 use serde_json::{Value, json};
+use switchboard_server::audit::{Audit, AuditStore};
 use switchboard_server::config::Settings;
 use switchboard_server::http::{AppState, router};
 use switchboard_server::serve::{init_logging, serve_http};
@@ -211,15 +216,26 @@ async fn mcp_session(client: &reqwest::Client, url: &str) -> Vec<(&'static str, 
 }
 
 async fn gateway() -> SocketAddr {
-    gateway_with(Settings::defaults().unwrap()).await
+    gateway_with(Settings::defaults().unwrap(), None).await
 }
 
-async fn gateway_with(settings: Settings) -> SocketAddr {
+/// The gateway for `settings`, recording every call in the SQLite file `audit` when given.
+async fn gateway_with(settings: Settings, audit: Option<&Path>) -> SocketAddr {
     // The same log subscriber as `switchboard serve` (info level, stderr): spans cost what they
     // cost in production.
     init_logging(&settings);
     let registry = build_registry(&settings).await.unwrap();
-    let state = AppState::new(&settings, registry);
+    let mut state = AppState::new(&settings, registry);
+    if let Some(path) = audit {
+        let store = AuditStore::sqlite(path).await.unwrap();
+        let audit = Audit::start(
+            store,
+            state.registry.clone(),
+            &settings.audit,
+            state.metrics.clone(),
+        );
+        state = state.with_audit(Arc::new(audit));
+    }
     spawn_server(router(&settings, state, CancellationToken::new())).await
 }
 
@@ -265,21 +281,39 @@ fn user_headers() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// The gateway with a token and a user, without and then with rules and per-user limits.
+/// The gateway with a token and a user, without and then with rules and per-user limits, then
+/// with the audit trail.
 async fn identity_rows(bench: &Bench, client: &reqwest::Client) {
     let headers = user_headers();
-    for (server, extra) in [
-        ("gateway-token", TOKEN_CONFIG.to_owned()),
-        ("gateway-policy", format!("{TOKEN_CONFIG}{POLICY_CONFIG}")),
+    let store = bench
+        .scratch
+        .join(format!("sb-bench-audit-{}.db", std::process::id()));
+    for (server, extra, audit) in [
+        ("gateway-token", TOKEN_CONFIG.to_owned(), None),
+        (
+            "gateway-policy",
+            format!("{TOKEN_CONFIG}{POLICY_CONFIG}"),
+            None,
+        ),
+        (
+            "gateway-audit",
+            TOKEN_CONFIG.to_owned(),
+            Some(store.as_path()),
+        ),
     ] {
         if !bench.wanted(server) {
             continue;
         }
         let settings = Settings::parse(&extra, &|_| None).unwrap();
-        let addr = gateway_with(settings).await;
+        let addr = gateway_with(settings, audit).await;
         let url = format!("http://{addr}/tools/calculate");
         check_answer(client, &url, REST_BODY, &headers).await;
         bench.measure(server, &url, &headers, false, None);
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = store.clone().into_os_string();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
     }
 }
 

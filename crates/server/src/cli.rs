@@ -1,4 +1,5 @@
-//! The command line: `serve`, `tools`, `webhooks`, `config`, and the exit codes.
+//! The command line: `serve`, `tools`, `webhooks`, `deliveries`, `calls`, `config`, and the
+//! exit codes.
 //!
 //! | code | meaning |
 //! |---|---|
@@ -13,6 +14,8 @@
     clippy::print_stderr,
     reason = "a command-line program prints its output"
 )]
+
+mod calls;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -30,6 +33,8 @@ use switchboard::webhooks::sign::{StandardSigner, WebhookSecret};
 use crate::config::{ConfigError, IngestKind, Settings};
 use crate::tools::build_registry;
 use crate::verifiers::verifier_for;
+
+pub use calls::{CallsCommand, CallsListArgs};
 
 /// Exit code: the operation ran and failed.
 pub const EXIT_FAILED: u8 = 1;
@@ -73,6 +78,9 @@ pub enum Command {
     /// List or replay outgoing webhook deliveries in the configured store.
     #[command(subcommand)]
     Deliveries(DeliveriesCommand),
+    /// List the audit trail of tool calls in the configured store.
+    #[command(subcommand)]
+    Calls(CallsCommand),
     /// Check a configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -355,6 +363,10 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Command::Deliveries(cmd) => {
             let settings = load_settings(cli.config.as_deref())?;
             runtime()?.block_on(deliveries(cmd, &settings, cli.json))
+        }
+        Command::Calls(cmd) => {
+            let settings = load_settings(cli.config.as_deref())?;
+            runtime()?.block_on(calls::calls(cmd, &settings, cli.json))
         }
         Command::Config(ConfigCommand::Check { file }) => {
             let Some(path) = file.or(cli.config) else {

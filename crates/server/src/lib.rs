@@ -2,6 +2,7 @@
 //!
 //! - [`config`]: embedded defaults and the TOML file;
 //! - [`tools`]: the registry built from the settings;
+//! - [`audit`]: the audit trail of tool calls in the store;
 //! - [`http`]: the router — OpenAPI tool server, `/mcp`, `/healthz`, `/metrics`;
 //! - [`notify`]: `[[notify]]` targets subscribed to events;
 //! - [`cli`]: the command line and its exit codes;
@@ -9,6 +10,7 @@
 //!
 //! `docs/gateway.md` is the user guide.
 
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod http;

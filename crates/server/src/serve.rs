@@ -14,6 +14,7 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
+use crate::audit::{Audit, AuditStore};
 use crate::config::{LogFormat, Settings};
 use crate::http::metrics::Metrics;
 use crate::http::{AppState, router};
@@ -47,7 +48,8 @@ pub fn init_logging(settings: &Settings) {
 }
 
 /// Runs the gateway until SIGINT/SIGTERM, then stops accepting, lets in-flight requests finish
-/// (up to [`SHUTDOWN_GRACE`]), stops the delivery workers (releasing their leases) and returns.
+/// (up to [`SHUTDOWN_GRACE`]), writes the audit rows still queued, stops the delivery workers
+/// (releasing their leases) and returns.
 ///
 /// Prints `switchboard listening on http://ADDR` on stdout once the socket is bound (with the
 /// real port when `listen` asks for port 0).
@@ -63,9 +65,20 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     settings.check_against_tools(&registry.definitions())?;
     let metrics = Arc::new(Metrics::default());
     let (webhooks, generated_key) = crate::webhooks::start(&settings, metrics.clone()).await?;
-    let state = AppState::new(&settings, registry)
+    let mut state = AppState::new(&settings, registry)
         .with_metrics(metrics)
         .with_webhooks(webhooks);
+    if settings.audit.enabled {
+        let store = AuditStore::open(&settings).await?;
+        let audit = Audit::start(
+            store,
+            state.registry.clone(),
+            &settings.audit,
+            state.metrics.clone(),
+        );
+        state = state.with_audit(Arc::new(audit));
+    }
+    let audit = state.audit.clone();
     let shutdown = CancellationToken::new();
     let webhooks = state.webhooks.clone();
     let app = router(&settings, state, shutdown.child_token());
@@ -108,6 +121,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             "in-flight requests did not finish within {}s; stopping anyway",
             SHUTDOWN_GRACE.as_secs()
         ),
+    }
+    if let Some(audit) = audit {
+        // Every call that finished is in the store before the process exits.
+        audit.flush().await;
     }
     if let Some(w) = webhooks {
         // Finish in-flight deliveries and release leases; unfinished ones are retried later.

@@ -5,10 +5,11 @@
 //! rather than the parser's). `docs/gateway.md` documents every key.
 //!
 //! Each section lives in its own file with the checks of that section (`tools`, `http`,
-//! `identity`, `policy`, `store`, `ingest`, `delivery`, `connectors`, `concurrency`); a check
+//! `identity`, `policy`, `store`, `ingest`, `delivery`, `connectors`, `concurrency`, `audit`); a check
 //! returns a `(key, span, message)` problem and [`Settings::parse`] turns the span into a line,
 //! so the sections need not know the file's text.
 
+mod audit;
 mod concurrency;
 mod connectors;
 mod delivery;
@@ -21,6 +22,7 @@ mod policy;
 mod store;
 mod tools;
 
+pub use audit::{AuditConfig, AuditSettings, DEFAULT_AUDIT_RETENTION_DAYS};
 pub use connectors::{
     ConnectorsConfig, GitHubConfig, GoogleCalendarConfig, IftttConfig, JiraConfig, NotifyConfig,
     NotifyKind, NotionConfig, OpenWeatherMapConfig, SlackConfig, SmtpSecurityConfig, ToolSelection,
@@ -161,6 +163,9 @@ pub struct Config {
     #[serde(default)]
     #[schemars(with = "Vec<NotifyConfig>")]
     pub notify: Vec<Spanned<NotifyConfig>>,
+    /// The audit trail of tool calls, kept in the store.
+    #[serde(default)]
+    pub audit: AuditConfig,
 }
 
 /// The configuration after validation, with defaults applied.
@@ -233,6 +238,8 @@ pub struct Settings {
     pub connectors: ConnectorsConfig,
     /// Notification targets.
     pub notify: Vec<NotifyConfig>,
+    /// `[audit]`.
+    pub audit: AuditSettings,
 }
 
 /// The shortest token or key the config accepts (tools token, admin key, ingest secrets): long
@@ -320,6 +327,7 @@ impl Settings {
             connectors::validate_notify(target)
                 .map_err(|(key, message)| locate((key, target.span(), message)))?;
         }
+        let audit = config.audit.validate().map_err(locate)?;
         let allowed_hosts =
             http::allowed_hosts(config.allowed_hosts, config.mcp.allowed_hosts).map_err(locate)?;
         Ok(Settings {
@@ -369,6 +377,7 @@ impl Settings {
             delivery,
             connectors: config.connectors,
             notify: config.notify.into_iter().map(Spanned::into_inner).collect(),
+            audit,
         })
     }
 }

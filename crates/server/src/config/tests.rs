@@ -158,6 +158,31 @@ fn delivery_overrides() {
     );
 }
 
+#[test]
+fn audit_defaults_keep_rows_30_days_and_zero_keeps_them_forever() {
+    let s = parse("").unwrap();
+    assert!(s.audit.enabled);
+    assert_eq!(s.audit.retention, Some(Duration::from_secs(30 * 24 * 3600)));
+    let s = parse("[audit]\nenabled = false\nretention_days = 0\nredact_fields = [\"Password\"]\n")
+        .unwrap();
+    assert!(!s.audit.enabled);
+    assert!(s.audit.retention.is_none());
+    assert_eq!(s.audit.redact_fields, ["password"]);
+}
+
+#[test]
+fn audit_redact_fields_must_be_distinct_names() {
+    for fields in [r#"["", "x"]"#, r#"["token", "TOKEN"]"#] {
+        let err = parse(&format!("[audit]\n\nredact_fields = {fields}\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("config key `audit.redact_fields` (line 3)"),
+            "{err}"
+        );
+    }
+}
+
 /// Formats the parsed example config of `docs/gateway.md` with `{:?}` and finds none of the
 /// secret values it was given: every secret in the config is a redacting [`Secret`].
 #[test]

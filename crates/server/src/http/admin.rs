@@ -1,5 +1,6 @@
 //! The admin API under `/admin` (bearer admin key): publish events, manage endpoints, list
-//! messages, deliveries and attempts, replay and recover.
+//! messages, deliveries and attempts, replay and recover, and list the audit trail of tool
+//! calls (`super::calls`).
 //!
 //! Lists take `limit` (1–1000, default 100) and the filters of the manager's queries; messages
 //! also take `since` (Unix seconds). Errors use the gateway's JSON error shape.
@@ -47,6 +48,7 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/messages/{id}/replay", post(replay))
         .route("/admin/deliveries", get(list_deliveries))
         .route("/admin/attempts", get(list_attempts))
+        .route("/admin/tool-calls", get(super::calls::list))
         .layer(axum::middleware::from_fn_with_state(state, require_admin))
 }
 

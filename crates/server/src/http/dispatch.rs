@@ -1,21 +1,28 @@
 //! The one path every tool call takes, from `POST /tools/{name}` and MCP `tools/call` alike:
 //! the policy ([`policy::decide`], before the arguments are validated), then the user's and the
 //! token's limits, then the registry (validation, the tool, its timeout and cancellation), then
-//! the metrics. Each transport only turns the [`Outcome`] into its wire format.
+//! the metrics and the audit trail. Each transport only turns the [`Outcome`] into its wire
+//! format.
+//!
+//! Every call is recorded once its outcome is known, refusals included, by [`Recording`]: the
+//! count by caller class, and the row handed to the audit writer ([`crate::audit`], queued
+//! without waiting). A call whose caller went away before it ended is recorded as `dropped`.
 //!
 //! A refusal tells the caller that a policy rule or a limit refused, never which rule: the rule
 //! set stays with the operator, who finds the deciding rule's name in the log.
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use switchboard::functions::{CallError, CancellationToken, ToolCall, ToolResult};
+use switchboard::functions::{Arguments, CallError, CancellationToken, ToolCall, ToolResult};
 
 use super::AppState;
 use super::caller::Caller;
 use super::error::ApiError;
 use super::limits::{self, Admission};
+use crate::audit::{CallRecord, Transport};
 use crate::policy::{self, CallArguments};
 
 /// How a dispatched call ended.
@@ -74,9 +81,56 @@ enum LimitOf {
     Token,
 }
 
-/// Runs `call` for `caller` if the policy and the limits let it, and counts it. `cancel` stops
-/// a running call (MCP cancellation); without it the call stops when its future is dropped.
+impl Outcome {
+    /// How the call ended, as the audit trail and `switchboard_tool_calls_by_caller_total`
+    /// name it: `ok`, the registry's error kind, or `refused_…` (one of
+    /// [`crate::audit::OUTCOMES`]).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outcome::Refused(Refused::Policy { .. }) => "refused_policy",
+            Outcome::Refused(Refused::Limit(limits::Refusal::RateLimited { .. })) => {
+                "refused_rate_limited"
+            }
+            Outcome::Refused(Refused::Limit(limits::Refusal::TooManyConcurrent)) => {
+                "refused_too_many_concurrent_calls"
+            }
+            Outcome::Ran(result) => match result.outcome() {
+                Ok(_) => "ok",
+                Err(err) => err.kind(),
+            },
+        }
+    }
+
+    /// Bytes of the tool's output as compact JSON (0 when it failed or did not run).
+    fn result_bytes(&self) -> u64 {
+        match self {
+            Outcome::Ran(result) => match result.outcome() {
+                Ok(value) => json_len(value),
+                Err(_) => 0,
+            },
+            Outcome::Refused(_) => 0,
+        }
+    }
+}
+
+/// Runs `call` for `caller` if the policy and the limits let it, counts it and records it in
+/// the audit trail. `cancel` stops a running call (MCP cancellation); without it the call stops
+/// when its future is dropped.
 pub async fn dispatch(
+    state: &AppState,
+    caller: &Arc<Caller>,
+    transport: Transport,
+    call: ToolCall,
+    cancel: Option<&CancellationToken>,
+) -> Outcome {
+    let mut recording = Recording::begin(state, caller, transport, &call);
+    let outcome = run(state, caller, call, cancel).await;
+    recording.end(outcome.kind(), || outcome.result_bytes());
+    outcome
+}
+
+/// The policy, the limits, then the registry.
+async fn run(
     state: &AppState,
     caller: &Caller,
     call: ToolCall,
@@ -165,4 +219,99 @@ fn admit(
         None => Admission::unlimited(),
     };
     Ok((for_user, for_token))
+}
+
+/// One call being recorded: what is known when it arrives, kept until its outcome is (or until
+/// it is dropped unfinished, recorded then as `dropped`).
+struct Recording<'a> {
+    state: &'a AppState,
+    caller: &'a Arc<Caller>,
+    transport: Transport,
+    /// The row's start, present while the call is unrecorded and the audit trail is on.
+    pending: Option<Pending>,
+    ended: bool,
+}
+
+struct Pending {
+    at: SystemTime,
+    started: Instant,
+    tool: String,
+    /// A copy: the registry consumes the call's own.
+    arguments: Arguments,
+}
+
+impl<'a> Recording<'a> {
+    fn begin(
+        state: &'a AppState,
+        caller: &'a Arc<Caller>,
+        transport: Transport,
+        call: &ToolCall,
+    ) -> Self {
+        let pending = state.audit.is_some().then(|| Pending {
+            at: SystemTime::now(),
+            started: Instant::now(),
+            tool: call.name().to_owned(),
+            arguments: call.arguments().clone(),
+        });
+        Recording {
+            state,
+            caller,
+            transport,
+            pending,
+            ended: false,
+        }
+    }
+
+    /// Counts the call and, when the audit trail is on, queues its row (`result_bytes` is only
+    /// measured then).
+    fn end(&mut self, outcome: &'static str, result_bytes: impl FnOnce() -> u64) {
+        self.ended = true;
+        let class = if self.caller.user.is_some() {
+            "user"
+        } else if self.caller.token_name().is_some() {
+            "token"
+        } else {
+            "anonymous"
+        };
+        self.state.metrics.call_by_caller(class, outcome);
+        if let (Some(audit), Some(pending)) = (&self.state.audit, self.pending.take()) {
+            audit.record(CallRecord {
+                at: pending.at,
+                caller: self.caller.clone(),
+                tool: pending.tool,
+                transport: self.transport,
+                outcome,
+                duration: pending.started.elapsed(),
+                arguments: pending.arguments,
+                result_bytes: result_bytes(),
+            });
+        }
+    }
+}
+
+impl Drop for Recording<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.end("dropped", || 0);
+        }
+    }
+}
+
+/// Bytes of `value` as compact JSON, counted without building the text.
+fn json_len(value: &serde_json::Value) -> u64 {
+    struct Count(u64);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    match serde_json::to_writer(&mut count, value) {
+        Ok(()) => count.0,
+        Err(_) => 0,
+    }
 }

@@ -1,4 +1,5 @@
-//! The JSON error body every route answers with: `{"error":{"kind","message","violations"?}}`.
+//! The JSON error body every route answers with:
+//! `{"error":{"kind","message","violations"?,"parameter"?}}`.
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -13,6 +14,8 @@ pub struct ApiError {
     kind: &'static str,
     message: String,
     violations: Option<Value>,
+    /// The request parameter that was wrong, for a bad query.
+    parameter: Option<&'static str>,
     /// Seconds for a `Retry-After` header.
     retry_after: Option<u32>,
 }
@@ -25,8 +28,21 @@ impl ApiError {
             kind,
             message: message.into(),
             violations: None,
+            parameter: None,
             retry_after: None,
         }
+    }
+
+    /// `400 bad_request` for query parameter `parameter`, named in the message and in the
+    /// body's `parameter`.
+    pub fn bad_parameter(parameter: &'static str, message: impl std::fmt::Display) -> Self {
+        let mut out = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("{parameter}: {message}"),
+        );
+        out.parameter = Some(parameter);
+        out
     }
 
     /// 401 without detail.
@@ -77,6 +93,9 @@ impl IntoResponse for ApiError {
         let mut error = json!({"kind": self.kind, "message": self.message});
         if let Some(v) = self.violations {
             error["violations"] = v;
+        }
+        if let Some(p) = self.parameter {
+            error["parameter"] = Value::from(p);
         }
         let mut response = (self.status, Json(json!({ "error": error }))).into_response();
         if let Some(seconds) = self.retry_after {

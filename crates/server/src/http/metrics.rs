@@ -59,6 +59,12 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<String, BTreeMap<u16, u64>>>,
     /// tool → outcome → count.
     tool_calls: Mutex<BTreeMap<String, BTreeMap<&'static str, u64>>>,
+    /// caller class (`anonymous`, `token`, `user`) → outcome → count.
+    calls_by_caller: Mutex<BTreeMap<String, BTreeMap<&'static str, u64>>>,
+    /// Audit rows dropped because the writer's queue was full.
+    audit_dropped_queue_full: AtomicU64,
+    /// Audit rows lost because the store failed to insert their batch.
+    audit_dropped_store_error: AtomicU64,
     /// tool → (seconds, calls).
     tool_seconds: Mutex<BTreeMap<String, (f64, u64)>>,
     /// source → outcome → count.
@@ -108,6 +114,25 @@ impl Metrics {
         bump(&self.tool_calls, tool, outcome);
     }
 
+    /// Counts one tool call by the class of its caller (`anonymous`, `token` or `user`: never
+    /// who) and its outcome (as the audit trail records it).
+    pub fn call_by_caller(&self, caller_class: &'static str, outcome: &'static str) {
+        bump(&self.calls_by_caller, caller_class, outcome);
+    }
+
+    /// Counts one audit row dropped at a full queue; returns how many so far.
+    pub fn audit_dropped(&self) -> u64 {
+        self.audit_dropped_queue_full
+            .fetch_add(1, Ordering::Relaxed)
+            + 1
+    }
+
+    /// Counts `rows` audit rows lost to a failed insert.
+    pub fn audit_failed(&self, rows: usize) {
+        self.audit_dropped_store_error
+            .fetch_add(rows as u64, Ordering::Relaxed);
+    }
+
     /// Counts one ingest request by source and outcome (`accepted`, `rejected`, `duplicate`,
     /// `error`).
     pub fn ingest(&self, source: &str, outcome: &'static str) {
@@ -131,6 +156,22 @@ impl Metrics {
             "Tool calls by tool and outcome.",
             ("tool", "outcome"),
             &self.tool_calls,
+        );
+        counter(
+            &mut out,
+            "switchboard_tool_calls_by_caller_total",
+            "Tool calls by caller class (anonymous, token, user) and outcome.",
+            ("caller_class", "outcome"),
+            &self.calls_by_caller,
+        );
+        let _ = writeln!(
+            out,
+            "# HELP switchboard_audit_dropped_total Audit rows not stored, by reason.\n\
+             # TYPE switchboard_audit_dropped_total counter\n\
+             switchboard_audit_dropped_total{{reason=\"queue_full\"}} {}\n\
+             switchboard_audit_dropped_total{{reason=\"store_error\"}} {}",
+            self.audit_dropped_queue_full.load(Ordering::Relaxed),
+            self.audit_dropped_store_error.load(Ordering::Relaxed),
         );
         out.push_str("# HELP switchboard_tool_call_seconds Time spent in tool calls.\n# TYPE switchboard_tool_call_seconds summary\n");
         if let Ok(m) = self.tool_seconds.lock() {
@@ -245,6 +286,25 @@ mod tests {
         assert!(text.contains("switchboard_tool_call_seconds_sum{tool=\"calculate\"} 0.75\n"));
         assert!(text.contains("switchboard_tool_call_seconds_count{tool=\"calculate\"} 2\n"));
         assert!(!text.contains("switchboard_delivery_queue{"));
+    }
+
+    #[test]
+    fn calls_are_counted_by_caller_class_and_dropped_audit_rows_by_reason() {
+        let m = Metrics::default();
+        m.call_by_caller("user", "ok");
+        m.call_by_caller("user", "ok");
+        m.call_by_caller("anonymous", "refused_policy");
+        assert_eq!(m.audit_dropped(), 1);
+        m.audit_failed(3);
+        let text = m.render(None);
+        assert!(text.contains(
+            "switchboard_tool_calls_by_caller_total{caller_class=\"user\",outcome=\"ok\"} 2\n"
+        ));
+        assert!(text.contains(
+            "switchboard_tool_calls_by_caller_total{caller_class=\"anonymous\",outcome=\"refused_policy\"} 1\n"
+        ));
+        assert!(text.contains("switchboard_audit_dropped_total{reason=\"queue_full\"} 1\n"));
+        assert!(text.contains("switchboard_audit_dropped_total{reason=\"store_error\"} 3\n"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod admin;
 pub mod auth;
 pub mod caller;
+mod calls;
 pub mod catalog;
 pub mod dispatch;
 pub mod error;
@@ -38,6 +39,7 @@ use self::guard::GuardPolicy;
 use self::layers::{CountLayer, ScreenLayer};
 use self::metrics::Metrics;
 use self::user_limits::UserLimiter;
+use crate::audit::Audit;
 use crate::config::Settings;
 use crate::policy::Policy;
 use crate::webhooks::Webhooks;
@@ -61,6 +63,8 @@ pub struct AppState {
     pub webhooks: Option<Arc<Webhooks>>,
     /// The Host/Origin/Content-Type rules every request passes first.
     pub guard: Arc<GuardPolicy>,
+    /// The audit trail's writer, when `[audit] enabled`.
+    pub audit: Option<Arc<Audit>>,
 }
 
 impl AppState {
@@ -80,6 +84,7 @@ impl AppState {
             registry: Arc::new(registry),
             metrics: Arc::new(Metrics::default()),
             webhooks: None,
+            audit: None,
             guard: Arc::new(GuardPolicy::new(
                 &settings.host_names(),
                 &settings.cors_origins,
@@ -91,6 +96,13 @@ impl AppState {
     #[must_use]
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
         self.metrics = metrics;
+        self
+    }
+
+    /// Records every tool call with `audit`.
+    #[must_use]
+    pub fn with_audit(mut self, audit: Arc<Audit>) -> Self {
+        self.audit = Some(audit);
         self
     }
 

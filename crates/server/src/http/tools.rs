@@ -15,6 +15,7 @@ use super::AppState;
 use super::caller::Caller;
 use super::dispatch::{Outcome, dispatch};
 use super::error::ApiError;
+use crate::audit::Transport;
 
 /// Runs tool `name` with the JSON body as its arguments (an empty body means `{}`), for the
 /// caller resolved by [`super::caller::identify`].
@@ -28,7 +29,8 @@ pub(super) async fn call_tool(
         Ok(arguments) => arguments,
         Err(error) => return error.into_response(),
     };
-    match dispatch(&state, &caller, ToolCall::new(name, arguments), None).await {
+    let call = ToolCall::new(name, arguments);
+    match dispatch(&state, &caller, Transport::Rest, call, None).await {
         Outcome::Refused(refused) => refused.into_response(),
         Outcome::Ran(result) => match result.into_outcome() {
             Ok(value) => Json(value).into_response(),

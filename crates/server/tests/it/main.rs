@@ -5,6 +5,8 @@
 
 mod admin;
 mod attribution;
+mod audit;
+mod audit_store;
 mod browser_guard;
 mod builtin_tools;
 mod cli;

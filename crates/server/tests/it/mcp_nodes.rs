@@ -145,14 +145,14 @@ fn socket(base: &str) -> SocketAddr {
 }
 
 /// A Postgres schema of its own for one test, dropped when the test ends (when it passes).
-struct Schema {
+pub(crate) struct Schema {
     store: Option<PostgresStore>,
     /// The store URL the nodes use: the test's URL with the schema as `search_path`.
-    node_url: String,
+    pub(crate) node_url: String,
 }
 
 impl Schema {
-    async fn create(url: &str, test: &str) -> Schema {
+    pub(crate) async fn create(url: &str, test: &str) -> Schema {
         let millis = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap()
@@ -171,7 +171,7 @@ impl Schema {
         }
     }
 
-    async fn drop_schema(mut self) {
+    pub(crate) async fn drop_schema(mut self) {
         if let Some(store) = self.store.take() {
             store.drop_schema().await.unwrap();
         }
@@ -179,7 +179,7 @@ impl Schema {
 }
 
 /// The Postgres URL of the test database, or `None` (with the skip printed) when unset.
-fn postgres_url(test: &str) -> Option<String> {
+pub(crate) fn postgres_url(test: &str) -> Option<String> {
     let url = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL").ok();
     if url.is_none() {
         #[allow(clippy::print_stderr, reason = "the skip reason is the test's output")]

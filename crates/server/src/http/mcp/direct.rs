@@ -40,6 +40,7 @@ use switchboard::functions::{Arguments, ToolCall};
 use tokio_util::sync::CancellationToken;
 
 use super::SESSION_HEADER;
+use crate::audit::Transport;
 use crate::http::AppState;
 use crate::http::caller::Caller;
 use crate::http::dispatch::{Outcome, dispatch};
@@ -108,7 +109,7 @@ impl Direct {
     /// Runs one call and answers it as JSON (or with an empty stream once it was cancelled).
     async fn call(
         &self,
-        caller: &Caller,
+        caller: &Arc<Caller>,
         session: SessionId,
         id: Value,
         name: &str,
@@ -122,7 +123,7 @@ impl Direct {
         };
         let _registered = Registered::new(self, key, cancel.clone());
         let call = ToolCall::new(name, Arguments::Value(Value::Object(arguments)));
-        let outcome = dispatch(&self.state, caller, call, Some(&cancel)).await;
+        let outcome = dispatch(&self.state, caller, Transport::Mcp, call, Some(&cancel)).await;
         if cancel.is_cancelled() && !self.shutdown.is_cancelled() {
             return cancelled();
         }

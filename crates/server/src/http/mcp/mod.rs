@@ -50,6 +50,7 @@ use tokio_util::sync::CancellationToken;
 use super::AppState;
 use super::caller::{self, Caller};
 use super::dispatch::{Outcome, dispatch};
+use crate::audit::Transport;
 use crate::config::{McpSessions, Settings};
 
 mod direct;
@@ -95,7 +96,13 @@ impl ServerHandler for McpTools {
         let caller = request_caller(&context)?;
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let call = ToolCall::new(request.name.as_ref(), Arguments::Value(arguments));
-        let run = dispatch(&self.state, &caller, call, Some(&context.ct));
+        let run = dispatch(
+            &self.state,
+            &caller,
+            Transport::Mcp,
+            call,
+            Some(&context.ct),
+        );
         let outcome = match context.meta.get_progress_token() {
             Some(token) => with_progress(run, &request.name, token, &context.peer).await,
             None => run.await,

@@ -33,6 +33,7 @@
 
 mod decision;
 mod memory;
+pub mod migrations;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

@@ -1,6 +1,9 @@
-//! Versioned Postgres schema migrations, applied in order when the store connects.
+//! The delivery store's Postgres schema: versioned migrations, applied in order when the store
+//! connects (by the shared runner in `store::migrations`).
 
 use sqlx::PgConnection;
+
+use crate::delivery::store::migrations::{LOCK_KEY, Migrations, apply_postgres};
 
 /// `(version, SQL statements)`; append new versions, never edit applied ones.
 const MIGRATIONS: &[(i64, &[&str])] = &[
@@ -118,41 +121,15 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
     ),
 ];
 
-/// The newest schema version this code knows.
-const LATEST: i64 = 5;
+/// The delivery store's tables, recorded in `schema_migrations`.
+const SET: Migrations<&[&str]> = Migrations {
+    ledger: "schema_migrations",
+    lock_key: LOCK_KEY,
+    steps: MIGRATIONS,
+};
 
 /// Applies every migration newer than the database's version in one transaction, holding an
 /// advisory lock so several processes starting at once migrate only once.
 pub(super) async fn migrate(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(7264318846120)")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version BIGINT PRIMARY KEY,
-            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-        )",
-    )
-    .execute(&mut *tx)
-    .await?;
-    let current: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-            .fetch_one(&mut *tx)
-            .await?;
-    if current > LATEST {
-        return Err(sqlx::Error::Protocol(format!(
-            "database schema version {current} is newer than this build supports ({LATEST})"
-        )));
-    }
-    for (version, statements) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
-        for sql in *statements {
-            sqlx::query(*sql).execute(&mut *tx).await?;
-        }
-        sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
-            .bind(version)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await
+    apply_postgres(conn, &SET).await
 }

@@ -1,6 +1,9 @@
-//! Versioned SQLite schema migrations, applied in order when the store opens.
+//! The delivery store's SQLite schema: versioned migrations, applied in order when the store
+//! opens (by the shared runner in `store::migrations`).
 
 use rusqlite::Connection;
+
+use crate::delivery::store::migrations::{LOCK_KEY, Migrations, apply_sqlite};
 
 /// `(version, SQL)`; append new versions, never edit applied ones.
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -111,43 +114,16 @@ ALTER TABLE endpoints ADD COLUMN origin TEXT NOT NULL DEFAULT 'api';
     ),
 ];
 
-/// The newest schema version this code knows.
-pub(super) const LATEST: i64 = 5;
+/// The delivery store's tables, recorded in `schema_migrations`.
+const SET: Migrations<&str> = Migrations {
+    ledger: "schema_migrations",
+    lock_key: LOCK_KEY,
+    steps: MIGRATIONS,
+};
 
-/// Applies every migration newer than the database's version, each in its own transaction.
+/// Applies every migration newer than the database's version.
 ///
 /// Refuses a database written by a newer version of this code.
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version INTEGER PRIMARY KEY,
-            applied_at INTEGER NOT NULL
-        )",
-    )
-    .map_err(|e| format!("creating schema_migrations: {e}"))?;
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(|e| format!("begin migration: {e}"))?;
-    let current: i64 = tx
-        .query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(|e| format!("reading schema version: {e}"))?;
-    if current > LATEST {
-        return Err(format!(
-            "database schema version {current} is newer than this build supports ({LATEST})"
-        ));
-    }
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
-        tx.execute_batch(sql)
-            .map_err(|e| format!("migration {version}: {e}"))?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, unixepoch())",
-            [version],
-        )
-        .map_err(|e| format!("recording migration {version}: {e}"))?;
-    }
-    tx.commit().map_err(|e| format!("commit migration: {e}"))
+    apply_sqlite(conn, &SET)
 }

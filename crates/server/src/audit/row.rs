@@ -1,0 +1,249 @@
+//! What is recorded of a call: [`CallRecord`] as dispatch hands it over, and [`CallRow`] as it
+//! is stored, with the arguments redacted ([`CallRecord::into_row`]).
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use switchboard::functions::{Arguments, ToolRegistry};
+
+use crate::http::caller::Caller;
+
+/// What replaces a value that is never stored.
+const REDACTED: &str = "[redacted]";
+
+/// Longest canonical arguments text stored; longer arguments keep only their digest.
+const MAX_ARGUMENTS_LEN: usize = 64 * 1024;
+
+/// How a call reached the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// `POST /tools/{name}`.
+    Rest,
+    /// MCP `tools/call`.
+    Mcp,
+}
+
+impl Transport {
+    /// `rest` or `mcp`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Rest => "rest",
+            Transport::Mcp => "mcp",
+        }
+    }
+}
+
+/// One finished call as dispatch knows it; the writer task makes the row of it.
+#[derive(Debug)]
+pub struct CallRecord {
+    /// When the call arrived.
+    pub at: SystemTime,
+    /// Who called.
+    pub caller: Arc<Caller>,
+    /// The tool asked for.
+    pub tool: String,
+    /// How the call came.
+    pub transport: Transport,
+    /// How it ended (one of [`OUTCOMES`](super::OUTCOMES)).
+    pub outcome: &'static str,
+    /// From arrival to outcome.
+    pub duration: Duration,
+    /// The arguments as received (never stored as they are).
+    pub arguments: Arguments,
+    /// Bytes of the tool's JSON output (0 when it failed or did not run).
+    pub result_bytes: u64,
+}
+
+/// One stored call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallRow {
+    /// Assigned by the store (ignored on insert); with `at`, the order of the listing.
+    pub id: i64,
+    /// When the call arrived, microseconds since the Unix epoch.
+    pub at_us: i64,
+    /// The token's name (`None` when the gateway has no tokens).
+    pub token: Option<String>,
+    /// The user's id, when known.
+    pub user_id: Option<String>,
+    /// The user's email, when known.
+    pub email: Option<String>,
+    /// The user's display name, when known.
+    pub user_name: Option<String>,
+    /// The user's role, when known.
+    pub role: Option<String>,
+    /// The chat id the caller reported.
+    pub chat_id: Option<String>,
+    /// The message id the caller reported.
+    pub message_id: Option<String>,
+    /// The tool asked for.
+    pub tool: String,
+    /// `rest` or `mcp`.
+    pub transport: String,
+    /// How the call ended.
+    pub outcome: String,
+    /// From arrival to outcome, in microseconds.
+    pub duration_us: i64,
+    /// SHA-256 (hex) of the stored canonical arguments; `None` when they were not JSON.
+    pub arguments_sha256: Option<String>,
+    /// The redacted arguments as canonical JSON (keys sorted, no spaces); `None` when they were
+    /// not JSON or longer than 64 KiB.
+    pub arguments: Option<String>,
+    /// Bytes of the tool's JSON output.
+    pub result_bytes: i64,
+}
+
+impl CallRow {
+    /// The row as the admin API and `switchboard calls list --json` show it: times in RFC 3339,
+    /// the caller's fields together, the arguments as JSON.
+    pub fn to_json(&self) -> Value {
+        let arguments = self
+            .arguments
+            .as_deref()
+            .and_then(|text| serde_json::from_str::<Value>(text).ok());
+        json!({
+            "id": self.id,
+            "at": super::query::format_time(self.at_us),
+            "caller": {
+                "token": self.token,
+                "user_id": self.user_id,
+                "email": self.email,
+                "name": self.user_name,
+                "role": self.role,
+                "chat_id": self.chat_id,
+                "message_id": self.message_id,
+            },
+            "tool": self.tool,
+            "transport": self.transport,
+            "outcome": self.outcome,
+            "duration_ms": self.duration_us as f64 / 1000.0,
+            "arguments_sha256": self.arguments_sha256,
+            "arguments": arguments,
+            "result_bytes": self.result_bytes,
+        })
+    }
+
+    /// Who called, in one word: the user's email or id, else the token's name, else
+    /// `anonymous`.
+    pub fn caller_label(&self) -> &str {
+        self.email
+            .as_deref()
+            .or(self.user_id.as_deref())
+            .or(self.token.as_deref())
+            .unwrap_or("anonymous")
+    }
+}
+
+/// Microseconds since the Unix epoch (0 before it, saturating far after it).
+pub(crate) fn micros(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
+impl CallRecord {
+    /// The row to store: the caller's fields, and the arguments parsed, redacted (the tool's
+    /// `x-secret` fields, then every field named in `redact_fields`, lowercase) and hashed.
+    pub fn into_row(self, registry: &ToolRegistry, redact_fields: &[String]) -> CallRow {
+        let parsed = match self.arguments {
+            Arguments::Value(v) => Some(v),
+            Arguments::Text(text) => serde_json::from_str::<Value>(&text).ok(),
+            // Malformed (or a kind this gateway does not know): nothing to store.
+            _ => None,
+        };
+        let canonical = parsed.map(|value| {
+            let mut value = registry.redact_arguments(&self.tool, value);
+            redact_named(&mut value, redact_fields);
+            canonical_json(&value)
+        });
+        let arguments_sha256 = canonical.as_deref().map(sha256_hex);
+        let arguments = canonical.filter(|text| text.len() <= MAX_ARGUMENTS_LEN);
+        let user = self.caller.user.as_ref();
+        CallRow {
+            id: 0,
+            at_us: micros(self.at),
+            token: self.caller.token_name().map(str::to_owned),
+            user_id: user.map(|u| u.id.clone()),
+            email: user.and_then(|u| u.email.clone()),
+            user_name: user.and_then(|u| u.name.clone()),
+            role: user.and_then(|u| u.role.clone()),
+            chat_id: self.caller.chat_id.clone(),
+            message_id: self.caller.message_id.clone(),
+            tool: self.tool,
+            transport: self.transport.as_str().to_owned(),
+            outcome: self.outcome.to_owned(),
+            duration_us: i64::try_from(self.duration.as_micros()).unwrap_or(i64::MAX),
+            arguments_sha256,
+            arguments,
+            result_bytes: i64::try_from(self.result_bytes).unwrap_or(i64::MAX),
+        }
+    }
+}
+
+/// Replaces the value of every object field named in `fields` (lowercase), at any depth.
+fn redact_named(value: &mut Value, fields: &[String]) {
+    if fields.is_empty() {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if fields.iter().any(|f| key.eq_ignore_ascii_case(f)) {
+                    *v = Value::String(REDACTED.to_owned());
+                } else {
+                    redact_named(v, fields);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_named(v, fields)),
+        _ => {}
+    }
+}
+
+/// `value` as compact JSON with every object's keys in byte order, so equal arguments give equal
+/// text (and digest) whatever order they were sent in. `serde_json`'s map keeps its keys sorted
+/// (its `preserve_order` feature is off in this workspace; the test below fails if it is turned
+/// on), so plain serialisation is canonical.
+fn canonical_json(value: &Value) -> String {
+    value.to_string()
+}
+
+fn sha256_hex(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+    let mut out = String::with_capacity(64);
+    for b in digest.as_ref() {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_fields_are_redacted_at_any_depth_whatever_their_case() {
+        let mut value = json!({"Password": "p1", "nested": [{"password": "p2", "keep": 1}]});
+        redact_named(&mut value, &["password".to_owned()]);
+        assert_eq!(
+            value,
+            json!({"Password": REDACTED, "nested": [{"password": REDACTED, "keep": 1}]})
+        );
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level() {
+        let a: Value = serde_json::from_str(r#"{"b": {"y": 1, "x": 2}, "a": [3]}"#).unwrap();
+        assert_eq!(canonical_json(&a), r#"{"a":[3],"b":{"x":2,"y":1}}"#);
+    }
+
+    #[test]
+    fn the_digest_is_sha256_hex() {
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

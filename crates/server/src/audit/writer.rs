@@ -1,0 +1,187 @@
+//! The writer task behind [`Audit`]: a bounded queue of finished calls, drained in batches into
+//! the store, and the retention job.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use switchboard::functions::ToolRegistry;
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use super::row::{CallRecord, CallRow, micros};
+use super::store::AuditStore;
+use crate::config::AuditSettings;
+use crate::http::metrics::Metrics;
+
+/// Finished calls waiting for the writer; beyond this, rows are dropped (and counted).
+const QUEUE: usize = 8192;
+
+/// Most rows inserted by one statement.
+const BATCH: usize = 512;
+
+/// How long the writer lets rows gather after the first of a batch before it writes them (a
+/// flush does not wait).
+const LINGER: Duration = Duration::from_millis(50);
+
+/// How often the retention job deletes rows older than `[audit] retention_days`.
+const RETENTION_EVERY: Duration = Duration::from_secs(3600);
+
+/// A message to the writer.
+#[derive(Debug)]
+enum Message {
+    Call(Box<CallRecord>),
+    /// Answered once everything queued before it is stored (or failed).
+    Flush(oneshot::Sender<()>),
+}
+
+/// The audit trail of a running gateway: where dispatch sends finished calls.
+#[derive(Debug)]
+pub struct Audit {
+    queue: mpsc::Sender<Message>,
+    /// Wakes a lingering writer for a flush.
+    flush_now: Arc<Notify>,
+    store: AuditStore,
+    metrics: Arc<Metrics>,
+}
+
+impl Audit {
+    /// Starts the writer over `store` and, when `settings` keep rows for a limited time, the
+    /// retention job. Must run inside a Tokio runtime.
+    pub fn start(
+        store: AuditStore,
+        registry: Arc<ToolRegistry>,
+        settings: &AuditSettings,
+        metrics: Arc<Metrics>,
+    ) -> Audit {
+        let (queue, rx) = mpsc::channel(QUEUE);
+        let flush_now = Arc::new(Notify::new());
+        tokio::spawn(write_loop(
+            rx,
+            store.clone(),
+            registry,
+            settings.redact_fields.clone(),
+            metrics.clone(),
+            flush_now.clone(),
+        ));
+        if let Some(retention) = settings.retention {
+            tokio::spawn(retention_loop(store.clone(), retention));
+        }
+        Audit {
+            queue,
+            flush_now,
+            store,
+            metrics,
+        }
+    }
+
+    /// Queues `record` for the writer without waiting: when the queue is full the row is
+    /// dropped, counted in `switchboard_audit_dropped_total`, and logged (the first, then every
+    /// thousandth).
+    pub fn record(&self, record: CallRecord) {
+        if let Err(e) = self.queue.try_send(Message::Call(Box::new(record))) {
+            let dropped = self.metrics.audit_dropped();
+            if dropped % 1000 == 1 {
+                let why = match e {
+                    mpsc::error::TrySendError::Full(_) => "the writer's queue is full",
+                    mpsc::error::TrySendError::Closed(_) => "the writer has stopped",
+                };
+                tracing::warn!(dropped, "audit row dropped: {why}");
+            }
+        }
+    }
+
+    /// Waits until every call recorded before is stored (or its batch failed and was logged).
+    /// The admin listing calls it first, so it shows this gateway's calls so far; shutdown
+    /// calls it last.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.queue.send(Message::Flush(done)).await.is_ok() {
+            self.flush_now.notify_one();
+            let _ = wait.await;
+        }
+    }
+
+    /// The store the rows go to.
+    pub fn store(&self) -> &AuditStore {
+        &self.store
+    }
+}
+
+async fn write_loop(
+    mut rx: mpsc::Receiver<Message>,
+    store: AuditStore,
+    registry: Arc<ToolRegistry>,
+    redact_fields: Vec<String>,
+    metrics: Arc<Metrics>,
+    flush_now: Arc<Notify>,
+) {
+    let mut messages = Vec::with_capacity(BATCH);
+    let mut rows = Vec::with_capacity(BATCH);
+    let mut flushes = Vec::new();
+    while rx.recv_many(&mut messages, BATCH).await > 0 {
+        // The first row of a batch wakes the writer; the rest only queue while it lingers, so a
+        // call costs no wake-up and a commit is shared by everything queued meanwhile. A flush
+        // cuts the wait short.
+        if !messages.iter().any(|m| matches!(m, Message::Flush(_))) {
+            tokio::select! {
+                () = tokio::time::sleep(LINGER) => {}
+                () = flush_now.notified() => {}
+            }
+        }
+        loop {
+            for message in messages.drain(..) {
+                match message {
+                    Message::Call(record) => {
+                        rows.push(record.into_row(&registry, &redact_fields));
+                    }
+                    Message::Flush(done) => flushes.push(done),
+                }
+            }
+            if rows.len() >= BATCH || rx.is_empty() {
+                insert(&store, &metrics, &mut rows).await;
+                // Every row queued before these flushes was in that insert.
+                for done in flushes.drain(..) {
+                    let _ = done.send(());
+                }
+            }
+            if rx.is_empty() {
+                break;
+            }
+            rx.recv_many(&mut messages, BATCH - rows.len()).await;
+        }
+    }
+}
+
+/// Inserts `rows` (emptying it); a failure is counted and logged, never retried.
+async fn insert(store: &AuditStore, metrics: &Metrics, rows: &mut Vec<CallRow>) {
+    let n = rows.len();
+    if let Err(e) = store.insert(std::mem::take(rows)).await {
+        metrics.audit_failed(n);
+        tracing::warn!(rows = n, error = %format!("{e:#}"), "audit rows not stored");
+    }
+}
+
+async fn retention_loop(store: AuditStore, retention: Duration) {
+    let mut ticks = tokio::time::interval(RETENTION_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match apply_retention(&store, retention, SystemTime::now()).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "audit rows past retention deleted"),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "audit retention failed"),
+        }
+    }
+}
+
+/// The retention step: deletes the rows older than `retention` at `now`; returns how many.
+///
+/// # Errors
+/// The store failed.
+pub async fn apply_retention(
+    store: &AuditStore,
+    retention: Duration,
+    now: SystemTime,
+) -> anyhow::Result<u64> {
+    let cutoff = now.checked_sub(retention).unwrap_or(SystemTime::UNIX_EPOCH);
+    store.delete_before(micros(cutoff)).await
+}

@@ -1,0 +1,45 @@
+//! `GET /admin/tool-calls`: the audit trail, newest first, behind the admin key (mounted by the
+//! admin routes).
+//!
+//! Filters: `caller` (token name, user id or email), `tool`, `outcome`, `since` and `until`
+//! (RFC 3339; `since` inclusive, `until` exclusive), `limit` (1–1000, default 100), `cursor`
+//! (the previous page's `next_cursor`). A filter that cannot be used is answered `400` with the
+//! parameter named in the message and in `error.parameter`.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use http::{StatusCode, Uri};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::ApiError;
+use crate::audit::{CallParams, CallQuery};
+
+/// Lists calls: first waits until the calls this gateway finished are stored, so a listing
+/// right after a call shows it.
+pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
+    let Query(params) = Query::<CallParams>::try_from_uri(&uri)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let query =
+        CallQuery::parse(&params).map_err(|e| ApiError::bad_parameter(e.parameter, e.message))?;
+    let Some(audit) = &state.audit else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the audit trail is off (`[audit] enabled = false`)",
+        ));
+    };
+    audit.flush().await;
+    let page = audit.store().list(&query).await.map_err(|e| {
+        tracing::error!(error = %format!("{e:#}"), "listing audit rows failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "store_error",
+            "the audit store failed",
+        )
+    })?;
+    let data: Vec<Value> = page.calls.iter().map(|row| row.to_json()).collect();
+    let next_cursor = page.next_cursor.map(|c| c.encode());
+    Ok(Json(json!({"data": data, "next_cursor": next_cursor})).into_response())
+}
