@@ -14,8 +14,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderName, StatusCode};
 use jsonwebtoken::errors::ErrorKind;
@@ -23,7 +22,6 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use switchboard::functions::{Context, User};
 
-use super::AppState;
 use super::auth::{TokenHash, bearer};
 use super::error::ApiError;
 use super::limits::Limiter;
@@ -323,17 +321,5 @@ pub(super) fn screen(identity: &Identity, req: &mut Request) -> Option<Response>
             None
         }
         Err(refusal) => Some(refusal.into_response()),
-    }
-}
-
-/// Middleware form of [`screen`], for routers that use `axum::middleware`.
-pub(super) async fn identify(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    match screen(&state.identity, &mut req) {
-        None => next.run(req).await,
-        Some(refusal) => refusal,
     }
 }

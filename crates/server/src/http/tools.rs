@@ -18,7 +18,7 @@ use super::error::ApiError;
 use crate::audit::Transport;
 
 /// Runs tool `name` with the JSON body as its arguments (an empty body means `{}`), for the
-/// caller resolved by [`super::caller::identify`].
+/// caller resolved by [`super::caller::screen`].
 pub(super) async fn call_tool(
     State(state): State<AppState>,
     Path(name): Path<String>,

@@ -281,7 +281,7 @@ fn session_of(headers: &HeaderMap) -> Option<SessionId> {
         .map(Into::into)
 }
 
-/// The caller [`crate::http::caller::identify`] stored; its absence is a wiring fault.
+/// The caller [`crate::http::caller::screen`] stored; its absence is a wiring fault.
 fn caller_of(parts: &Parts) -> Option<Arc<Caller>> {
     parts.extensions.get::<Arc<Caller>>().cloned()
 }

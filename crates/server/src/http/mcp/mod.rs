@@ -50,6 +50,7 @@ use tokio_util::sync::CancellationToken;
 use super::AppState;
 use super::caller::{self, Caller};
 use super::dispatch::{Outcome, dispatch};
+use super::layers::ScreenLayer;
 use crate::audit::Transport;
 use crate::config::{McpSessions, Settings};
 
@@ -117,7 +118,7 @@ impl ServerHandler for McpTools {
     }
 }
 
-/// The caller [`caller::identify`] stored in the HTTP request that carried this message (rmcp
+/// The caller [`caller::screen`] stored in the HTTP request that carried this message (rmcp
 /// hands the request's parts to the handler). Its absence is a wiring fault, so fail closed.
 fn request_caller(context: &RequestContext<RoleServer>) -> Result<Arc<Caller>, ErrorData> {
     context
@@ -213,10 +214,7 @@ pub fn routes(
     // bounds every body), then the session checks and rmcp.
     router
         .layer(middleware::from_fn_with_state(direct, direct::serve))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            caller::identify,
-        ))
+        .layer(ScreenLayer::new(state.identity.clone(), caller::screen))
 }
 
 /// `DELETE /mcp` with a session id: `204 No Content` once the session is closed, `404` for a
