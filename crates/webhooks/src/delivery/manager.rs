@@ -22,8 +22,8 @@ use super::events::{ENDPOINT_ENABLED, enabled_data};
 use super::handler::{Event, HandlerError, HandlerId, HandlerRun, Handlers};
 use super::ids::{DeliveryId, EndpointId, MessageId};
 use super::model::{Attempt, Delivery, DisabledReason, Endpoint, EndpointKey, Message};
-use super::observer::{DeliveryObserver, Observer};
-use super::publish::{Observers, Publisher};
+use super::observer::DeliveryObserver;
+use super::publish::observer;
 use super::query::{AttemptQuery, DeliveryQuery, MessageQuery, QueueDepth};
 use super::store::{NewMessage, Store, StoreError};
 
@@ -107,25 +107,14 @@ impl WebhookManagerBuilder {
             self.config.handler_log_size,
         ));
         let inner = Arc::new_cyclic(|manager: &Weak<Inner>| {
-            let mut observers: Vec<Arc<dyn DeliveryObserver>> = Vec::new();
-            if self.operational_events {
-                observers.push(Arc::new(Publisher {
-                    manager: manager.clone(),
-                }));
-            }
-            observers.extend(self.observer);
-            let observer: Option<Arc<dyn DeliveryObserver>> = match observers.len() {
-                0 => None,
-                1 => observers.pop(),
-                _ => Some(Arc::new(Observers(observers))),
-            };
+            let publisher = self.operational_events.then(|| manager.clone());
             Inner {
                 engine: Arc::new(Engine::new(
                     self.store,
                     client,
                     self.clock,
                     self.config,
-                    observer.map(Observer),
+                    observer(publisher, self.observer),
                 )),
                 handlers,
                 net: self.net,

@@ -6,12 +6,30 @@ use std::sync::{Arc, Weak};
 use tracing::warn;
 
 use super::manager::{Inner, WebhookManager};
-use super::observer::{AttemptReport, DeliveryObserver};
+use super::observer::{AttemptReport, DeliveryObserver, Observer};
+
+/// The engine's observer: a [`Publisher`] for `manager` when given, then the caller's own.
+pub(super) fn observer(
+    manager: Option<Weak<Inner>>,
+    caller: Option<Arc<dyn DeliveryObserver>>,
+) -> Option<Observer> {
+    let mut observers: Vec<Arc<dyn DeliveryObserver>> = Vec::new();
+    if let Some(manager) = manager {
+        observers.push(Arc::new(Publisher { manager }));
+    }
+    observers.extend(caller);
+    let one: Arc<dyn DeliveryObserver> = match observers.len() {
+        0 => return None,
+        1 => observers.pop()?,
+        _ => Arc::new(Observers(observers)),
+    };
+    Some(Observer(one))
+}
 
 /// Publishes each operational event of an attempt through the manager that made the attempt,
 /// excluding the endpoint it is about. Holds the manager weakly: the manager owns it.
-pub(super) struct Publisher {
-    pub(super) manager: Weak<Inner>,
+struct Publisher {
+    manager: Weak<Inner>,
 }
 
 impl DeliveryObserver for Publisher {
@@ -42,7 +60,7 @@ impl DeliveryObserver for Publisher {
 }
 
 /// Several observers as one, called in order.
-pub(super) struct Observers(pub(super) Vec<Arc<dyn DeliveryObserver>>);
+struct Observers(Vec<Arc<dyn DeliveryObserver>>);
 
 impl DeliveryObserver for Observers {
     fn attempt_finished(&self, report: &AttemptReport<'_>) {
