@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use switchboard_core::NetPolicy;
 use switchboard_webhooks::delivery::store::MemoryStore;
 use switchboard_webhooks::delivery::{
-    DeliveryConfig, DeliveryQuery, EndpointSpec, ManualClock, MessageId, MessageQuery,
-    RetrySchedule, WebhookManager,
+    DeliveryConfig, DeliveryQuery, EndpointSpec, EndpointUpdate, ManualClock, MessageId,
+    MessageQuery, RetrySchedule, WebhookManager,
 };
 
 /// Answers each request with the next scripted status (204 once the script is used up) and
@@ -308,5 +308,27 @@ async fn nothing_is_published_unless_asked() {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_that_enables_publishes_endpoint_enabled() {
+    let clock = ManualClock::new(t0());
+    let manager = manager(&clock);
+    let crm = manager
+        .register(EndpointSpec::new("crm", "http://127.0.0.1:9/hook").disabled())
+        .await
+        .unwrap();
+    manager
+        .update(&crm.id, EndpointUpdate::new().enabled(true))
+        .await
+        .unwrap();
+    manager
+        .update(&crm.id, EndpointUpdate::new().enabled(true))
+        .await
+        .unwrap();
+    assert_eq!(
+        messages_of_type(&manager, "endpoint.enabled").await.len(),
+        1
     );
 }
