@@ -173,17 +173,24 @@ async fn gone_endpoint_is_announced_to_subscribers_once_and_not_to_itself() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failing_event_skips_the_failing_endpoint_even_when_it_subscribes_to_all() {
+async fn failing_event_skips_the_failing_endpoint_even_when_it_subscribes_to_it() {
     let clock = ManualClock::new(t0());
     let manager = manager(&clock);
     let (crm_rx, crm_url) = receiver(&[503]).await;
     let (ops_rx, ops_url) = receiver(&[]).await;
+    let (all_rx, all_url) = receiver(&[]).await;
     let crm = manager
-        .register(EndpointSpec::new("crm", &crm_url))
+        .register(
+            EndpointSpec::new("crm", &crm_url).events(["user.joined", "message.attempt.failing"]),
+        )
         .await
         .unwrap();
     manager
-        .register(EndpointSpec::new("ops", &ops_url))
+        .register(EndpointSpec::new("ops", &ops_url).events(["message.attempt.failing"]))
+        .await
+        .unwrap();
+    manager
+        .register(EndpointSpec::new("all", &all_url))
         .await
         .unwrap();
     let message = manager
@@ -203,8 +210,11 @@ async fn failing_event_skips_the_failing_endpoint_even_when_it_subscribes_to_all
     assert_eq!(failing[0]["data"]["attempt"], 1);
     assert_eq!(failing[0]["data"]["status"], 503);
     assert_eq!(failing[0]["data"]["error"], "status");
-    // crm, still enabled and subscribed to everything, got only its own message.
+    // crm, still enabled and subscribed to the event, got only its own message; an endpoint
+    // taking every type is not told about other endpoints.
     assert!(crm_rx.seen().iter().all(|b| b["type"] == "user.joined"));
+    assert!(all_rx.of_type("message.attempt.failing").is_empty());
+    assert_eq!(all_rx.of_type("user.joined").len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -131,7 +131,6 @@ allow_cidrs = ["127.0.0.0/8"]
 [[endpoints]]
 name = "ok"
 url = "{ok_url}"
-events = ["tick"]
 
 [[endpoints]]
 name = "gone"

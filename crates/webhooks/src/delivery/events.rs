@@ -91,6 +91,14 @@ impl OperationalEvent {
 /// [`WebhookManager::enable`](super::WebhookManager::enable), only when it was disabled).
 pub const ENDPOINT_ENABLED: &str = "endpoint.enabled";
 
+/// Every operational event type. An endpoint receives these only when its filter names them.
+pub const OPERATIONAL_EVENT_TYPES: [&str; 4] = [
+    "endpoint.disabled",
+    ENDPOINT_ENABLED,
+    "message.attempt.exhausted",
+    "message.attempt.failing",
+];
+
 impl OperationalEvent {
     /// The `data` it is published with, for the attempt `report` that caused it:
     ///

@@ -36,7 +36,7 @@ pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use config::DeliveryConfig;
 pub use endpoint::{DEFAULT_MAX_IN_FLIGHT, EndpointSpec, EndpointUpdate};
 pub use error::ManagerError;
-pub use events::{ENDPOINT_ENABLED, OperationalEvent};
+pub use events::{ENDPOINT_ENABLED, OPERATIONAL_EVENT_TYPES, OperationalEvent};
 pub use handler::{Event, HandlerError, HandlerFuture, HandlerId, HandlerOutcome, HandlerRun};
 pub use ids::{DeliveryId, EndpointId, IdError, MessageId};
 pub use manager::{WebhookManager, WebhookManagerBuilder};

@@ -57,13 +57,23 @@ pub struct NewMessage {
 
 /// The fan-out rule every store applies when it stores a message: an enabled endpoint gets a
 /// delivery when its filter matches the event type and it is not the excluded endpoint.
+///
+/// Operational events ([`OPERATIONAL_EVENT_TYPES`](crate::delivery::OPERATIONAL_EVENT_TYPES))
+/// go only to endpoints that name them: an endpoint that takes every type receives the
+/// application's own events, and must not learn about other endpoints unless it asks.
 pub fn fans_out_to(
     endpoint: &EndpointId,
     events: &EventFilter,
     event_type: &str,
     excluded: Option<&EndpointId>,
 ) -> bool {
-    excluded != Some(endpoint) && events.matches(event_type)
+    if excluded == Some(endpoint) {
+        return false;
+    }
+    match events {
+        EventFilter::All => !crate::delivery::events::OPERATIONAL_EVENT_TYPES.contains(&event_type),
+        EventFilter::Only(_) => events.matches(event_type),
+    }
 }
 
 /// What [`QueueStore::insert_message`](super::QueueStore::insert_message) did.
