@@ -116,7 +116,7 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     })
 }
 
-/// A manager over `store` configured from `settings`.
+/// A manager over `store` configured from `settings`, publishing operational events.
 fn manager_builder(
     settings: &Settings,
     store: Arc<dyn Store>,
@@ -133,7 +133,8 @@ fn manager_builder(
     }
     Ok(WebhookManager::builder(store)
         .config(settings.delivery.clone())
-        .net_policy(policy))
+        .net_policy(policy)
+        .publish_operational_events(true))
 }
 
 fn ingest_sources(settings: &Settings) -> anyhow::Result<HashMap<String, Source>> {

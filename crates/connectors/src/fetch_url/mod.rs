@@ -13,7 +13,7 @@
 //!
 //! What comes back is bounded: at most `max_bytes` of body are read (the rest is not
 //! downloaded), at most `max_chars` of text returned, `truncated` says when either cut. The
-//! content type decides the rendering ([`render`]): HTML as text with link footnotes, JSON
+//! content type decides the rendering: HTML as text with link footnotes, JSON
 //! pretty-printed, other text as is; anything else (images, PDFs, archives) is refused by its
 //! type rather than shown as noise.
 

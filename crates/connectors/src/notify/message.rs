@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::open_webui;
+use super::{open_webui, operational};
 use crate::text::truncate_chars;
 
 /// How serious a notification is; targets show it as a colour or a prefix.
@@ -90,7 +90,9 @@ impl Notification {
         self
     }
 
-    /// Builds a notification from an event with the template for its type: `user_joined`,
+    /// Builds a notification from an event with the template for its type: the webhook
+    /// manager's operational events (`endpoint.disabled`, `endpoint.enabled`,
+    /// `message.attempt.exhausted`, `message.attempt.failing`), `user_joined`,
     /// `chat_completed`, Open WebUI's event envelope (`owui.auth.signup`, `owui.chat.finished`,
     /// … under any type), `error_occurred`, or the generic template for any other type.
     ///
@@ -112,6 +114,9 @@ impl Notification {
     /// assert_eq!(n.fields[0].name, "code");
     /// ```
     pub fn from_event(event_type: &str, data: &Value) -> Self {
+        if let Some(n) = operational::template(event_type, data) {
+            return n;
+        }
         if let Some(n) = open_webui::template(event_type, data) {
             return n;
         }

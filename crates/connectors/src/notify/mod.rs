@@ -34,6 +34,7 @@ mod google_chat;
 mod http;
 mod message;
 mod open_webui;
+mod operational;
 mod slack;
 mod subscribe;
 mod teams;

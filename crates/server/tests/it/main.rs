@@ -20,6 +20,7 @@ mod mcp_direct;
 mod mcp_nodes;
 mod mcp_peers;
 mod open_webui;
+mod operational_events;
 mod policy;
 mod reconcile;
 mod restart;

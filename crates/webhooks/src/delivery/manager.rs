@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime};
 
 use switchboard_core::{Client, NetPolicy, Redirects, RetryPolicy, redact_url};
@@ -18,10 +18,12 @@ use super::endpoint::{
 use super::engine::Engine;
 use super::envelope::envelope;
 use super::error::ManagerError;
+use super::events::{ENDPOINT_ENABLED, enabled_data};
 use super::handler::{Event, HandlerError, HandlerId, HandlerRun, Handlers};
 use super::ids::{DeliveryId, EndpointId, MessageId};
 use super::model::{Attempt, Delivery, DisabledReason, Endpoint, EndpointKey, Message};
-use super::observer::{DeliveryObserver, Observer};
+use super::observer::DeliveryObserver;
+use super::publish::observer;
 use super::query::{AttemptQuery, DeliveryQuery, MessageQuery, QueueDepth};
 use super::store::{NewMessage, Store, StoreError};
 
@@ -33,6 +35,7 @@ pub struct WebhookManagerBuilder {
     clock: Arc<dyn Clock>,
     net: NetPolicy,
     observer: Option<Arc<dyn DeliveryObserver>>,
+    operational_events: bool,
 }
 
 impl fmt::Debug for WebhookManagerBuilder {
@@ -43,6 +46,7 @@ impl fmt::Debug for WebhookManagerBuilder {
             .field("clock", &self.clock)
             .field("net", &self.net)
             .field("observer", &self.observer.is_some())
+            .field("operational_events", &self.operational_events)
             .finish()
     }
 }
@@ -74,6 +78,15 @@ impl WebhookManagerBuilder {
         self
     }
 
+    /// Publishes [`OperationalEvent`](super::OperationalEvent)s (`endpoint.disabled`,
+    /// `message.attempt.exhausted`, `message.attempt.failing`) and `endpoint.enabled` as events,
+    /// so endpoints and handlers subscribe to them by type like to any other. The endpoint an
+    /// event is about never gets a delivery of it. Off by default.
+    pub fn publish_operational_events(mut self, on: bool) -> Self {
+        self.operational_events = on;
+        self
+    }
+
     /// Builds the manager; call [`WebhookManager::start`] to begin delivering.
     pub fn build(self) -> Result<WebhookManager, ManagerError> {
         self.config.validate().map_err(ManagerError::Config)?;
@@ -93,31 +106,34 @@ impl WebhookManagerBuilder {
             self.config.handler_timeout,
             self.config.handler_log_size,
         ));
-        let engine = Arc::new(Engine::new(
-            self.store,
-            client,
-            self.clock,
-            self.config,
-            self.observer.map(Observer),
-        ));
-        Ok(WebhookManager {
-            inner: Arc::new(Inner {
-                engine,
+        let inner = Arc::new_cyclic(|manager: &Weak<Inner>| {
+            let publisher = self.operational_events.then(|| manager.clone());
+            Inner {
+                engine: Arc::new(Engine::new(
+                    self.store,
+                    client,
+                    self.clock,
+                    self.config,
+                    observer(publisher, self.observer),
+                )),
                 handlers,
                 net: self.net,
                 tasks: Mutex::new(None),
                 grace: watch::Sender::new(Duration::ZERO),
-            }),
-        })
+                operational_events: self.operational_events,
+            }
+        });
+        Ok(WebhookManager { inner })
     }
 }
 
-struct Inner {
+pub(super) struct Inner {
     engine: Arc<Engine>,
     handlers: Arc<Handlers>,
     net: NetPolicy,
     tasks: Mutex<Option<(JoinHandle<()>, JoinHandle<()>)>>,
     grace: watch::Sender<Duration>,
+    operational_events: bool,
 }
 
 /// Registers endpoints and handlers, accepts events, and delivers them durably.
@@ -178,7 +194,12 @@ impl WebhookManager {
             clock: Arc::new(SystemClock),
             net: NetPolicy::public_only(),
             observer: None,
+            operational_events: false,
         }
+    }
+
+    pub(super) fn from_inner(inner: Arc<Inner>) -> Self {
+        Self { inner }
     }
 
     fn engine(&self) -> &Engine {
@@ -302,8 +323,10 @@ impl WebhookManager {
         }
     }
 
-    /// Enables an endpoint (clearing its failure clock); its waiting deliveries resume.
+    /// Enables an endpoint (clearing its failure clock); its waiting deliveries resume. When
+    /// it was disabled and operational events are published, publishes `endpoint.enabled`.
     pub async fn enable(&self, id: &EndpointId) -> Result<(), ManagerError> {
+        let before = self.endpoint(id).await?;
         let now = self.now();
         if !self
             .engine()
@@ -314,6 +337,10 @@ impl WebhookManager {
             return Err(ManagerError::UnknownEndpoint(id.clone()));
         }
         self.engine().wake();
+        if self.inner.operational_events && !before.enabled {
+            self.trigger(ENDPOINT_ENABLED, enabled_data(&before, now), None, None)
+                .await?;
+        }
         Ok(())
     }
 
@@ -417,7 +444,7 @@ impl WebhookManager {
         event_type: &str,
         data: serde_json::Value,
     ) -> Result<MessageId, ManagerError> {
-        self.trigger(event_type, data, None).await
+        self.trigger(event_type, data, None, None).await
     }
 
     /// Like [`trigger_event`](Self::trigger_event), but the same `idempotency_key` within the
@@ -438,15 +465,17 @@ impl WebhookManager {
                 reason: "must be 1 to 256 visible ASCII characters".into(),
             });
         }
-        self.trigger(event_type, data, Some(idempotency_key.to_owned()))
+        self.trigger(event_type, data, Some(idempotency_key.to_owned()), None)
             .await
     }
 
-    async fn trigger(
+    /// Stores and dispatches an event; `exclude_endpoint` gets no delivery of it.
+    pub(super) async fn trigger(
         &self,
         event_type: &str,
         data: serde_json::Value,
         idempotency_key: Option<String>,
+        exclude_endpoint: Option<EndpointId>,
     ) -> Result<MessageId, ManagerError> {
         validate_event_type(event_type).map_err(|reason| ManagerError::InvalidEvent {
             field: "type",
@@ -478,6 +507,7 @@ impl WebhookManager {
                     event_type: event_type.to_owned(),
                     payload,
                     idempotency_key,
+                    exclude_endpoint,
                 },
                 now,
                 due,

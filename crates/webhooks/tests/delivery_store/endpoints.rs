@@ -69,6 +69,34 @@ pub(crate) async fn endpoints_crud(store: Arc<dyn Store>) {
     assert!(store.get_endpoint(&a.id).await.unwrap().is_none());
 }
 
+pub(crate) async fn insert_message_skips_the_excluded_endpoint(store: Arc<dyn Store>) {
+    let about = endpoint("about", EventFilter::All);
+    let watcher = endpoint(
+        "watcher",
+        EventFilter::Only(vec!["endpoint.disabled".into()]),
+    );
+    for e in [&about, &watcher] {
+        store.insert_endpoint(e).await.unwrap();
+    }
+    let mut m = message("endpoint.disabled", None);
+    m.exclude_endpoint = Some(about.id.clone());
+    let id = m.id.clone();
+    let out = store
+        .insert_message(m, t0(), t0(), secs(3600))
+        .await
+        .unwrap();
+    assert_eq!(out.deliveries.len(), 1);
+    let ds = store
+        .list_deliveries(&DeliveryQuery {
+            message: Some(id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let targets: Vec<&EndpointId> = ds.iter().map(|d| &d.endpoint_id).collect();
+    assert_eq!(targets, vec![&watcher.id]);
+}
+
 pub(crate) async fn insert_message_fans_out_in_one_go(store: Arc<dyn Store>) {
     let all = endpoint("all", EventFilter::All);
     let matching = endpoint("matching", EventFilter::Only(vec!["user.joined".into()]));

@@ -54,6 +54,7 @@ pub(crate) fn message(event_type: &str, key: Option<&str>) -> NewMessage {
         event_type: event_type.to_owned(),
         payload: Bytes::from(format!(r#"{{"type":"{event_type}","data":{{}}}}"#)),
         idempotency_key: key.map(str::to_owned),
+        exclude_endpoint: None,
     }
 }
 

@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use super::types::{
-    Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, lease_token, new_delivery,
+    Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, fans_out_to, lease_token,
+    new_delivery,
 };
 use super::{Applied, Decision, EndpointStore, JournalStore, QueueStore, SeenStore};
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
@@ -226,7 +227,15 @@ impl QueueStore for MemoryStore {
         let targets: Vec<EndpointId> = s
             .endpoints
             .values()
-            .filter(|e| e.enabled && e.events.matches(&message.event_type))
+            .filter(|e| {
+                e.enabled
+                    && fans_out_to(
+                        &e.id,
+                        &e.events,
+                        &message.event_type,
+                        message.exclude_endpoint.as_ref(),
+                    )
+            })
             .map(|e| e.id.clone())
             .collect();
         let mut deliveries = Vec::with_capacity(targets.len());

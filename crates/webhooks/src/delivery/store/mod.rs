@@ -57,7 +57,7 @@ pub use memory::MemoryStore;
 pub use postgres::{PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};
-pub use types::{Claim, ClaimRequest, Enqueued, NewMessage, StoreError};
+pub use types::{Claim, ClaimRequest, Enqueued, NewMessage, StoreError, fans_out_to};
 
 use super::ids::{DeliveryId, EndpointId, MessageId};
 use super::model::{Attempt, Delivery, DisabledReason, Endpoint, Message};
@@ -108,7 +108,8 @@ pub trait EndpointStore: Send + Sync {
 pub trait QueueStore: Send + Sync {
     /// In one transaction: returns the earlier message when `message.idempotency_key` was used
     /// within `idempotency_window` before `now`; otherwise stores the message and one pending
-    /// delivery, due at `due_at`, per enabled endpoint whose filter matches.
+    /// delivery, due at `due_at`, per enabled endpoint whose filter matches, except
+    /// `message.exclude_endpoint` (decide each with [`fans_out_to`]).
     async fn insert_message(
         &self,
         message: NewMessage,

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
-use crate::delivery::model::{Delivery, DeliveryStatus, Endpoint, Message};
+use crate::delivery::model::{Delivery, DeliveryStatus, Endpoint, EventFilter, Message};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +50,30 @@ pub struct NewMessage {
     pub payload: Bytes,
     /// The caller's idempotency key.
     pub idempotency_key: Option<String>,
+    /// An endpoint that gets no delivery of this message even when its filter matches: the
+    /// endpoint an operational event is about.
+    pub exclude_endpoint: Option<EndpointId>,
+}
+
+/// The fan-out rule every store applies when it stores a message: an enabled endpoint gets a
+/// delivery when its filter matches the event type and it is not the excluded endpoint.
+///
+/// Operational events ([`OPERATIONAL_EVENT_TYPES`](crate::delivery::OPERATIONAL_EVENT_TYPES))
+/// go only to endpoints that name them: an endpoint that takes every type receives the
+/// application's own events, and must not learn about other endpoints unless it asks.
+pub fn fans_out_to(
+    endpoint: &EndpointId,
+    events: &EventFilter,
+    event_type: &str,
+    excluded: Option<&EndpointId>,
+) -> bool {
+    if excluded == Some(endpoint) {
+        return false;
+    }
+    match events {
+        EventFilter::All => !crate::delivery::events::OPERATIONAL_EVENT_TYPES.contains(&event_type),
+        EventFilter::Only(_) => events.matches(event_type),
+    }
 }
 
 /// What [`QueueStore::insert_message`](super::QueueStore::insert_message) did.

@@ -18,7 +18,8 @@ use crate::delivery::query::QueueDepth;
 use crate::delivery::store::sql::{self};
 use crate::delivery::store::sql::{DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS};
 use crate::delivery::store::types::{
-    Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, lease_token, new_delivery,
+    Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, fans_out_to, lease_token,
+    new_delivery,
 };
 use crate::delivery::store::{Applied, Decision, QueueStore};
 
@@ -32,7 +33,9 @@ impl QueueStore for PostgresStore {
         idempotency_window: Duration,
     ) -> Result<Enqueued, StoreError> {
         let now_ms = to_millis(now);
-        if message.idempotency_key.is_none() {
+        // The batched insert decides fan-out in SQL; a message with an excluded endpoint takes
+        // the transaction below, which applies `fans_out_to`.
+        if message.idempotency_key.is_none() && message.exclude_endpoint.is_none() {
             let enqueued = self
                 .inserter
                 .call(batch::Insert {
@@ -99,7 +102,13 @@ impl QueueStore for PostgresStore {
         .await
         .map_err(|e| conflict_or_db(e, || format!("message id {} exists", message.id)))?;
         let mut deliveries = Vec::new();
-        for endpoint in matching_endpoints(&mut tx, &message.event_type).await? {
+        for endpoint in matching_endpoints(
+            &mut tx,
+            &message.event_type,
+            message.exclude_endpoint.as_ref(),
+        )
+        .await?
+        {
             let d = new_delivery(&message.id, &endpoint, now, due_at);
             insert_delivery(&mut tx, &d).await?;
             deliveries.push(d.id);
@@ -298,7 +307,7 @@ impl QueueStore for PostgresStore {
                 }
                 vec![id.clone()]
             }
-            None => matching_endpoints(&mut tx, &event_type).await?,
+            None => matching_endpoints(&mut tx, &event_type, None).await?,
         };
         let mut created = Vec::new();
         for target in targets {
@@ -419,6 +428,7 @@ async fn insert_delivery(conn: &mut PgConnection, d: &Delivery) -> Result<(), St
 async fn matching_endpoints(
     conn: &mut PgConnection,
     event_type: &str,
+    excluded: Option<&EndpointId>,
 ) -> Result<Vec<EndpointId>, StoreError> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE enabled ORDER BY id"
@@ -428,7 +438,7 @@ async fn matching_endpoints(
     .map_err(db)?;
     Ok(map_all(rows, sql::endpoint)?
         .into_iter()
-        .filter(|e| e.events.matches(event_type))
+        .filter(|e| fans_out_to(&e.id, &e.events, event_type, excluded))
         .map(|e| e.id)
         .collect())
 }

@@ -15,7 +15,8 @@ use crate::delivery::model::{Attempt, Delivery, Endpoint, from_millis, to_millis
 use crate::delivery::query::QueueDepth;
 use crate::delivery::store::sql::{DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS};
 use crate::delivery::store::types::{
-    Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, lease_token, new_delivery,
+    Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, fans_out_to, lease_token,
+    new_delivery,
 };
 use crate::delivery::store::{Applied, Decision, QueueStore};
 
@@ -85,7 +86,7 @@ impl QueueStore for SqliteStore {
                 }
             })?;
             let mut deliveries = Vec::new();
-            for endpoint in matching_endpoints(conn, &message.event_type)? {
+            for endpoint in matching_endpoints(conn, &message.event_type, message.exclude_endpoint.as_ref())? {
                 let d = new_delivery(&message.id, &endpoint, now, due_at);
                 insert_delivery(conn, &d)?;
                 deliveries.push(d.id);
@@ -304,7 +305,7 @@ impl QueueStore for SqliteStore {
                     }
                     vec![id]
                 }
-                None => matching_endpoints(conn, &m.event_type)?,
+                None => matching_endpoints(conn, &m.event_type, None)?,
             };
             let mut created = Vec::new();
             for target in targets {
@@ -361,7 +362,11 @@ fn insert_delivery(conn: &Connection, d: &Delivery) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn matching_endpoints(conn: &Connection, event_type: &str) -> Result<Vec<EndpointId>, StoreError> {
+fn matching_endpoints(
+    conn: &Connection,
+    event_type: &str,
+    excluded: Option<&EndpointId>,
+) -> Result<Vec<EndpointId>, StoreError> {
     // Only the id and the filter: decoding whole endpoints (keys, headers) for every message
     // was a measurable share of an enqueue.
     let enabled = query_all(
@@ -372,7 +377,7 @@ fn matching_endpoints(conn: &Connection, event_type: &str) -> Result<Vec<Endpoin
     )?;
     Ok(enabled
         .into_iter()
-        .filter(|(_, events)| events.matches(event_type))
+        .filter(|(id, events)| fans_out_to(id, events, event_type, excluded))
         .map(|(id, _)| id)
         .collect())
 }
