@@ -188,7 +188,9 @@ fn audit_redact_fields_must_be_distinct_names() {
 #[test]
 fn debug_of_the_documented_example_config_shows_no_secret() {
     let doc = include_str!("../../../../docs/gateway.md");
-    let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+    // The example is the first block of the configuration reference section.
+    let section = doc.find("## Configuration reference").unwrap();
+    let start = section + doc[section..].find("```toml\n").unwrap() + "```toml\n".len();
     let end = start + doc[start..].find("```").unwrap();
     let root = std::env::temp_dir().display().to_string();
     let text = doc[start..end]

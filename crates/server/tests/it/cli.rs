@@ -180,7 +180,9 @@ fn documented_example_config_is_valid() {
         "/../../docs/gateway.md"
     ))
     .unwrap();
-    let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+    // The example is the first block of the configuration reference section.
+    let section = doc.find("## Configuration reference").unwrap();
+    let start = section + doc[section..].find("```toml\n").unwrap() + "```toml\n".len();
     let end = start + doc[start..].find("```").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().display().to_string();
