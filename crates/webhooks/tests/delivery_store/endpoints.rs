@@ -97,6 +97,42 @@ pub(crate) async fn insert_message_skips_the_excluded_endpoint(store: Arc<dyn St
     assert_eq!(targets, vec![&watcher.id]);
 }
 
+/// The endpoints `event_type` fans out to in `store`, by name.
+async fn fanned_out_to(store: &Arc<dyn Store>, event_type: &str) -> Vec<EndpointId> {
+    let m = message(event_type, None);
+    let id = m.id.clone();
+    store
+        .insert_message(m, t0(), t0(), secs(3600))
+        .await
+        .unwrap();
+    let ds = store
+        .list_deliveries(&DeliveryQuery {
+            message: Some(id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut targets: Vec<EndpointId> = ds.into_iter().map(|d| d.endpoint_id).collect();
+    targets.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    targets
+}
+
+pub(crate) async fn operational_events_reach_only_endpoints_that_name_them(store: Arc<dyn Store>) {
+    let all = endpoint("all", EventFilter::All);
+    let named = endpoint(
+        "named",
+        EventFilter::Only(vec!["endpoint.enabled".into(), "user.joined".into()]),
+    );
+    for e in [&all, &named] {
+        store.insert_endpoint(e).await.unwrap();
+    }
+    assert_eq!(
+        fanned_out_to(&store, "endpoint.enabled").await,
+        vec![named.id.clone()]
+    );
+    assert_eq!(fanned_out_to(&store, "user.joined").await.len(), 2);
+}
+
 pub(crate) async fn insert_message_fans_out_in_one_go(store: Arc<dyn Store>) {
     let all = endpoint("all", EventFilter::All);
     let matching = endpoint("matching", EventFilter::Only(vec!["user.joined".into()]));

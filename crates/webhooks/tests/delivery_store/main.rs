@@ -64,6 +64,7 @@ conformance! {
     endpoints::endpoints_crud,
     endpoints::insert_message_fans_out_in_one_go,
     endpoints::insert_message_skips_the_excluded_endpoint,
+    endpoints::operational_events_reach_only_endpoints_that_name_them,
     endpoints::idempotency_key_dedupes_within_window,
     endpoints::disabled_endpoint_keeps_pending,
     endpoint_updates::update_round_trips_every_setting,

@@ -394,7 +394,7 @@ impl QueueStore for MemoryStore {
             None => s
                 .endpoints
                 .values()
-                .filter(|e| e.enabled && e.events.matches(&m.event_type))
+                .filter(|e| e.enabled && fans_out_to(&e.id, &e.events, &m.event_type, None))
                 .map(|e| e.id.clone())
                 .collect(),
         };

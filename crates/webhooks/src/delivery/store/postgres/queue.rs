@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use super::batch;
 use super::rows::db;
 use super::{PostgresStore, conflict_or_db, map_all};
+use crate::delivery::OPERATIONAL_EVENT_TYPES;
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{Delivery, from_millis, to_millis};
 use crate::delivery::query::QueueDepth;
@@ -33,9 +34,13 @@ impl QueueStore for PostgresStore {
         idempotency_window: Duration,
     ) -> Result<Enqueued, StoreError> {
         let now_ms = to_millis(now);
-        // The batched insert decides fan-out in SQL; a message with an excluded endpoint takes
-        // the transaction below, which applies `fans_out_to`.
-        if message.idempotency_key.is_none() && message.exclude_endpoint.is_none() {
+        // The batched insert decides fan-out in SQL (exact type, or an endpoint taking every
+        // type); a message with an excluded endpoint, or of an operational type (which an
+        // endpoint receives only when it names it), takes the transaction below, which applies
+        // `fans_out_to`.
+        let plain_fan_out = message.exclude_endpoint.is_none()
+            && !OPERATIONAL_EVENT_TYPES.contains(&message.event_type.as_str());
+        if message.idempotency_key.is_none() && plain_fan_out {
             let enqueued = self
                 .inserter
                 .call(batch::Insert {
