@@ -77,7 +77,11 @@ pub mod search;
     feature = "notify",
     feature = "zapier",
     feature = "ifttt",
-    feature = "web_search"
+    feature = "web_search",
+    feature = "github",
+    feature = "jira",
+    feature = "notion",
+    feature = "fetch_url"
 ))]
 mod text;
 #[cfg(feature = "zapier")]

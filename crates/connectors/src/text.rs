@@ -3,7 +3,29 @@
 /// The marker appended to text that was cut.
 pub(crate) const ELLIPSIS: char = '…';
 
+/// `text` cut to at most `max` characters (Unicode scalar values), and whether it was cut: for
+/// tool outputs, which say `truncated` instead of marking the text.
+#[cfg_attr(
+    not(any(
+        feature = "github",
+        feature = "jira",
+        feature = "notion",
+        feature = "fetch_url"
+    )),
+    allow(dead_code)
+)]
+pub(crate) fn cut_chars(mut text: String, max: usize) -> (String, bool) {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => {
+            text.truncate(end);
+            (text, true)
+        }
+        None => (text, false),
+    }
+}
+
 /// `text` cut to at most `max` characters (Unicode scalar values), ending in `…` when cut.
+#[cfg_attr(not(any(feature = "notify", feature = "zapier")), allow(dead_code))]
 pub(crate) fn truncate_chars(text: &str, max: usize) -> String {
     if max == 0 {
         return String::new();
@@ -74,6 +96,12 @@ pub(crate) fn split_chars(text: &str, max: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cut_chars_counts_characters_and_says_whether_it_cut() {
+        assert_eq!(cut_chars("héllo".into(), 2), ("hé".to_owned(), true));
+        assert_eq!(cut_chars("héllo".into(), 5), ("héllo".to_owned(), false));
+    }
 
     #[test]
     fn never_splits_a_character() {

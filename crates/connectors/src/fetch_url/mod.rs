@@ -32,6 +32,7 @@ use url::Url;
 
 pub use hosts::{HostRefusal, HostRules};
 
+use crate::text::cut_chars;
 use render::Kind;
 
 /// Body bytes read by default (2 MiB).
@@ -342,7 +343,7 @@ impl FetchUrl {
             Kind::Json => (None, render::json(&body)),
             Kind::Text => (None, render::text(&body)),
         };
-        let (text, shortened) = truncate(text, max_chars.min(self.max_chars));
+        let (text, shortened) = cut_chars(text, max_chars.min(self.max_chars));
         Ok(FetchUrlOutput {
             url: url.into(),
             status: status.as_u16(),
@@ -388,17 +389,6 @@ fn next_hop(from: &Url, location: &str) -> Result<Url, FetchError> {
                 next.scheme()
             ),
         )),
-    }
-}
-
-/// `text` cut to at most `max` characters (on a character boundary), and whether it was cut.
-fn truncate(mut text: String, max: usize) -> (String, bool) {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => {
-            text.truncate(at);
-            (text, true)
-        }
-        None => (text, false),
     }
 }
 
@@ -469,11 +459,5 @@ mod tests {
             next_hop(&from, "/b").unwrap().as_str(),
             "https://example.com/b"
         );
-    }
-
-    #[test]
-    fn truncation_cuts_on_a_character_boundary() {
-        assert_eq!(truncate("héllo".into(), 2), ("hé".into(), true));
-        assert_eq!(truncate("hé".into(), 2), ("hé".into(), false));
     }
 }

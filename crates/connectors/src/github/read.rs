@@ -13,10 +13,11 @@ use super::{
     views::{
         BODY_CHARS, Comment, CommitSummary, FileText, IssueDetail, IssueKind, IssueSummary,
         Listing, PullSummary, WireComment, WireCommit, WireContent, WireIssue, WirePull,
-        WireSearch, truncate,
+        WireSearch,
     },
 };
 use crate::common::{ApiResponse, InputError, join};
+use crate::text::cut_chars;
 
 /// Most items one page can hold (GitHub's `per_page` limit).
 pub const MAX_PER_PAGE: u32 = 100;
@@ -171,7 +172,7 @@ impl GitHub {
         }
         let (body, body_truncated) = match body {
             Some(b) => {
-                let (b, cut) = truncate(&b, BODY_CHARS);
+                let (b, cut) = cut_chars(b, BODY_CHARS);
                 (Some(b), cut)
             }
             None => (None, false),

@@ -5,18 +5,12 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::text::cut_chars;
+
 /// Characters of an issue or pull request body kept.
 pub const BODY_CHARS: usize = 4000;
 /// Characters of a comment body kept.
 pub const COMMENT_CHARS: usize = 2000;
-
-/// `text` cut to at most `max` characters, and whether it was cut.
-pub(crate) fn truncate(text: &str, max: usize) -> (String, bool) {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => (text[..end].to_owned(), true),
-        None => (text.to_owned(), false),
-    }
-}
 
 /// One page of a list, bounded by the `max_items` asked for.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -274,7 +268,7 @@ pub(crate) struct WireComment {
 
 impl From<WireComment> for Comment {
     fn from(c: WireComment) -> Self {
-        let (body, truncated) = truncate(c.body.as_deref().unwrap_or(""), COMMENT_CHARS);
+        let (body, truncated) = cut_chars(c.body.clone().unwrap_or_default(), COMMENT_CHARS);
         Self {
             id: c.id,
             author: c.user.map(|u| u.login),
@@ -387,15 +381,4 @@ pub(crate) struct WireContent {
     pub(crate) sha: String,
     #[serde(default)]
     pub(crate) html_url: Option<String>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn truncation_counts_characters_and_says_so() {
-        assert_eq!(truncate("héllo", 2), ("hé".to_owned(), true));
-        assert_eq!(truncate("héllo", 5), ("héllo".to_owned(), false));
-    }
 }

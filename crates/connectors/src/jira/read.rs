@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::{adf::text_to_adf, adf_text::adf_to_text, client::Jira, error::JiraError};
 use crate::common::{InputError, join};
+use crate::text::cut_chars;
 
 /// Most issues one search page can hold here.
 pub const MAX_SEARCH_RESULTS: u32 = 100;
@@ -19,14 +20,6 @@ pub const COMMENT_CHARS: usize = 2000;
 /// The fields a listed issue needs.
 const LIST_FIELDS: &str =
     "summary,status,issuetype,priority,assignee,reporter,labels,created,updated";
-
-/// `text` cut to at most `max` characters, and whether it was cut.
-fn truncate(text: String, max: usize) -> (String, bool) {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => (text[..end].to_owned(), true),
-        None => (text, false),
-    }
-}
 
 /// An issue as listed.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -185,7 +178,7 @@ struct WireComments {
 impl From<WireComment> for JiraComment {
     fn from(c: WireComment) -> Self {
         let text = c.body.as_ref().map(adf_to_text).unwrap_or_default();
-        let (body, truncated) = truncate(text, COMMENT_CHARS);
+        let (body, truncated) = cut_chars(text, COMMENT_CHARS);
         Self {
             id: c.id,
             author: c.author.and_then(|a| a.display_name),
@@ -295,7 +288,7 @@ impl Jira {
             .map(|d| adf_to_text(&d))
         {
             Some(text) => {
-                let (text, cut) = truncate(text, DESCRIPTION_CHARS);
+                let (text, cut) = cut_chars(text, DESCRIPTION_CHARS);
                 (Some(text), cut)
             }
             None => (None, false),

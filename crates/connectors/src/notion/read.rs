@@ -19,6 +19,7 @@ use super::{
     properties::{page_title, plain_properties},
 };
 use crate::common::{InputError, join};
+use crate::text::cut_chars;
 
 /// Most results one page of a search or query can hold (Notion's `page_size` limit).
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -191,14 +192,6 @@ fn weight(block: &Value) -> usize {
     plain(&data["rich_text"]).chars().count() + cells + 4
 }
 
-/// `text` cut to at most `max` characters, and whether it was cut.
-fn truncate(text: String, max: usize) -> (String, bool) {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => (text[..end].to_owned(), true),
-        None => (text, false),
-    }
-}
-
 impl Notion {
     /// `POST /v1/search`: one page of at most `page_size` pages and databases whose title
     /// matches `query` (all shared ones when blank), optionally only `object`s of one kind;
@@ -257,7 +250,7 @@ impl Notion {
             truncated: false,
         };
         let blocks = self.walk(id.to_owned(), 1, &mut budget).await?;
-        let (content, cut) = truncate(blocks_to_text(&blocks), max_chars);
+        let (content, cut) = cut_chars(blocks_to_text(&blocks), max_chars);
         Ok(NotionPage {
             id: page["id"].as_str().unwrap_or(id).to_owned(),
             title: page_title(&page["properties"]),
