@@ -103,6 +103,12 @@ pub fn parse_call_params(params: &Value) -> Result<ToolCall, ParseError> {
     Ok(ToolCall::new(name, arguments))
 }
 
+/// A `CallToolResult` with `isError: true` and `text` as its content: a call refused before
+/// its tool ran (a policy or a limit), in the shape [`call_tool_result`] gives a failed call.
+pub fn error_result(text: &str) -> Value {
+    json!({"content": [{"type": "text", "text": text}], "isError": true})
+}
+
 /// The `CallToolResult` for a result: the content as one text block, `structuredContent` when
 /// the output is a JSON object, and `isError`. Argument and execution errors are tool errors
 /// (`isError: true`, so the model sees them); an unknown tool is a protocol error.

@@ -128,10 +128,7 @@ impl Direct {
             return cancelled();
         }
         let answer = match outcome {
-            Outcome::Refused(refused) => Ok(json!({
-                "content": [{"type": "text", "text": refused.message()}],
-                "isError": true,
-            })),
+            Outcome::Refused(refused) => Ok(mcp::error_result(&refused.message())),
             Outcome::Ran(result) => mcp::call_tool_result(&result),
         };
         match answer {
