@@ -76,6 +76,15 @@ pub fn fans_out_to(
     }
 }
 
+/// Whether [`fans_out_to`] reduces, for `message`, to "the endpoint takes every type or lists
+/// this exact type": the form a SQL store may evaluate in a query instead of calling it. Not
+/// for a message with an excluded endpoint, nor for operational types, which only endpoints
+/// that name them receive.
+pub(crate) fn fans_out_by_type_alone(message: &NewMessage) -> bool {
+    message.exclude_endpoint.is_none()
+        && !crate::delivery::events::OPERATIONAL_EVENT_TYPES.contains(&message.event_type.as_str())
+}
+
 /// What [`QueueStore::insert_message`](super::QueueStore::insert_message) did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Enqueued {

@@ -12,15 +12,14 @@ use tokio::sync::Notify;
 use super::batch;
 use super::rows::db;
 use super::{PostgresStore, conflict_or_db, map_all};
-use crate::delivery::OPERATIONAL_EVENT_TYPES;
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{Delivery, from_millis, to_millis};
 use crate::delivery::query::QueueDepth;
 use crate::delivery::store::sql::{self};
 use crate::delivery::store::sql::{DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS};
 use crate::delivery::store::types::{
-    Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, fans_out_to, lease_token,
-    new_delivery,
+    Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, fans_out_by_type_alone,
+    fans_out_to, lease_token, new_delivery,
 };
 use crate::delivery::store::{Applied, Decision, QueueStore};
 
@@ -34,13 +33,9 @@ impl QueueStore for PostgresStore {
         idempotency_window: Duration,
     ) -> Result<Enqueued, StoreError> {
         let now_ms = to_millis(now);
-        // The batched insert decides fan-out in SQL (exact type, or an endpoint taking every
-        // type); a message with an excluded endpoint, or of an operational type (which an
-        // endpoint receives only when it names it), takes the transaction below, which applies
-        // `fans_out_to`.
-        let plain_fan_out = message.exclude_endpoint.is_none()
-            && !OPERATIONAL_EVENT_TYPES.contains(&message.event_type.as_str());
-        if message.idempotency_key.is_none() && plain_fan_out {
+        // The batched insert decides fan-out in SQL, where `fans_out_by_type_alone` allows;
+        // other messages take the transaction below, which calls `fans_out_to`.
+        if message.idempotency_key.is_none() && fans_out_by_type_alone(&message) {
             let enqueued = self
                 .inserter
                 .call(batch::Insert {
