@@ -564,11 +564,13 @@ async fn deliveries(
                 message,
                 status,
                 limit,
+                ..DeliveryQuery::default()
             };
             let list = manager
                 .deliveries(&query)
                 .await
-                .map_err(|e| fail(EXIT_RUNTIME, e))?;
+                .map_err(|e| fail(EXIT_RUNTIME, e))?
+                .data;
             if json_out {
                 let rows: Vec<Value> = list
                     .iter()
@@ -603,19 +605,27 @@ async fn deliveries(
                 );
             }
             if dead_letter {
-                let query = DeliveryQuery {
+                // Every page: a dead-lettered delivery beyond the first thousand is replayed too.
+                let mut seen: std::collections::HashSet<MessageId> = ids.iter().cloned().collect();
+                let mut query = DeliveryQuery {
                     endpoint: endpoint.clone(),
                     status: Some(DeliveryStatus::DeadLetter),
                     limit: 1000,
                     ..DeliveryQuery::default()
                 };
-                for d in manager
-                    .deliveries(&query)
-                    .await
-                    .map_err(|e| fail(EXIT_RUNTIME, e))?
-                {
-                    if !ids.contains(&d.message_id) {
-                        ids.push(d.message_id);
+                loop {
+                    let page = manager
+                        .deliveries(&query)
+                        .await
+                        .map_err(|e| fail(EXIT_RUNTIME, e))?;
+                    for d in page.data {
+                        if seen.insert(d.message_id.clone()) {
+                            ids.push(d.message_id);
+                        }
+                    }
+                    match page.next {
+                        Some(next) => query.cursor = Some(next),
+                        None => break,
                     }
                 }
             }

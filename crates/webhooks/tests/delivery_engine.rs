@@ -202,7 +202,8 @@ impl Harness {
                 ..Default::default()
             })
             .await
-            .unwrap();
+            .unwrap()
+            .data;
         a.reverse();
         a
     }
@@ -227,7 +228,8 @@ impl Harness {
                 ..Default::default()
             })
             .await
-            .unwrap();
+            .unwrap()
+            .data;
         assert_eq!(d.len(), 1);
         d.remove(0)
     }
@@ -454,6 +456,7 @@ async fn gone_disables_the_endpoint_and_keeps_the_delivery() {
             })
             .await
             .unwrap()
+            .data
             .is_empty()
     );
     // Enabling it again delivers what waited.
@@ -968,6 +971,7 @@ async fn rate_limited_endpoint_is_paced_by_the_clock() {
             })
             .await
             .unwrap()
+            .data
     };
     eventually("2 attempts", || async { delivered().await.len() >= 2 }).await;
     h.settle().await;

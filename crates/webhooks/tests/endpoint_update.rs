@@ -175,7 +175,8 @@ async fn after_an_update_the_next_delivery_goes_to_the_new_url_and_history_stays
             ..AttemptQuery::default()
         })
         .await
-        .unwrap();
+        .unwrap()
+        .data;
     assert_eq!(
         first_attempts.len(),
         1,

@@ -116,6 +116,7 @@ async fn messages_of_type(manager: &WebhookManager, event_type: &str) -> Vec<Mes
         .messages(&MessageQuery::default())
         .await
         .unwrap()
+        .data
         .into_iter()
         .filter(|m| m.event_type == event_type)
         .map(|m| m.id)
@@ -169,7 +170,7 @@ async fn gone_endpoint_is_announced_to_subscribers_once_and_not_to_itself() {
         })
         .await
         .unwrap();
-    assert!(deliveries.iter().all(|d| d.endpoint_id != crm.id));
+    assert!(deliveries.data.iter().all(|d| d.endpoint_id != crm.id));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -317,6 +318,7 @@ async fn nothing_is_published_unless_asked() {
             .messages(&MessageQuery::default())
             .await
             .unwrap()
+            .data
             .is_empty()
     );
 }

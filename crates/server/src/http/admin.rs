@@ -2,12 +2,12 @@
 //! messages, deliveries and attempts, replay and recover, and list the audit trail of tool
 //! calls (`super::calls`).
 //!
-//! Lists take `limit` (1–1000, default 100) and the filters of the manager's queries; messages
-//! also take `since` (Unix seconds). Errors use the gateway's JSON error shape.
+//! Lists page with cursors and take the filters of the manager's queries ([`lists`]). Errors
+//! use the gateway's JSON error shape.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,14 +16,15 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use switchboard::webhooks::delivery::{
-    Attempt, AttemptQuery, Delivery, DeliveryId, DeliveryQuery, DeliveryStatus, Endpoint,
-    EndpointId, EndpointSpec, EventFilter, ManagerError, Message, MessageId, MessageQuery,
+    Attempt, Delivery, DeliveryId, Endpoint, EndpointId, EndpointSpec, EventFilter, ManagerError,
+    Message, MessageId,
 };
 
 use super::AppState;
 use super::error::ApiError;
 
 mod endpoint_patch;
+mod lists;
 
 /// The `/admin` routes.
 pub(super) fn routes(state: AppState) -> Router<AppState> {
@@ -43,11 +44,11 @@ pub(super) fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/endpoints/{id}/disable", post(disable))
         .route("/admin/endpoints/{id}/rotate-secret", post(rotate))
         .route("/admin/endpoints/{id}/recover", post(recover))
-        .route("/admin/messages", get(list_messages))
+        .route("/admin/messages", get(lists::messages))
         .route("/admin/messages/{id}", get(get_message))
         .route("/admin/messages/{id}/replay", post(replay))
-        .route("/admin/deliveries", get(list_deliveries))
-        .route("/admin/attempts", get(list_attempts))
+        .route("/admin/deliveries", get(lists::deliveries))
+        .route("/admin/attempts", get(lists::attempts))
         .route("/admin/tool-calls", get(super::calls::list))
         .layer(axum::middleware::from_fn_with_state(state, require_admin))
 }
@@ -372,29 +373,6 @@ async fn recover(
     Ok(Json(json!({"requeued": n})).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct MessagesQuery {
-    endpoint: Option<String>,
-    event_type: Option<String>,
-    since: Option<u64>,
-    limit: Option<usize>,
-}
-
-async fn list_messages(State(state): State<AppState>, Query(q): Query<MessagesQuery>) -> ApiResult {
-    let query = MessageQuery {
-        endpoint: q.endpoint.as_deref().map(endpoint_id).transpose()?,
-        event_type: q.event_type,
-        since: q.since.map(|s| UNIX_EPOCH + Duration::from_secs(s)),
-        limit: limit(q.limit)?,
-    };
-    let list = manager(&state)?
-        .messages(&query)
-        .await
-        .map_err(|e| manager_error(&e))?;
-    Ok(Json(json!({"data": list.iter().map(message_json).collect::<Vec<_>>()})).into_response())
-}
-
 async fn get_message(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
     let m = manager(&state)?
         .message(&message_id(&id)?)
@@ -425,66 +403,4 @@ async fn replay(
         Json(json!({"deliveries": created.iter().map(DeliveryId::as_str).collect::<Vec<_>>()})),
     )
         .into_response())
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct DeliveriesQuery {
-    endpoint: Option<String>,
-    message: Option<String>,
-    status: Option<String>,
-    limit: Option<usize>,
-}
-
-async fn list_deliveries(
-    State(state): State<AppState>,
-    Query(q): Query<DeliveriesQuery>,
-) -> ApiResult {
-    let status = match q.status.as_deref() {
-        None => None,
-        Some(s) => Some(DeliveryStatus::parse(s).ok_or_else(|| {
-            bad(
-                "status",
-                format!("{s:?} is not pending, in_flight, delivered or dead_letter"),
-            )
-        })?),
-    };
-    let query = DeliveryQuery {
-        endpoint: q.endpoint.as_deref().map(endpoint_id).transpose()?,
-        message: q.message.as_deref().map(message_id).transpose()?,
-        status,
-        limit: limit(q.limit)?,
-    };
-    let list = manager(&state)?
-        .deliveries(&query)
-        .await
-        .map_err(|e| manager_error(&e))?;
-    Ok(Json(json!({"data": list.iter().map(delivery_json).collect::<Vec<_>>()})).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct AttemptsQuery {
-    endpoint: Option<String>,
-    message: Option<String>,
-    delivery: Option<String>,
-    limit: Option<usize>,
-}
-
-async fn list_attempts(State(state): State<AppState>, Query(q): Query<AttemptsQuery>) -> ApiResult {
-    let query = AttemptQuery {
-        endpoint: q.endpoint.as_deref().map(endpoint_id).transpose()?,
-        message: q.message.as_deref().map(message_id).transpose()?,
-        delivery: q
-            .delivery
-            .as_deref()
-            .map(|d| DeliveryId::parse(d).map_err(|e| bad("delivery id", e)))
-            .transpose()?,
-        limit: limit(q.limit)?,
-    };
-    let list = manager(&state)?
-        .attempts(&query)
-        .await
-        .map_err(|e| manager_error(&e))?;
-    Ok(Json(json!({"data": list.iter().map(attempt_json).collect::<Vec<_>>()})).into_response())
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 mod admin;
+mod admin_lists;
 mod attribution;
 mod audit;
 mod audit_store;

@@ -23,6 +23,7 @@ use super::handler::{Event, HandlerError, HandlerId, HandlerRun, Handlers};
 use super::ids::{DeliveryId, EndpointId, MessageId};
 use super::model::{Attempt, Delivery, DisabledReason, Endpoint, EndpointKey, Message};
 use super::observer::DeliveryObserver;
+use super::page::Page;
 use super::publish::observer;
 use super::query::{AttemptQuery, DeliveryQuery, MessageQuery, QueueDepth};
 use super::store::{NewMessage, Store, StoreError};
@@ -542,19 +543,37 @@ impl WebhookManager {
             .ok_or_else(|| ManagerError::UnknownMessage(id.clone()))
     }
 
-    /// Messages, newest first.
-    pub async fn messages(&self, query: &MessageQuery) -> Result<Vec<Message>, ManagerError> {
-        Ok(self.engine().store.list_messages(query).await?)
+    /// A page of messages, newest first, from the query's cursor on.
+    pub async fn messages(&self, query: &MessageQuery) -> Result<Page<Message>, ManagerError> {
+        let limit = query.effective_limit();
+        let probe = MessageQuery {
+            limit: limit.saturating_add(1),
+            ..query.clone()
+        };
+        let rows = self.engine().store.list_messages(&probe).await?;
+        Ok(Page::from_rows(rows, limit, query.cursor.as_ref()))
     }
 
-    /// Deliveries, newest first.
-    pub async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, ManagerError> {
-        Ok(self.engine().store.list_deliveries(query).await?)
+    /// A page of deliveries, newest first, from the query's cursor on.
+    pub async fn deliveries(&self, query: &DeliveryQuery) -> Result<Page<Delivery>, ManagerError> {
+        let limit = query.effective_limit();
+        let probe = DeliveryQuery {
+            limit: limit.saturating_add(1),
+            ..query.clone()
+        };
+        let rows = self.engine().store.list_deliveries(&probe).await?;
+        Ok(Page::from_rows(rows, limit, query.cursor.as_ref()))
     }
 
-    /// Attempts, newest first.
-    pub async fn attempts(&self, query: &AttemptQuery) -> Result<Vec<Attempt>, ManagerError> {
-        Ok(self.engine().store.list_attempts(query).await?)
+    /// A page of attempts, newest first, from the query's cursor on.
+    pub async fn attempts(&self, query: &AttemptQuery) -> Result<Page<Attempt>, ManagerError> {
+        let limit = query.effective_limit();
+        let probe = AttemptQuery {
+            limit: limit.saturating_add(1),
+            ..query.clone()
+        };
+        let rows = self.engine().store.list_attempts(&probe).await?;
+        Ok(Page::from_rows(rows, limit, query.cursor.as_ref()))
     }
 
     /// Sends a message again, to one endpoint or to every enabled endpoint that matches, with

@@ -27,6 +27,8 @@ mod ids;
 mod manager;
 mod model;
 mod observer;
+mod page;
+mod pattern;
 mod publish;
 mod query;
 mod schedule;
@@ -45,5 +47,7 @@ pub use model::{
     EndpointOrigin, EventFilter, Message,
 };
 pub use observer::{AttemptReport, DeliveryObserver, DeliveryOutcome};
+pub use page::{Cursor, CursorError, Direction, Listed, Page, RowKey};
+pub use pattern::EventTypePattern;
 pub use query::{AttemptQuery, DEFAULT_LIMIT, DeliveryQuery, MessageQuery, QueueDepth};
 pub use schedule::{RetrySchedule, ScheduleError};

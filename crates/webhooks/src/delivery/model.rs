@@ -16,7 +16,8 @@ use super::ids::{DeliveryId, EndpointId, MessageId};
 pub enum EventFilter {
     /// Every event type.
     All,
-    /// Only these event types (exact match).
+    /// Only these event types; each entry is an [`EventTypePattern`](super::EventTypePattern)
+    /// (`github.push`, `github.*`).
     Only(Vec<String>),
 }
 
@@ -25,7 +26,9 @@ impl EventFilter {
     pub fn matches(&self, event_type: &str) -> bool {
         match self {
             Self::All => true,
-            Self::Only(types) => types.iter().any(|t| t == event_type),
+            Self::Only(patterns) => patterns
+                .iter()
+                .any(|p| super::EventTypePattern::parse(p).matches(event_type)),
         }
     }
 }
@@ -337,7 +340,6 @@ impl Attempt {
         self.error_kind.is_none()
     }
 }
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
 /// Milliseconds since the Unix epoch, the stored form of every time (negative before 1970).
 pub(crate) fn to_millis(t: SystemTime) -> i64 {
     match t.duration_since(SystemTime::UNIX_EPOCH) {

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use super::ids::{DeliveryId, EndpointId, MessageId};
 use super::model::DeliveryStatus;
+use super::page::Cursor;
 
 /// Rows a list returns when its query's `limit` is zero.
 pub const DEFAULT_LIMIT: usize = 100;
@@ -12,12 +13,19 @@ pub const DEFAULT_LIMIT: usize = 100;
 /// Which messages to list.
 #[derive(Debug, Clone, Default)]
 pub struct MessageQuery {
-    /// Only messages with a delivery to this endpoint.
+    /// Only messages with a delivery to this endpoint (in `status`, when that is set too).
     pub endpoint: Option<EndpointId>,
-    /// Only this event type.
+    /// Only messages with a delivery in this status.
+    pub status: Option<DeliveryStatus>,
+    /// Only event types this [`EventTypePattern`](super::EventTypePattern) names
+    /// (`github.push`, `github.*`).
     pub event_type: Option<String>,
     /// Only messages created at or after this time.
     pub since: Option<SystemTime>,
+    /// Only messages created before this time.
+    pub until: Option<SystemTime>,
+    /// Where the page starts; `None` for the newest rows.
+    pub cursor: Option<Cursor>,
     /// Most rows ([`DEFAULT_LIMIT`] when zero).
     pub limit: usize,
 }
@@ -31,6 +39,12 @@ pub struct DeliveryQuery {
     pub message: Option<MessageId>,
     /// Only in this status.
     pub status: Option<DeliveryStatus>,
+    /// Only deliveries created at or after this time.
+    pub since: Option<SystemTime>,
+    /// Only deliveries created before this time.
+    pub until: Option<SystemTime>,
+    /// Where the page starts; `None` for the newest rows.
+    pub cursor: Option<Cursor>,
     /// Most rows ([`DEFAULT_LIMIT`] when zero).
     pub limit: usize,
 }
@@ -44,6 +58,12 @@ pub struct AttemptQuery {
     pub message: Option<MessageId>,
     /// Only of this delivery.
     pub delivery: Option<DeliveryId>,
+    /// Only attempts made at or after this time.
+    pub since: Option<SystemTime>,
+    /// Only attempts made before this time.
+    pub until: Option<SystemTime>,
+    /// Where the page starts; `None` for the newest rows.
+    pub cursor: Option<Cursor>,
     /// Most rows ([`DEFAULT_LIMIT`] when zero).
     pub limit: usize,
 }

@@ -14,6 +14,7 @@ mod endpoint_changes;
 mod endpoint_updates;
 mod endpoints;
 mod journal;
+mod pages;
 mod queue;
 mod seen;
 mod support;
@@ -82,6 +83,12 @@ conformance! {
     journal::queries_filter_by_endpoint_message_status,
     journal::replay_creates_deliveries_once,
     journal::prune_keeps_pending_work,
+    pages::cursors_walk_messages_older_then_newer_without_gaps,
+    pages::a_cursor_is_stable_while_newer_rows_arrive,
+    pages::a_prefix_pattern_lists_every_type_below_it,
+    pages::an_endpoint_filter_wildcard_receives_every_type_below_it,
+    pages::time_ranges_and_status_narrow_every_list,
+    pages::attempts_page_by_time_then_delivery_then_number,
     seen::mark_seen_catches_replays_until_expiry,
     concurrent::concurrent_enqueues_and_completions_keep_their_own_results,
 }

@@ -12,9 +12,12 @@ use super::types::{
 };
 use super::{Applied, Decision, EndpointStore, JournalStore, QueueStore, SeenStore};
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
+use crate::delivery::model::to_millis;
 use crate::delivery::model::{
     Attempt, Delivery, DeliveryStatus, DisabledReason, Endpoint, Message,
 };
+use crate::delivery::page::{Cursor, Direction, Listed, RowKey};
+use crate::delivery::pattern::EventTypePattern;
 use crate::delivery::query::{AttemptQuery, DeliveryQuery, MessageQuery, QueueDepth};
 
 #[derive(Debug, Default)]
@@ -91,12 +94,32 @@ impl State {
     }
 }
 
-/// The first `limit` of `items`, newest first by `key`; ties keep insertion order reversed.
-fn newest_first<T, K: Ord>(mut items: Vec<T>, key: impl Fn(&T) -> K, limit: usize) -> Vec<T> {
-    items.reverse();
-    items.sort_by_key(|item| std::cmp::Reverse(key(item)));
-    items.truncate(limit);
-    items
+/// The first `limit` rows beyond `cursor`, ordered walking away from it (newest first without
+/// one), by [`Listed::row_key`] as the SQL stores order them.
+fn walk<'a, T: Listed + Clone + 'a>(
+    rows: impl Iterator<Item = &'a T>,
+    cursor: Option<&Cursor>,
+    limit: usize,
+) -> Vec<T> {
+    let mut keyed: Vec<(RowKey, &T)> = rows
+        .map(|r| (r.row_key(), r))
+        .filter(|(k, _)| cursor.is_none_or(|c| c.admits(k)))
+        .collect();
+    match cursor.map(Cursor::direction) {
+        Some(Direction::Newer) => keyed.sort_by(|a, b| a.0.cmp(&b.0)),
+        _ => keyed.sort_by(|a, b| b.0.cmp(&a.0)),
+    }
+    keyed
+        .into_iter()
+        .take(limit)
+        .map(|(_, r)| r.clone())
+        .collect()
+}
+
+/// Whether `t` is in `[since, until)`, in whole milliseconds as the SQL stores compare.
+fn within(t: SystemTime, since: Option<SystemTime>, until: Option<SystemTime>) -> bool {
+    let t = to_millis(t);
+    since.is_none_or(|s| t >= to_millis(s)) && until.is_none_or(|u| t < to_millis(u))
 }
 
 #[async_trait]
@@ -442,48 +465,41 @@ impl JournalStore for MemoryStore {
 
     async fn list_messages(&self, q: &MessageQuery) -> Result<Vec<Message>, StoreError> {
         let s = self.lock();
-        let iter = s.messages.values().filter(|m| {
-            q.event_type.as_ref().is_none_or(|t| &m.event_type == t)
-                && q.since.is_none_or(|since| m.created_at >= since)
-                && q.endpoint.as_ref().is_none_or(|e| {
-                    s.deliveries
-                        .values()
-                        .any(|d| &d.endpoint_id == e && d.message_id == m.id)
-                })
+        let rows = s.messages.values().filter(|m| {
+            q.event_type
+                .as_ref()
+                .is_none_or(|t| EventTypePattern::parse(t).matches(&m.event_type))
+                && within(m.created_at, q.since, q.until)
+                && (q.endpoint.is_none() && q.status.is_none()
+                    || s.deliveries.values().any(|d| {
+                        d.message_id == m.id
+                            && q.endpoint.as_ref().is_none_or(|e| &d.endpoint_id == e)
+                            && q.status.is_none_or(|st| d.status == st)
+                    }))
         });
-        Ok(newest_first(
-            iter.cloned().collect(),
-            |m: &Message| (m.created_at, m.id.clone()),
-            q.effective_limit(),
-        ))
+        Ok(walk(rows, q.cursor.as_ref(), q.effective_limit()))
     }
 
     async fn list_deliveries(&self, q: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
         let s = self.lock();
-        let iter = s.deliveries.values().filter(|d| {
+        let rows = s.deliveries.values().filter(|d| {
             q.endpoint.as_ref().is_none_or(|e| &d.endpoint_id == e)
                 && q.message.as_ref().is_none_or(|m| &d.message_id == m)
                 && q.status.is_none_or(|st| d.status == st)
+                && within(d.created_at, q.since, q.until)
         });
-        Ok(newest_first(
-            iter.cloned().collect(),
-            |d: &Delivery| (d.created_at, d.id.clone()),
-            q.effective_limit(),
-        ))
+        Ok(walk(rows, q.cursor.as_ref(), q.effective_limit()))
     }
 
     async fn list_attempts(&self, q: &AttemptQuery) -> Result<Vec<Attempt>, StoreError> {
         let s = self.lock();
-        let iter = s.attempts.iter().filter(|a| {
+        let rows = s.attempts.iter().filter(|a| {
             q.endpoint.as_ref().is_none_or(|e| &a.endpoint_id == e)
                 && q.message.as_ref().is_none_or(|m| &a.message_id == m)
                 && q.delivery.as_ref().is_none_or(|d| &a.delivery_id == d)
+                && within(a.at, q.since, q.until)
         });
-        Ok(newest_first(
-            iter.cloned().collect(),
-            |a: &Attempt| (a.at, a.number),
-            q.effective_limit(),
-        ))
+        Ok(walk(rows, q.cursor.as_ref(), q.effective_limit()))
     }
 
     async fn prune(&self, cutoff: SystemTime) -> Result<u64, StoreError> {

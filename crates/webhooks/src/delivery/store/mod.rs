@@ -175,13 +175,17 @@ pub trait JournalStore: Send + Sync {
     /// One message (with its payload).
     async fn get_message(&self, id: &MessageId) -> Result<Option<Message>, StoreError>;
 
-    /// Messages, newest first.
+    /// Messages matching the query: at most its
+    /// [`effective_limit`](MessageQuery::effective_limit), only rows its cursor
+    /// [admits](crate::delivery::Cursor::admits), ordered by [`row_key`](crate::delivery::Listed)
+    /// walking away from the cursor (newest first, or oldest first for a
+    /// [`Newer`](crate::delivery::Direction::Newer) cursor). The manager makes pages of them.
     async fn list_messages(&self, query: &MessageQuery) -> Result<Vec<Message>, StoreError>;
 
-    /// Deliveries, newest first.
+    /// Deliveries matching the query, bounded and ordered as [`list_messages`](Self::list_messages).
     async fn list_deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError>;
 
-    /// Attempts, newest first.
+    /// Attempts matching the query, bounded and ordered as [`list_messages`](Self::list_messages).
     async fn list_attempts(&self, query: &AttemptQuery) -> Result<Vec<Attempt>, StoreError>;
 
     /// Deletes messages created before `cutoff` whose deliveries are all finished (delivered or

@@ -77,7 +77,8 @@ pub fn fans_out_to(
 }
 
 /// Whether [`fans_out_to`] reduces, for `message`, to "the endpoint takes every type or lists
-/// this exact type": the form a SQL store may evaluate in a query instead of calling it. Not
+/// one of [`patterns_matching`](crate::delivery::pattern::patterns_matching) its type": the
+/// form a SQL store may evaluate in a query instead of calling it. Not
 /// for a message with an excluded endpoint, nor for operational types, which only endpoints
 /// that name them receive.
 pub(crate) fn fans_out_by_type_alone(message: &NewMessage) -> bool {

@@ -18,6 +18,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use super::conflict_or_db;
 use super::queue::insert_plain;
 use crate::delivery::ids::DeliveryId;
+use crate::delivery::pattern::patterns_matching;
 use crate::delivery::store::types::{Enqueued, NewMessage, StoreError};
 
 /// Most items written by one statement.
@@ -113,7 +114,8 @@ pub(super) fn shared_error<O>(e: &StoreError, n: usize) -> Vec<Result<O, StoreEr
 }
 
 /// Stores messages and their deliveries with one statement: deliveries go to every enabled
-/// endpoint whose filter matches, decided in SQL, with ids derived from the message and
+/// endpoint whose filter takes every type or lists one of the
+/// [patterns that match](patterns_matching) the message's type, with ids derived from the message and
 /// endpoint ids (unique for a first delivery).
 pub(super) async fn insert_batch(
     pool: PgPool,
@@ -133,10 +135,15 @@ pub(super) async fn insert_batch(
     let payloads: Vec<&[u8]> = items.iter().map(|i| &i.message.payload[..]).collect();
     let nows: Vec<i64> = items.iter().map(|i| i.now).collect();
     let dues: Vec<i64> = items.iter().map(|i| i.due).collect();
+    // Each message's matching patterns as a JSON array: unnest cannot carry ragged arrays.
+    let patterns: Vec<String> = items
+        .iter()
+        .map(|i| serde_json::Value::from(patterns_matching(&i.message.event_type)).to_string())
+        .collect();
     let rows: Result<Vec<(String, String)>, sqlx::Error> = sqlx::query_as(
         "WITH u AS (\
-           SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::int8[], $5::int8[]) \
-             AS u(id, event_type, payload, created_at, due)), \
+           SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::int8[], $5::int8[], \
+             $6::text[]) AS u(id, event_type, payload, created_at, due, patterns)), \
          m AS (\
            INSERT INTO messages (id, event_type, payload, idempotency_key, created_at) \
            SELECT id, event_type, payload, NULL, created_at FROM u RETURNING id), \
@@ -146,7 +153,8 @@ pub(super) async fn insert_batch(
            SELECT 'dlv_' || substr(u.id, 5) || '_' || substr(e.id, 4), u.id, e.id, 'pending', \
              0, 0, u.due, NULL, u.created_at, u.created_at \
            FROM u JOIN m ON m.id = u.id JOIN endpoints e ON e.enabled \
-             AND (e.events = '\"all\"' OR (e.events::jsonb -> 'only') ? u.event_type) \
+             AND (e.events = '\"all\"' OR (e.events::jsonb -> 'only') \
+               ?| ARRAY(SELECT jsonb_array_elements_text(u.patterns::jsonb))) \
            RETURNING message_id, id) \
          SELECT message_id, id FROM d",
     )
@@ -155,6 +163,7 @@ pub(super) async fn insert_batch(
     .bind(&payloads)
     .bind(&nows)
     .bind(&dues)
+    .bind(&patterns)
     .fetch_all(&pool)
     .await;
     let rows = match rows {

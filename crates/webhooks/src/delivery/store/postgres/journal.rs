@@ -13,8 +13,9 @@ use crate::delivery::ids::MessageId;
 use crate::delivery::model::{Attempt, Delivery, Message, to_millis};
 use crate::delivery::query::{AttemptQuery, DeliveryQuery, MessageQuery};
 use crate::delivery::store::JournalStore;
+use crate::delivery::store::sql::MESSAGE_COLUMNS;
+use crate::delivery::store::sql::list::{self, Arg, Dialect, ListSql};
 use crate::delivery::store::sql::{self};
-use crate::delivery::store::sql::{ATTEMPT_COLUMNS, DELIVERY_COLUMNS, MESSAGE_COLUMNS};
 use crate::delivery::store::types::StoreError;
 
 #[async_trait]
@@ -31,77 +32,18 @@ impl JournalStore for PostgresStore {
     }
 
     async fn list_messages(&self, q: &MessageQuery) -> Result<Vec<Message>, StoreError> {
-        let mut f = Filter::default();
-        if let Some(e) = &q.endpoint {
-            f.add(
-                "EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id \
-                 AND d.endpoint_id = ?)",
-                Arg::Text(e.as_str().to_owned()),
-            );
-        }
-        if let Some(t) = &q.event_type {
-            f.add("event_type = ?", Arg::Text(t.clone()));
-        }
-        if let Some(since) = q.since {
-            f.add("created_at >= ?", Arg::Int(to_millis(since)));
-        }
-        let (sql, args) = f.finish(
-            &format!("SELECT {MESSAGE_COLUMNS} FROM messages"),
-            "created_at DESC, id DESC",
-            q.effective_limit(),
-        );
-        let rows = bind_all(sql, args)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-        map_all(rows, sql::message)
+        let l = list::messages(q, q.effective_limit(), Dialect::Postgres);
+        map_all(self.fetch(l).await?, sql::message)
     }
 
     async fn list_deliveries(&self, q: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
-        let mut f = Filter::default();
-        if let Some(e) = &q.endpoint {
-            f.add("endpoint_id = ?", Arg::Text(e.as_str().to_owned()));
-        }
-        if let Some(m) = &q.message {
-            f.add("message_id = ?", Arg::Text(m.as_str().to_owned()));
-        }
-        if let Some(s) = q.status {
-            // A literal (one of a fixed set), so the partial index of that status is used.
-            f.clauses.push(format!("status = '{}'", s.as_str()));
-        }
-        let (sql, args) = f.finish(
-            &format!("SELECT {DELIVERY_COLUMNS} FROM deliveries"),
-            "created_at DESC, id DESC",
-            q.effective_limit(),
-        );
-        let rows = bind_all(sql, args)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-        map_all(rows, sql::delivery)
+        let l = list::deliveries(q, q.effective_limit(), Dialect::Postgres);
+        map_all(self.fetch(l).await?, sql::delivery)
     }
 
     async fn list_attempts(&self, q: &AttemptQuery) -> Result<Vec<Attempt>, StoreError> {
-        let mut f = Filter::default();
-        if let Some(e) = &q.endpoint {
-            f.add("endpoint_id = ?", Arg::Text(e.as_str().to_owned()));
-        }
-        if let Some(m) = &q.message {
-            f.add("message_id = ?", Arg::Text(m.as_str().to_owned()));
-        }
-        if let Some(d) = &q.delivery {
-            f.add("delivery_id = ?", Arg::Text(d.as_str().to_owned()));
-        }
-        let (sql, args) = f.finish(
-            &format!("SELECT {ATTEMPT_COLUMNS} FROM attempts"),
-            "at DESC, seq DESC",
-            q.effective_limit(),
-        );
-        let rows = bind_all(sql, args)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-        map_all(rows, sql::attempt)
+        let l = list::attempts(q, q.effective_limit(), Dialect::Postgres);
+        map_all(self.fetch(l).await?, sql::attempt)
     }
 
     async fn prune(&self, cutoff: SystemTime) -> Result<u64, StoreError> {
@@ -142,40 +84,13 @@ impl JournalStore for PostgresStore {
     }
 }
 
-/// A positional argument of a dynamically built query.
-enum Arg {
-    Text(String),
-    Int(i64),
-}
-
-#[derive(Default)]
-struct Filter {
-    clauses: Vec<String>,
-    args: Vec<Arg>,
-}
-
-impl Filter {
-    fn add(&mut self, clause: &str, arg: Arg) {
-        self.args.push(arg);
-        self.clauses
-            .push(clause.replace('?', &format!("${}", self.args.len())));
-    }
-
-    fn finish(mut self, select: &str, order: &str, limit: usize) -> (String, Vec<Arg>) {
-        self.args
-            .push(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
-        let filter = if self.clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", self.clauses.join(" AND "))
-        };
-        (
-            format!(
-                "{select} {filter} ORDER BY {order} LIMIT ${}",
-                self.args.len()
-            ),
-            self.args,
-        )
+impl PostgresStore {
+    /// Runs a built list statement.
+    async fn fetch(&self, l: ListSql) -> Result<Vec<sqlx::postgres::PgRow>, StoreError> {
+        bind_all(l.sql, l.args)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)
     }
 }
 

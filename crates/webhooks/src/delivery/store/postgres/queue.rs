@@ -14,6 +14,7 @@ use super::rows::db;
 use super::{PostgresStore, conflict_or_db, map_all};
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{Delivery, from_millis, to_millis};
+use crate::delivery::pattern::patterns_matching;
 use crate::delivery::query::QueueDepth;
 use crate::delivery::store::sql::{self};
 use crate::delivery::store::sql::{DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS};
@@ -360,7 +361,8 @@ impl QueueStore for PostgresStore {
 }
 
 /// A message without an idempotency key and its deliveries in one statement (one round trip,
-/// atomic): deliveries go to every enabled endpoint whose filter matches, decided in SQL.
+/// atomic): deliveries go to every enabled endpoint whose filter takes every type or lists one
+/// of the [patterns that match](patterns_matching) the type.
 /// Their ids derive from the message and endpoint ids, unique for a first delivery.
 pub(super) async fn insert_plain(
     pool: &PgPool,
@@ -378,7 +380,7 @@ pub(super) async fn insert_plain(
            SELECT 'dlv_' || substr(m.id, 5) || '_' || substr(e.id, 4), m.id, e.id, 'pending', \
              0, 0, $5, NULL, $4, $4 \
            FROM m, endpoints e \
-           WHERE e.enabled AND (e.events = '\"all\"' OR (e.events::jsonb -> 'only') ? $2) \
+           WHERE e.enabled AND (e.events = '\"all\"' OR (e.events::jsonb -> 'only') ?| $6) \
            RETURNING id) \
          SELECT d.id FROM m LEFT JOIN d ON TRUE",
     )
@@ -387,6 +389,7 @@ pub(super) async fn insert_plain(
     .bind(&message.payload[..])
     .bind(now)
     .bind(due)
+    .bind(patterns_matching(&message.event_type))
     .fetch_all(pool)
     .await
     .map_err(|e| conflict_or_db(e, || format!("message id {} exists", message.id)))?;

@@ -5,6 +5,7 @@
 //! the one mapping here, so a column added to a table is read the same way by both.
 
 pub(crate) mod codec;
+pub(crate) mod list;
 
 use std::time::Duration;
 

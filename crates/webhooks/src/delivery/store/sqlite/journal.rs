@@ -12,7 +12,8 @@ use crate::delivery::ids::MessageId;
 use crate::delivery::model::{Attempt, Delivery, Message, to_millis};
 use crate::delivery::query::{AttemptQuery, DeliveryQuery, MessageQuery};
 use crate::delivery::store::JournalStore;
-use crate::delivery::store::sql::{ATTEMPT_COLUMNS, DELIVERY_COLUMNS, MESSAGE_COLUMNS};
+use crate::delivery::store::sql::MESSAGE_COLUMNS;
+use crate::delivery::store::sql::list::{self, Arg, Dialect};
 use crate::delivery::store::types::StoreError;
 
 #[async_trait]
@@ -30,82 +31,22 @@ impl JournalStore for SqliteStore {
         .await
     }
 
-    async fn list_messages(&self, query: &MessageQuery) -> Result<Vec<Message>, StoreError> {
-        let q = query.clone();
-        self.call(move |conn| {
-            let mut f = Filter::default();
-            if let Some(e) = &q.endpoint {
-                f.add(
-                    "EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id \
-                     AND d.endpoint_id = ?)",
-                    e.as_str().to_owned(),
-                );
-            }
-            if let Some(t) = &q.event_type {
-                f.add("event_type = ?", t.clone());
-            }
-            if let Some(since) = q.since {
-                f.add("created_at >= ?", to_millis(since));
-            }
-            f.values.push(Value::Integer(limit_value(q.effective_limit())));
-            let sql = format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages {} ORDER BY created_at DESC, id DESC LIMIT ?{}",
-                f.sql(),
-                f.values.len()
-            );
-            query_all(conn, &sql, params_from_iter(f.values), rows::message)
-        })
-        .await
+    async fn list_messages(&self, q: &MessageQuery) -> Result<Vec<Message>, StoreError> {
+        let l = list::messages(q, q.effective_limit(), Dialect::Sqlite);
+        self.call(move |conn| query_all(conn, &l.sql, values(l.args), rows::message))
+            .await
     }
 
-    async fn list_deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
-        let q = query.clone();
-        self.call(move |conn| {
-            let mut f = Filter::default();
-            if let Some(e) = &q.endpoint {
-                f.add("endpoint_id = ?", e.as_str().to_owned());
-            }
-            if let Some(m) = &q.message {
-                f.add("message_id = ?", m.as_str().to_owned());
-            }
-            if let Some(s) = q.status {
-                // A literal (one of a fixed set), so the partial index of that status is used.
-                f.clauses.push(format!("status = '{}'", s.as_str()));
-            }
-            f.values.push(Value::Integer(limit_value(q.effective_limit())));
-            let sql = format!(
-                "SELECT {DELIVERY_COLUMNS} FROM deliveries {} ORDER BY created_at DESC, id DESC LIMIT ?{}",
-                f.sql(),
-                f.values.len()
-            );
-            query_all(conn, &sql, params_from_iter(f.values), rows::delivery)
-        })
-        .await
+    async fn list_deliveries(&self, q: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+        let l = list::deliveries(q, q.effective_limit(), Dialect::Sqlite);
+        self.call(move |conn| query_all(conn, &l.sql, values(l.args), rows::delivery))
+            .await
     }
 
-    async fn list_attempts(&self, query: &AttemptQuery) -> Result<Vec<Attempt>, StoreError> {
-        let q = query.clone();
-        self.call(move |conn| {
-            let mut f = Filter::default();
-            if let Some(e) = &q.endpoint {
-                f.add("endpoint_id = ?", e.as_str().to_owned());
-            }
-            if let Some(m) = &q.message {
-                f.add("message_id = ?", m.as_str().to_owned());
-            }
-            if let Some(d) = &q.delivery {
-                f.add("delivery_id = ?", d.as_str().to_owned());
-            }
-            f.values
-                .push(Value::Integer(limit_value(q.effective_limit())));
-            let sql = format!(
-                "SELECT {ATTEMPT_COLUMNS} FROM attempts {} ORDER BY at DESC, seq DESC LIMIT ?{}",
-                f.sql(),
-                f.values.len()
-            );
-            query_all(conn, &sql, params_from_iter(f.values), rows::attempt)
-        })
-        .await
+    async fn list_attempts(&self, q: &AttemptQuery) -> Result<Vec<Attempt>, StoreError> {
+        let l = list::attempts(q, q.effective_limit(), Dialect::Sqlite);
+        self.call(move |conn| query_all(conn, &l.sql, values(l.args), rows::attempt))
+            .await
     }
 
     async fn prune(&self, cutoff: SystemTime) -> Result<u64, StoreError> {
@@ -148,29 +89,14 @@ impl JournalStore for SqliteStore {
     }
 }
 
-/// `WHERE` clause builder with positional values.
-#[derive(Default)]
-struct Filter {
-    clauses: Vec<String>,
-    values: Vec<Value>,
-}
-
-impl Filter {
-    fn add(&mut self, clause: &str, value: impl Into<Value>) {
-        self.values.push(value.into());
-        self.clauses
-            .push(clause.replace('?', &format!("?{}", self.values.len())));
-    }
-
-    fn sql(&self) -> String {
-        if self.clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", self.clauses.join(" AND "))
-        }
-    }
-}
-
-fn limit_value(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
+/// The list builder's arguments as SQLite values.
+fn values(args: Vec<Arg>) -> rusqlite::ParamsFromIter<Vec<Value>> {
+    params_from_iter(
+        args.into_iter()
+            .map(|a| match a {
+                Arg::Text(s) => Value::Text(s),
+                Arg::Int(i) => Value::Integer(i),
+            })
+            .collect::<Vec<_>>(),
+    )
 }
