@@ -72,6 +72,12 @@ async fn hook(State(rx): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes) 
 }
 
 async fn receiver(script: Vec<Reply>) -> (Arc<Receiver>, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    receiver_on(listener, script)
+}
+
+/// A [`receiver`] on a listener the test chose (a port it closed earlier, say).
+fn receiver_on(listener: tokio::net::TcpListener, script: Vec<Reply>) -> (Arc<Receiver>, String) {
     let rx = Arc::new(Receiver {
         script: Mutex::new(script.into()),
         seen: Mutex::default(),
@@ -79,7 +85,6 @@ async fn receiver(script: Vec<Reply>) -> (Arc<Receiver>, String) {
     let app = Router::new()
         .route("/hook", post(hook))
         .with_state(rx.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (rx, format!("http://127.0.0.1:{}/hook", addr.port()))
@@ -1134,4 +1139,86 @@ async fn observer_sees_each_outcome_its_operational_events_and_queue_depth_count
     );
     assert_eq!(DeliveryOutcome::DeadLettered.as_str(), "dead_lettered");
     manager.shutdown(s(1)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_is_down_costs_a_few_attempts_and_drains_once_a_probe_connects() {
+    // A port that refuses connections: bound, then closed.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let h = harness(config());
+    h.manager
+        .register(EndpointSpec::new("down", &url))
+        .await
+        .unwrap();
+    const EVENTS: usize = 200;
+    for i in 0..EVENTS {
+        h.manager
+            .trigger_event("x", serde_json::json!(i))
+            .await
+            .unwrap();
+    }
+    let attempts = || async {
+        h.manager
+            .attempts(&AttemptQuery {
+                limit: 1000,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .data
+    };
+    eventually("the first refused attempts", || async {
+        attempts().await.len() >= 3
+    })
+    .await;
+    h.settle().await;
+    let burned = attempts().await;
+    assert!(
+        burned
+            .iter()
+            .all(|a| a.error_kind == Some(AttemptErrorKind::Connect)),
+        "{:?}",
+        log(&burned)
+    );
+    // At most its in-flight limit (8), plus the slots that the first two refusals freed
+    // before the third held the endpoint.
+    assert!(
+        burned.len() <= 8 + 2,
+        "{} of {EVENTS} deliveries spent an attempt on a closed port",
+        burned.len()
+    );
+    let pending = h.manager.queue_depth().await.unwrap();
+    assert_eq!(pending.total(), EVENTS as u64, "nothing is lost while held");
+
+    // The receiver comes back; the hold ends one second later and one probe goes through.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let (rx, _) = receiver_on(listener, vec![]);
+    h.settle().await;
+    assert!(rx.seen().is_empty(), "no attempt before the hold ends");
+    let back = std::time::Instant::now();
+    h.clock.advance(s(1));
+    let held = EVENTS - burned.len();
+    eventually("every held delivery", || async { rx.seen().len() >= held }).await;
+    let drained = back.elapsed();
+    assert_eq!(
+        rx.seen().len(),
+        held,
+        "the burned ones wait for their retry"
+    );
+    // Those that spent an attempt keep their schedule: retried 5 s after it.
+    h.clock.advance(s(4));
+    eventually("the retried deliveries", || async {
+        rx.seen().len() >= EVENTS
+    })
+    .await;
+    eprintln!(
+        "down receiver: {} attempts spent on {EVENTS} queued deliveries; {held} drained {drained:?} after the probe",
+        burned.len()
+    );
 }

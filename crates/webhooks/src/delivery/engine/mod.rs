@@ -1,12 +1,14 @@
 //! The dispatcher: claims due deliveries with a lease and runs attempts within limits.
 //!
 //! One dispatcher task per process claims in batches, respects the global and per-endpoint
-//! concurrency limits (claims for a saturated endpoint are released at once), and sleeps until
+//! concurrency limits (claims for a saturated endpoint are released at once), holds endpoints
+//! that cannot be reached and probes them with one delivery ([`circuit`]), and sleeps until
 //! it is woken (a new message, a finished attempt), the next delivery is due, or the poll
 //! interval passes. Shutdown stops claiming, lets in-flight attempts finish within a grace
 //! period, and releases the leases of those it had to cancel.
 
 mod attempt;
+mod circuit;
 mod decide;
 
 use std::collections::HashMap;
@@ -27,6 +29,7 @@ use super::model::Attempt;
 use super::observer::{AttemptReport, DeliveryOutcome, Observer};
 use super::schedule::JitterDraw;
 use super::store::{Claim, ClaimRequest, Decision, NextStep, Store, StoreError};
+use circuit::{Admit, Circuits};
 use decide::{EndpointHealth, decide};
 
 /// State shared by the manager, the dispatcher and attempt tasks.
@@ -47,6 +50,8 @@ pub(crate) struct Engine {
     /// Attempts whose HTTP request is under way (what `max_in_flight` limits); attempts whose
     /// result is being stored no longer count.
     requesting: AtomicUsize,
+    /// Endpoints held after connection failures, and their probes ([`circuit`]).
+    circuits: Mutex<Circuits>,
 }
 
 /// One attempt's hold on its endpoint slot and on the process-wide request count; given back
@@ -99,6 +104,7 @@ impl Engine {
             busy: Mutex::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
             requesting: AtomicUsize::new(0),
+            circuits: Mutex::new(Circuits::default()),
         }
     }
 
@@ -177,12 +183,34 @@ impl Engine {
         }
     }
 
-    fn saturated(&self) -> Vec<EndpointId> {
-        self.busy()
+    fn circuits(&self) -> std::sync::MutexGuard<'_, Circuits> {
+        self.circuits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Endpoints not to claim for now: saturated ones, and those held after connection
+    /// failures.
+    fn excluded(&self, now: SystemTime) -> Vec<EndpointId> {
+        let mut out: Vec<EndpointId> = self
+            .busy()
             .iter()
             .filter(|(_, (n, max))| n >= max)
             .map(|(id, _)| id.clone())
-            .collect()
+            .collect();
+        for id in self.circuits().held(now) {
+            if !out.contains(id) {
+                out.push(id.clone());
+            }
+        }
+        out
+    }
+
+    /// Hands a claim back without an attempt, due at `due`.
+    async fn give_back(&self, claim: &Claim, due: SystemTime) {
+        if let Err(e) = self.store.release(claim, due).await {
+            warn!(error = %e, delivery = %claim.delivery.id, "releasing a claim failed");
+        }
     }
 
     /// The dispatcher loop; returns after a stop request once in-flight work is settled.
@@ -224,26 +252,30 @@ impl Engine {
                     now: self.clock.now(),
                     limit,
                     lease: self.config.lease,
-                    exclude: self.saturated(),
+                    exclude: self.excluded(self.clock.now()),
                 };
                 match self.store.claim_due(&request).await {
                     Ok(batch) => {
                         claimed_full = batch.len() == limit;
                         for claim in batch {
+                            let endpoint = &claim.endpoint.id;
+                            if self.circuits().admit(endpoint, request.now) == Admit::Hold {
+                                // Held, or its probe is under way: back untouched, due as it
+                                // was, claimed again once the endpoint is reachable.
+                                self.give_back(&claim, request.now).await;
+                                continue;
+                            }
                             if !self.take_slot(&claim) {
                                 // Saturated endpoint: hand it back, due now, for a later round.
-                                if let Err(e) = self.store.release(&claim, request.now).await {
-                                    warn!(error = %e, delivery = %claim.delivery.id, "releasing a claim failed");
-                                }
+                                self.circuits().give_back(endpoint, request.now);
+                                self.give_back(&claim, request.now).await;
                                 continue;
                             }
                             if let Err(wait) = self.take_token(&claim, request.now) {
                                 // Over its rate limit: due again when a token is free.
-                                self.free_slot(&claim.endpoint.id);
-                                if let Err(e) = self.store.release(&claim, request.now + wait).await
-                                {
-                                    warn!(error = %e, delivery = %claim.delivery.id, "releasing a claim failed");
-                                }
+                                self.free_slot(endpoint);
+                                self.circuits().give_back(endpoint, request.now);
+                                self.give_back(&claim, request.now + wait).await;
                                 continue;
                             }
                             self.requesting.fetch_add(1, Ordering::SeqCst);
@@ -276,6 +308,11 @@ impl Engine {
                     Ok(Some(at)) if at > now => at.min(poll),
                     _ => poll,
                 }
+            };
+            // A held endpoint's probe is due when its hold ends.
+            let deadline = match self.circuits().next_probe() {
+                Some(probe) if probe > now => deadline.min(probe),
+                _ => deadline,
             };
             let sleep = self.clock.sleep_until(deadline);
             let elsewhere = async {
@@ -331,8 +368,6 @@ impl Engine {
     async fn deliver(self: Arc<Self>, claim: Claim, mut slot: Slot) {
         let now = self.clock.now();
         let outcome = attempt::attempt(&self.client, &self.config, &claim, now).await;
-        // The receiver answered: its slot is free while the result is stored.
-        slot.give_back();
         let health = EndpointHealth::of(&claim.endpoint);
         let decision = decide(
             &claim,
@@ -342,6 +377,12 @@ impl Engine {
             now,
             JitterDraw::random(),
         );
+        // The endpoint's health is known before its slot is free, so no claim slips through
+        // to a receiver that was just found unreachable.
+        self.circuits()
+            .record(&claim.endpoint.id, decision.attempt.error_kind, now);
+        // The receiver answered: its slot is free while the result is stored.
+        slot.give_back();
         log_attempt(&claim, &decision);
         let (outcome, events) = self.record(&decision).await;
         // The store may now have a retry or a released endpoint to hand out.
