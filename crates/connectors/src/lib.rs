@@ -11,7 +11,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `github` | off | [`github`]: repositories (all pages), search issues and pull requests, read an issue with its comments, pull requests, files and commits; create an issue, comment |
-//! | `slack` | off | [`slack`]: `chat.postMessage` with text or Block Kit blocks |
+//! | `slack` | off | [`slack`]: `chat.postMessage` with text or Block Kit blocks; list channels, read a channel's history in a time window and a thread's replies, with user names |
 //! | `notion` | off | [`notion`]: search, read pages as text, query databases, append, create a page with long content |
 //! | `jira` | off | [`jira`]: JQL search, read an issue with description and comments rendered from ADF, list and take transitions, comment, create an issue with an ADF description from text/Markdown |
 //! | `google_calendar` | off | [`google_calendar`]: insert events with OAuth2 refresh-token auth |
@@ -81,7 +81,8 @@ pub mod search;
     feature = "github",
     feature = "jira",
     feature = "notion",
-    feature = "fetch_url"
+    feature = "fetch_url",
+    feature = "slack"
 ))]
 mod text;
 #[cfg(feature = "zapier")]

@@ -10,7 +10,8 @@ pub(crate) const ELLIPSIS: char = '…';
         feature = "github",
         feature = "jira",
         feature = "notion",
-        feature = "fetch_url"
+        feature = "fetch_url",
+        feature = "slack"
     )),
     allow(dead_code)
 )]
