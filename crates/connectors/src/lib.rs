@@ -14,7 +14,7 @@
 //! | `slack` | off | [`slack`]: `chat.postMessage` with text or Block Kit blocks; list channels, read a channel's history in a time window and a thread's replies, with user names |
 //! | `notion` | off | [`notion`]: search, read pages as text, query databases, append, create a page with long content |
 //! | `jira` | off | [`jira`]: JQL search, read an issue with description and comments rendered from ADF, list and take transitions, comment, create an issue with an ADF description from text/Markdown |
-//! | `google_calendar` | off | [`google_calendar`]: insert events with OAuth2 refresh-token auth |
+//! | `google_calendar` | off | [`google_calendar`]: list events in a window, free/busy of several calendars; insert, update and delete events; OAuth2 refresh-token auth |
 //! | `openweathermap` | off | [`openweathermap`]: current weather by city or coordinates |
 //! | `notify` | off | [`notify`]: event notifications to Slack, Discord, Teams and Google Chat webhooks; `notify::subscribe` wires them into `switchboard-webhooks` handlers |
 //! | `email` | off | `notify::EmailTarget`: SMTP via lettre (STARTTLS, implicit TLS, plain for localhost); implies `notify` |
@@ -82,7 +82,8 @@ pub mod search;
     feature = "jira",
     feature = "notion",
     feature = "fetch_url",
-    feature = "slack"
+    feature = "slack",
+    feature = "google_calendar"
 ))]
 mod text;
 #[cfg(feature = "zapier")]

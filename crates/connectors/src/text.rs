@@ -11,7 +11,8 @@ pub(crate) const ELLIPSIS: char = '…';
         feature = "jira",
         feature = "notion",
         feature = "fetch_url",
-        feature = "slack"
+        feature = "slack",
+        feature = "google_calendar"
     )),
     allow(dead_code)
 )]
