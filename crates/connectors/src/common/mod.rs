@@ -9,7 +9,7 @@
         feature = "google_calendar",
         feature = "openweathermap"
     )),
-    allow(dead_code, unused_imports)
+    allow(dead_code, unused_imports, unused_macros)
 )]
 
 mod attribution;
