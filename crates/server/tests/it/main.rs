@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 mod admin;
+mod assistant_connectors;
 mod attribution;
 mod audit;
 mod audit_store;
