@@ -293,6 +293,7 @@ async fn a_rate_limit_left_after_the_retries_names_the_method_tier() {
     assert_eq!(*retry_after, Some(Duration::from_secs(5)));
     assert_eq!(rec.delays().len(), 2);
     assert!(err.to_string().contains("Tier 3"), "{err}");
+    assert!(err.to_string().contains("Marketplace"), "{err}");
 }
 
 #[tokio::test]

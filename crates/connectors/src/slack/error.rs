@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use switchboard_core::http::StatusCode;
 
-use super::limits::SlackTier;
+use super::limits::{SlackTier, marketplace_note};
 use crate::common::{InputError, open_enum};
 
 open_enum! {
@@ -107,11 +107,7 @@ pub enum SlackError {
     #[error("Slack response is not the expected JSON: {0}")]
     Decode(#[source] serde_json::Error),
     /// Slack kept refusing the method with 429 after the retries the client allows.
-    #[error(
-        "Slack is rate-limiting {method} ({}){}; call it less often",
-        tier.describe(),
-        retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default()
-    )]
+    #[error("{}", rate_limited(method, *tier, *retry_after))]
     RateLimited {
         /// The Web API method.
         method: String,
@@ -138,6 +134,21 @@ pub struct SlackApiError {
     pub messages: Vec<String>,
     /// The `x-slack-req-id`.
     pub request_id: Option<String>,
+}
+
+/// "Slack is rate-limiting conversations.history (Tier 3, …; …), retry after 60 s; …".
+fn rate_limited(method: &str, tier: SlackTier, retry_after: Option<Duration>) -> String {
+    let mut out = format!("Slack is rate-limiting {method} ({}", tier.describe());
+    if let Some(note) = marketplace_note(method) {
+        out.push_str("; ");
+        out.push_str(note);
+    }
+    out.push(')');
+    if let Some(d) = retry_after {
+        out.push_str(&format!(", retry after {} s", d.as_secs()));
+    }
+    out.push_str("; call it less often");
+    out
 }
 
 /// The details after the code: Slack's messages, the scope needed, what to do.

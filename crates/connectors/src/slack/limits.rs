@@ -6,6 +6,10 @@
 //! still refused becomes [`SlackError::RateLimited`](super::SlackError::RateLimited) naming the
 //! method's tier. The tier also bounds the work one tool call may do: the number of `users.info`
 //! lookups per call stays well under Tier 4's per-minute allowance.
+//!
+//! Slack gives apps not approved for its Marketplace far less on `conversations.history` and
+//! `conversations.replies` (1 call a minute, at most 15 messages a call): a page then holds
+//! fewer messages than asked, and its `next_cursor` continues it.
 
 use std::time::Duration;
 
@@ -67,6 +71,15 @@ impl SlackTier {
             }
         }
     }
+}
+
+/// Slack's stricter limit on `method` for apps not approved for the Slack Marketplace (new
+/// apps since May 2025, every installation since September 2025), when it has one.
+pub(crate) fn marketplace_note(method: &str) -> Option<&'static str> {
+    matches!(method, "conversations.history" | "conversations.replies").then_some(
+        "apps not approved for the Slack Marketplace get 1 call a minute and at most 15 \
+         messages a call",
+    )
 }
 
 /// Most `users.info` lookups one tool call makes: half of Tier 4's minute, so that a few calls

@@ -109,7 +109,8 @@ fn register_read_tools(registry: &ToolRegistry, slack: &Slack) -> Result<(), Reg
             "slack_channel_history",
             "Reads a Slack channel's messages in a time window (oldest/latest), newest first, \
              with authors' names, times, and threads' reply counts. The bot must be a member. \
-             Paged: pass next_cursor back as cursor for older messages.",
+             Paged: pass next_cursor back as cursor for older messages (a page may hold fewer \
+             messages than asked).",
             move |a: HistoryArgs| {
                 let s = s.clone();
                 async move {
