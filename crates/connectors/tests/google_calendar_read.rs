@@ -256,6 +256,33 @@ async fn an_unknown_calendar_is_googles_404_error() {
 }
 
 #[tokio::test]
+async fn a_missing_scope_says_which_scope_to_grant() {
+    let srv = server().await;
+    srv.plan(
+        "/calendar/v3/freeBusy",
+        [google_error(
+            403,
+            "insufficientPermissions",
+            "Request had insufficient authentication scopes.",
+        )],
+    );
+    let rec = Recorder::default();
+    let err = client(&srv, &rec)
+        .free_busy(
+            &["primary".to_owned()],
+            "2025-06-02T00:00:00Z",
+            "2025-06-03T00:00:00Z",
+            None,
+        )
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("(insufficientPermissions)"), "{text}");
+    assert!(text.contains("calendar.freebusy"), "{text}");
+    assert!(rec.delays().is_empty(), "a missing scope is not retried");
+}
+
+#[tokio::test]
 async fn a_user_rate_limit_403_backs_off_through_the_sleeper() {
     let srv = server().await;
     srv.plan(

@@ -47,7 +47,8 @@ pub struct ConnectorsConfig {
     pub jira: Option<Spanned<JiraConfig>>,
     /// Reading: `google_calendar_list_events`, `google_calendar_free_busy`; writing:
     /// `google_calendar_insert_event` (offered by default), `google_calendar_update_event` and
-    /// `google_calendar_delete_event` (only when named in `tools`).
+    /// `google_calendar_delete_event` (only when named in `tools`). Free/busy needs the
+    /// `calendar.freebusy` or `calendar.readonly` scope besides `calendar.events`.
     #[serde(default)]
     #[schemars(with = "Option<GoogleCalendarConfig>")]
     pub google_calendar: Option<Spanned<GoogleCalendarConfig>>,
