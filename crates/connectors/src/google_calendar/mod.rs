@@ -5,7 +5,7 @@
 //! `userRateLimitExceeded` backs off and retries ([`GoogleRateLimits`]).
 //!
 //! ```no_run
-//! use switchboard_connectors::google_calendar::{EventTime, GoogleCalendar, NewEvent};
+//! use switchboard_connectors::google_calendar::{EventQuery, EventTime, GoogleCalendar, NewEvent};
 //!
 //! # async fn run() -> Result<(), switchboard_connectors::google_calendar::CalendarError> {
 //! let calendar = GoogleCalendar::builder()
@@ -23,6 +23,17 @@
 //!     )
 //!     .await?;
 //! println!("{}", event.html_link.unwrap_or_default());
+//!
+//! // Tomorrow, in Paris time.
+//! let tomorrow = EventQuery {
+//!     time_min: Some("2025-06-02T00:00:00+02:00".into()),
+//!     time_max: Some("2025-06-03T00:00:00+02:00".into()),
+//!     time_zone: Some("Europe/Paris".into()),
+//!     ..EventQuery::default()
+//! };
+//! for e in calendar.list_events("primary", &tomorrow).await?.events {
+//!     println!("{:?} {}", e.start, e.summary.unwrap_or_default());
+//! }
 //! # Ok(()) }
 //! ```
 

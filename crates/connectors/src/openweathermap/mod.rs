@@ -16,6 +16,17 @@
 //!     .current(&WeatherQuery::new(Location::city("Zürich", None, Some("CH"))).units(Units::Metric))
 //!     .await?;
 //! println!("{}: {} °C", now.name, now.main.temp);
+//!
+//! // "Lyon" resolved through the Geocoding API, then its 5-day forecast.
+//! let lyon = owm.resolve_place("Lyon", None, None).await?;
+//! if let Some(note) = &lyon.note {
+//!     println!("{note}");
+//! }
+//! let at = Location::coordinates(lyon.place.lat, lyon.place.lon);
+//! let forecast = owm.forecast(&WeatherQuery::new(at).units(Units::Metric), None).await?;
+//! for step in forecast.steps {
+//!     println!("{} {} °C {}", step.time, step.temp, step.conditions);
+//! }
 //! # Ok(()) }
 //! ```
 

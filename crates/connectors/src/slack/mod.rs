@@ -11,12 +11,22 @@
 //! safe to repeat); a method still refused fails with its rate tier ([`SlackTier`]).
 //!
 //! ```no_run
-//! use switchboard_connectors::slack::{PostMessage, Slack};
+//! use switchboard_connectors::slack::{Page, PostMessage, Slack, Window};
 //!
 //! # async fn run() -> Result<(), switchboard_connectors::slack::SlackError> {
 //! let slack = Slack::builder("xoxb-…").build()?;
 //! let posted = slack.post_message(&PostMessage::text("C0123456789", "Deploy finished")).await?;
 //! println!("sent at {}", posted.ts);
+//!
+//! // Monday's messages in a channel, authors named.
+//! let window = Window {
+//!     oldest: Some("2025-06-02T00:00:00Z".into()),
+//!     latest: Some("2025-06-03T00:00:00Z".into()),
+//! };
+//! let page = Page { limit: 50, cursor: None };
+//! for m in slack.channel_history("C0123456789", &window, &page).await?.messages {
+//!     println!("{} {}: {}", m.time, m.user.unwrap_or_default(), m.text);
+//! }
 //! # Ok(()) }
 //! ```
 
