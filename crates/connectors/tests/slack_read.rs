@@ -113,7 +113,8 @@ async fn channel_history_sends_the_window_and_names_the_people() {
     );
     assert_eq!(
         out["messages"][0]["text"],
-        "Rolled back, @Ana Ruiz can you confirm the error rate is down?"
+        "Rolled back, @Ana Ruiz can you confirm the error rate is down on the dashboard \
+         (https://grafana.example.com/d/checkout)? cc #general & @here"
     );
     assert_eq!(out["messages"][0]["user"], "Egon");
     assert_eq!(

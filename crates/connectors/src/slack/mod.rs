@@ -33,6 +33,7 @@
 mod client;
 mod error;
 mod limits;
+mod markup;
 mod models;
 mod read;
 mod tools;

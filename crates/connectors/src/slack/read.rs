@@ -104,8 +104,8 @@ pub struct SlackMessage {
     /// The author's user id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// The text, with `<@U…>` mentions written as `@Name`; at most [`MESSAGE_CHARS`]
-    /// characters.
+    /// The text as plain text (`<@U…>` mentions as `@Name`, links as `label (url)`); at most
+    /// [`MESSAGE_CHARS`] characters.
     pub text: String,
     /// True when the text was cut.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

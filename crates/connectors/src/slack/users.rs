@@ -14,6 +14,7 @@ use super::{
     client::Slack,
     error::{SlackError, SlackErrorCode},
     limits::MAX_USER_LOOKUPS,
+    markup::to_plain,
     read::WireMessage,
 };
 
@@ -111,7 +112,7 @@ impl<'a> UserNames<'a> {
         for m in messages {
             ids.extend(m.user.as_deref());
             ids.extend(m.reply_users.iter().map(String::as_str));
-            ids.extend(mentions(&m.text).map(|(_, id, _)| id));
+            ids.extend(mentioned_ids(&m.text));
         }
         self.resolve(ids).await;
     }
@@ -125,21 +126,9 @@ impl<'a> UserNames<'a> {
             .unwrap_or_else(|| id.to_owned())
     }
 
-    /// `text` with each `<@U…>` or `<@U…|label>` written as `@Name`.
+    /// `text` as plain text, each `<@U…>` mention written as `@Name`.
     pub(super) fn in_text(&self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = 0;
-        for (range, id, label) in mentions(text) {
-            out.push_str(&text[rest..range.start]);
-            out.push('@');
-            match self.names.get(id).cloned().flatten() {
-                Some(name) => out.push_str(&name),
-                None => out.push_str(label.unwrap_or(id)),
-            }
-            rest = range.end;
-        }
-        out.push_str(&text[rest..]);
-        out
+        to_plain(text, |id| self.names.get(id).cloned().flatten())
     }
 
     /// The notes for the answer's `warnings`.
@@ -162,8 +151,8 @@ fn is_user_id(id: &str) -> bool {
         && id.bytes().all(|c| c.is_ascii_alphanumeric())
 }
 
-/// The `<@U…>` / `<@U…|label>` mentions in `text`: the byte range, the id and the label.
-fn mentions(text: &str) -> impl Iterator<Item = (std::ops::Range<usize>, &str, Option<&str>)> {
+/// The user ids of the `<@U…>` / `<@U…|label>` mentions in `text`.
+fn mentioned_ids(text: &str) -> impl Iterator<Item = &str> {
     let mut from = 0;
     std::iter::from_fn(move || {
         loop {
@@ -171,12 +160,9 @@ fn mentions(text: &str) -> impl Iterator<Item = (std::ops::Range<usize>, &str, O
             let end = start + text[start..].find('>')?;
             from = end + 1;
             let inner = &text[start + 2..end];
-            let (id, label) = match inner.split_once('|') {
-                Some((id, label)) => (id, Some(label)),
-                None => (inner, None),
-            };
+            let id = inner.split_once('|').map_or(inner, |(id, _)| id);
             if is_user_id(id) {
-                return Some((start..end + 1, id, label));
+                return Some(id);
             }
         }
     })
@@ -187,15 +173,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn mentions_are_found_with_their_labels() {
-        let found: Vec<_> = mentions("hi <@U1A>, <@W2|egon> and <#C1|general> <@bad id>")
-            .map(|(_, id, label)| (id, label))
-            .collect();
-        assert_eq!(found, [("U1A", None), ("W2", Some("egon"))]);
+    fn mentioned_ids_are_found_with_or_without_labels() {
+        let found: Vec<_> =
+            mentioned_ids("hi <@U1A>, <@W2|egon> and <#C1|general> <@bad id>").collect();
+        assert_eq!(found, ["U1A", "W2"]);
     }
 
     #[test]
     fn an_unclosed_mention_is_left_alone() {
-        assert_eq!(mentions("<@U1A").count(), 0);
+        assert_eq!(mentioned_ids("<@U1A").count(), 0);
     }
 }
