@@ -11,11 +11,11 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `github` | off | [`github`]: repositories (all pages), search issues and pull requests, read an issue with its comments, pull requests, files and commits; create an issue, comment |
-//! | `slack` | off | [`slack`]: `chat.postMessage` with text or Block Kit blocks |
+//! | `slack` | off | [`slack`]: `chat.postMessage` with text or Block Kit blocks; list channels, read a channel's history in a time window and a thread's replies, with user names |
 //! | `notion` | off | [`notion`]: search, read pages as text, query databases, append, create a page with long content |
 //! | `jira` | off | [`jira`]: JQL search, read an issue with description and comments rendered from ADF, list and take transitions, comment, create an issue with an ADF description from text/Markdown |
-//! | `google_calendar` | off | [`google_calendar`]: insert events with OAuth2 refresh-token auth |
-//! | `openweathermap` | off | [`openweathermap`]: current weather by city or coordinates |
+//! | `google_calendar` | off | [`google_calendar`]: list events in a window, free/busy of several calendars; insert, update and delete events; OAuth2 refresh-token auth |
+//! | `openweathermap` | off | [`openweathermap`]: current weather by city or coordinates; the 5 day / 3 hour forecast; place names through the Geocoding API |
 //! | `notify` | off | [`notify`]: event notifications to Slack, Discord, Teams and Google Chat webhooks; `notify::subscribe` wires them into `switchboard-webhooks` handlers |
 //! | `email` | off | `notify::EmailTarget`: SMTP via lettre (STARTTLS, implicit TLS, plain for localhost); implies `notify` |
 //! | `zapier` | off | [`zapier`]: Catch Hook triggers and the Workflow API v2 (list Zaps) |
@@ -81,7 +81,9 @@ pub mod search;
     feature = "github",
     feature = "jira",
     feature = "notion",
-    feature = "fetch_url"
+    feature = "fetch_url",
+    feature = "slack",
+    feature = "google_calendar"
 ))]
 mod text;
 #[cfg(feature = "zapier")]

@@ -10,7 +10,9 @@ pub(crate) const ELLIPSIS: char = '…';
         feature = "github",
         feature = "jira",
         feature = "notion",
-        feature = "fetch_url"
+        feature = "fetch_url",
+        feature = "slack",
+        feature = "google_calendar"
     )),
     allow(dead_code)
 )]

@@ -102,7 +102,11 @@ async fn ok_false_is_an_error_with_its_code() {
     let api = err.api().unwrap();
     assert_eq!(api.code, SlackErrorCode::ChannelNotFound);
     assert_eq!(api.request_id.as_deref(), Some("req-1"));
-    assert_eq!(err.to_string(), "Slack error channel_not_found");
+    assert!(
+        err.to_string()
+            .starts_with("Slack error channel_not_found — no channel with this id"),
+        "{err}"
+    );
 
     let err = slack.post_message(&msg).await.unwrap_err();
     assert_eq!(err.api().unwrap().code, SlackErrorCode::InvalidBlocks);

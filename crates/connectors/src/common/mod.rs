@@ -9,7 +9,7 @@
         feature = "google_calendar",
         feature = "openweathermap"
     )),
-    allow(dead_code, unused_imports)
+    allow(dead_code, unused_imports, unused_macros)
 )]
 
 mod attribution;
@@ -23,5 +23,5 @@ pub(crate) use attribution::{Act, credit_line};
 pub(crate) use open_enum::open_enum;
 pub use response::InputError;
 pub(crate) use response::{ApiResponse, WithRaw, decode, decode_list, read};
-pub(crate) use time::parse_iso8601;
+pub(crate) use time::{format_rfc3339, parse_iso8601};
 pub(crate) use url::{base_url, join, same_origin};

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use switchboard_core::{
-    Auth, Client, ClientBuilder, Secret,
+    Auth, Client, ClientBuilder, RequestBuilder, Secret,
     auth::oauth2::{ClientAuthMethod, RefreshToken},
 };
 use url::Url;
@@ -13,7 +13,7 @@ use super::{
     limits::GoogleRateLimits,
     models::{Event, NewEvent, SendUpdates},
 };
-use crate::common::{InputError, base_url, decode, join, read};
+use crate::common::{ApiResponse, InputError, base_url, decode, join, read};
 
 /// `https://www.googleapis.com/calendar/v3`.
 pub const DEFAULT_BASE_URL: &str = "https://www.googleapis.com/calendar/v3";
@@ -23,8 +23,8 @@ pub const DEFAULT_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
 /// A Google Calendar client. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct GoogleCalendar {
-    http: Client,
-    base: Arc<Url>,
+    pub(super) http: Client,
+    pub(super) base: Arc<Url>,
 }
 
 #[derive(Debug)]
@@ -70,23 +70,41 @@ impl GoogleCalendar {
         event: &NewEvent,
         send_updates: Option<SendUpdates>,
     ) -> Result<Event, CalendarError> {
-        if calendar_id.trim().is_empty() {
-            return Err(InputError::new("calendar_id", "must not be blank").into());
-        }
+        check_calendar_id(calendar_id)?;
         let body = event.body()?;
         let url = join(&self.base, &["calendars", calendar_id, "events"])?;
         let mut req = self.http.post(url.as_str());
         if let Some(s) = send_updates {
             req = req.query(&[("sendUpdates", s.as_str())]);
         }
-        let res = read(req.json(&body).send().await?).await?;
-        if !res.status.is_success() {
-            return Err(CalendarError::Api(Box::new(GoogleApiError::from_response(
-                &res,
-            ))));
-        }
+        let res = self.send(req.json(&body)).await?;
         decode(&res.body).map_err(CalendarError::Decode)
     }
+
+    /// Sends `req` and reads the answer; an error status becomes [`CalendarError::Api`].
+    pub(super) async fn send(&self, req: RequestBuilder) -> Result<ApiResponse, CalendarError> {
+        let res = read(req.send().await?).await?;
+        if res.status.is_success() {
+            Ok(res)
+        } else {
+            Err(CalendarError::Api(Box::new(GoogleApiError::from_response(
+                &res,
+            ))))
+        }
+    }
+}
+
+/// Checks a calendar id (`primary`, an email-like id) before it becomes a path segment.
+pub(super) fn check_calendar_id(id: &str) -> Result<(), InputError> {
+    if id.trim().is_empty() || id.chars().any(char::is_whitespace) {
+        return Err(InputError::new(
+            "calendar_id",
+            format!(
+                "{id:?} is not a calendar id (\"primary\", or an id like team@group.calendar.google.com)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 impl GoogleCalendarBuilder {

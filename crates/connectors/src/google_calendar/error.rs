@@ -40,7 +40,7 @@ pub struct GoogleErrorItem {
 
 /// An error answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Google Calendar answered {status}{}: {message}", reasons(.errors))]
+#[error("Google Calendar answered {status}{}: {message}{}", reasons(.errors), hint(.errors))]
 pub struct GoogleApiError {
     /// The HTTP status.
     pub status: StatusCode,
@@ -58,6 +58,20 @@ fn reasons(errors: &[GoogleErrorItem]) -> String {
         String::new()
     } else {
         format!(" ({})", r.join(", "))
+    }
+}
+
+/// What to do about the reasons that have a remedy outside the call.
+fn hint(errors: &[GoogleErrorItem]) -> &'static str {
+    let has = |r: &str| errors.iter().any(|e| e.reason.as_deref() == Some(r));
+    if has("insufficientPermissions") {
+        " — the account's consent lacks a scope this call needs (events: calendar.events or \
+         calendar.readonly; free/busy: calendar.freebusy or calendar.readonly): grant it and \
+         configure the new refresh token"
+    } else if has("notFound") {
+        " — no such calendar or event is visible to this account"
+    } else {
+        ""
     }
 }
 

@@ -18,7 +18,7 @@ open_enum! {
     }
 }
 
-/// Whom Google notifies about the new event.
+/// Whom Google notifies about a new, changed or deleted event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum SendUpdates {
     /// All guests.
@@ -33,7 +33,8 @@ pub enum SendUpdates {
 }
 
 impl SendUpdates {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The value as Google spells it.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::All => "all",
             Self::ExternalOnly => "externalOnly",
@@ -79,7 +80,7 @@ impl EventTime {
     }
 
     /// Checks the value and returns (is all-day, comparable seconds, has an offset).
-    fn check(&self, field: &str) -> Result<(bool, f64, bool), InputError> {
+    pub(super) fn check(&self, field: &str) -> Result<(bool, f64, bool), InputError> {
         if let Some(tz) = &self.time_zone
             && (tz.is_empty() || tz.contains(char::is_whitespace))
         {
@@ -184,39 +185,8 @@ impl NewEvent {
         if self.summary.trim().is_empty() {
             return Err(InputError::new("summary", "must not be blank"));
         }
-        let (start_all_day, start, start_offset) = self.start.check("start")?;
-        let (end_all_day, end, end_offset) = self.end.check("end")?;
-        if start_all_day != end_all_day {
-            return Err(InputError::new(
-                "end",
-                "start and end must both be dates (all-day) or both be dateTimes",
-            ));
-        }
-        let comparable = start_all_day
-            || start_offset && end_offset
-            || (!start_offset && !end_offset && self.start.time_zone == self.end.time_zone);
-        if comparable && end <= start {
-            return Err(InputError::new(
-                "end",
-                if start_all_day {
-                    "must be after start (the end date is exclusive: a one-day event ends the next day)"
-                } else {
-                    "must be after start"
-                },
-            ));
-        }
-        for (i, a) in self.attendees.iter().enumerate() {
-            let ok = a
-                .split_once('@')
-                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
-                && !a.contains(char::is_whitespace);
-            if !ok {
-                return Err(InputError::new(
-                    format!("attendees/{i}"),
-                    format!("{a:?} is not an email address"),
-                ));
-            }
-        }
+        check_span(&self.start, &self.end)?;
+        check_attendees(&self.attendees)?;
         let mut body = json!({"summary": self.summary, "start": self.start, "end": self.end});
         if let Some(d) = &self.description {
             body["description"] = json!(d);
@@ -229,6 +199,50 @@ impl NewEvent {
         }
         Ok(body)
     }
+}
+
+/// Checks a start and an end: each well-formed, both timed or both all-day, the end after the
+/// start when the two can be compared.
+pub(super) fn check_span(start: &EventTime, end: &EventTime) -> Result<(), InputError> {
+    let (start_all_day, start_at, start_offset) = start.check("start")?;
+    let (end_all_day, end_at, end_offset) = end.check("end")?;
+    if start_all_day != end_all_day {
+        return Err(InputError::new(
+            "end",
+            "start and end must both be dates (all-day) or both be dateTimes",
+        ));
+    }
+    let comparable = start_all_day
+        || start_offset && end_offset
+        || (!start_offset && !end_offset && start.time_zone == end.time_zone);
+    if comparable && end_at <= start_at {
+        return Err(InputError::new(
+            "end",
+            if start_all_day {
+                "must be after start (the end date is exclusive: a one-day event ends the next day)"
+            } else {
+                "must be after start"
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that each attendee is an email address.
+pub(super) fn check_attendees(attendees: &[String]) -> Result<(), InputError> {
+    for (i, a) in attendees.iter().enumerate() {
+        let ok = a
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+            && !a.contains(char::is_whitespace);
+        if !ok {
+            return Err(InputError::new(
+                format!("attendees/{i}"),
+                format!("{a:?} is not an email address"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// An inserted event.

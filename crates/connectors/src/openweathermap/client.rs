@@ -14,12 +14,16 @@ use crate::common::{ApiResponse, InputError, base_url, decode, join, read};
 
 /// `https://api.openweathermap.org/data/2.5`.
 pub const DEFAULT_BASE_URL: &str = "https://api.openweathermap.org/data/2.5";
+/// `https://api.openweathermap.org/geo/1.0`, the Geocoding API.
+pub const DEFAULT_GEO_BASE_URL: &str = "https://api.openweathermap.org/geo/1.0";
 
 /// An OpenWeatherMap client. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct OpenWeatherMap {
-    http: Client,
-    base: Arc<Url>,
+    pub(super) http: Client,
+    pub(super) base: Arc<Url>,
+    /// The Geocoding API root; `None` when it cannot be told from a custom base URL.
+    pub(super) geo: Option<Arc<Url>>,
     key: Secret,
 }
 
@@ -29,6 +33,7 @@ pub struct OpenWeatherMap {
 pub struct OpenWeatherMapBuilder {
     key: Secret,
     base_url: String,
+    geo_base_url: Option<String>,
     http: ClientBuilder,
 }
 
@@ -38,6 +43,7 @@ impl OpenWeatherMap {
         OpenWeatherMapBuilder {
             key: api_key.into(),
             base_url: DEFAULT_BASE_URL.to_owned(),
+            geo_base_url: None,
             http: Client::builder(),
         }
     }
@@ -53,7 +59,7 @@ impl OpenWeatherMap {
         decode(&res.body).map_err(WeatherError::Decode)
     }
 
-    fn api_error(&self, res: &ApiResponse) -> WeatherApiError {
+    pub(super) fn api_error(&self, res: &ApiResponse) -> WeatherApiError {
         let json: Option<Value> = serde_json::from_slice(&res.body).ok();
         let cod = json
             .as_ref()
@@ -81,6 +87,13 @@ impl OpenWeatherMapBuilder {
         self
     }
 
+    /// The Geocoding API root (default: the base URL with its `data/2.5` replaced by
+    /// `geo/1.0`, i.e. [`DEFAULT_GEO_BASE_URL`] for the default base URL).
+    pub fn geo_base_url(mut self, url: impl Into<String>) -> Self {
+        self.geo_base_url = Some(url.into());
+        self
+    }
+
     /// The core client configuration to start from; the `appid` auth is added to it.
     pub fn http(mut self, builder: ClientBuilder) -> Self {
         self.http = builder;
@@ -93,7 +106,14 @@ impl OpenWeatherMapBuilder {
             return Err(InputError::new("api_key", "must not be empty").into());
         }
         let base = base_url(&self.base_url)?;
+        let geo = match &self.geo_base_url {
+            Some(url) => {
+                Some(base_url(url).map_err(|e| InputError::new("geo_base_url", e.reason()))?)
+            }
+            None => sibling_geo_url(&base),
+        };
         Ok(OpenWeatherMap {
+            geo: geo.map(Arc::new),
             http: self
                 .http
                 .auth(Auth::api_key_query("appid", self.key.clone()))
@@ -102,4 +122,14 @@ impl OpenWeatherMapBuilder {
             key: self.key,
         })
     }
+}
+
+/// `…/data/2.5` → `…/geo/1.0` (the two APIs are siblings on the service and its proxies);
+/// `None` for a base URL of another shape.
+fn sibling_geo_url(base: &Url) -> Option<Url> {
+    let path = base.path().trim_end_matches('/');
+    let root = path.strip_suffix("/data/2.5")?;
+    let mut geo = base.clone();
+    geo.set_path(&format!("{root}/geo/1.0"));
+    Some(geo)
 }

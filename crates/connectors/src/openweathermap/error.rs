@@ -17,6 +17,12 @@ pub enum WeatherError {
     /// The request failed below the API (the URL in it has `appid` masked).
     #[error("OpenWeatherMap request failed: {0}")]
     Http(#[from] switchboard_core::Error),
+    /// The Geocoding API knows no place of that name.
+    #[error(
+        "OpenWeatherMap knows no place named \"{0}\": check the spelling, use the English or \
+         local name, or give lat/lon"
+    )]
+    PlaceNotFound(String),
     /// A success response did not have the documented shape.
     #[error("OpenWeatherMap response is not the expected JSON: {0}")]
     Decode(#[source] serde_json::Error),

@@ -20,7 +20,7 @@ pub enum Units {
 }
 
 impl Units {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Self::Standard => "standard",
             Self::Metric => "metric",
@@ -75,7 +75,7 @@ impl Location {
         Self::Coordinates { lat, lon }
     }
 
-    fn query(&self, q: &mut Vec<(&'static str, String)>) -> Result<(), InputError> {
+    pub(super) fn query(&self, q: &mut Vec<(&'static str, String)>) -> Result<(), InputError> {
         let part = |field: &str, v: &str| {
             if v.trim().is_empty() {
                 Err(InputError::new(field, "must not be blank"))
@@ -164,6 +164,11 @@ impl WeatherQuery {
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.lang = Some(lang.into());
         self
+    }
+
+    /// The units answers come in: the ones set, else the service's default.
+    pub(super) fn units_or_default(&self) -> Units {
+        self.units.unwrap_or_default()
     }
 
     pub(crate) fn query(&self) -> Result<Vec<(&'static str, String)>, InputError> {

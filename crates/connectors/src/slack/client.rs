@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use switchboard_core::{Auth, Client, ClientBuilder, Secret};
+use switchboard_core::{Auth, Client, ClientBuilder, Secret, http::StatusCode};
 use url::Url;
 
 use super::{
     error::{SlackApiError, SlackError, SlackErrorCode},
+    limits::{SlackTier, retry_after},
     models::{PostMessage, PostedMessage},
 };
 use crate::common::{ApiResponse, InputError, base_url, decode, join, read};
@@ -58,15 +59,36 @@ impl Slack {
     ) -> Result<ApiResponse, SlackError> {
         let url = join(&self.base, &[method])?;
         let bytes = serde_json::to_vec(body).map_err(SlackError::Decode)?;
-        let res = read(
-            self.http
-                .post(url.as_str())
-                .header("content-type", "application/json; charset=utf-8")
-                .body(bytes)
-                .send()
-                .await?,
-        )
-        .await?;
+        let req = self
+            .http
+            .post(url.as_str())
+            .header("content-type", "application/json; charset=utf-8")
+            .body(bytes);
+        let res = read(req.send().await?).await?;
+        Self::answer(method, res).map(|(res, _)| res)
+    }
+
+    /// Calls a reading Web API method with its arguments in the query (the form Slack's
+    /// reference gives for them: `GET`, form-encoded arguments).
+    pub(super) async fn get(
+        &self,
+        method: &str,
+        query: &[(&str, String)],
+    ) -> Result<Value, SlackError> {
+        let url = join(&self.base, &[method])?;
+        let res = read(self.http.get(url.as_str()).query(query).send().await?).await?;
+        Self::answer(method, res).map(|(_, json)| json)
+    }
+
+    /// Checks an answer: an HTTP error status, a 429 left after retries, or `ok:false`.
+    fn answer(method: &str, res: ApiResponse) -> Result<(ApiResponse, Value), SlackError> {
+        if res.status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(SlackError::RateLimited {
+                method: method.to_owned(),
+                tier: SlackTier::of(method),
+                retry_after: retry_after(&res.headers),
+            });
+        }
         if !res.status.is_success() {
             return Err(SlackError::Status {
                 status: res.status,
@@ -80,12 +102,10 @@ impl Slack {
             tracing::warn!(method, warnings = ?warns, "Slack sent warnings");
         }
         if json.get("ok").and_then(Value::as_bool) == Some(true) {
-            return Ok(res);
+            return Ok((res, json));
         }
-        let code = json
-            .get("error")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown_error");
+        let text = |key: &str| json.get(key).and_then(Value::as_str).map(str::to_owned);
+        let code = text("error").unwrap_or_else(|| "unknown_error".to_owned());
         let messages = json
             .pointer("/response_metadata/messages")
             .and_then(Value::as_array)
@@ -97,7 +117,9 @@ impl Slack {
             })
             .unwrap_or_default();
         Err(SlackError::Api(Box::new(SlackApiError {
-            code: SlackErrorCode::from(code),
+            code: SlackErrorCode::from(code.as_str()),
+            needed: text("needed"),
+            provided: text("provided"),
             warnings: warns,
             messages,
             request_id: res.request_id,

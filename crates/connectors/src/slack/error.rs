@@ -1,7 +1,10 @@
 //! Slack's `ok:false` answers and HTTP-level failures as a typed error.
 
+use std::time::Duration;
+
 use switchboard_core::http::StatusCode;
 
+use super::limits::{SlackTier, marketplace_note};
 use crate::common::{InputError, open_enum};
 
 open_enum! {
@@ -29,6 +32,51 @@ open_enum! {
         TokenRevoked = "token_revoked",
         /// Rate limited.
         Ratelimited = "ratelimited",
+        /// No message with that `ts` starts a thread in the channel.
+        ThreadNotFound = "thread_not_found",
+        /// The user id is unknown.
+        UserNotFound = "user_not_found",
+        /// A `cursor` is not one Slack handed out.
+        InvalidCursor = "invalid_cursor",
+        /// `oldest`/`latest` is not a valid timestamp.
+        InvalidTsOldest = "invalid_ts_oldest",
+        /// `latest` is not a valid timestamp.
+        InvalidTsLatest = "invalid_ts_latest",
+        /// A `types` value is not a conversation type.
+        InvalidTypes = "invalid_types",
+    }
+}
+
+impl SlackErrorCode {
+    /// What to do about this error, for a person or a model reading it.
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::NotInChannel => {
+                "the bot is not a member of this channel: invite it there (/invite @the-bot) or \
+                 pick a channel slack_list_channels shows with is_member true"
+            }
+            Self::ChannelNotFound => {
+                "no channel with this id is visible to the bot: take an id from \
+                 slack_list_channels (private channels need the bot invited)"
+            }
+            Self::MissingScope => {
+                "the bot token lacks a scope: add the needed scope under OAuth & Permissions in \
+                 the Slack app settings and reinstall the app"
+            }
+            Self::InvalidAuth | Self::NotAuthed | Self::TokenRevoked => {
+                "the gateway's Slack token is not accepted: an administrator must set a valid \
+                 bot token (xoxb-…)"
+            }
+            Self::ThreadNotFound => {
+                "no thread starts at this ts: pass the ts of the thread's first message"
+            }
+            Self::InvalidCursor => "the cursor is not one Slack returned: start again without it",
+            Self::InvalidTsOldest | Self::InvalidTsLatest => {
+                "oldest/latest must be a Slack ts (1512085950.000216) or an RFC 3339 time"
+            }
+            Self::Ratelimited => "Slack is rate-limiting this method: wait a minute and retry",
+            _ => return None,
+        })
     }
 }
 
@@ -58,20 +106,70 @@ pub enum SlackError {
     /// A response did not have the documented shape.
     #[error("Slack response is not the expected JSON: {0}")]
     Decode(#[source] serde_json::Error),
+    /// Slack kept refusing the method with 429 after the retries the client allows.
+    #[error("{}", rate_limited(method, *tier, *retry_after))]
+    RateLimited {
+        /// The Web API method.
+        method: String,
+        /// Its rate tier.
+        tier: SlackTier,
+        /// The `Retry-After` of the last answer.
+        retry_after: Option<Duration>,
+    },
 }
 
 /// An `ok:false` answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Slack error {code}{}", if messages.is_empty() { String::new() } else { format!(": {}", messages.join("; ")) })]
+#[error("Slack error {code}{}", describe(self))]
 pub struct SlackApiError {
     /// The `error` code.
     pub code: SlackErrorCode,
+    /// With `missing_scope`: the scope the method needs (e.g. `channels:history`).
+    pub needed: Option<String>,
+    /// With `missing_scope`: the scopes the token has.
+    pub provided: Option<String>,
     /// `warning` and `response_metadata.warnings`.
     pub warnings: Vec<String>,
     /// `response_metadata.messages` (details, e.g. which block is invalid).
     pub messages: Vec<String>,
     /// The `x-slack-req-id`.
     pub request_id: Option<String>,
+}
+
+/// "Slack is rate-limiting conversations.history (Tier 3, …; …), retry after 60 s; …".
+fn rate_limited(method: &str, tier: SlackTier, retry_after: Option<Duration>) -> String {
+    let mut out = format!("Slack is rate-limiting {method} ({}", tier.describe());
+    if let Some(note) = marketplace_note(method) {
+        out.push_str("; ");
+        out.push_str(note);
+    }
+    out.push(')');
+    if let Some(d) = retry_after {
+        out.push_str(&format!(", retry after {} s", d.as_secs()));
+    }
+    out.push_str("; call it less often");
+    out
+}
+
+/// The details after the code: Slack's messages, the scope needed, what to do.
+fn describe(e: &SlackApiError) -> String {
+    let mut out = String::new();
+    if !e.messages.is_empty() {
+        out.push_str(": ");
+        out.push_str(&e.messages.join("; "));
+    }
+    if let Some(needed) = &e.needed {
+        out.push_str(&format!(" (needs scope {needed}"));
+        if let Some(provided) = &e.provided {
+            out.push_str(&format!("; the token has {provided}"));
+        }
+        out.push(')');
+    }
+    if let Some(hint) = e.code.hint() {
+        out.push_str(" — ");
+        out.push_str(hint);
+    }
+    out
 }
 
 impl SlackError {

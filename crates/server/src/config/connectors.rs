@@ -27,7 +27,9 @@ pub struct ConnectorsConfig {
     #[serde(default)]
     #[schemars(with = "Option<GitHubConfig>")]
     pub github: Option<Spanned<GitHubConfig>>,
-    /// `slack_post_message`.
+    /// Reading: `slack_list_channels`, `slack_channel_history`, `slack_thread_replies` (the bot
+    /// token needs `channels:read`/`groups:read`, `channels:history`/`groups:history` and
+    /// `users:read` for names); writing: `slack_post_message` (offered by default).
     #[serde(default)]
     #[schemars(with = "Option<SlackConfig>")]
     pub slack: Option<Spanned<SlackConfig>>,
@@ -43,11 +45,14 @@ pub struct ConnectorsConfig {
     #[serde(default)]
     #[schemars(with = "Option<JiraConfig>")]
     pub jira: Option<Spanned<JiraConfig>>,
-    /// `google_calendar_insert_event`.
+    /// Reading: `google_calendar_list_events`, `google_calendar_free_busy`; writing:
+    /// `google_calendar_insert_event` (offered by default), `google_calendar_update_event` and
+    /// `google_calendar_delete_event` (only when named in `tools`). Free/busy needs the
+    /// `calendar.freebusy` or `calendar.readonly` scope besides `calendar.events`.
     #[serde(default)]
     #[schemars(with = "Option<GoogleCalendarConfig>")]
     pub google_calendar: Option<Spanned<GoogleCalendarConfig>>,
-    /// `weather_current`.
+    /// Reading: `weather_current`, `weather_forecast`, `weather_find_place`.
     #[serde(default)]
     #[schemars(with = "Option<OpenWeatherMapConfig>")]
     pub openweathermap: Option<Spanned<OpenWeatherMapConfig>>,
@@ -185,9 +190,13 @@ pub struct GoogleCalendarConfig {
 pub struct OpenWeatherMapConfig {
     /// The `appid` key.
     pub api_key: Secret,
-    /// API root (default `https://api.openweathermap.org`).
+    /// API root (default `https://api.openweathermap.org/data/2.5`).
     #[serde(default)]
     pub base_url: Option<String>,
+    /// Geocoding API root (default: `base_url` with its `data/2.5` replaced by `geo/1.0`);
+    /// needed only for a `base_url` that does not end in `data/2.5`.
+    #[serde(default)]
+    pub geo_base_url: Option<String>,
     /// Which of this service's tools to offer, by name. Unset: every tool that only reads, and
     /// the writing tools offered by default (see docs/gateway.md). A name the service does
     /// not have is an error.
@@ -414,6 +423,11 @@ pub(super) fn validate_connectors(
             "connectors.openweathermap.base_url",
             &span,
             &w.get_ref().base_url,
+        )?;
+        url(
+            "connectors.openweathermap.geo_base_url",
+            &span,
+            &w.get_ref().geo_base_url,
         )?;
     }
     if let Some(z) = &c.zapier {

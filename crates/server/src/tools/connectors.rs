@@ -230,6 +230,9 @@ fn openweathermap(cfg: &OpenWeatherMapConfig) -> Service<'_> {
             if let Some(u) = &cfg.base_url {
                 b = b.base_url(u);
             }
+            if let Some(u) = &cfg.geo_base_url {
+                b = b.geo_base_url(u);
+            }
             let client = b
                 .build()
                 .map_err(|e| ToolSetupError::setting("connectors.openweathermap", e))?;

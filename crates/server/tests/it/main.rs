@@ -5,6 +5,7 @@
 
 mod admin;
 mod admin_lists;
+mod assistant_connectors;
 mod attribution;
 mod audit;
 mod audit_store;
