@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod loopback;
+mod peer_library;
 mod properties;
 mod providers;
 mod replay;
