@@ -34,6 +34,7 @@ fn endpoint() -> Endpoint {
         failing_since: None,
         max_in_flight: 4,
         rate_limit: None,
+        ordered: false,
         description: None,
         metadata: Default::default(),
         origin: Default::default(),

@@ -74,6 +74,10 @@ pub struct EndpointConfig {
     #[serde(default)]
     #[schemars(with = "Option<u32>", range(min = 1))]
     pub rate_limit: Option<Spanned<u32>>,
+    /// Deliver one at a time in publication order: a failing delivery holds back the later ones
+    /// of this endpoint until it is delivered or dead-lettered (default false).
+    #[serde(default)]
+    pub ordered: bool,
     /// Labels kept with the endpoint (never sent to the receiver).
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,

@@ -130,6 +130,7 @@ fn endpoint_json(e: &Endpoint) -> Value {
         "headers": e.headers.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
         "max_in_flight": e.max_in_flight,
         "rate_limit": e.rate_limit,
+        "ordered": e.ordered,
         "metadata": e.metadata,
         "origin": e.origin.as_str(),
         "enabled": e.enabled,
@@ -236,6 +237,8 @@ pub(super) struct CreateEndpoint {
     metadata: std::collections::BTreeMap<String, String>,
     max_in_flight: Option<u32>,
     rate_limit: Option<u32>,
+    #[serde(default)]
+    ordered: bool,
 }
 
 async fn create_endpoint(
@@ -268,6 +271,7 @@ async fn create_endpoint(
     if let Some(n) = body.rate_limit {
         spec = spec.rate_limit(n);
     }
+    spec = spec.ordered(body.ordered);
     let ep = manager(&state)?
         .register(spec)
         .await

@@ -91,6 +91,7 @@ async fn create(manager: &WebhookManager, entry: &EndpointConfig) -> anyhow::Res
     if let Some(n) = &entry.rate_limit {
         spec = spec.rate_limit(*n.get_ref());
     }
+    spec = spec.ordered(entry.ordered);
     let created = manager.register(spec).await?;
     tracing::info!(endpoint = %name, id = %created.id, "endpoint created from the config");
     Ok(())
@@ -180,6 +181,10 @@ fn differences(current: &Endpoint, entry: &EndpointConfig) -> (EndpointUpdate, V
     if current.rate_limit != rate_limit {
         update = update.rate_limit(rate_limit);
         changed.push("rate_limit");
+    }
+    if current.ordered != entry.ordered {
+        update = update.ordered(entry.ordered);
+        changed.push("ordered");
     }
     (update, changed)
 }

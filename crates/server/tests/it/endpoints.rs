@@ -299,3 +299,49 @@ async fn max_in_flight_from_the_endpoint_settings_bounds_concurrent_requests() {
     wait_for(&seen, 8).await;
     assert_eq!(peak.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ordered_endpoint_receives_one_at_a_time_in_publication_order() {
+    let (url, seen, peak) = receiver(Duration::from_millis(20)).await;
+    let server = Server::start(Some(&config("")));
+    let admin = Admin::new(&server);
+    let ep = admin
+        .create(json!({"name": "in-order", "url": url, "ordered": true}))
+        .await;
+    assert_eq!(ep["ordered"], true);
+    for i in 0..10 {
+        admin.publish(i).await;
+    }
+    wait_for(&seen, 10).await;
+    assert_eq!(peak.load(Ordering::SeqCst), 1, "one request at a time");
+    let order: Vec<u64> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| b["data"]["i"].as_u64().unwrap())
+        .collect();
+    assert_eq!(order, (0..10).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn patch_switches_ordered_delivery_and_refuses_a_non_boolean() {
+    let server = Server::start(Some(&config("")));
+    let admin = Admin::new(&server);
+    let ep = admin
+        .create(json!({"name": "later", "url": "http://127.0.0.1:9/hook"}))
+        .await;
+    assert_eq!(ep["ordered"], false);
+    let id = ep["id"].as_str().unwrap();
+    let (status, patched) = admin.patch(id, json!({"ordered": true})).await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["ordered"], true);
+    let (status, refused) = admin.patch(id, json!({"ordered": "yes"})).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/ordered"),
+        "{refused}"
+    );
+}

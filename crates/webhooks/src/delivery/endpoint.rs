@@ -42,6 +42,7 @@ pub struct EndpointSpec {
     pub(crate) enabled: bool,
     pub(crate) max_in_flight: u32,
     pub(crate) rate_limit: Option<u32>,
+    pub(crate) ordered: bool,
     pub(crate) metadata: BTreeMap<String, String>,
     pub(crate) origin: EndpointOrigin,
 }
@@ -60,6 +61,7 @@ impl std::fmt::Debug for EndpointSpec {
             .field("enabled", &self.enabled)
             .field("max_in_flight", &self.max_in_flight)
             .field("rate_limit", &self.rate_limit)
+            .field("ordered", &self.ordered)
             .field("description", &self.description)
             .field("metadata", &self.metadata)
             .field("origin", &self.origin)
@@ -81,6 +83,7 @@ impl EndpointSpec {
             enabled: true,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             rate_limit: None,
+            ordered: false,
             metadata: BTreeMap::new(),
             origin: EndpointOrigin::Api,
         }
@@ -152,6 +155,14 @@ impl EndpointSpec {
         self.rate_limit = Some(per_second);
         self
     }
+
+    /// Delivers one at a time, in publication order; a failing delivery holds back the later
+    /// ones of this endpoint (only) until it is delivered or dead-lettered.
+    #[must_use]
+    pub fn ordered(mut self, ordered: bool) -> Self {
+        self.ordered = ordered;
+        self
+    }
 }
 
 /// A change to an endpoint's settings: each setter replaces one setting, the others stay.
@@ -165,6 +176,7 @@ pub struct EndpointUpdate {
     pub(crate) headers: Option<Vec<(String, String)>>,
     pub(crate) max_in_flight: Option<u32>,
     pub(crate) rate_limit: Option<Option<u32>>,
+    pub(crate) ordered: Option<bool>,
     pub(crate) enabled: Option<bool>,
     pub(crate) metadata: Option<BTreeMap<String, String>>,
 }
@@ -187,6 +199,7 @@ impl std::fmt::Debug for EndpointUpdate {
             )
             .field("max_in_flight", &self.max_in_flight)
             .field("rate_limit", &self.rate_limit)
+            .field("ordered", &self.ordered)
             .field("enabled", &self.enabled)
             .field("metadata", &self.metadata)
             .finish()
@@ -241,6 +254,13 @@ impl EndpointUpdate {
         self
     }
 
+    /// Switches in-order delivery on or off ([`EndpointSpec::ordered`]).
+    #[must_use]
+    pub fn ordered(mut self, ordered: bool) -> Self {
+        self.ordered = Some(ordered);
+        self
+    }
+
     /// Enables (clearing its failure clock) or disables it.
     #[must_use]
     pub fn enabled(mut self, enabled: bool) -> Self {
@@ -275,6 +295,9 @@ impl EndpointUpdate {
         }
         if let Some(rate) = self.rate_limit {
             endpoint.rate_limit = rate;
+        }
+        if let Some(ordered) = self.ordered {
+            endpoint.ordered = ordered;
         }
         if let Some(metadata) = &self.metadata {
             endpoint.metadata.clone_from(metadata);

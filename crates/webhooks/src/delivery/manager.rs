@@ -268,6 +268,7 @@ impl WebhookManager {
             failing_since: None,
             max_in_flight: spec.max_in_flight,
             rate_limit: spec.rate_limit,
+            ordered: spec.ordered,
             metadata: spec.metadata,
             origin: spec.origin,
             created_at: now,

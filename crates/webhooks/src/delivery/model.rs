@@ -150,6 +150,9 @@ pub struct Endpoint {
     pub max_in_flight: u32,
     /// Most requests per second to it, per process; `None` for no limit.
     pub rate_limit: Option<u32>,
+    /// Delivered one at a time in publication order: a delivery waits until every earlier
+    /// unfinished one of this endpoint is delivered or dead-lettered.
+    pub ordered: bool,
     /// The operator's own labels (never sent to the receiver).
     pub metadata: BTreeMap<String, String>,
     /// Who owns its settings: the API or a config file.
@@ -178,6 +181,7 @@ impl fmt::Debug for Endpoint {
             .field("failing_since", &self.failing_since)
             .field("max_in_flight", &self.max_in_flight)
             .field("rate_limit", &self.rate_limit)
+            .field("ordered", &self.ordered)
             .field("metadata", &self.metadata)
             .field("origin", &self.origin)
             .field("created_at", &self.created_at)

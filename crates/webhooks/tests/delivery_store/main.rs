@@ -14,6 +14,7 @@ mod endpoint_changes;
 mod endpoint_updates;
 mod endpoints;
 mod journal;
+mod ordered;
 mod pages;
 mod queue;
 mod seen;
@@ -83,6 +84,8 @@ conformance! {
     journal::queries_filter_by_endpoint_message_status,
     journal::replay_creates_deliveries_once,
     journal::prune_keeps_pending_work,
+    ordered::an_ordered_endpoint_hands_out_one_delivery_at_a_time_in_order,
+    ordered::a_failing_head_blocks_only_its_own_endpoint_until_it_ends,
     pages::cursors_walk_messages_older_then_newer_without_gaps,
     pages::a_cursor_is_stable_while_newer_rows_arrive,
     pages::a_prefix_pattern_lists_every_type_below_it,

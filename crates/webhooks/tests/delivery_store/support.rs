@@ -40,6 +40,7 @@ pub(crate) fn endpoint(name: &str, events: EventFilter) -> Endpoint {
         failing_since: None,
         max_in_flight: 4,
         rate_limit: Some(50),
+        ordered: false,
         description: None,
         metadata: Default::default(),
         origin: Default::default(),

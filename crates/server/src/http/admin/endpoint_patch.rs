@@ -74,6 +74,11 @@ pub(super) fn endpoint_update(
                 Value::Null => None,
                 v => Some(count(&pointer, v)?),
             }),
+            "ordered" => match value {
+                Value::Bool(b) => update.ordered(*b),
+                Value::Null => update.ordered(false),
+                _ => return Err(bad(&pointer, "must be true or false")),
+            },
             "disabled" => match value {
                 Value::Bool(b) => update.enabled(!b),
                 _ => return Err(bad(&pointer, "must be true or false")),
@@ -85,7 +90,7 @@ pub(super) fn endpoint_update(
                         &pointer,
                         format!(
                             "unknown field {other:?}; known: url, description, events, \
-                             headers, metadata, max_in_flight, rate_limit, disabled"
+                             headers, metadata, max_in_flight, rate_limit, ordered, disabled"
                         ),
                     ),
                 });

@@ -72,6 +72,23 @@ impl State {
             }
     }
 
+    /// The rule of in-order delivery (the SQL stores' `ORDERED_HEAD`): a delivery of an ordered
+    /// endpoint may be claimed only while no unfinished delivery of that endpoint sorts before
+    /// it (publication time in milliseconds, then id).
+    fn is_head(&self, d: &Delivery) -> bool {
+        let ordered = self
+            .endpoints
+            .get(&d.endpoint_id)
+            .is_some_and(|e| e.ordered);
+        let key = |x: &Delivery| (to_millis(x.created_at), x.id.as_str().to_owned());
+        !ordered
+            || !self.deliveries.values().any(|h| {
+                h.endpoint_id == d.endpoint_id
+                    && matches!(h.status, DeliveryStatus::Pending | DeliveryStatus::InFlight)
+                    && key(h) < key(d)
+            })
+    }
+
     fn check_lease(&self, id: &DeliveryId, token: &str) -> Result<(), StoreError> {
         let held = self.leases.get(id).is_some_and(|t| t == token)
             && self
@@ -293,7 +310,9 @@ impl QueueStore for MemoryStore {
         let mut due: Vec<(SystemTime, DeliveryId)> = s
             .deliveries
             .values()
-            .filter(|d| s.is_due(d, now) && !request.exclude.contains(&d.endpoint_id))
+            .filter(|d| {
+                s.is_due(d, now) && !request.exclude.contains(&d.endpoint_id) && s.is_head(d)
+            })
             .map(|d| {
                 let at = match d.status {
                     DeliveryStatus::InFlight => d.lease_until,

@@ -43,6 +43,7 @@ fn endpoint(failing_since: Option<SystemTime>) -> Endpoint {
         failing_since,
         max_in_flight: 8,
         rate_limit: None,
+        ordered: false,
         description: None,
         metadata: Default::default(),
         origin: Default::default(),

@@ -114,16 +114,16 @@ async fn write_endpoint(
     let query = if insert {
         sqlx::query(
             "INSERT INTO endpoints (id, name, url, events, keys, headers, max_in_flight, \
-             updated_at, rate_limit, description, metadata, origin, enabled, disabled_reason, \
-             failing_since, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             updated_at, rate_limit, description, metadata, origin, ordered, enabled, \
+             disabled_reason, failing_since, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
     } else {
         // Settings only: the enabled state and the failure clock change through their own calls.
         sqlx::query(
             "UPDATE endpoints SET name = $2, url = $3, events = $4, keys = $5, headers = $6, \
              max_in_flight = $7, updated_at = $8, rate_limit = $9, description = $10, \
-             metadata = $11, origin = $12 WHERE id = $1",
+             metadata = $11, origin = $12, ordered = $13 WHERE id = $1",
         )
     };
     let mut query = query
@@ -138,7 +138,8 @@ async fn write_endpoint(
         .bind(e.rate_limit.map(i64::from))
         .bind(e.description.as_deref())
         .bind(encode_metadata(&e.metadata)?)
-        .bind(e.origin.as_str());
+        .bind(e.origin.as_str())
+        .bind(e.ordered);
     if insert {
         query = query
             .bind(e.enabled)

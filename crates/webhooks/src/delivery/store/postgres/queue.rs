@@ -17,7 +17,9 @@ use crate::delivery::model::{Delivery, from_millis, to_millis};
 use crate::delivery::pattern::patterns_matching;
 use crate::delivery::query::QueueDepth;
 use crate::delivery::store::sql::{self};
-use crate::delivery::store::sql::{DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS};
+use crate::delivery::store::sql::{
+    DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS, ORDERED_HEAD,
+};
 use crate::delivery::store::types::{
     Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, fans_out_by_type_alone,
     fans_out_to, lease_token, new_delivery,
@@ -143,7 +145,7 @@ impl QueueStore for PostgresStore {
                SELECT d.id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id \
                WHERE e.enabled AND NOT (d.endpoint_id = ANY($5)) AND (\
                  (d.status = 'pending' AND d.next_attempt_at <= $1) OR \
-                 (d.status = 'in_flight' AND d.lease_until <= $1)) \
+                 (d.status = 'in_flight' AND d.lease_until <= $1)) AND {ORDERED_HEAD} \
                ORDER BY COALESCE(d.next_attempt_at, d.lease_until) \
                LIMIT $2 FOR UPDATE OF d SKIP LOCKED) \
              UPDATE deliveries SET status = 'in_flight', lease_until = $3, lease_token = $4, \

@@ -119,6 +119,11 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
             "ALTER TABLE endpoints ADD COLUMN origin TEXT NOT NULL DEFAULT 'api'",
         ],
     ),
+    // In-order delivery, chosen per endpoint.
+    (
+        6,
+        &["ALTER TABLE endpoints ADD COLUMN ordered BOOLEAN NOT NULL DEFAULT FALSE"],
+    ),
 ];
 
 /// The delivery store's tables, recorded in `schema_migrations`.

@@ -22,7 +22,7 @@ use codec::{decode_events, decode_headers, decode_keys, decode_metadata};
 /// The columns of an [`Endpoint`], in the order [`endpoint`] reads them.
 pub(crate) const ENDPOINT_COLUMNS: &str = "id, name, url, events, keys, headers, enabled, \
     disabled_reason, failing_since, max_in_flight, created_at, updated_at, rate_limit, \
-    description, metadata, origin";
+    description, metadata, origin, ordered";
 /// The columns of a [`Message`], in the order [`message`] reads them.
 pub(crate) const MESSAGE_COLUMNS: &str = "id, event_type, payload, idempotency_key, created_at";
 /// The columns of a [`Delivery`], in the order [`delivery`] reads them.
@@ -31,6 +31,15 @@ pub(crate) const DELIVERY_COLUMNS: &str = "id, message_id, endpoint_id, status, 
 /// The columns of an [`Attempt`], in the order [`attempt`] reads them.
 pub(crate) const ATTEMPT_COLUMNS: &str = "delivery_id, message_id, endpoint_id, number, at, \
     latency_us, status, response_body, error_kind, error";
+
+/// The claim condition of in-order delivery, for a query over `deliveries d JOIN endpoints e`:
+/// a delivery of an ordered endpoint may be claimed only while no unfinished delivery of that
+/// endpoint sorts before it (publication time, then id). The head in flight blocks the rest,
+/// so an ordered endpoint has at most one attempt under way across every process.
+pub(crate) const ORDERED_HEAD: &str = "(NOT e.ordered OR NOT EXISTS (\
+    SELECT 1 FROM deliveries h WHERE h.endpoint_id = d.endpoint_id \
+    AND h.status IN ('pending', 'in_flight') \
+    AND (h.created_at < d.created_at OR (h.created_at = d.created_at AND h.id < d.id))))";
 
 /// A result row of either SQL store, read by column position. Times are milliseconds since the
 /// epoch; integers of any width come back as `i64`.
@@ -102,6 +111,7 @@ pub(crate) fn endpoint(row: &impl Columns) -> Result<Endpoint, StoreError> {
         metadata: decode_metadata(&row.text(14)?)?,
         origin: EndpointOrigin::parse(&origin)
             .ok_or_else(|| corrupt("endpoints", format!("origin {origin:?}")))?,
+        ordered: row.flag(16)?,
     })
 }
 

@@ -118,8 +118,8 @@ fn write_endpoint(conn: &Connection, e: &Endpoint, insert: bool) -> Result<usize
         conn.prepare_cached(
             "INSERT INTO endpoints (id, name, url, events, keys, headers, enabled, \
              disabled_reason, failing_since, max_in_flight, created_at, updated_at, rate_limit, \
-             description, metadata, origin) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             description, metadata, origin, ordered) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )
         .map_err(db)?
         .execute(params![
@@ -139,13 +139,14 @@ fn write_endpoint(conn: &Connection, e: &Endpoint, insert: bool) -> Result<usize
             e.description,
             metadata,
             e.origin.as_str(),
+            e.ordered,
         ])
     } else {
         // Settings only: the enabled state and the failure clock change through their own calls.
         conn.prepare_cached(
             "UPDATE endpoints SET name = ?2, url = ?3, events = ?4, keys = ?5, headers = ?6, \
              max_in_flight = ?7, updated_at = ?8, rate_limit = ?9, description = ?10, \
-             metadata = ?11, origin = ?12 WHERE id = ?1",
+             metadata = ?11, origin = ?12, ordered = ?13 WHERE id = ?1",
         )
         .map_err(db)?
         .execute(params![
@@ -161,6 +162,7 @@ fn write_endpoint(conn: &Connection, e: &Endpoint, insert: bool) -> Result<usize
             e.description,
             metadata,
             e.origin.as_str(),
+            e.ordered,
         ])
     };
     result.map_err(|err| {

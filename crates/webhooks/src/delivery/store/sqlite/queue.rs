@@ -13,7 +13,9 @@ use super::{SqliteStore, is_unique_violation, query_all, query_one};
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{Attempt, Delivery, Endpoint, from_millis, to_millis};
 use crate::delivery::query::QueueDepth;
-use crate::delivery::store::sql::{DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS};
+use crate::delivery::store::sql::{
+    DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS, ORDERED_HEAD,
+};
 use crate::delivery::store::types::{
     Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, fans_out_to, lease_token,
     new_delivery,
@@ -123,11 +125,13 @@ impl QueueStore for SqliteStore {
                    SELECT * FROM (SELECT d.id, d.next_attempt_at AS due FROM deliveries d \
                    JOIN endpoints e ON e.id = d.endpoint_id \
                    WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND e.enabled = 1 {not_in} \
+                   AND {ORDERED_HEAD} \
                    ORDER BY d.next_attempt_at LIMIT ?2) \
                    UNION ALL \
                    SELECT * FROM (SELECT d.id, d.lease_until AS due FROM deliveries d \
                    JOIN endpoints e ON e.id = d.endpoint_id \
                    WHERE d.status = 'in_flight' AND d.lease_until <= ?1 AND e.enabled = 1 {not_in} \
+                   AND {ORDERED_HEAD} \
                    ORDER BY d.lease_until LIMIT ?2)\
                  ) ORDER BY due LIMIT ?2"
             );

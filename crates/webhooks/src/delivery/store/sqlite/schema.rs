@@ -112,6 +112,11 @@ ALTER TABLE endpoints ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE endpoints ADD COLUMN origin TEXT NOT NULL DEFAULT 'api';
 "#,
     ),
+    // In-order delivery, chosen per endpoint.
+    (
+        6,
+        "ALTER TABLE endpoints ADD COLUMN ordered INTEGER NOT NULL DEFAULT 0;",
+    ),
 ];
 
 /// The delivery store's tables, recorded in `schema_migrations`.
