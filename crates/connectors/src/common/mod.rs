@@ -7,9 +7,12 @@
         feature = "notion",
         feature = "jira",
         feature = "google_calendar",
-        feature = "openweathermap"
+        feature = "openweathermap",
+        feature = "web_search",
+        feature = "zapier",
+        feature = "ifttt"
     )),
-    allow(dead_code, unused_imports)
+    allow(dead_code, unused_imports, unused_macros)
 )]
 
 mod attribution;

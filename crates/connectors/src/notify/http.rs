@@ -62,12 +62,11 @@ pub(super) fn snippet(body: &str) -> String {
     truncate_chars(body.trim(), 300)
 }
 
-/// `Retry-After` in whole or fractional seconds.
+/// `Retry-After` (delay seconds, fractional tolerated, or an HTTP date), read by core's one
+/// parser.
 pub(super) fn retry_after_header(headers: &HeaderMap) -> Option<std::time::Duration> {
     headers
         .get(switchboard_core::http::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(std::time::Duration::from_secs_f64)
+        .and_then(|v| switchboard_core::retry::parse_retry_after(v, std::time::SystemTime::now()))
 }
