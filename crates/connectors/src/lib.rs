@@ -32,7 +32,10 @@
     feature = "notion",
     feature = "jira",
     feature = "google_calendar",
-    feature = "openweathermap"
+    feature = "openweathermap",
+    feature = "web_search",
+    feature = "zapier",
+    feature = "ifttt"
 ))]
 mod common;
 #[cfg(any(
@@ -41,7 +44,10 @@ mod common;
     feature = "notion",
     feature = "jira",
     feature = "google_calendar",
-    feature = "openweathermap"
+    feature = "openweathermap",
+    feature = "web_search",
+    feature = "zapier",
+    feature = "ifttt"
 ))]
 pub use common::{InputError, ToolOptions};
 

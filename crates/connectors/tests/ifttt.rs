@@ -4,11 +4,19 @@
 
 mod recorder;
 
-use recorder::{Recorder, Reply, client};
+use recorder::{Recorder, Reply, http};
 use serde_json::json;
 use switchboard_connectors::ifttt::{Ifttt, IftttError, Values};
 
 const KEY: &str = "dK3yS3cr3tV4lu3";
+
+fn ifttt(base: &str) -> Ifttt {
+    Ifttt::builder(KEY)
+        .base_url(base)
+        .http(http())
+        .build()
+        .unwrap()
+}
 
 #[tokio::test]
 async fn value_and_json_variants() {
@@ -20,7 +28,7 @@ async fn value_and_json_variants() {
         ),
     ])
     .await;
-    let ifttt = Ifttt::with_base_url(client(), KEY, &server.base).unwrap();
+    let ifttt = ifttt(&server.base);
     let msg = ifttt
         .trigger(
             "door_opened",
@@ -45,46 +53,58 @@ async fn value_and_json_variants() {
 }
 
 #[tokio::test]
-async fn errors_and_inputs_never_show_the_key() {
+async fn an_error_answer_masks_the_key_in_its_message() {
     let server = Recorder::start(vec![Reply::json(
         401,
         json!({"errors": [{"message": format!("You sent an invalid key: {KEY}")}]}),
     )])
     .await;
-    let ifttt = Ifttt::with_base_url(client(), KEY, &server.base).unwrap();
-    let err = ifttt.trigger("x", &Values::new()).await.unwrap_err();
-    assert!(
-        matches!(err, IftttError::Status { status: 401, .. }),
-        "{err:?}"
-    );
+    let err = ifttt(&server.base)
+        .trigger("x", &Values::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.api().unwrap().status, 401);
     let text = format!("{err} {err:?}");
     assert!(
         !text.contains(KEY) && text.contains("invalid key: REDACTED"),
         "{text}"
     );
+}
 
-    let dead = Ifttt::with_base_url(client(), KEY, "http://127.0.0.1:9").unwrap();
-    let err = dead.trigger("x", &Values::new()).await.unwrap_err();
-    assert!(matches!(err, IftttError::Transport { .. }), "{err:?}");
-    assert!(!format!("{err} {err:?}").contains(KEY));
+#[tokio::test]
+async fn a_transport_failure_keeps_the_core_error_without_the_key() {
+    let err = ifttt("http://127.0.0.1:9")
+        .trigger("x", &Values::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IftttError::Http(_)), "{err:?}");
+    assert!(std::error::Error::source(&err).is_some());
+    assert!(!format!("{err} {err:?}").contains(KEY), "{err}");
+}
 
+#[tokio::test]
+async fn bad_event_names_and_payloads_are_refused_before_sending() {
+    let server = Recorder::start(vec![]).await;
+    let ifttt = ifttt(&server.base);
     for bad in ["", "has space", "slash/x", "../up"] {
-        assert!(matches!(
-            ifttt.trigger(bad, &Values::new()).await,
-            Err(IftttError::InvalidInput { field: "event", .. })
-        ));
+        match ifttt.trigger(bad, &Values::new()).await {
+            Err(IftttError::InvalidInput(e)) => assert_eq!(e.field(), "event"),
+            other => panic!("{bad:?}: {other:?}"),
+        }
     }
-    assert!(matches!(
-        ifttt.trigger_json("x", &json!([1])).await,
-        Err(IftttError::InvalidInput {
-            field: "payload",
-            ..
-        })
-    ));
-    assert!(matches!(
-        Ifttt::new(client(), "k/../x"),
-        Err(IftttError::InvalidInput { field: "key", .. })
-    ));
+    match ifttt.trigger_json("x", &json!([1])).await {
+        Err(IftttError::InvalidInput(e)) => assert_eq!(e.field(), "payload"),
+        other => panic!("{other:?}"),
+    }
+    assert!(server.seen().is_empty());
+}
+
+#[test]
+fn a_key_that_is_not_one_path_segment_is_refused() {
+    match Ifttt::builder("k/../x").build() {
+        Err(IftttError::InvalidInput(e)) => assert_eq!(e.field(), "key"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -94,11 +114,11 @@ async fn ifttt_trigger_tool_is_limited_to_allowed_events() {
         "Congratulations! You've fired the lights_on event",
     )])
     .await;
-    let ifttt = Ifttt::with_base_url(client(), KEY, &server.base).unwrap();
+    let ifttt = ifttt(&server.base);
     let registry = switchboard_functions::ToolRegistry::new();
-    assert!(!switchboard_connectors::ifttt::register_tools(&registry, ifttt.clone(), &[]).unwrap());
+    assert!(!switchboard_connectors::ifttt::register_tools(&registry, &ifttt, &[]).unwrap());
     assert!(
-        switchboard_connectors::ifttt::register_tools(&registry, ifttt, &["lights_on"]).unwrap()
+        switchboard_connectors::ifttt::register_tools(&registry, &ifttt, &["lights_on"]).unwrap()
     );
     let out = registry
         .invoke(

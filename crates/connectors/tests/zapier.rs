@@ -4,12 +4,27 @@
 
 mod recorder;
 
-use recorder::{Recorder, Reply, client};
+use recorder::{Recorder, Reply, http};
 use serde_json::json;
 use switchboard_connectors::WebhookUrl;
 use switchboard_connectors::zapier::{CatchHook, ListZaps, ZapierApi, ZapierError};
 
 const HOOK: &str = "/hooks/catch/123456/abCDef/";
+
+fn hook(server: &Recorder, path: &str) -> CatchHook {
+    CatchHook::builder(WebhookUrl::parse(&server.url(path)).unwrap())
+        .http(http())
+        .build()
+        .unwrap()
+}
+
+fn api(server: &Recorder, token: &str) -> ZapierApi {
+    ZapierApi::builder(token)
+        .base_url(&server.base)
+        .http(http())
+        .build()
+        .unwrap()
+}
 
 #[tokio::test]
 async fn catch_hook_posts_json_and_reads_the_receipt() {
@@ -18,7 +33,7 @@ async fn catch_hook_posts_json_and_reads_the_receipt() {
         json!({"id": "0190-ab", "request_id": "5f2a", "attempt": "0190-ab", "status": "success"}),
     )])
     .await;
-    let hook = CatchHook::new(client(), WebhookUrl::parse(&server.url(HOOK)).unwrap()).unwrap();
+    let hook = hook(&server, HOOK);
     let receipt = hook
         .trigger(&json!({"order": 42, "items": ["a", "b"]}))
         .await
@@ -32,49 +47,71 @@ async fn catch_hook_posts_json_and_reads_the_receipt() {
 }
 
 #[tokio::test]
-async fn catch_hook_inputs_and_errors() {
+async fn a_silent_hook_accepts_an_array_with_an_empty_receipt() {
     let server = Recorder::start(vec![Reply::new(200, "")]).await;
-    let silent = format!("{HOOK}silent/");
-    let hook = CatchHook::new(client(), WebhookUrl::parse(&server.url(&silent)).unwrap()).unwrap();
+    let hook = hook(&server, &format!("{HOOK}silent/"));
     let receipt = hook.trigger(&json!([{"a": 1}, {"a": 2}])).await.unwrap();
     assert_eq!(receipt, Default::default());
-    for bad in [json!(1), json!("x"), json!([]), json!([1])] {
-        assert!(matches!(
-            hook.trigger(&bad).await,
-            Err(ZapierError::InvalidInput {
-                field: "payload",
-                ..
-            })
-        ));
-    }
-    let err = CatchHook::new(
-        client(),
-        WebhookUrl::parse(&server.url("/v1/zaps/1/execute")).unwrap(),
-    )
-    .unwrap_err();
-    assert!(
-        matches!(err, ZapierError::InvalidInput { field: "url", .. }),
-        "{err:?}"
-    );
+}
 
+#[tokio::test]
+async fn payloads_other_than_objects_are_refused_before_sending() {
+    let server = Recorder::start(vec![]).await;
+    let hook = hook(&server, HOOK);
+    for bad in [json!(1), json!("x"), json!([]), json!([1])] {
+        match hook.trigger(&bad).await {
+            Err(ZapierError::InvalidInput(e)) => assert_eq!(e.field(), "payload"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(server.seen().is_empty());
+}
+
+#[test]
+fn a_url_that_is_not_a_catch_hook_is_refused() {
+    let url = WebhookUrl::parse("https://hooks.zapier.com/v1/zaps/1/execute").unwrap();
+    match CatchHook::builder(url).build() {
+        Err(ZapierError::InvalidInput(e)) => assert_eq!(e.field(), "url"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_429_keeps_the_wait_asked_without_the_hook_path() {
     let server = Recorder::start(vec![
         Reply::json(429, json!({"status": "throttled"})).header("retry-after", "300"),
     ])
     .await;
-    let hook = CatchHook::new(client(), WebhookUrl::parse(&server.url(HOOK)).unwrap()).unwrap();
-    let err = hook.trigger(&json!({"a": 1})).await.unwrap_err();
-    assert!(
-        matches!(err, ZapierError::RateLimited { retry_after: Some(d) } if d.as_secs() == 300),
-        "{err:?}"
-    );
-    assert!(!err.to_string().contains("abCDef"));
+    let err = hook(&server, HOOK)
+        .trigger(&json!({"a": 1}))
+        .await
+        .unwrap_err();
+    let api = err.api().unwrap();
+    assert!(api.is_rate_limited());
+    assert_eq!(api.retry_after, Some(std::time::Duration::from_secs(300)));
+    assert!(!format!("{err} {err:?}").contains("abCDef"));
+}
+
+#[tokio::test]
+async fn a_gone_hook_keeps_the_status_and_body() {
     let server = Recorder::start(vec![Reply::new(410, "Gone")]).await;
-    let hook = CatchHook::new(client(), WebhookUrl::parse(&server.url(HOOK)).unwrap()).unwrap();
+    let err = hook(&server, HOOK)
+        .trigger(&json!({"a": 1}))
+        .await
+        .unwrap_err();
+    let api = err.api().unwrap();
+    assert_eq!(api.status, 410);
+    assert_eq!(api.message.as_deref(), Some("Gone"));
+}
+
+#[tokio::test]
+async fn a_transport_failure_keeps_the_core_error_without_the_hook_path() {
+    let url = WebhookUrl::parse(&format!("http://127.0.0.1:9{HOOK}")).unwrap();
+    let hook = CatchHook::builder(url).http(http()).build().unwrap();
     let err = hook.trigger(&json!({"a": 1})).await.unwrap_err();
-    assert!(
-        matches!(err, ZapierError::Status { status: 410, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, ZapierError::Http(_)), "{err:?}");
+    assert!(std::error::Error::source(&err).is_some());
+    assert!(!format!("{err} {err:?}").contains("abCDef"), "{err}");
 }
 
 #[tokio::test]
@@ -91,7 +128,7 @@ async fn workflow_api_lists_zaps_with_a_bearer_token() {
         ]
     });
     let server = Recorder::start(vec![Reply::json(200, body)]).await;
-    let api = ZapierApi::with_base_url(client(), "zap-oauth-token", &server.base).unwrap();
+    let api = api(&server, "zap-oauth-token");
     let page = api
         .list_zaps(ListZaps {
             limit: 500,
@@ -114,24 +151,37 @@ async fn workflow_api_lists_zaps_with_a_bearer_token() {
         "Bearer zap-oauth-token"
     );
     assert!(!format!("{api:?}").contains("zap-oauth-token"));
+}
 
+#[tokio::test]
+async fn workflow_api_401_keeps_detail_and_code() {
     let server = Recorder::start(vec![Reply::json(401, json!({"errors": [{"status": 401, "code": "not_authenticated", "title": "Not authenticated", "detail": "Invalid token."}]}))]).await;
-    let api = ZapierApi::with_base_url(client(), "bad", &server.base).unwrap();
-    let err = api.list_zaps(ListZaps::default()).await.unwrap_err();
-    assert!(
-        matches!(&err, ZapierError::Unauthorized { status: 401, message: Some(m) } if m == "Invalid token."),
-        "{err:?}"
-    );
+    let err = api(&server, "bad")
+        .list_zaps(ListZaps::default())
+        .await
+        .unwrap_err();
+    let e = err.api().unwrap();
+    assert!(e.is_unauthorized());
+    assert_eq!(e.message.as_deref(), Some("Invalid token."));
+    assert_eq!(e.code.as_deref(), Some("not_authenticated"));
+}
+
+#[tokio::test]
+async fn workflow_api_html_is_a_decode_error() {
     let server = Recorder::start(vec![Reply::new(200, "<html>")]).await;
-    let api = ZapierApi::with_base_url(client(), "t", &server.base).unwrap();
-    assert!(matches!(
-        api.list_zaps(ListZaps::default()).await,
-        Err(ZapierError::Malformed { .. })
-    ));
-    assert!(matches!(
-        ZapierApi::new(client(), " "),
-        Err(ZapierError::InvalidInput { field: "token", .. })
-    ));
+    let err = api(&server, "t")
+        .list_zaps(ListZaps::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ZapierError::Decode(_)), "{err:?}");
+}
+
+#[test]
+fn workflow_api_refuses_a_blank_token() {
+    match ZapierApi::builder(" ").build() {
+        Err(ZapierError::InvalidInput(e)) => assert_eq!(e.field(), "token"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -141,9 +191,9 @@ async fn zapier_trigger_tool_posts_the_data() {
         json!({"status": "success", "request_id": "r1"}),
     )])
     .await;
-    let hook = CatchHook::new(client(), WebhookUrl::parse(&server.url(HOOK)).unwrap()).unwrap();
+    let hook = hook(&server, HOOK);
     let registry = switchboard_functions::ToolRegistry::new();
-    switchboard_connectors::zapier::register_tools(&registry, hook).unwrap();
+    switchboard_connectors::zapier::register_tools(&registry, &hook).unwrap();
     let out = registry
         .invoke("zapier_trigger", json!({"data": {"order": 7}}))
         .await

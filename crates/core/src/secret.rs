@@ -214,6 +214,16 @@ pub fn redact(url: &Url) -> String {
     out
 }
 
+/// Whether `segments` end like an IFTTT Maker trigger: `…/trigger/{event}/with/key/{key}` or
+/// `…/trigger/{event}/json/with/key/{key}`.
+fn is_ifttt_trigger(segments: &[&str]) -> bool {
+    segments.iter().enumerate().any(|(i, s)| {
+        let rest = segments.get(i + 2..).unwrap_or_default();
+        *s == "trigger"
+            && (rest.starts_with(&["with", "key"]) || rest.starts_with(&["json", "with", "key"]))
+    })
+}
+
 /// Masks the secret segments of well-known webhook URLs whose path is the credential.
 fn redact_path(host: &str, path: &str) -> String {
     let host = host.to_ascii_lowercase();
@@ -228,7 +238,9 @@ fn redact_path(host: &str, path: &str) -> String {
     match host.as_str() {
         "hooks.slack.com" if segments.get(1) == Some(&"services") && segments.len() > 2 => keep(2),
         "hooks.slack.com" if segments.get(1) == Some(&"workflows") && segments.len() > 2 => keep(2),
-        "hooks.zapier.com" if path.starts_with("/hooks/catch/") => keep(3),
+        // Zapier Catch Hooks and IFTTT Maker paths carry their credential on any host: a proxy
+        // or relay in front of the service passes the same path on.
+        _ if path.starts_with("/hooks/catch/") => keep(3),
         "discord.com" | "discordapp.com" | "ptb.discord.com" | "canary.discord.com" => {
             // /api/webhooks/{id}/{token} or /api/v10/webhooks/{id}/{token}
             match segments.iter().position(|s| *s == "webhooks") {
@@ -236,7 +248,7 @@ fn redact_path(host: &str, path: &str) -> String {
                 _ => path.to_owned(),
             }
         }
-        "maker.ifttt.com" => match segments.iter().position(|s| *s == "key") {
+        _ if is_ifttt_trigger(&segments) => match segments.iter().position(|s| *s == "key") {
             Some(i) if segments.len() > i + 1 => {
                 let mut out = keep(i + 1);
                 // Keep nothing after the key: it is the last meaningful segment.
@@ -287,6 +299,18 @@ mod tests {
             (
                 "https://maker.ifttt.com/trigger/door/json/with/key/k3y",
                 "https://maker.ifttt.com/trigger/door/json/with/key/REDACTED",
+            ),
+            (
+                "http://127.0.0.1:8080/ifttt/trigger/door/json/with/key/k3y",
+                "http://127.0.0.1:8080/ifttt/trigger/door/json/with/key/REDACTED",
+            ),
+            (
+                "http://relay.example/hooks/catch/123/abc/silent/",
+                "http://relay.example/hooks/catch/REDACTED",
+            ),
+            (
+                "https://example.com/trigger/happy/path/key/value",
+                "https://example.com/trigger/happy/path/key/value",
             ),
             (
                 "https://api.openweathermap.org/data/2.5/weather?q=Paris&appid=abc",

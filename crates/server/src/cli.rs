@@ -376,6 +376,9 @@ fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 ));
             };
             let settings = Settings::load(&path).map_err(|e| fail(EXIT_CONFIG, e))?;
+            for deprecation in &settings.deprecations {
+                eprintln!("warning: {deprecation}");
+            }
             settings
                 .check_exposure()
                 .map_err(|e| fail(EXIT_CONFIG, e))?;

@@ -59,6 +59,9 @@ pub fn init_logging(settings: &Settings) {
 /// a token ([`Settings::check_exposure`]) or a token names a tool not offered; otherwise the
 /// registry could not be built or the address could not be bound.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    for deprecation in &settings.deprecations {
+        tracing::warn!("config: {deprecation}");
+    }
     // Before anything starts: every way to run the gateway gets the same refusal.
     settings.check_exposure()?;
     let registry = build_registry(&settings).await?;

@@ -30,14 +30,14 @@ use switchboard::connectors::ifttt::Ifttt;
 use switchboard::connectors::jira::Jira;
 use switchboard::connectors::notion::Notion;
 use switchboard::connectors::openweathermap::OpenWeatherMap;
-use switchboard::connectors::search::{SearxNg, register_web_search};
+use switchboard::connectors::search::{self, SearxNg};
 use switchboard::connectors::slack::Slack;
 use switchboard::connectors::zapier::CatchHook;
 use switchboard::connectors::{
     ToolOptions, WebhookUrl, github, google_calendar, ifttt, jira, notion,
 };
 use switchboard::connectors::{openweathermap, slack, zapier};
-use switchboard::core::{Auth, Client};
+use switchboard::core::Auth;
 use switchboard::functions::builtin::calculate::Calculate;
 use switchboard::functions::builtin::execute_code::{ExecuteCode, Sandbox, SandboxConfig};
 use switchboard::functions::builtin::query_database::{DatabaseConfig, Databases, QueryDatabase};
@@ -146,7 +146,6 @@ struct Group {
 /// belongs to. Connector clients get dummy credentials; nothing is called.
 async fn all_tools() -> (ToolRegistry, Vec<Group>) {
     let registry = ToolRegistry::new();
-    let http = || Client::builder().build().unwrap();
     let mut groups = Vec::new();
     let mut group = |krate, feature, setup, register: &dyn Fn(&ToolRegistry)| {
         let before = registry.names();
@@ -275,28 +274,32 @@ async fn all_tools() -> (ToolRegistry, Vec<Group>) {
     group(
         connectors,
         "zapier",
-        "`zapier::register_tools(&registry, hook)` with one Catch Hook URL.",
+        "`zapier::register_tools(&registry, &hook)` with one Catch Hook URL.",
         &|r| {
             let url = WebhookUrl::parse("https://hooks.zapier.com/hooks/catch/1/dummy/").unwrap();
-            zapier::register_tools(r, CatchHook::new(http(), url).unwrap()).unwrap();
+            zapier::register_tools(r, &CatchHook::builder(url).build().unwrap()).unwrap();
         },
     );
     group(
         connectors,
         "ifttt",
-        "`ifttt::register_tools(&registry, client, &allowed_events)`; the description lists the allowed events (here `example_event`).",
+        "`ifttt::register_tools(&registry, &client, &allowed_events)`; the description lists the allowed events (here `example_event`).",
         &|r| {
-            let client = Ifttt::new(http(), "dummy").unwrap();
-            ifttt::register_tools(r, client, &["example_event"]).unwrap();
+            let client = Ifttt::builder("dummy").build().unwrap();
+            ifttt::register_tools(r, &client, &["example_event"]).unwrap();
         },
     );
     group(
         connectors,
         "web_search",
-        "`search::register_web_search(&registry, Some(provider))` with SearXNG, Brave or Tavily.",
+        "`search::register_tools(&registry, &provider)` with SearXNG, Brave, Tavily, Google, Kagi, SerpApi or an external endpoint; in the gateway, `[connectors.web_search]`.",
         &|r| {
-            let provider = SearxNg::new(http(), "https://searx.example.org").unwrap();
-            register_web_search(r, Some(std::sync::Arc::new(provider))).unwrap();
+            let provider: std::sync::Arc<dyn search::WebSearch> = std::sync::Arc::new(
+                SearxNg::builder("https://searx.example.org")
+                    .build()
+                    .unwrap(),
+            );
+            search::register_tools(r, &provider).unwrap();
         },
     );
     group(

@@ -7,7 +7,10 @@
         feature = "notion",
         feature = "jira",
         feature = "google_calendar",
-        feature = "openweathermap"
+        feature = "openweathermap",
+        feature = "web_search",
+        feature = "zapier",
+        feature = "ifttt"
     )),
     allow(dead_code, unused_imports, unused_macros)
 )]

@@ -18,6 +18,17 @@ pub(crate) struct ApiResponse {
 }
 
 impl ApiResponse {
+    /// The wait `Retry-After` asks for (delay seconds, fractional tolerated, or an HTTP date),
+    /// read by core's one parser.
+    pub(crate) fn retry_after(&self) -> Option<std::time::Duration> {
+        self.headers
+            .get(switchboard_core::http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                switchboard_core::retry::parse_retry_after(v, std::time::SystemTime::now())
+            })
+    }
+
     /// The body as text for error messages (lossy UTF-8, at most 1 KiB).
     pub(crate) fn snippet(&self) -> String {
         let end = self.body.len().min(1024);

@@ -3,12 +3,11 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use switchboard_core::{Client, REDACTED, Secret, http::Method};
+use switchboard_core::{Client, ClientBuilder, REDACTED, Secret, http::Method};
 use url::Url;
 
-use super::IftttError;
-use crate::hook_url::describe;
-use crate::text::truncate_chars;
+use super::{IftttApiError, IftttError};
+use crate::common::{InputError, base_url, join, read};
 
 /// The public service.
 const DEFAULT_BASE: &str = "https://maker.ifttt.com/";
@@ -62,42 +61,23 @@ impl Values {
     }
 }
 
-impl Ifttt {
-    /// A client for `maker.ifttt.com` with `key` (from the Webhooks service settings).
-    ///
-    /// # Errors
-    /// [`IftttError::InvalidInput`] when the key is empty or not made of letters, digits, `-`
-    /// and `_`.
-    pub fn new(client: Client, key: impl Into<Secret>) -> Result<Self, IftttError> {
-        Self::with_base_url(client, key, DEFAULT_BASE)
-    }
+/// Configures an [`Ifttt`] client.
+#[derive(Debug)]
+#[must_use]
+pub struct IftttBuilder {
+    key: Secret,
+    base_url: String,
+    http: ClientBuilder,
+}
 
-    /// As [`new`](Self::new) against another base URL (a proxy, a test server).
-    ///
-    /// # Errors
-    /// As for [`new`](Self::new), or when `base_url` is not an http(s) URL.
-    pub fn with_base_url(
-        client: Client,
-        key: impl Into<Secret>,
-        base_url: &str,
-    ) -> Result<Self, IftttError> {
-        let key = key.into();
-        check_name("key", key.expose(), 200)?;
-        let mut base = Url::parse(base_url.trim()).map_err(|e| IftttError::InvalidInput {
-            field: "base_url",
-            reason: format!("not a URL ({e})"),
-        })?;
-        if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
-            return Err(IftttError::InvalidInput {
-                field: "base_url",
-                reason: "must be an http(s) URL with a host".into(),
-            });
+impl Ifttt {
+    /// A builder for `maker.ifttt.com` with `key` (from the Webhooks service settings).
+    pub fn builder(key: impl Into<Secret>) -> IftttBuilder {
+        IftttBuilder {
+            key: key.into(),
+            base_url: DEFAULT_BASE.to_owned(),
+            http: Client::builder(),
         }
-        if !base.path().ends_with('/') {
-            let p = format!("{}/", base.path());
-            base.set_path(&p);
-        }
-        Ok(Self { client, base, key })
     }
 
     /// Fires `event` with up to three values (sent as a JSON body).
@@ -106,10 +86,8 @@ impl Ifttt {
     /// [`IftttError::InvalidInput`] for an empty or invalid event name, else the status or
     /// transport error.
     pub async fn trigger(&self, event: &str, values: &Values) -> Result<String, IftttError> {
-        let body = serde_json::to_value(values).map_err(|e| IftttError::InvalidInput {
-            field: "values",
-            reason: e.to_string(),
-        })?;
+        let body =
+            serde_json::to_value(values).map_err(|e| InputError::new("values", e.to_string()))?;
         self.post(event, "with", &body).await
     }
 
@@ -120,80 +98,82 @@ impl Ifttt {
     /// As for [`trigger`](Self::trigger), or when `payload` is not a JSON object.
     pub async fn trigger_json(&self, event: &str, payload: &Value) -> Result<String, IftttError> {
         if !payload.is_object() {
-            return Err(IftttError::InvalidInput {
-                field: "payload",
-                reason: "must be a JSON object".into(),
-            });
+            return Err(InputError::new("payload", "must be a JSON object").into());
         }
         self.post(event, "json/with", payload).await
     }
 
     async fn post(&self, event: &str, variant: &str, body: &Value) -> Result<String, IftttError> {
         check_name("event", event, MAX_EVENT)?;
-        let url = self
-            .base
-            .join(&format!(
-                "trigger/{event}/{variant}/key/{}",
-                self.key.expose()
-            ))
-            .map_err(|e| IftttError::InvalidInput {
-                field: "base_url",
-                reason: e.to_string(),
-            })?;
+        let mut segments = vec!["trigger", event];
+        segments.extend(variant.split('/'));
+        segments.extend(["key", self.key.expose()]);
+        let url = join(&self.base, &segments)?;
+        let res = read(
+            self.client
+                .request_url(Method::POST, url)
+                .json(body)
+                .send()
+                .await?,
+        )
+        .await?;
         let scrub = |text: &str| text.replace(self.key.expose(), REDACTED);
-        let transport = |e: switchboard_core::Error| IftttError::Transport {
-            detail: scrub(&describe(&e)),
-        };
-        let res = self
-            .client
-            .request_url(Method::POST, url)
-            .json(body)
-            .send()
-            .await
-            .map_err(transport)?;
-        let status = res.status();
-        let text = res.text().await.map_err(transport)?;
-        let text = scrub(text.trim());
-        if status.is_success() {
+        if res.status.is_success() {
             // "Congratulations! You've fired the {event} event" (or "… {event} JSON event").
-            return Ok(text);
+            return Ok(scrub(String::from_utf8_lossy(&res.body).trim()));
         }
-        let message = serde_json::from_str::<Value>(&text)
-            .ok()
-            .and_then(|v| {
-                v.get("errors")
-                    .and_then(|e| e.get(0))
-                    .and_then(|e| e.get("message"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            })
-            .or_else(|| (!text.is_empty()).then(|| text.clone()))
-            .map(|m| truncate_chars(&m, 300));
-        Err(IftttError::Status {
-            status: status.as_u16(),
-            message,
-        })
+        Err(IftttApiError::from_response(&res, scrub).into())
     }
 }
 
 /// Event names and keys: 1..=`max` characters of letters, digits, `-` and `_`, so they are
 /// one path segment and need no encoding.
-fn check_name(field: &'static str, value: &str, max: usize) -> Result<(), IftttError> {
+fn check_name(field: &'static str, value: &str, max: usize) -> Result<(), InputError> {
     let n = value.chars().count();
     if n == 0 || n > max {
-        return Err(IftttError::InvalidInput {
+        return Err(InputError::new(
             field,
-            reason: format!("must have 1 to {max} characters"),
-        });
+            format!("must have 1 to {max} characters"),
+        ));
     }
     if !value
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return Err(IftttError::InvalidInput {
+        return Err(InputError::new(
             field,
-            reason: "may contain only letters, digits, '-' and '_'".into(),
-        });
+            "may contain only letters, digits, '-' and '_'",
+        ));
     }
     Ok(())
+}
+
+impl IftttBuilder {
+    /// Another base URL than `https://maker.ifttt.com/` (a proxy, a test server).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The core client configuration to start from (timeouts, retry policy, SSRF policy,
+    /// sleeper).
+    pub fn http(mut self, builder: ClientBuilder) -> Self {
+        self.http = builder;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`IftttError::InvalidInput`] when the key is empty or not made of letters, digits, `-`
+    /// and `_`, or the base URL is not http(s); [`IftttError::Http`] when the client settings
+    /// are refused.
+    pub fn build(self) -> Result<Ifttt, IftttError> {
+        check_name("key", self.key.expose(), 200)?;
+        Ok(Ifttt {
+            base: base_url(self.base_url.trim())?,
+            client: self.http.build()?,
+            key: self.key,
+        })
+    }
 }

@@ -1,38 +1,78 @@
-//! IFTTT failures, without the key.
+//! IFTTT's error answers as a typed error, without the key.
 
-/// An IFTTT failure.
-#[derive(Debug, thiserror::Error)]
+use std::time::Duration;
+
+use serde_json::Value;
+use switchboard_core::http::StatusCode;
+
+use crate::common::{ApiResponse, InputError};
+
+/// Everything an IFTTT call can fail with.
 #[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
 pub enum IftttError {
-    /// An argument or setting was refused before anything was sent.
-    #[error("invalid {field}: {reason}")]
-    InvalidInput {
-        /// Which input.
-        field: &'static str,
-        /// What was wrong.
-        reason: String,
-    },
-    /// IFTTT refused the call (401 for a bad key, 4xx/5xx otherwise). IFTTT's error bodies are
-    /// not documented; the message is its first `errors[].message` or the start of the body,
-    /// with the key masked.
-    #[error("ifttt answered status {status}{}", detail(.message))]
-    Status {
-        /// The HTTP status.
-        status: u16,
-        /// IFTTT's message.
-        message: Option<String>,
-    },
-    /// The request failed in transit; the URL is not included.
-    #[error("ifttt request failed: {detail}")]
-    Transport {
-        /// The client error, without the URL.
-        detail: String,
-    },
+    /// An argument or setting was rejected before any request was sent.
+    #[error(transparent)]
+    InvalidInput(#[from] InputError),
+    /// IFTTT answered with an error status.
+    #[error("{0}")]
+    Api(Box<IftttApiError>),
+    /// The request failed below the API (connect, timeout, body limit, policy); core reports
+    /// the URL with the key's path segment masked.
+    #[error("IFTTT request failed: {0}")]
+    Http(#[from] switchboard_core::Error),
 }
 
-fn detail(message: &Option<String>) -> String {
-    message
-        .as_ref()
-        .map(|m| format!(": {m}"))
-        .unwrap_or_default()
+/// An error answer. IFTTT's error bodies are not documented; the message is the first
+/// `errors[].message` or the start of the body, with the key masked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("IFTTT answered {status}: {}", .message.as_deref().unwrap_or("no error message"))]
+pub struct IftttApiError {
+    /// The HTTP status (401 for a bad key).
+    pub status: StatusCode,
+    /// IFTTT's message, the key masked.
+    pub message: Option<String>,
+    /// The request id, when sent.
+    pub request_id: Option<String>,
+    /// How long IFTTT asked to wait (`Retry-After`), when it said.
+    pub retry_after: Option<Duration>,
+}
+
+impl IftttApiError {
+    /// The error for `res`; `scrub` masks the key in any text taken from the body.
+    pub(crate) fn from_response(res: &ApiResponse, scrub: impl Fn(&str) -> String) -> Self {
+        let message = serde_json::from_slice::<Value>(&res.body)
+            .ok()
+            .and_then(|v| {
+                v.get("errors")?
+                    .get(0)?
+                    .get("message")?
+                    .as_str()
+                    .map(str::to_owned)
+            })
+            .or_else(|| (!res.body.is_empty()).then(|| res.snippet()))
+            .map(|m| crate::text::truncate_chars(scrub(m.trim()).as_str(), 300));
+        Self {
+            status: res.status,
+            message,
+            request_id: res.request_id.clone(),
+            retry_after: res.retry_after(),
+        }
+    }
+}
+
+impl From<IftttApiError> for IftttError {
+    fn from(e: IftttApiError) -> Self {
+        Self::Api(Box::new(e))
+    }
+}
+
+impl IftttError {
+    /// IFTTT's error answer, if this is one.
+    pub fn api(&self) -> Option<&IftttApiError> {
+        match self {
+            Self::Api(e) => Some(e),
+            _ => None,
+        }
+    }
 }

@@ -3,9 +3,8 @@
 //!
 //! ```no_run
 //! use switchboard_connectors::ifttt::{Ifttt, Values};
-//! use switchboard_core::Client;
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let ifttt = Ifttt::new(Client::builder().build()?, "my-maker-key")?;
+//! let ifttt = Ifttt::builder("my-maker-key").build()?;
 //! ifttt.trigger("door_opened", &Values::new().value1("front")).await?;
 //! # Ok(()) }
 //! ```
@@ -14,6 +13,6 @@ mod client;
 mod error;
 mod tool;
 
-pub use client::{Ifttt, Values};
-pub use error::IftttError;
+pub use client::{Ifttt, IftttBuilder, Values};
+pub use error::{IftttApiError, IftttError};
 pub use tool::{TriggerArgs, register_tools};

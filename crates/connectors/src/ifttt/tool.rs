@@ -5,6 +5,7 @@ use serde::Deserialize;
 use switchboard_functions::{FnTool, RegisterError, ToolAnnotations, ToolRegistry};
 
 use super::{Ifttt, IftttError, Values};
+use crate::common::InputError;
 
 /// Arguments of `ifttt_trigger`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -30,12 +31,13 @@ pub struct TriggerArgs {
 /// The registry's error. An empty `allowed_events` registers nothing and returns `Ok(false)`.
 pub fn register_tools(
     registry: &ToolRegistry,
-    ifttt: Ifttt,
+    ifttt: &Ifttt,
     allowed_events: &[&str],
 ) -> Result<bool, RegisterError> {
     if allowed_events.is_empty() {
         return Ok(false);
     }
+    let ifttt = ifttt.clone();
     let allowed: Vec<String> = allowed_events.iter().map(|e| (*e).to_owned()).collect();
     let description = format!(
         "Fires an IFTTT applet event with up to three values. Allowed events: {}.",
@@ -46,10 +48,10 @@ pub fn register_tools(
         let allowed = allowed.clone();
         async move {
             if !allowed.contains(&args.event) {
-                return Err(IftttError::InvalidInput {
-                    field: "event",
-                    reason: format!("{:?} is not one of {}", args.event, allowed.join(", ")),
-                });
+                return Err(IftttError::from(InputError::new(
+                    "event",
+                    format!("{:?} is not one of {}", args.event, allowed.join(", ")),
+                )));
             }
             let mut values = Values::new();
             if let Some(v) = args.value1 {

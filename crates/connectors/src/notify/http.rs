@@ -62,12 +62,33 @@ pub(super) fn snippet(body: &str) -> String {
     truncate_chars(body.trim(), 300)
 }
 
-/// `Retry-After` in whole or fractional seconds.
+/// `Retry-After` (delay seconds, fractional tolerated, or an HTTP date), read by core's one
+/// parser.
 pub(super) fn retry_after_header(headers: &HeaderMap) -> Option<std::time::Duration> {
     headers
         .get(switchboard_core::http::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(std::time::Duration::from_secs_f64)
+        .and_then(|v| switchboard_core::retry::parse_retry_after(v, std::time::SystemTime::now()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use switchboard_core::http::{HeaderMap, HeaderValue, header::RETRY_AFTER};
+
+    fn wait(value: &'static str) -> Option<Duration> {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static(value));
+        super::retry_after_header(&headers)
+    }
+
+    #[test]
+    fn retry_after_is_read_by_cores_parser() {
+        assert_eq!(wait("2"), Some(Duration::from_secs(2)));
+        assert_eq!(wait("0.25"), Some(Duration::from_millis(250)));
+        // An HTTP date in the past is no wait at all, not a parse failure.
+        assert_eq!(wait("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(wait("soon"), None);
+    }
 }

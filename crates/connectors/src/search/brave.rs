@@ -4,8 +4,10 @@ use serde::Deserialize;
 use switchboard_core::{Client, Secret};
 use url::Url;
 
-use super::error::{decode, fetch};
-use super::{SearchError, SearchRequest, SearchResult, WebSearch, endpoint};
+use super::error::{decode, fetch, generic_error};
+use super::{
+    Connection, SearchError, SearchRequest, SearchResult, WebSearch, check_key, connection_setters,
+};
 
 const PROVIDER: &str = "brave";
 /// Brave's documented maximum for `count`.
@@ -18,6 +20,14 @@ const DEFAULT_BASE: &str = "https://api.search.brave.com/";
 pub struct Brave {
     client: Client,
     search_url: Url,
+    key: Secret,
+}
+
+/// Configures a [`Brave`] client.
+#[derive(Debug)]
+#[must_use]
+pub struct BraveBuilder {
+    connection: Connection,
     key: Secret,
 }
 
@@ -43,49 +53,33 @@ struct Item {
 }
 
 impl Brave {
-    /// A client for the public API with `api_key` (sent as `X-Subscription-Token`).
-    ///
-    /// # Errors
-    /// [`SearchError::InvalidInput`] when the key is empty or not a valid header value.
-    pub fn new(client: Client, api_key: impl Into<Secret>) -> Result<Self, SearchError> {
-        Self::with_base_url(client, api_key, DEFAULT_BASE)
-    }
-
-    /// As [`new`](Self::new) against another base URL (a proxy, a test server).
-    ///
-    /// # Errors
-    /// As for [`new`](Self::new), or when `base_url` is not an http(s) URL.
-    pub fn with_base_url(
-        client: Client,
-        api_key: impl Into<Secret>,
-        base_url: &str,
-    ) -> Result<Self, SearchError> {
-        let key = api_key.into();
-        check_key(&key)?;
-        let base = super::base_url(PROVIDER, base_url)?;
-        Ok(Self {
-            client,
-            search_url: endpoint(PROVIDER, &base, "res/v1/web/search")?,
-            key,
-        })
+    /// A builder for the public API with `api_key` (sent as `X-Subscription-Token`).
+    pub fn builder(api_key: impl Into<Secret>) -> BraveBuilder {
+        BraveBuilder {
+            connection: Connection::new(DEFAULT_BASE),
+            key: api_key.into(),
+        }
     }
 }
 
-pub(super) fn check_key(key: &Secret) -> Result<(), SearchError> {
-    let k = key.expose();
-    if k.trim().is_empty() {
-        return Err(SearchError::InvalidInput {
-            field: "api_key",
-            reason: "is empty".into(),
-        });
+impl BraveBuilder {
+    connection_setters!();
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`SearchError::InvalidInput`] for an empty key or a base URL that is not http(s).
+    pub fn build(self) -> Result<Brave, SearchError> {
+        check_key("api_key", &self.key)?;
+        let (client, search_url) = self
+            .connection
+            .build(PROVIDER, &["res", "v1", "web", "search"])?;
+        Ok(Brave {
+            client,
+            search_url,
+            key: self.key,
+        })
     }
-    if !k.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(SearchError::InvalidInput {
-            field: "api_key",
-            reason: "contains characters not allowed in an HTTP header".into(),
-        });
-    }
-    Ok(())
 }
 
 /// Brave marks matches with `<strong>`; the model gets plain text.
@@ -127,8 +121,8 @@ impl WebSearch for Brave {
             .query(&[("q", request.query()), ("count", &count.to_string())])
             .header("accept", "application/json")
             .header("x-subscription-token", self.key.expose());
-        let body = fetch(PROVIDER, req).await?;
-        let parsed: Response = decode(PROVIDER, &body)?;
+        let res = fetch(PROVIDER, req, generic_error).await?;
+        let parsed: Response = decode(PROVIDER, &res.body)?;
         let items = parsed.web.map(|w| w.results).unwrap_or_default();
         Ok(items
             .into_iter()

@@ -1,62 +1,23 @@
-//! What can go wrong in a web search, per provider, without secrets.
+//! What can go wrong in a web search: the provider's own answer kept whole (status, message,
+//! code, request id, requested wait), the transport error kept as the source, never a secret.
 
 use std::time::Duration;
 
-/// A web search failure.
-#[derive(Debug, thiserror::Error)]
+use switchboard_core::{RequestBuilder, http::StatusCode};
+
+use crate::common::{ApiResponse, InputError, read};
+
+/// Everything a web search can fail with.
 #[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
 pub enum SearchError {
-    /// An argument or setting was refused before anything was sent.
-    #[error("invalid {field}: {reason}")]
-    InvalidInput {
-        /// Which input (`query`, `base_url`, `api_key`).
-        field: &'static str,
-        /// What was wrong.
-        reason: String,
-    },
-    /// SearXNG answered 403 to `format=json`: the instance does not enable JSON output.
-    #[error(
-        "searxng refused format=json (403): enable it in the instance's settings.yml with \
-         `search: formats: [html, json]`"
-    )]
-    JsonFormatDisabled,
-    /// The provider refused the credentials (401, or 403 where that means a bad key).
-    #[error("{provider} refused the API key (status {status}){}", detail(.message))]
-    Unauthorized {
-        /// The provider.
-        provider: &'static str,
-        /// The HTTP status.
-        status: u16,
-        /// The provider's message, if it sent one.
-        message: Option<String>,
-    },
-    /// The provider's rate limit or quota was hit (429) and retries did not get through.
-    #[error("{provider} rate limit reached (429){}", wait(.retry_after))]
-    RateLimited {
-        /// The provider.
-        provider: &'static str,
-        /// How long the provider asked to wait, when it said.
-        retry_after: Option<Duration>,
-    },
-    /// Any other unsuccessful status.
-    #[error("{provider} answered status {status}{}", detail(.message))]
-    Status {
-        /// The provider.
-        provider: &'static str,
-        /// The HTTP status.
-        status: u16,
-        /// The provider's message or the start of the body.
-        message: Option<String>,
-    },
-    /// The response was not the documented JSON.
-    #[error("{provider} sent a response that is not the documented JSON: {reason}")]
-    Malformed {
-        /// The provider.
-        provider: &'static str,
-        /// What did not parse (serde's message, with line and column).
-        reason: String,
-    },
-    /// The request failed in transit (connect, timeout, body limit, SSRF policy).
+    /// An argument or setting was rejected before any request was sent.
+    #[error(transparent)]
+    InvalidInput(#[from] InputError),
+    /// The provider answered with an error.
+    #[error("{0}")]
+    Api(Box<SearchApiError>),
+    /// The request failed below the API (connect, timeout, body limit, SSRF policy).
     #[error("{provider} request failed: {source}")]
     Http {
         /// The provider.
@@ -65,107 +26,153 @@ pub enum SearchError {
         #[source]
         source: switchboard_core::Error,
     },
+    /// A success response did not have the documented shape.
+    #[error("{provider} response is not the expected JSON: {source}")]
+    Decode {
+        /// The provider.
+        provider: &'static str,
+        /// What did not parse (serde's message, with line and column).
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
-fn detail(message: &Option<String>) -> String {
-    message
-        .as_ref()
-        .map(|m| format!(": {m}"))
+/// A provider's error answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{provider} answered {status}: {}{}{}", .message.as_deref().unwrap_or("no error message"), code_suffix(.code), wait_suffix(.retry_after))]
+pub struct SearchApiError {
+    /// The provider (`searxng`, `brave`, `tavily`, `google`, `kagi`, `serpapi`, `external`).
+    pub provider: &'static str,
+    /// The HTTP status (Kagi can also answer 200 with an error envelope).
+    pub status: StatusCode,
+    /// The provider's message (or the start of the body when it is not the provider's JSON).
+    pub message: Option<String>,
+    /// The provider's error code or reason (`rateLimitExceeded`, Kagi's `2`, …), when sent.
+    pub code: Option<String>,
+    /// The provider's request id, when sent (a header, or Kagi's `meta.id`).
+    pub request_id: Option<String>,
+    /// How long the provider asked to wait (`Retry-After`), when it said.
+    pub retry_after: Option<Duration>,
+}
+
+impl SearchApiError {
+    /// Whether the provider refused the credentials (401, or a 403 meaning a bad key).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self.status.as_u16(), 401 | 403) && !self.is_rate_limited()
+    }
+
+    /// Whether a rate limit or quota was hit (429, or a provider's quota reason).
+    pub fn is_rate_limited(&self) -> bool {
+        self.status == StatusCode::TOO_MANY_REQUESTS
+            || self.code.as_deref().is_some_and(|c| {
+                matches!(
+                    c,
+                    "rateLimitExceeded" | "userRateLimitExceeded" | "dailyLimitExceeded"
+                )
+            })
+    }
+}
+
+fn code_suffix(code: &Option<String>) -> String {
+    code.as_ref()
+        .map(|c| format!(" (code {c})"))
         .unwrap_or_default()
 }
 
-fn wait(retry_after: &Option<Duration>) -> String {
+fn wait_suffix(retry_after: &Option<Duration>) -> String {
     retry_after
         .map(|d| format!("; retry after {} s", d.as_secs_f64()))
         .unwrap_or_default()
 }
 
-/// Sends a prepared request and returns the body of a 2xx response; maps every failure.
-pub(super) async fn fetch(
-    provider: &'static str,
-    request: switchboard_core::RequestBuilder,
-) -> Result<String, SearchError> {
-    let res = request
-        .send()
-        .await
-        .map_err(|source| SearchError::Http { provider, source })?;
-    let status = res.status();
-    let retry_after = res
-        .headers()
-        .get(switchboard_core::http::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let body = res
-        .text()
-        .await
-        .map_err(|source| SearchError::Http { provider, source })?;
-    if status.is_success() {
-        return Ok(body);
-    }
-    let message = error_message(&body);
-    let code = status.as_u16();
-    Err(match code {
-        401 => SearchError::Unauthorized {
-            provider,
-            status: code,
-            message,
-        },
-        403 if provider == "searxng" => SearchError::JsonFormatDisabled,
-        403 => SearchError::Unauthorized {
-            provider,
-            status: code,
-            message,
-        },
-        429 => SearchError::RateLimited {
-            provider,
-            retry_after,
-        },
-        _ => SearchError::Status {
-            provider,
-            status: code,
-            message,
-        },
-    })
-}
-
-/// The provider's error text: a JSON `message`/`detail`/`error` field, else the body's start.
-fn error_message(body: &str) -> Option<String> {
-    let body = body.trim();
-    if body.is_empty() {
-        return None;
-    }
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
-        let pick = |v: &serde_json::Value| -> Option<String> {
-            for key in ["message", "detail", "error", "title"] {
-                match v.get(key) {
-                    Some(serde_json::Value::String(s)) => return Some(s.clone()),
-                    Some(inner @ serde_json::Value::Object(_)) => {
-                        for k in ["error", "detail", "message"] {
-                            if let Some(serde_json::Value::String(s)) = inner.get(k) {
-                                return Some(s.clone());
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            None
-        };
-        if let Some(m) = pick(&v) {
-            return Some(crate::text::truncate_chars(&m, 300));
+impl SearchError {
+    /// The provider's error answer, if this is one.
+    pub fn api(&self) -> Option<&SearchApiError> {
+        match self {
+            Self::Api(e) => Some(e),
+            _ => None,
         }
     }
-    Some(crate::text::truncate_chars(body, 300))
+}
+
+impl From<SearchApiError> for SearchError {
+    fn from(e: SearchApiError) -> Self {
+        Self::Api(Box::new(e))
+    }
+}
+
+/// The message and code a provider put in an error body.
+#[derive(Debug, Default)]
+pub(super) struct ErrorBody {
+    pub(super) message: Option<String>,
+    pub(super) code: Option<String>,
+    pub(super) request_id: Option<String>,
+}
+
+/// Reads an error body: a provider-specific parser, else [`generic_error`].
+pub(super) type ErrorParser = fn(&[u8]) -> ErrorBody;
+
+/// Sends a prepared request and returns the 2xx response; maps every failure.
+pub(super) async fn fetch(
+    provider: &'static str,
+    request: RequestBuilder,
+    parse_error: ErrorParser,
+) -> Result<ApiResponse, SearchError> {
+    let http = |source| SearchError::Http { provider, source };
+    let res = read(request.send().await.map_err(http)?)
+        .await
+        .map_err(http)?;
+    if res.status.is_success() {
+        return Ok(res);
+    }
+    Err(api_error(provider, &res, parse_error(&res.body)).into())
+}
+
+/// The error for an unsuccessful `res` whose body said `body`.
+pub(super) fn api_error(
+    provider: &'static str,
+    res: &ApiResponse,
+    body: ErrorBody,
+) -> SearchApiError {
+    SearchApiError {
+        provider,
+        status: res.status,
+        message: body
+            .message
+            .or_else(|| (!res.body.is_empty()).then(|| res.snippet()))
+            .map(|m| crate::text::truncate_chars(m.trim(), 300)),
+        code: body.code,
+        request_id: body.request_id.or_else(|| res.request_id.clone()),
+        retry_after: res.retry_after(),
+    }
+}
+
+/// The error text of the usual JSON shapes: `message`, `detail`, `error` or `title` as a string,
+/// or one of those holding an object with `error`/`detail`/`message` (Tavily's
+/// `{"detail": {"error": …}}`).
+pub(super) fn generic_error(body: &[u8]) -> ErrorBody {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return ErrorBody::default();
+    };
+    let message = ["message", "detail", "error", "title"]
+        .iter()
+        .find_map(|key| match v.get(key)? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            inner @ serde_json::Value::Object(_) => ["error", "detail", "message"]
+                .iter()
+                .find_map(|k| inner.get(k)?.as_str().map(str::to_owned)),
+            _ => None,
+        });
+    ErrorBody {
+        message,
+        ..ErrorBody::default()
+    }
 }
 
 /// Decodes a provider's JSON, naming the provider and serde's line/column on failure.
 pub(super) fn decode<T: serde::de::DeserializeOwned>(
     provider: &'static str,
-    body: &str,
+    body: &[u8],
 ) -> Result<T, SearchError> {
-    serde_json::from_str(body).map_err(|e| SearchError::Malformed {
-        provider,
-        reason: e.to_string(),
-    })
+    serde_json::from_slice(body).map_err(|source| SearchError::Decode { provider, source })
 }

@@ -1,18 +1,23 @@
-//! Web search behind one trait: SearXNG, Brave and Tavily providers, and the `web_search`
-//! tool that is offered only when a provider is configured.
+//! Web search behind one trait, and the `web_search` tool offered only when a provider is
+//! configured. Providers: SearXNG (self-hosted), Brave, Tavily, Google Programmable Search
+//! (Custom Search JSON API), Kagi, SerpApi, and `external`: any endpoint speaking Open WebUI's
+//! external web search shape, so whatever Open WebUI can search with, this can too.
 //!
-//! Results are `{title, url, snippet, source}`; `num_results` is clamped to
-//! `1..=`[`MAX_RESULTS`] (and to the provider's own maximum). Results are untrusted text: they
-//! are returned as data for the model, and their URLs are never fetched here.
+//! Each provider is built by a builder that owns its core [`Client`] (base URL, key, client
+//! settings); keys are [`Secret`]s and never appear in `Debug` or errors. Results are
+//! `{title, url, snippet, source}`; `num_results` is clamped to `1..=`[`MAX_RESULTS`] (and to the
+//! provider's own maximum). Results are untrusted text: they are returned as data for the
+//! model, and their URLs are never fetched here.
+//!
+//! A 429 is retried by the core client after the provider's `Retry-After`; when retries do not
+//! get through, [`SearchApiError`] keeps the status, the provider's message, code and request
+//! id, and the wait the provider asked for.
 //!
 //! ```no_run
-//! use std::sync::Arc;
 //! use switchboard_connectors::search::{SearchRequest, SearxNg, WebSearch};
-//! use switchboard_core::Client;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::builder().build()?;
-//! let searx = SearxNg::new(client, "https://searx.example.org")?;
+//! let searx = SearxNg::builder("https://searx.example.org").build()?;
 //! let results = searx.search(&SearchRequest::new("rust async traits")?.num_results(3)).await?;
 //! for r in results {
 //!     println!("{} <{}>: {}", r.title, r.url, r.snippet);
@@ -22,17 +27,29 @@
 
 mod brave;
 mod error;
+mod external;
+mod google;
+mod kagi;
 mod searxng;
+mod serpapi;
 mod tavily;
 mod tool;
 
-pub use brave::Brave;
-pub use error::SearchError;
-pub use searxng::SearxNg;
-pub use tavily::{SearchDepth, Tavily};
-pub use tool::{WebSearchArgs, WebSearchOutput, WebSearchTool, register_web_search};
+pub use brave::{Brave, BraveBuilder};
+pub use error::{SearchApiError, SearchError};
+pub use external::{External, ExternalBuilder};
+pub use google::{Google, GoogleBuilder};
+pub use kagi::{Kagi, KagiBuilder};
+pub use searxng::{SearxNg, SearxNgBuilder};
+pub use serpapi::{SerpApi, SerpApiBuilder};
+pub use tavily::{SearchDepth, Tavily, TavilyBuilder};
+pub use tool::{WebSearchArgs, WebSearchOutput, WebSearchTool, register_tools};
 
 use serde::{Deserialize, Serialize};
+use switchboard_core::{Client, ClientBuilder, Secret};
+use url::Url;
+
+use crate::common::InputError;
 
 /// The most results any search returns.
 pub const MAX_RESULTS: u32 = 20;
@@ -71,17 +88,15 @@ impl SearchRequest {
         let query = query.into();
         let trimmed = query.trim();
         if trimmed.is_empty() {
-            return Err(SearchError::InvalidInput {
-                field: "query",
-                reason: "is empty".into(),
-            });
+            return Err(InputError::new("query", "is empty").into());
         }
         let n = trimmed.chars().count();
         if n > MAX_QUERY_CHARS {
-            return Err(SearchError::InvalidInput {
-                field: "query",
-                reason: format!("has {n} characters; at most {MAX_QUERY_CHARS} are accepted"),
-            });
+            return Err(InputError::new(
+                "query",
+                format!("has {n} characters; at most {MAX_QUERY_CHARS} are accepted"),
+            )
+            .into());
         }
         Ok(Self {
             query: trimmed.to_owned(),
@@ -117,31 +132,66 @@ pub trait WebSearch: Send + Sync + std::fmt::Debug {
     async fn search(&self, request: &SearchRequest) -> Result<Vec<SearchResult>, SearchError>;
 }
 
-/// Parses and checks a provider base URL (admin configuration, never model input).
-fn base_url(provider: &'static str, input: &str) -> Result<url::Url, SearchError> {
-    let mut url = url::Url::parse(input.trim()).map_err(|e| SearchError::InvalidInput {
-        field: "base_url",
-        reason: format!("{provider}: not a URL ({e})"),
-    })?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(SearchError::InvalidInput {
-            field: "base_url",
-            reason: format!("{provider}: must be an http(s) URL with a host"),
-        });
-    }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
+/// Where a provider is reached and the core client settings it is reached with: the part
+/// every provider's builder shares.
+#[derive(Debug)]
+struct Connection {
+    base_url: String,
+    http: ClientBuilder,
 }
 
-/// Joins a relative endpoint path onto a base URL that ends in `/`.
-fn endpoint(provider: &'static str, base: &url::Url, path: &str) -> Result<url::Url, SearchError> {
-    base.join(path).map_err(|e| SearchError::InvalidInput {
-        field: "base_url",
-        reason: format!("{provider}: cannot append {path:?} ({e})"),
-    })
+impl Connection {
+    fn new(default_base: &str) -> Self {
+        Self {
+            base_url: default_base.to_owned(),
+            http: Client::builder(),
+        }
+    }
+
+    /// The client and the endpoint `base_url` + `path` (each segment percent-encoded).
+    fn build(self, provider: &'static str, path: &[&str]) -> Result<(Client, Url), SearchError> {
+        let base = crate::common::base_url(self.base_url.trim())?;
+        let url = crate::common::join(&base, path)?;
+        let client = self
+            .http
+            .build()
+            .map_err(|source| SearchError::Http { provider, source })?;
+        Ok((client, url))
+    }
+}
+
+/// Adds the `base_url` and `http` setters every provider builder has.
+macro_rules! connection_setters {
+    () => {
+        /// Another base URL than the provider's public one (a proxy, a test server).
+        pub fn base_url(mut self, url: impl Into<String>) -> Self {
+            self.connection.base_url = url.into();
+            self
+        }
+
+        /// The core client configuration to start from (timeouts, retry policy, SSRF policy,
+        /// sleeper); the provider's auth and headers are added per request.
+        pub fn http(mut self, builder: switchboard_core::ClientBuilder) -> Self {
+            self.connection.http = builder;
+            self
+        }
+    };
+}
+use connection_setters;
+
+/// Refuses an empty key or one that cannot be sent in an HTTP header or query.
+fn check_key(field: &'static str, key: &Secret) -> Result<(), InputError> {
+    let k = key.expose();
+    if k.trim().is_empty() {
+        return Err(InputError::new(field, "must not be empty"));
+    }
+    if !k.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(InputError::new(
+            field,
+            "contains characters not allowed in an HTTP header",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -157,15 +207,5 @@ mod tests {
         assert_eq!(r.clone().num_results(500).wanted(), MAX_RESULTS);
         assert!(SearchRequest::new("   ").is_err());
         assert!(SearchRequest::new("x".repeat(MAX_QUERY_CHARS + 1)).is_err());
-    }
-
-    #[test]
-    fn base_url_gets_a_trailing_slash() {
-        let b = base_url("t", "http://h:1/searx").unwrap();
-        assert_eq!(
-            endpoint("t", &b, "search").unwrap().as_str(),
-            "http://h:1/searx/search"
-        );
-        assert!(base_url("t", "file:///etc").is_err());
     }
 }

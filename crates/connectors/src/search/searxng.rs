@@ -1,17 +1,20 @@
 //! SearXNG (self-hosted metasearch): `GET /search?q=…&format=json`.
 
 use serde::Deserialize;
-use switchboard_core::{Auth, Client};
+use switchboard_core::{Auth, Client, http::StatusCode};
 use url::Url;
 
-use super::error::{decode, fetch};
-use super::{SearchError, SearchRequest, SearchResult, WebSearch, endpoint};
+use super::error::{decode, fetch, generic_error};
+use super::{Connection, SearchError, SearchRequest, SearchResult, WebSearch, connection_setters};
 
 const PROVIDER: &str = "searxng";
+/// What a 403 from SearXNG means, said so the admin can fix it.
+const JSON_DISABLED: &str = "searxng refused format=json: enable it in the instance's \
+     settings.yml with `search: formats: [html, json]`";
 
 /// A SearXNG instance. JSON output must be enabled in its `settings.yml`
-/// (`search: formats: [html, json]`); otherwise it answers 403, reported as
-/// [`SearchError::JsonFormatDisabled`].
+/// (`search: formats: [html, json]`); otherwise it answers 403, reported as a
+/// [`SearchApiError`](super::SearchApiError) whose message says so.
 ///
 /// SearXNG has no count parameter: results are sorted by their `score` and cut to the number
 /// wanted.
@@ -19,6 +22,17 @@ const PROVIDER: &str = "searxng";
 pub struct SearxNg {
     client: Client,
     search_url: Url,
+    auth: Option<Auth>,
+    categories: Option<String>,
+    language: Option<String>,
+    safesearch: Option<u8>,
+}
+
+/// Configures a [`SearxNg`] client.
+#[derive(Debug)]
+#[must_use]
+pub struct SearxNgBuilder {
+    connection: Connection,
     auth: Option<Auth>,
     categories: Option<String>,
     language: Option<String>,
@@ -45,48 +59,59 @@ struct Item {
 }
 
 impl SearxNg {
-    /// A client for the instance at `base_url` (e.g. `https://searx.example.org`).
-    ///
-    /// # Errors
-    /// [`SearchError::InvalidInput`] when `base_url` is not an http(s) URL.
-    pub fn new(client: Client, base_url: &str) -> Result<Self, SearchError> {
-        let base = super::base_url(PROVIDER, base_url)?;
-        Ok(Self {
-            client,
-            search_url: endpoint(PROVIDER, &base, "search")?,
+    /// A builder for the instance at `base_url` (e.g. `https://searx.example.org`).
+    pub fn builder(base_url: impl Into<String>) -> SearxNgBuilder {
+        SearxNgBuilder {
+            connection: Connection::new(&base_url.into()),
             auth: None,
             categories: None,
             language: None,
             safesearch: None,
-        })
+        }
     }
+}
+
+impl SearxNgBuilder {
+    connection_setters!();
 
     /// Authentication for an instance behind a proxy (basic or bearer).
-    #[must_use]
     pub fn auth(mut self, auth: Auth) -> Self {
         self.auth = Some(auth);
         self
     }
 
     /// Comma-separated SearXNG categories (`general`, `news`, …).
-    #[must_use]
     pub fn categories(mut self, categories: impl Into<String>) -> Self {
         self.categories = Some(categories.into());
         self
     }
 
     /// The search language (`en`, `de-CH`, …).
-    #[must_use]
     pub fn language(mut self, language: impl Into<String>) -> Self {
         self.language = Some(language.into());
         self
     }
 
     /// Safe search: 0 off, 1 moderate, 2 strict (larger values are clamped to 2).
-    #[must_use]
     pub fn safesearch(mut self, level: u8) -> Self {
         self.safesearch = Some(level.min(2));
         self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`SearchError::InvalidInput`] when the base URL is not http(s).
+    pub fn build(self) -> Result<SearxNg, SearchError> {
+        let (client, search_url) = self.connection.build(PROVIDER, &["search"])?;
+        Ok(SearxNg {
+            client,
+            search_url,
+            auth: self.auth,
+            categories: self.categories,
+            language: self.language,
+            safesearch: self.safesearch,
+        })
     }
 }
 
@@ -119,8 +144,16 @@ impl WebSearch for SearxNg {
         if let Some(auth) = &self.auth {
             req = req.auth(auth.clone());
         }
-        let body = fetch(PROVIDER, req).await?;
-        let parsed: Response = decode(PROVIDER, &body)?;
+        let res = fetch(PROVIDER, req, generic_error)
+            .await
+            .map_err(|e| match e {
+                SearchError::Api(mut api) if api.status == StatusCode::FORBIDDEN => {
+                    api.message = Some(JSON_DISABLED.to_owned());
+                    SearchError::Api(api)
+                }
+                other => other,
+            })?;
+        let parsed: Response = decode(PROVIDER, &res.body)?;
         let mut items = parsed.results;
         // Stable sort: equal or missing scores keep the instance's order.
         items.sort_by(|a, b| {

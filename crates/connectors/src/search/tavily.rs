@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 use switchboard_core::{Auth, Client, Secret};
 use url::Url;
 
-use super::error::{decode, fetch};
-use super::{SearchError, SearchRequest, SearchResult, WebSearch, endpoint};
+use super::error::{decode, fetch, generic_error};
+use super::{
+    Connection, SearchError, SearchRequest, SearchResult, WebSearch, check_key, connection_setters,
+};
 
 const PROVIDER: &str = "tavily";
 /// Tavily's maximum for `max_results`.
@@ -29,6 +31,15 @@ pub enum SearchDepth {
 pub struct Tavily {
     client: Client,
     search_url: Url,
+    key: Secret,
+    depth: SearchDepth,
+}
+
+/// Configures a [`Tavily`] client.
+#[derive(Debug)]
+#[must_use]
+pub struct TavilyBuilder {
+    connection: Connection,
     key: Secret,
     depth: SearchDepth,
 }
@@ -58,39 +69,38 @@ struct Item {
 }
 
 impl Tavily {
-    /// A client for the public API with `api_key` (`tvly-…`, sent as a bearer token).
-    ///
-    /// # Errors
-    /// [`SearchError::InvalidInput`] when the key is empty or not a valid header value.
-    pub fn new(client: Client, api_key: impl Into<Secret>) -> Result<Self, SearchError> {
-        Self::with_base_url(client, api_key, DEFAULT_BASE)
-    }
-
-    /// As [`new`](Self::new) against another base URL (a proxy, a test server).
-    ///
-    /// # Errors
-    /// As for [`new`](Self::new), or when `base_url` is not an http(s) URL.
-    pub fn with_base_url(
-        client: Client,
-        api_key: impl Into<Secret>,
-        base_url: &str,
-    ) -> Result<Self, SearchError> {
-        let key = api_key.into();
-        super::brave::check_key(&key)?;
-        let base = super::base_url(PROVIDER, base_url)?;
-        Ok(Self {
-            client,
-            search_url: endpoint(PROVIDER, &base, "search")?,
-            key,
+    /// A builder for the public API with `api_key` (`tvly-…`, sent as a bearer token).
+    pub fn builder(api_key: impl Into<Secret>) -> TavilyBuilder {
+        TavilyBuilder {
+            connection: Connection::new(DEFAULT_BASE),
+            key: api_key.into(),
             depth: SearchDepth::Basic,
-        })
+        }
     }
+}
+
+impl TavilyBuilder {
+    connection_setters!();
 
     /// The search depth (default [`SearchDepth::Basic`]).
-    #[must_use]
     pub fn depth(mut self, depth: SearchDepth) -> Self {
         self.depth = depth;
         self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`SearchError::InvalidInput`] for an empty key or a base URL that is not http(s).
+    pub fn build(self) -> Result<Tavily, SearchError> {
+        check_key("api_key", &self.key)?;
+        let (client, search_url) = self.connection.build(PROVIDER, &["search"])?;
+        Ok(Tavily {
+            client,
+            search_url,
+            key: self.key,
+            depth: self.depth,
+        })
     }
 }
 
@@ -113,8 +123,8 @@ impl WebSearch for Tavily {
                 include_answer: false,
                 include_raw_content: false,
             });
-        let body = fetch(PROVIDER, req).await?;
-        let parsed: Response = decode(PROVIDER, &body)?;
+        let res = fetch(PROVIDER, req, generic_error).await?;
+        let parsed: Response = decode(PROVIDER, &res.body)?;
         Ok(parsed
             .results
             .into_iter()

@@ -80,31 +80,26 @@ impl Tool for WebSearchTool {
     }
 }
 
-/// Registers `web_search` when a provider is configured.
+/// Registers `web_search` over `provider`. Without a provider there is no tool: it is never
+/// offered with invented results.
 ///
-/// With `None` nothing is registered and `Ok(false)` is returned: without a provider the tool
-/// is not offered at all, rather than offered with invented results.
-///
-/// ```
-/// use switchboard_connectors::search::register_web_search;
+/// ```no_run
+/// use std::sync::Arc;
+/// use switchboard_connectors::search::{SearxNg, WebSearch, register_tools};
 /// use switchboard_functions::ToolRegistry;
+/// # fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let registry = ToolRegistry::new();
-/// assert!(!register_web_search(&registry, None)?);
-/// assert!(registry.names().is_empty());
-/// # Ok::<(), switchboard_functions::RegisterError>(())
+/// let searx: Arc<dyn WebSearch> = Arc::new(SearxNg::builder("https://searx.example.org").build()?);
+/// register_tools(&registry, &searx)?;
+/// assert!(registry.definition("web_search").is_some());
+/// # Ok(()) }
 /// ```
 ///
 /// # Errors
 /// The registry's error, e.g. when a tool named `web_search` is already registered.
-pub fn register_web_search(
+pub fn register_tools(
     registry: &ToolRegistry,
-    provider: Option<Arc<dyn WebSearch>>,
-) -> Result<bool, RegisterError> {
-    match provider {
-        None => Ok(false),
-        Some(p) => {
-            registry.register(WebSearchTool::new(p))?;
-            Ok(true)
-        }
-    }
+    provider: &Arc<dyn WebSearch>,
+) -> Result<(), RegisterError> {
+    registry.register(WebSearchTool::new(Arc::clone(provider)))
 }

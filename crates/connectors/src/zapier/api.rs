@@ -2,11 +2,12 @@
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use switchboard_core::{Auth, Client, Secret};
+use switchboard_core::{Auth, Client, ClientBuilder, Secret};
 use url::Url;
 
 use super::ZapierError;
-use super::error::fetch;
+use super::error::send;
+use crate::common::{InputError, base_url, join};
 
 /// The public API.
 const DEFAULT_BASE: &str = "https://api.zapier.com/";
@@ -19,8 +20,7 @@ const MAX_LIMIT: u32 = 100;
 #[derive(Debug, Clone)]
 pub struct ZapierApi {
     client: Client,
-    base: Url,
-    token: Secret,
+    zaps_url: Url,
 }
 
 /// Which page of Zaps to list.
@@ -95,77 +95,40 @@ struct Links {
     next: Option<String>,
 }
 
-impl ZapierApi {
-    /// A client for the public API with an OAuth access token.
-    ///
-    /// # Errors
-    /// [`ZapierError::InvalidInput`] when the token is empty.
-    pub fn new(client: Client, token: impl Into<Secret>) -> Result<Self, ZapierError> {
-        Self::with_base_url(client, token, DEFAULT_BASE)
-    }
+/// Configures a [`ZapierApi`] client.
+#[derive(Debug)]
+#[must_use]
+pub struct ZapierApiBuilder {
+    token: Secret,
+    base_url: String,
+    http: ClientBuilder,
+}
 
-    /// As [`new`](Self::new) against another base URL (a proxy, a test server).
-    ///
-    /// # Errors
-    /// As for [`new`](Self::new), or when `base_url` is not an http(s) URL.
-    pub fn with_base_url(
-        client: Client,
-        token: impl Into<Secret>,
-        base_url: &str,
-    ) -> Result<Self, ZapierError> {
-        let token = token.into();
-        if token.expose().trim().is_empty() {
-            return Err(ZapierError::InvalidInput {
-                field: "token",
-                reason: "is empty".into(),
-            });
+impl ZapierApi {
+    /// A builder for the public API with an OAuth access token (sent as a bearer token).
+    pub fn builder(token: impl Into<Secret>) -> ZapierApiBuilder {
+        ZapierApiBuilder {
+            token: token.into(),
+            base_url: DEFAULT_BASE.to_owned(),
+            http: Client::builder(),
         }
-        let mut base = Url::parse(base_url.trim()).map_err(|e| ZapierError::InvalidInput {
-            field: "base_url",
-            reason: format!("not a URL ({e})"),
-        })?;
-        if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
-            return Err(ZapierError::InvalidInput {
-                field: "base_url",
-                reason: "must be an http(s) URL with a host".into(),
-            });
-        }
-        if !base.path().ends_with('/') {
-            let p = format!("{}/", base.path());
-            base.set_path(&p);
-        }
-        Ok(Self {
-            client,
-            base,
-            token,
-        })
     }
 
     /// Lists the Zaps of the token's account: `GET /v2/zaps?limit=…&offset=…`.
     ///
     /// # Errors
-    /// [`ZapierError::Unauthorized`], [`ZapierError::RateLimited`] (60 requests/min per IP),
-    /// other statuses, or [`ZapierError::Malformed`].
+    /// [`ZapierError::Api`] for a refusal (401/403 token, 429 above 60 requests/min per IP,
+    /// after core's retries), [`ZapierError::Http`] or [`ZapierError::Decode`].
     pub async fn list_zaps(&self, page: ListZaps) -> Result<ZapPage, ZapierError> {
-        let url = self
-            .base
-            .join("v2/zaps")
-            .map_err(|e| ZapierError::InvalidInput {
-                field: "base_url",
-                reason: e.to_string(),
-            })?;
         let limit = page.limit.clamp(1, MAX_LIMIT).to_string();
         let offset = page.offset.to_string();
         let req = self
             .client
-            .get(url.as_str())
+            .get(self.zaps_url.as_str())
             .query(&[("limit", limit.as_str()), ("offset", offset.as_str())])
-            .header("accept", "application/json")
-            .auth(Auth::bearer(self.token.clone()));
-        let body = fetch(req).await?;
-        let parsed: Page = serde_json::from_str(&body).map_err(|e| ZapierError::Malformed {
-            reason: e.to_string(),
-        })?;
+            .header("accept", "application/json");
+        let res = send(req).await?;
+        let parsed: Page = serde_json::from_slice(&res.body).map_err(ZapierError::Decode)?;
         Ok(ZapPage {
             zaps: parsed.data,
             count: parsed.meta.and_then(|m| m.count),
@@ -173,6 +136,35 @@ impl ZapierApi {
                 .links
                 .and_then(|l| l.next)
                 .is_some_and(|n| !n.is_empty()),
+        })
+    }
+}
+
+impl ZapierApiBuilder {
+    /// Another base URL than `https://api.zapier.com/` (a proxy, a test server).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The core client configuration to start from; the bearer token is added to it.
+    pub fn http(mut self, builder: ClientBuilder) -> Self {
+        self.http = builder;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`ZapierError::InvalidInput`] for an empty token or a base URL that is not http(s).
+    pub fn build(self) -> Result<ZapierApi, ZapierError> {
+        if self.token.expose().trim().is_empty() {
+            return Err(InputError::new("token", "must not be empty").into());
+        }
+        let base = base_url(self.base_url.trim())?;
+        Ok(ZapierApi {
+            zaps_url: join(&base, &["v2", "zaps"])?,
+            client: self.http.auth(Auth::bearer(self.token)).build()?,
         })
     }
 }

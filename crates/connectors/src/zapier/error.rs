@@ -1,120 +1,124 @@
-//! Zapier failures, without the Catch Hook URL or the bearer token.
+//! Zapier's error answers as a typed error, without the Catch Hook URL or the bearer token.
 
 use std::time::Duration;
 
-/// A Zapier failure.
-#[derive(Debug, thiserror::Error)]
+use serde_json::Value;
+use switchboard_core::http::StatusCode;
+
+use crate::common::{ApiResponse, InputError};
+
+/// Everything a Zapier call can fail with.
 #[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
 pub enum ZapierError {
-    /// An argument or setting was refused before anything was sent.
-    #[error("invalid {field}: {reason}")]
-    InvalidInput {
-        /// Which input.
-        field: &'static str,
-        /// What was wrong.
-        reason: String,
-    },
-    /// The token was refused (401/403).
-    #[error("zapier refused the token (status {status}){}", detail(.message))]
-    Unauthorized {
-        /// The HTTP status.
-        status: u16,
-        /// Zapier's message.
-        message: Option<String>,
-    },
-    /// The rate limit was hit (429; the Workflow API asks for a 60 s cool-down).
-    #[error("zapier rate limit reached (429){}", wait(.retry_after))]
-    RateLimited {
-        /// How long Zapier asked to wait, when it said.
-        retry_after: Option<Duration>,
-    },
-    /// Any other unsuccessful status.
-    #[error("zapier answered status {status}{}", detail(.message))]
-    Status {
-        /// The HTTP status.
-        status: u16,
-        /// Zapier's message or the start of the body.
-        message: Option<String>,
-    },
-    /// The response was not the documented JSON.
-    #[error("zapier sent a response that is not the documented JSON: {reason}")]
-    Malformed {
-        /// What did not parse.
-        reason: String,
-    },
-    /// The request failed in transit; the URL is not included.
-    #[error("zapier request failed: {detail}")]
-    Transport {
-        /// The client error, without the URL.
-        detail: String,
-    },
+    /// An argument or setting was rejected before any request was sent.
+    #[error(transparent)]
+    InvalidInput(#[from] InputError),
+    /// Zapier answered with an error status.
+    #[error("{0}")]
+    Api(Box<ZapierApiError>),
+    /// The request failed below the API (connect, timeout, body limit, policy); core reports
+    /// the hook URL with its secret path masked.
+    #[error("Zapier request failed: {0}")]
+    Http(#[from] switchboard_core::Error),
+    /// A success response did not have the documented shape.
+    #[error("Zapier response is not the expected JSON: {0}")]
+    Decode(#[source] serde_json::Error),
 }
 
-fn detail(message: &Option<String>) -> String {
-    message
-        .as_ref()
-        .map(|m| format!(": {m}"))
-        .unwrap_or_default()
+/// An error answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Zapier answered {status}: {}{}", .message.as_deref().unwrap_or("no error message"), wait(.retry_after))]
+pub struct ZapierApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// Zapier's message: `errors[0].detail`/`title`, `message`, `detail` or `error`, else the
+    /// start of the body.
+    pub message: Option<String>,
+    /// `errors[0].code` of the Workflow API (`not_authenticated`, …), when sent.
+    pub code: Option<String>,
+    /// The request id, when sent.
+    pub request_id: Option<String>,
+    /// How long Zapier asked to wait (`Retry-After`; the Workflow API asks for 60 s).
+    pub retry_after: Option<Duration>,
 }
 
 fn wait(retry_after: &Option<Duration>) -> String {
     retry_after
-        .map(|d| format!("; retry after {} s", d.as_secs()))
+        .map(|d| format!("; retry after {} s", d.as_secs_f64()))
         .unwrap_or_default()
 }
 
-/// Sends and returns `(status, body)` for 2xx; maps every failure.
-pub(super) async fn fetch(
-    request: switchboard_core::RequestBuilder,
-) -> Result<String, ZapierError> {
-    let transport = |e: switchboard_core::Error| ZapierError::Transport {
-        detail: crate::hook_url::describe(&e),
-    };
-    let res = request.send().await.map_err(transport)?;
-    let status = res.status();
-    let retry_after = res
-        .headers()
-        .get(switchboard_core::http::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let body = res.text().await.map_err(transport)?;
-    if status.is_success() {
-        return Ok(body);
-    }
-    let message = message(&body);
-    let code = status.as_u16();
-    Err(match code {
-        401 | 403 => ZapierError::Unauthorized {
-            status: code,
+impl ZapierApiError {
+    pub(crate) fn from_response(res: &ApiResponse) -> Self {
+        let json: Option<Value> = serde_json::from_slice(&res.body).ok();
+        let first = json
+            .as_ref()
+            .and_then(|v| v.get("errors"))
+            .and_then(|e| e.get(0));
+        let message = json.as_ref().and_then(|v| {
+            [
+                first.and_then(|e| e.get("detail")),
+                first.and_then(|e| e.get("title")),
+                v.get("message"),
+                v.get("detail"),
+                v.get("error"),
+            ]
+            .into_iter()
+            .flatten()
+            .find_map(Value::as_str)
+            .map(str::to_owned)
+        });
+        let message = message
+            .or_else(|| (!res.body.is_empty()).then(|| res.snippet()))
+            .map(|m| crate::text::truncate_chars(m.trim(), 300));
+        Self {
+            status: res.status,
             message,
-        },
-        429 => ZapierError::RateLimited { retry_after },
-        _ => ZapierError::Status {
-            status: code,
-            message,
-        },
-    })
-}
-
-/// Zapier's error text: `errors[0].detail`/`title`, `message`, `detail`, else the body's start.
-fn message(body: &str) -> Option<String> {
-    let body = body.trim();
-    if body.is_empty() {
-        return None;
-    }
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
-        let first = v.get("errors").and_then(|e| e.get(0));
-        let candidates = [
-            first.and_then(|e| e.get("detail")),
-            first.and_then(|e| e.get("title")),
-            v.get("message"),
-            v.get("detail"),
-            v.get("error"),
-        ];
-        if let Some(s) = candidates.into_iter().flatten().find_map(|c| c.as_str()) {
-            return Some(crate::text::truncate_chars(s, 300));
+            code: first
+                .and_then(|e| e.get("code"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            request_id: res.request_id.clone(),
+            retry_after: res.retry_after(),
         }
     }
-    Some(crate::text::truncate_chars(body, 300))
+
+    /// Whether the token was refused (401/403).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self.status.as_u16(), 401 | 403)
+    }
+
+    /// Whether a rate limit was hit (429).
+    pub fn is_rate_limited(&self) -> bool {
+        self.status == StatusCode::TOO_MANY_REQUESTS
+    }
+}
+
+impl From<ZapierApiError> for ZapierError {
+    fn from(e: ZapierApiError) -> Self {
+        Self::Api(Box::new(e))
+    }
+}
+
+impl ZapierError {
+    /// Zapier's error answer, if this is one.
+    pub fn api(&self) -> Option<&ZapierApiError> {
+        match self {
+            Self::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Sends `request` and reads the answer; an error status becomes [`ZapierError::Api`].
+pub(super) async fn send(
+    request: switchboard_core::RequestBuilder,
+) -> Result<ApiResponse, ZapierError> {
+    let res = crate::common::read(request.send().await?).await?;
+    if res.status.is_success() {
+        Ok(res)
+    } else {
+        Err(ZapierApiError::from_response(&res).into())
+    }
 }

@@ -2,11 +2,12 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use switchboard_core::{Client, http::Method};
+use switchboard_core::{Client, ClientBuilder, http::Method};
 
 use super::ZapierError;
-use super::error::fetch;
+use super::error::send;
 use crate::WebhookUrl;
+use crate::common::InputError;
 
 /// A Zap's Catch Hook ("Webhooks by Zapier" trigger). The URL is the credential and is never
 /// shown; `/silent/` hooks are accepted too.
@@ -14,6 +15,14 @@ use crate::WebhookUrl;
 pub struct CatchHook {
     client: Client,
     url: WebhookUrl,
+}
+
+/// Configures a [`CatchHook`].
+#[derive(Debug)]
+#[must_use]
+pub struct CatchHookBuilder {
+    url: WebhookUrl,
+    http: ClientBuilder,
 }
 
 /// What Zapier answers when it accepts a hook call. It answers this even when the Zap is off
@@ -36,26 +45,21 @@ pub struct HookReceipt {
 }
 
 impl CatchHook {
-    /// A hook at `url`, which must be a Catch Hook path (`/hooks/catch/…`).
-    ///
-    /// # Errors
-    /// [`ZapierError::InvalidInput`] when the path is not a Catch Hook.
-    pub fn new(client: Client, url: WebhookUrl) -> Result<Self, ZapierError> {
-        if !url.expose().path().starts_with("/hooks/catch/") {
-            return Err(ZapierError::InvalidInput {
-                field: "url",
-                reason: format!("{url} is not a Zapier Catch Hook URL (/hooks/catch/…)"),
-            });
+    /// A builder for the hook at `url`, which must be a Catch Hook path (`/hooks/catch/…`).
+    pub fn builder(url: WebhookUrl) -> CatchHookBuilder {
+        CatchHookBuilder {
+            url,
+            http: Client::builder(),
         }
-        Ok(Self { client, url })
     }
 
     /// Posts `payload` (a JSON object, or an array of objects, which Zapier splits into one
     /// trigger each) to the hook.
     ///
     /// # Errors
-    /// [`ZapierError::InvalidInput`] for any other JSON value; the status errors for a refusal
-    /// (429 above Zapier's per-user limit is retried by the client when it says how long).
+    /// [`ZapierError::InvalidInput`] for any other JSON value; [`ZapierError::Api`] for a
+    /// refusal (429 above Zapier's per-user limit is retried by the client when it says how
+    /// long).
     pub async fn trigger(&self, payload: &Value) -> Result<HookReceipt, ZapierError> {
         let ok = match payload {
             Value::Object(_) => true,
@@ -63,21 +67,51 @@ impl CatchHook {
             _ => false,
         };
         if !ok {
-            return Err(ZapierError::InvalidInput {
-                field: "payload",
-                reason: "must be a JSON object or a non-empty array of objects".into(),
-            });
+            return Err(InputError::new(
+                "payload",
+                "must be a JSON object or a non-empty array of objects",
+            )
+            .into());
         }
         let req = self
             .client
             .request_url(Method::POST, self.url.expose().clone())
             .json(payload);
-        let body = fetch(req).await?;
-        if body.trim().is_empty() {
+        let res = send(req).await?;
+        if res.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(HookReceipt::default());
         }
-        serde_json::from_str(&body).map_err(|e| ZapierError::Malformed {
-            reason: e.to_string(),
+        serde_json::from_slice(&res.body).map_err(ZapierError::Decode)
+    }
+}
+
+impl CatchHookBuilder {
+    /// The core client configuration to start from (timeouts, retry policy, SSRF policy,
+    /// sleeper).
+    pub fn http(mut self, builder: ClientBuilder) -> Self {
+        self.http = builder;
+        self
+    }
+
+    /// Builds the hook.
+    ///
+    /// # Errors
+    /// [`ZapierError::InvalidInput`] when the path is not a Catch Hook; [`ZapierError::Http`]
+    /// when the client settings are refused.
+    pub fn build(self) -> Result<CatchHook, ZapierError> {
+        if !self.url.expose().path().starts_with("/hooks/catch/") {
+            return Err(InputError::new(
+                "url",
+                format!(
+                    "{} is not a Zapier Catch Hook URL (/hooks/catch/…)",
+                    self.url
+                ),
+            )
+            .into());
+        }
+        Ok(CatchHook {
+            client: self.http.build()?,
+            url: self.url,
         })
     }
 }

@@ -6,12 +6,10 @@
 //!
 //! ```no_run
 //! use switchboard_connectors::{WebhookUrl, zapier::CatchHook};
-//! use switchboard_core::Client;
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let hook = CatchHook::new(
-//!     Client::builder().build()?,
-//!     WebhookUrl::parse("https://hooks.zapier.com/hooks/catch/123/abcdef/")?,
-//! )?;
+//! let hook =
+//!     CatchHook::builder(WebhookUrl::parse("https://hooks.zapier.com/hooks/catch/123/abcdef/")?)
+//!         .build()?;
 //! let receipt = hook.trigger(&serde_json::json!({"order": 42})).await?;
 //! println!("accepted as {:?}", receipt.request_id);
 //! # Ok(()) }
@@ -22,7 +20,7 @@ mod error;
 mod hook;
 mod tool;
 
-pub use api::{ListZaps, Zap, ZapPage, ZapierApi};
-pub use error::ZapierError;
-pub use hook::{CatchHook, HookReceipt};
+pub use api::{ListZaps, Zap, ZapPage, ZapierApi, ZapierApiBuilder};
+pub use error::{ZapierApiError, ZapierError};
+pub use hook::{CatchHook, CatchHookBuilder, HookReceipt};
 pub use tool::{TriggerArgs, TriggerOutput, register_tools};

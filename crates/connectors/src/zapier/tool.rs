@@ -29,7 +29,8 @@ pub struct TriggerOutput {
 ///
 /// # Errors
 /// The registry's error, e.g. when the name is taken.
-pub fn register_tools(registry: &ToolRegistry, hook: CatchHook) -> Result<(), RegisterError> {
+pub fn register_tools(registry: &ToolRegistry, hook: &CatchHook) -> Result<(), RegisterError> {
+    let hook = hook.clone();
     // A Zap can do anything its owner built (update or delete records included), so the
     // cautious defaults stand: destructive, not idempotent, open world.
     registry.register(

@@ -82,7 +82,9 @@ pub struct Server {
 }
 
 /// Query parameters whose values are masked in snapshots.
-const SECRET_QUERY: &[&str] = &["appid", "key", "token"];
+const SECRET_QUERY: &[&str] = &["appid", "key", "token", "api_key"];
+/// Headers, besides `authorization`, whose values are masked in snapshots.
+const SECRET_HEADERS: &[&str] = &["x-subscription-token", "x-api-key"];
 
 impl Server {
     pub async fn start() -> Self {
@@ -129,6 +131,9 @@ async fn handle(
         let value = value.to_str().unwrap_or("<non-utf8>").to_owned();
         match name.as_str() {
             "host" => {}
+            name if SECRET_HEADERS.contains(&name) => {
+                shown.insert(name.to_owned(), "[redacted]".to_owned());
+            }
             "authorization" => {
                 let scheme = value.split(' ').next().unwrap_or("").to_owned();
                 shown.insert(name.to_string(), format!("{scheme} [redacted]"));

@@ -152,6 +152,11 @@ fn mask(v: &str) -> String {
 
 /// A client that may reach 127.0.0.1 only, without retry jitter and with short waits.
 pub fn client() -> Client {
+    http().build().unwrap()
+}
+
+/// The settings of [`client`], for a connector builder that owns its client.
+pub fn http() -> switchboard_core::ClientBuilder {
     Client::builder()
         .net_policy(NetPolicy::public_only().allow_cidr("127.0.0.1/32".parse::<Cidr>().unwrap()))
         .retry(
@@ -161,6 +166,4 @@ pub fn client() -> Client {
                 .max_server_delay(std::time::Duration::from_secs(1))
                 .jitter(switchboard_core::retry::Jitter::None),
         )
-        .build()
-        .unwrap()
 }

@@ -8,6 +8,8 @@ use serde::Deserialize;
 use switchboard::core::Secret;
 use toml::Spanned;
 
+use super::web_search::{self, WebSearchConfig};
+
 /// `[connectors]`: one optional section per service.
 #[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -64,6 +66,11 @@ pub struct ConnectorsConfig {
     #[serde(default)]
     #[schemars(with = "Option<IftttConfig>")]
     pub ifttt: Option<Spanned<IftttConfig>>,
+    /// `web_search`, answered by one provider: searxng, brave, tavily, google, kagi, serpapi or
+    /// external.
+    #[serde(default)]
+    #[schemars(with = "Option<WebSearchConfig>")]
+    pub web_search: Option<Spanned<WebSearchConfig>>,
 }
 
 /// `[connectors.github]`.
@@ -278,7 +285,8 @@ tool_selection!(
     GoogleCalendarConfig,
     OpenWeatherMapConfig,
     ZapierConfig,
-    IftttConfig
+    IftttConfig,
+    WebSearchConfig
 );
 
 /// Where a `[[notify]]` target sends.
@@ -452,6 +460,9 @@ pub(super) fn validate_connectors(
             present("connectors.ifttt.events", &span, e)?;
         }
         url("connectors.ifttt.base_url", &span, &i.base_url)?;
+    }
+    if let Some(ws) = &c.web_search {
+        web_search::validate(ws, "connectors.web_search")?;
     }
     Ok(())
 }

@@ -5,7 +5,8 @@
 //! rather than the parser's). `docs/gateway.md` documents every key.
 //!
 //! Each section lives in its own file with the checks of that section (`tools`, `http`,
-//! `identity`, `policy`, `store`, `ingest`, `delivery`, `connectors`, `concurrency`, `audit`); a check
+//! `identity`, `policy`, `store`, `ingest`, `delivery`, `connectors`, `web_search`, `concurrency`,
+//! `audit`); a check
 //! returns a `(key, span, message)` problem and [`Settings::parse`] turns the span into a line,
 //! so the sections need not know the file's text.
 
@@ -21,6 +22,7 @@ mod ingest;
 mod policy;
 mod store;
 mod tools;
+mod web_search;
 
 pub use audit::{AuditConfig, AuditSettings, DEFAULT_AUDIT_RETENTION_DAYS};
 pub use connectors::{
@@ -40,9 +42,8 @@ pub use policy::{
     UserLimitSettings, UserLimitsConfig,
 };
 pub use store::{AdminConfig, StoreConfig};
-pub use tools::{
-    KNOWN_TOOLS, QueryDatabaseConfig, ReadFileConfig, SearchProvider, ToolsConfig, WebSearchConfig,
-};
+pub use tools::{KNOWN_TOOLS, QueryDatabaseConfig, ReadFileConfig, ToolsConfig};
+pub use web_search::{SearchProvider, WebSearchConfig};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -203,8 +204,6 @@ pub struct Settings {
     pub databases: Vec<DatabaseConfig>,
     /// The execute_code sandbox configuration (when the tool is enabled).
     pub sandbox: Option<SandboxConfig>,
-    /// The web_search provider (when the tool is enabled).
-    pub web_search: Option<WebSearchConfig>,
     /// The fetch_url settings (when the tool is enabled).
     pub fetch_url: Option<FetchUrlSettings>,
     /// CORS origins.
@@ -240,6 +239,9 @@ pub struct Settings {
     pub notify: Vec<NotifyConfig>,
     /// `[audit]`.
     pub audit: AuditSettings,
+    /// Deprecated settings that were accepted, each with what to write instead; `serve` and
+    /// `config check` show them once logging is set up.
+    pub deprecations: Vec<&'static str>,
 }
 
 /// The shortest token or key the config accepts (tools token, admin key, ingest secrets): long
@@ -287,7 +289,7 @@ impl Settings {
         Settings::validate(config, &text)
     }
 
-    fn validate(config: Config, text: &str) -> Result<Settings, ConfigError> {
+    fn validate(mut config: Config, text: &str) -> Result<Settings, ConfigError> {
         let locate = |(key, span, message): Problem| ConfigError::Invalid {
             key,
             line: span_line(text, &span),
@@ -315,7 +317,12 @@ impl Settings {
                 s.get_ref().clone()
             }
         };
-        let tools = config.tools.validate().map_err(locate)?;
+        let mut tools = config.tools.validate().map_err(locate)?;
+        let legacy = std::mem::take(&mut tools.legacy_web_search);
+        let deprecations: Vec<&'static str> = web_search::migrate(&mut config.connectors, legacy)
+            .map_err(locate)?
+            .into_iter()
+            .collect();
         let cors_origins = http::cors_origins(config.cors).map_err(locate)?;
         let store = store::validate(config.admin, config.store).map_err(locate)?;
         ingest::validate(&config.ingest).map_err(locate)?;
@@ -360,7 +367,6 @@ impl Settings {
             read_max_bytes: tools.read_max_bytes,
             databases: tools.databases,
             sandbox: tools.sandbox,
-            web_search: tools.web_search,
             fetch_url: tools.fetch_url,
             cors_origins,
             mcp_enabled: config.mcp.enabled.unwrap_or(true),
@@ -378,6 +384,7 @@ impl Settings {
             connectors: config.connectors,
             notify: config.notify.into_iter().map(Spanned::into_inner).collect(),
             audit,
+            deprecations,
         })
     }
 }

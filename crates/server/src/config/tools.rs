@@ -17,6 +17,7 @@ use super::concurrency;
 use super::fetch_url::{self, FetchUrlConfig, FetchUrlSettings};
 use super::identity::{self, OpenWebUiConfig, OpenWebUiSettings, TokenConfig, TokenRule};
 use super::policy::{self, CheckedPolicy, PolicyInput, RuleConfig, UserLimitsConfig};
+use super::web_search::{LegacyWebSearch, WebSearchConfig};
 use super::{MIN_SECRET_LEN, Problem, problem};
 
 /// `[tools]`.
@@ -84,7 +85,8 @@ pub struct ToolsConfig {
     #[serde(default)]
     #[schemars(with = "Option<SandboxConfig>")]
     pub execute_code: Option<Spanned<SandboxConfig>>,
-    /// The `web_search` provider.
+    /// Deprecated: the `web_search` provider, with `web_search` in `enabled`. Configure it
+    /// under `[connectors.web_search]` instead; this place still works and logs a warning.
     #[serde(default)]
     #[schemars(with = "Option<WebSearchConfig>")]
     pub web_search: Option<Spanned<WebSearchConfig>>,
@@ -102,45 +104,6 @@ pub struct QueryDatabaseConfig {
     #[serde(default)]
     #[schemars(with = "Option<Vec<DatabaseConfig>>")]
     pub databases: Option<Spanned<Vec<DatabaseConfig>>>,
-}
-
-/// Which web search service answers `web_search`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SearchProvider {
-    /// A SearXNG instance (`url` required; JSON output enabled in its settings).
-    Searxng,
-    /// The Brave Search API (`api_key` required).
-    Brave,
-    /// The Tavily API (`api_key` required).
-    Tavily,
-}
-
-/// `[tools.web_search]`.
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WebSearchConfig {
-    /// The provider.
-    pub provider: SearchProvider,
-    /// Base URL: the SearXNG instance (required), or another base for Brave/Tavily (a proxy).
-    #[serde(default)]
-    pub url: Option<String>,
-    /// API key for Brave or Tavily (use `${VAR}`).
-    #[serde(default)]
-    pub api_key: Option<Secret>,
-}
-
-impl std::fmt::Debug for WebSearchConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebSearchConfig")
-            .field("provider", &self.provider)
-            .field(
-                "url",
-                &self.url.as_deref().map(switchboard::core::redact_url),
-            )
-            .field("api_key", &self.api_key)
-            .finish()
-    }
 }
 
 impl Default for ToolsConfig {
@@ -213,14 +176,15 @@ pub(super) struct ToolSettings {
     pub(super) read_max_bytes: Option<u64>,
     pub(super) databases: Vec<DatabaseConfig>,
     pub(super) sandbox: Option<SandboxConfig>,
-    pub(super) web_search: Option<WebSearchConfig>,
+    /// `[tools.web_search]` and `web_search` in `enabled`, for [`web_search::migrate`].
+    pub(super) legacy_web_search: LegacyWebSearch,
     pub(super) fetch_url: Option<FetchUrlSettings>,
 }
 
 impl ToolsConfig {
     /// Checks the section and applies the defaults.
     pub(super) fn validate(self) -> Result<ToolSettings, Problem> {
-        let tools = enabled_tools(&self.enabled)?;
+        let mut tools = enabled_tools(&self.enabled)?;
         let on = |tool: &str| tools.iter().any(|t| t == tool);
         let span = self.enabled.span();
         let roots = read_roots(self.read_file.roots, on("read_file"), span.clone())?;
@@ -230,8 +194,13 @@ impl ToolsConfig {
             span.clone(),
         )?;
         let sandbox = sandbox(self.execute_code, on("execute_code"), span.clone())?;
-        let web_search = web_search(self.web_search, on("web_search"), span)?;
+        let legacy_web_search = LegacyWebSearch {
+            enabled: on("web_search").then_some(span),
+            section: self.web_search,
+        };
         let fetch_url = fetch_url::validate(self.fetch_url, on("fetch_url"))?;
+        // Registered from `[connectors.web_search]`, where `migrate` moves the old section.
+        tools.retain(|t| t != "web_search");
         let tools_token = token(self.auth_token)?;
         let tokens = identity::tokens(self.tokens, tools_token.as_ref())?;
         let open_webui = identity::open_webui(self.open_webui)?;
@@ -253,7 +222,7 @@ impl ToolsConfig {
             read_max_bytes: self.read_file.max_bytes,
             databases,
             sandbox,
-            web_search,
+            legacy_web_search,
             fetch_url,
             tools,
         })
@@ -394,66 +363,6 @@ fn sandbox(
                 ));
             }
             sb.enabled.then_some(sb)
-        }
-    })
-}
-
-fn web_search(
-    config: Option<Spanned<WebSearchConfig>>,
-    on: bool,
-    enabled_span: Range<usize>,
-) -> Result<Option<WebSearchConfig>, Problem> {
-    Ok(match config {
-        None if on => {
-            return Err(problem(
-                "tools.web_search",
-                enabled_span,
-                "`web_search` is enabled but has no provider; add `[tools.web_search] provider = \"searxng\"` and `url`".into(),
-            ));
-        }
-        None => None,
-        Some(ws) => {
-            let span = ws.span();
-            let ws = ws.into_inner();
-            if !on {
-                return Err(problem(
-                    "tools.web_search",
-                    span,
-                    "a provider is configured but `web_search` is not in `tools.enabled`".into(),
-                ));
-            }
-            match ws.provider {
-                SearchProvider::Searxng if ws.url.is_none() => {
-                    return Err(problem(
-                        "tools.web_search.url",
-                        span,
-                        "the searxng provider needs the instance `url`".into(),
-                    ));
-                }
-                SearchProvider::Brave | SearchProvider::Tavily
-                    if ws.api_key.as_ref().is_none_or(Secret::is_empty) =>
-                {
-                    return Err(problem(
-                        "tools.web_search.api_key",
-                        span,
-                        format!("the {:?} provider needs an `api_key`", ws.provider).to_lowercase(),
-                    ));
-                }
-                _ => {}
-            }
-            if let Some(url) = &ws.url
-                && !(url.starts_with("https://") || url.starts_with("http://"))
-            {
-                return Err(problem(
-                    "tools.web_search.url",
-                    span,
-                    format!(
-                        "{:?} must be an http:// or https:// URL",
-                        switchboard::core::redact_url(url)
-                    ),
-                ));
-            }
-            Some(ws)
         }
     })
 }

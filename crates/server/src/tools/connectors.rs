@@ -1,18 +1,21 @@
-//! Registers the tools of each configured `[connectors.*]` service.
+//! Registers the tools of each configured `[connectors.*]` service from one table, [`ALL`]:
+//! a service is its module in `switchboard-connectors` and one entry here, a function that
+//! builds the service's client from its section and registers its tools.
 
+use std::sync::Arc;
+
+use switchboard::connectors::search::{
+    self, Brave, External, Google, Kagi, SearxNg, SerpApi, Tavily, WebSearch,
+};
 use switchboard::connectors::{
     ToolOptions, WebhookUrl, github, google_calendar, ifttt, jira, notion, openweathermap, slack,
     zapier,
 };
-use switchboard::core::Client;
 use switchboard::functions::ToolRegistry;
 
 use super::ToolSetupError;
 use super::selection;
-use crate::config::{
-    ConnectorsConfig, GitHubConfig, GoogleCalendarConfig, IftttConfig, JiraConfig, NotionConfig,
-    OpenWeatherMapConfig, SlackConfig, ToolSelection, ZapierConfig,
-};
+use crate::config::{ConnectorsConfig, SearchProvider, ToolSelection};
 
 /// The `User-Agent` GitHub gets when the config names none.
 const GITHUB_USER_AGENT: &str = concat!("switchboard-gateway/", env!("CARGO_PKG_VERSION"));
@@ -76,40 +79,32 @@ struct Service<'a> {
     register: RegisterAll<'a>,
 }
 
-/// The configured services, in config order.
+/// Builds one service from `[connectors]`: `None` when its section is absent.
+type Entry = for<'a> fn(&'a ConnectorsConfig, ToolOptions) -> Option<Service<'a>>;
+
+/// Every service the gateway can offer, one entry each, in registration order.
+const ALL: &[Entry] = &[
+    github,
+    slack,
+    notion,
+    jira,
+    google_calendar,
+    openweathermap,
+    zapier,
+    ifttt,
+    web_search,
+];
+
+/// The configured services, in [`ALL`]'s order.
 fn services(c: &ConnectorsConfig) -> Vec<Service<'_>> {
     let options = ToolOptions::default().attribute_caller(c.attribute_caller);
-    let mut services = Vec::new();
-    if let Some(cfg) = &c.github {
-        services.push(github(cfg.get_ref(), options));
-    }
-    if let Some(cfg) = &c.slack {
-        services.push(slack(cfg.get_ref(), options));
-    }
-    if let Some(cfg) = &c.notion {
-        services.push(notion(cfg.get_ref(), options));
-    }
-    if let Some(cfg) = &c.jira {
-        services.push(jira(cfg.get_ref(), options));
-    }
-    if let Some(cfg) = &c.google_calendar {
-        services.push(google_calendar(cfg.get_ref()));
-    }
-    if let Some(cfg) = &c.openweathermap {
-        services.push(openweathermap(cfg.get_ref()));
-    }
-    if let Some(cfg) = &c.zapier {
-        services.push(zapier(cfg.get_ref()));
-    }
-    if let Some(cfg) = &c.ifttt {
-        services.push(ifttt(cfg.get_ref()));
-    }
-    services
+    ALL.iter().filter_map(|entry| entry(c, options)).collect()
 }
 
 /// `[connectors.github]`.
-fn github(cfg: &GitHubConfig, options: ToolOptions) -> Service<'_> {
-    Service {
+fn github(c: &ConnectorsConfig, options: ToolOptions) -> Option<Service<'_>> {
+    let cfg = c.github.as_ref()?.get_ref();
+    Some(Service {
         tools_key: "connectors.github.tools",
         selection: cfg.selection(),
         register: Box::new(move |registry| {
@@ -131,12 +126,13 @@ fn github(cfg: &GitHubConfig, options: ToolOptions) -> Service<'_> {
                 .map_err(|e| ToolSetupError::register("github", e))?;
             Ok(())
         }),
-    }
+    })
 }
 
 /// `[connectors.slack]`.
-fn slack(cfg: &SlackConfig, options: ToolOptions) -> Service<'_> {
-    Service {
+fn slack(c: &ConnectorsConfig, options: ToolOptions) -> Option<Service<'_>> {
+    let cfg = c.slack.as_ref()?.get_ref();
+    Some(Service {
         tools_key: "connectors.slack.tools",
         selection: cfg.selection(),
         register: Box::new(move |registry| {
@@ -151,12 +147,13 @@ fn slack(cfg: &SlackConfig, options: ToolOptions) -> Service<'_> {
                 .map_err(|e| ToolSetupError::register("slack", e))?;
             Ok(())
         }),
-    }
+    })
 }
 
 /// `[connectors.notion]`.
-fn notion(cfg: &NotionConfig, options: ToolOptions) -> Service<'_> {
-    Service {
+fn notion(c: &ConnectorsConfig, options: ToolOptions) -> Option<Service<'_>> {
+    let cfg = c.notion.as_ref()?.get_ref();
+    Some(Service {
         tools_key: "connectors.notion.tools",
         selection: cfg.selection(),
         register: Box::new(move |registry| {
@@ -174,12 +171,13 @@ fn notion(cfg: &NotionConfig, options: ToolOptions) -> Service<'_> {
                 .map_err(|e| ToolSetupError::register("notion", e))?;
             Ok(())
         }),
-    }
+    })
 }
 
 /// `[connectors.jira]`.
-fn jira(cfg: &JiraConfig, options: ToolOptions) -> Service<'_> {
-    Service {
+fn jira(c: &ConnectorsConfig, options: ToolOptions) -> Option<Service<'_>> {
+    let cfg = c.jira.as_ref()?.get_ref();
+    Some(Service {
         tools_key: "connectors.jira.tools",
         selection: cfg.selection(),
         register: Box::new(move |registry| {
@@ -190,12 +188,13 @@ fn jira(cfg: &JiraConfig, options: ToolOptions) -> Service<'_> {
                 .map_err(|e| ToolSetupError::register("jira", e))?;
             Ok(())
         }),
-    }
+    })
 }
 
 /// `[connectors.google_calendar]`.
-fn google_calendar(cfg: &GoogleCalendarConfig) -> Service<'_> {
-    Service {
+fn google_calendar(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
+    let cfg = c.google_calendar.as_ref()?.get_ref();
+    Some(Service {
         tools_key: "connectors.google_calendar.tools",
         selection: cfg.selection(),
         register: Box::new(move |registry| {
@@ -217,12 +216,13 @@ fn google_calendar(cfg: &GoogleCalendarConfig) -> Service<'_> {
                 .map_err(|e| ToolSetupError::register("google_calendar", e))?;
             Ok(())
         }),
-    }
+    })
 }
 
 /// `[connectors.openweathermap]`.
-fn openweathermap(cfg: &OpenWeatherMapConfig) -> Service<'_> {
-    Service {
+fn openweathermap(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
+    let cfg = c.openweathermap.as_ref()?.get_ref();
+    Some(Service {
         tools_key: "connectors.openweathermap.tools",
         selection: cfg.selection(),
         register: Box::new(move |registry| {
@@ -240,48 +240,104 @@ fn openweathermap(cfg: &OpenWeatherMapConfig) -> Service<'_> {
                 .map_err(|e| ToolSetupError::register("openweathermap", e))?;
             Ok(())
         }),
-    }
+    })
 }
 
 /// `[connectors.zapier]`.
-fn zapier(cfg: &ZapierConfig) -> Service<'_> {
-    Service {
+fn zapier(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
+    let cfg = c.zapier.as_ref()?.get_ref();
+    Some(Service {
         tools_key: "connectors.zapier.tools",
         selection: cfg.selection(),
         register: Box::new(move |registry| {
             let url = WebhookUrl::parse(cfg.hook_url.expose())
                 .map_err(|e| ToolSetupError::setting("connectors.zapier.hook_url", e))?;
-            let hook = zapier::CatchHook::new(http_client()?, url)
+            let hook = zapier::CatchHook::builder(url)
+                .build()
                 .map_err(|e| ToolSetupError::setting("connectors.zapier", e))?;
-            zapier::register_tools(registry, hook)
+            zapier::register_tools(registry, &hook)
                 .map_err(|e| ToolSetupError::register("zapier", e))?;
             Ok(())
         }),
-    }
+    })
 }
 
 /// `[connectors.ifttt]`.
-fn ifttt(cfg: &IftttConfig) -> Service<'_> {
-    Service {
+fn ifttt(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
+    let cfg = c.ifttt.as_ref()?.get_ref();
+    Some(Service {
         tools_key: "connectors.ifttt.tools",
         selection: cfg.selection(),
         register: Box::new(move |registry| {
-            let client = match &cfg.base_url {
-                None => ifttt::Ifttt::new(http_client()?, cfg.key.expose()),
-                Some(u) => ifttt::Ifttt::with_base_url(http_client()?, cfg.key.expose(), u),
+            let mut b = ifttt::Ifttt::builder(cfg.key.expose());
+            if let Some(u) = &cfg.base_url {
+                b = b.base_url(u);
             }
-            .map_err(|e| ToolSetupError::setting("connectors.ifttt", e))?;
+            let client = b
+                .build()
+                .map_err(|e| ToolSetupError::setting("connectors.ifttt", e))?;
             let events: Vec<&str> = cfg.events.iter().map(String::as_str).collect();
-            ifttt::register_tools(registry, client, &events)
+            ifttt::register_tools(registry, &client, &events)
                 .map_err(|e| ToolSetupError::register("ifttt", e))?;
             Ok(())
         }),
-    }
+    })
 }
 
-/// A default core client for the connectors that take one.
-fn http_client() -> Result<Client, ToolSetupError> {
-    Client::builder()
-        .build()
-        .map_err(|e| ToolSetupError::setting("connectors", format!("HTTP client: {e}")))
+/// `[connectors.web_search]`.
+fn web_search(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
+    let cfg = c.web_search.as_ref()?.get_ref();
+    Some(Service {
+        tools_key: "connectors.web_search.tools",
+        selection: cfg.selection(),
+        register: Box::new(move |registry| {
+            let provider = search_provider(cfg)
+                .map_err(|e| ToolSetupError::setting("connectors.web_search", e))?;
+            search::register_tools(registry, &provider)
+                .map_err(|e| ToolSetupError::register("web_search", e))?;
+            Ok(())
+        }),
+    })
+}
+
+/// The provider `[connectors.web_search]` names, built from its settings.
+fn search_provider(
+    cfg: &crate::config::WebSearchConfig,
+) -> Result<Arc<dyn WebSearch>, search::SearchError> {
+    let key = cfg.api_key.as_ref().map(|k| k.expose()).unwrap_or_default();
+    let url = cfg.url.as_deref();
+    // A base URL overrides the provider's public one (a proxy); searxng and external need one,
+    // which the config check has made sure of.
+    macro_rules! with_base {
+        ($builder:expr) => {{
+            let b = $builder;
+            match url {
+                Some(u) => b.base_url(u),
+                None => b,
+            }
+        }};
+    }
+    Ok(match cfg.provider {
+        SearchProvider::Searxng => Arc::new(SearxNg::builder(url.unwrap_or_default()).build()?),
+        SearchProvider::Brave => Arc::new(with_base!(Brave::builder(key)).build()?),
+        SearchProvider::Tavily => Arc::new(with_base!(Tavily::builder(key)).build()?),
+        SearchProvider::Google => Arc::new(
+            with_base!(Google::builder(key, cfg.cx.as_deref().unwrap_or_default())).build()?,
+        ),
+        SearchProvider::Kagi => Arc::new(with_base!(Kagi::builder(key)).build()?),
+        SearchProvider::Serpapi => {
+            let mut b = with_base!(SerpApi::builder(key));
+            if let Some(engine) = &cfg.engine {
+                b = b.engine(engine);
+            }
+            Arc::new(b.build()?)
+        }
+        SearchProvider::External => {
+            let mut b = External::builder(url.unwrap_or_default());
+            if let Some(k) = &cfg.api_key {
+                b = b.api_key(k.expose());
+            }
+            Arc::new(b.build()?)
+        }
+    })
 }

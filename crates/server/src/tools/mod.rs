@@ -3,18 +3,14 @@
 pub(crate) mod connectors;
 mod selection;
 
-use std::sync::Arc;
-
 use switchboard::connectors::fetch_url::register_fetch_url;
-use switchboard::connectors::search::{Brave, SearxNg, Tavily, WebSearch, register_web_search};
-use switchboard::core::Client;
 use switchboard::functions::builtin::calculate::Calculate;
 use switchboard::functions::builtin::execute_code::{ExecuteCode, Sandbox};
 use switchboard::functions::builtin::query_database::{Databases, QueryDatabase};
 use switchboard::functions::builtin::read_file::{FileRoots, ListDir, ReadFile, ReadLimits};
 use switchboard::functions::{RegistryConfig, ToolRegistry};
 
-use crate::config::{SearchProvider, Settings, WebSearchConfig};
+use crate::config::Settings;
 
 /// Why the registry could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -137,16 +133,6 @@ pub async fn build_registry(settings: &Settings) -> Result<ToolRegistry, ToolSet
                     .register(ExecuteCode::new(sandbox))
                     .map_err(|e| ToolSetupError::register("execute_code", e))?;
             }
-            "web_search" => {
-                let Some(config) = &settings.web_search else {
-                    return Err(ToolSetupError::Setting {
-                        key: "tools.web_search",
-                        message: "enabled without a provider".into(),
-                    });
-                };
-                register_web_search(&registry, Some(search_provider(config)?))
-                    .map_err(|e| ToolSetupError::register("web_search", e))?;
-            }
             "fetch_url" => {
                 let Some(config) = &settings.fetch_url else {
                     return Err(ToolSetupError::Setting {
@@ -170,47 +156,4 @@ pub async fn build_registry(settings: &Settings) -> Result<ToolRegistry, ToolSet
     }
     connectors::register(&registry, &settings.connectors)?;
     Ok(registry)
-}
-
-/// The configured web search provider.
-fn search_provider(config: &WebSearchConfig) -> Result<Arc<dyn WebSearch>, ToolSetupError> {
-    let client = Client::builder()
-        .build()
-        .map_err(|e| ToolSetupError::setting("tools.web_search", format!("HTTP client: {e}")))?;
-    let key = || {
-        config
-            .api_key
-            .as_ref()
-            .map(|k| k.expose().to_owned())
-            .unwrap_or_default()
-    };
-    let provider: Arc<dyn WebSearch> = match (config.provider, config.url.as_deref()) {
-        (SearchProvider::Searxng, Some(url)) => Arc::new(
-            SearxNg::new(client, url)
-                .map_err(|e| ToolSetupError::setting("tools.web_search.url", e))?,
-        ),
-        (SearchProvider::Searxng, None) => {
-            return Err(ToolSetupError::setting(
-                "tools.web_search.url",
-                "the searxng provider needs the instance `url`",
-            ));
-        }
-        (SearchProvider::Brave, None) => Arc::new(
-            Brave::new(client, key())
-                .map_err(|e| ToolSetupError::setting("tools.web_search", e))?,
-        ),
-        (SearchProvider::Brave, Some(url)) => Arc::new(
-            Brave::with_base_url(client, key(), url)
-                .map_err(|e| ToolSetupError::setting("tools.web_search", e))?,
-        ),
-        (SearchProvider::Tavily, None) => Arc::new(
-            Tavily::new(client, key())
-                .map_err(|e| ToolSetupError::setting("tools.web_search", e))?,
-        ),
-        (SearchProvider::Tavily, Some(url)) => Arc::new(
-            Tavily::with_base_url(client, key(), url)
-                .map_err(|e| ToolSetupError::setting("tools.web_search", e))?,
-        ),
-    };
-    Ok(provider)
 }

@@ -199,7 +199,7 @@ async fn searxng_double(Query(q): Query<Vec<(String, String)>>) -> Json<Value> {
 }
 
 #[tokio::test]
-async fn web_search_through_searxng() {
+async fn web_search_through_the_deprecated_tools_section() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = axum::Router::new().route("/search", get(searxng_double));
@@ -227,6 +227,52 @@ url = "http://{addr}"
     assert_eq!(results[0]["title"], "Rust: rust");
     assert_eq!(results[0]["url"], "https://www.rust-lang.org/");
     assert_eq!(results[0]["source"], "searxng:duckduckgo");
+}
+
+#[tokio::test]
+async fn web_search_through_the_connectors_section() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().route("/search", get(searxng_double));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let server = Server::start(Some(&format!(
+        r#"
+[connectors.web_search]
+provider = "searxng"
+url = "http://{addr}"
+"#
+    )));
+    let res = client()
+        .post(server.url("/tools/web_search"))
+        .json(&json!({"query": "rust", "num_results": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["provider"], "searxng");
+    assert_eq!(body["results"].as_array().unwrap().len(), 2, "{body}");
+}
+
+#[test]
+fn config_check_warns_that_tools_web_search_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("legacy.toml");
+    std::fs::write(
+        &file,
+        "[tools]\nenabled = [\"web_search\"]\n[tools.web_search]\nprovider = \"searxng\"\nurl = \"http://127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["config", "check", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("deprecated") && stderr.contains("[connectors.web_search]"),
+        "{stderr}"
+    );
 }
 
 /// A loopback page for `fetch_url`.
