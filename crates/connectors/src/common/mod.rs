@@ -26,5 +26,5 @@ pub(crate) use attribution::{Act, credit_line};
 pub(crate) use open_enum::open_enum;
 pub use response::InputError;
 pub(crate) use response::{ApiResponse, WithRaw, decode, decode_list, read};
-pub(crate) use time::{format_rfc3339, parse_iso8601};
+pub(crate) use time::{civil_from_days, format_rfc3339, parse_iso8601};
 pub(crate) use url::{base_url, join, same_origin};

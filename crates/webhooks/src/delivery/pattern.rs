@@ -48,6 +48,7 @@ impl<'a> EventTypePattern<'a> {
 /// stem ending in `.` that is shorter than the type. A finite set, so a SQL store can ask
 /// "does the endpoint's filter list any of these" instead of re-implementing
 /// [`EventTypePattern::matches`].
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) fn patterns_matching(event_type: &str) -> Vec<String> {
     let mut out = vec![event_type.to_owned(), "*".to_owned()];
     for (i, _) in event_type.match_indices('.') {
