@@ -31,6 +31,7 @@ impl<S> Migrations<S> {
         self.steps.iter().map(|(v, _)| *v).max().unwrap_or(0)
     }
 
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     fn too_new(&self, current: i64) -> Option<String> {
         (current > self.latest()).then(|| {
             format!(

@@ -81,6 +81,7 @@ pub fn fans_out_to(
 /// form a SQL store may evaluate in a query instead of calling it. Not
 /// for a message with an excluded endpoint, nor for operational types, which only endpoints
 /// that name them receive.
+#[cfg(feature = "postgres")]
 pub(crate) fn fans_out_by_type_alone(message: &NewMessage) -> bool {
     message.exclude_endpoint.is_none()
         && !crate::delivery::events::OPERATIONAL_EVENT_TYPES.contains(&message.event_type.as_str())

@@ -17,8 +17,10 @@ use super::{ATTEMPT_COLUMNS, DELIVERY_COLUMNS, MESSAGE_COLUMNS};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {
     /// `?1`, `?2`…; text compares byte by byte already.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     Sqlite,
     /// `$1`, `$2`…; ids compare under `COLLATE "C"` (bytes), whatever the database's collation.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     Postgres,
 }
 
