@@ -109,7 +109,7 @@ pub enum DeliveriesCommand {
     Replay {
         /// Message ids to replay.
         messages: Vec<String>,
-        /// Replay every message with a dead-lettered delivery (up to 1000).
+        /// Replay every message with a dead-lettered delivery.
         #[arg(long)]
         dead_letter: bool,
         /// Only to this endpoint id.
