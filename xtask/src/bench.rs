@@ -901,6 +901,21 @@ fn render_delivery(rows: &[DeliveryRow]) -> String {
             r.group
         );
     }
+    let rate = |group: &str| {
+        rows.iter()
+            .find(|r| r.group == group)
+            .and_then(|r| r.throughput)
+    };
+    if let (Some(sqlite), Some(core)) = (
+        rate("delivery_sqlite_full_sync"),
+        rate("delivery_core_alone"),
+    ) {
+        let _ = writeln!(
+            out,
+            "\nSQLite ÷ `switchboard-core` alone POSTing the same bodies: **{:.2}×** (goal ≥ 0.6×).",
+            sqlite.0 / core.0
+        );
+    }
     out.push_str("\n![Delivery throughput and latency](benchmarks-delivery.svg)\n");
     out
 }

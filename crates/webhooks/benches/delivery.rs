@@ -7,6 +7,8 @@
 //! how fast the `trigger_event` calls alone returned and the CPU time per delivery of each thread
 //! of this process (Linux). `SB_BENCH_ONLY=sqlite` or `SB_BENCH_ONLY=postgres` runs one of the
 //! two; `SB_BENCH_SQLITE_SYNC=normal` runs SQLite without the per-commit fsync (a diagnostic).
+//! Beside SQLite, `delivery_core_alone` measures the bare primitive: `switchboard-core`'s client
+//! POSTing the same bodies to the same receiver, which SQLite's rate is reported against.
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
@@ -217,6 +219,62 @@ async fn latency_probe(
     (pick(0.50), pick(0.99))
 }
 
+/// The bare primitive the delivery rate is compared with: `switchboard-core`'s client alone
+/// POSTing bodies of the same shape to the same receiver, with as many requests in flight as
+/// the engine may have (256) and a client configured as the engine's (no retries, no
+/// redirects, a pool of 256), but nothing stored, claimed or signed.
+fn core_alone(c: &mut Criterion, rt: &Runtime) {
+    use switchboard_core::{Client, RetryPolicy};
+    let (rx, url, client) = rt.block_on(async {
+        let (rx, url) = receiver().await;
+        let client = Client::builder()
+            .retry(RetryPolicy::none())
+            .net_policy(NetPolicy::public_only().allow_cidr("127.0.0.1/32".parse().unwrap()))
+            .pool_max_idle_per_host(256)
+            .build()
+            .unwrap();
+        (rx, url, client)
+    });
+    let mut group = c.benchmark_group("delivery_core_alone");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(BATCH as u64));
+    group.bench_function("post_to_204", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let target = rx.count.load(Ordering::Relaxed) + BATCH;
+                    let start = Instant::now();
+                    let mut tasks = Vec::new();
+                    for p in 0..PRODUCERS {
+                        let (client, url) = (client.clone(), url.clone());
+                        tasks.push(tokio::spawn(async move {
+                            for i in (p..BATCH).step_by(PRODUCERS) {
+                                let body = serde_json::json!({
+                                    "type": "bench.event",
+                                    "timestamp": "2026-12-07T00:00:00Z",
+                                    "data": { "i": i },
+                                });
+                                let res = client.post(&url).json(&body).send().await.unwrap();
+                                assert_eq!(res.status(), StatusCode::NO_CONTENT);
+                            }
+                        }));
+                    }
+                    for t in tasks {
+                        t.await.unwrap();
+                    }
+                    while rx.count.load(Ordering::Relaxed) < target {
+                        tokio::time::sleep(Duration::from_micros(200)).await;
+                    }
+                    total += start.elapsed();
+                }
+                total
+            })
+        });
+    });
+    group.finish();
+}
+
 fn sqlite(c: &mut Criterion, rt: &Runtime) {
     let dir = std::env::temp_dir().join(format!("sb-delivery-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -412,6 +470,8 @@ fn main() {
     // `SB_BENCH_ONLY=sqlite` or `=postgres` runs one store.
     let only = std::env::var("SB_BENCH_ONLY").unwrap_or_default();
     if only != "postgres" {
+        // In the same run as SQLite, which the goal compares with it.
+        core_alone(&mut c, &rt);
         sqlite(&mut c, &rt);
     }
     if only != "sqlite" {
