@@ -1,0 +1,293 @@
+//! The web console at the HTTP level: signing in, the session cookie's attributes, the CSRF
+//! token and the cross-site refusals, and the headers every page carries. The browser-driven
+//! scenarios are in `console_browser.rs`.
+
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use serde_json::Value;
+
+use crate::endpoints::{Admin, config};
+use crate::server::Server;
+
+pub(crate) const KEY: &str = "admin-key-0123456789abcdef";
+
+/// A client that shows redirects instead of following them.
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// Posts a form the way the console's own pages do (same-origin).
+async fn post(
+    server: &Server,
+    path: &str,
+    cookie: Option<&str>,
+    pairs: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut req = http()
+        .post(server.url(path))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(ORIGIN, &server.base)
+        .header("sec-fetch-site", "same-origin")
+        .body(form(pairs));
+    if let Some(cookie) = cookie {
+        req = req.header(COOKIE, cookie);
+    }
+    req.send().await.unwrap()
+}
+
+/// Signs in; the `Set-Cookie` value and the `name=value` to send back.
+async fn sign_in(server: &Server) -> (String, String) {
+    let res = post(server, "/ui/login", None, &[("key", KEY)]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()[LOCATION], "/ui");
+    let set = res.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    let pair = set.split(';').next().unwrap().to_owned();
+    (set, pair)
+}
+
+/// The CSRF token of the signed-in session, read from a page's form.
+async fn csrf(server: &Server, cookie: &str) -> String {
+    let page = http()
+        .get(server.url("/ui/endpoints/new"))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    page[start..start + 64].to_owned()
+}
+
+async fn endpoint_count(server: &Server) -> usize {
+    Admin::new(server).get("/admin/endpoints").await["data"]
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_session_cookie_is_http_only_same_site_strict_and_scoped_to_the_console() {
+    let server = Server::start(Some(&config("")));
+    let (set, _) = sign_in(&server).await;
+    let attributes: Vec<&str> = set.split(';').map(str::trim).collect();
+    assert!(attributes[0].starts_with("switchboard_console="), "{set}");
+    assert_eq!(
+        attributes[0].len(),
+        "switchboard_console=".len() + 64,
+        "{set}"
+    );
+    for wanted in ["HttpOnly", "SameSite=Strict", "Path=/ui", "Max-Age=28800"] {
+        assert!(attributes.contains(&wanted), "{wanted} missing from {set}");
+    }
+    assert!(!set.contains(KEY));
+    assert!(!attributes.contains(&"Secure"), "plain HTTP: {set}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_a_tls_proxy_the_cookie_is_secure() {
+    let server = Server::start(Some(&config("")));
+    let res = http()
+        .post(server.url("/ui/login"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("x-forwarded-proto", "https")
+        .body(form(&[("key", KEY)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(
+        res.headers()[SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .ends_with("; Secure")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_key_opens_no_session() {
+    let server = Server::start(Some(&config("")));
+    let res = post(&server, "/ui/login", None, &[("key", "not-the-key")]).await;
+    assert_eq!(res.status(), 401);
+    assert!(res.headers().get(SET_COOKIE).is_none());
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("That is not the admin key.")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_without_a_session_send_the_browser_to_sign_in() {
+    let server = Server::start(Some(&config("")));
+    for path in [
+        "/ui",
+        "/ui/endpoints",
+        "/ui/messages",
+        "/ui/tools",
+        "/ui/tool-calls",
+    ] {
+        let res = http().get(server.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 303, "{path}");
+        assert_eq!(res.headers()[LOCATION], "/ui/login", "{path}");
+    }
+    let forged = http()
+        .get(server.url("/ui/endpoints"))
+        .header(COOKIE, format!("switchboard_console={}", "0".repeat(64)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 303);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_state_changing_post_without_the_csrf_token_is_refused() {
+    let server = Server::start(Some(&config("")));
+    let (_, cookie) = sign_in(&server).await;
+    let fields = [("name", "crm"), ("url", "http://127.0.0.1:9/hook")];
+    let res = post(&server, "/ui/endpoints", Some(&cookie), &fields).await;
+    assert_eq!(res.status(), 403);
+    let wrong = [
+        ("csrf", "f".repeat(64)),
+        ("name", "crm".into()),
+        ("url", "http://127.0.0.1:9/hook".into()),
+    ];
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = post(&server, "/ui/endpoints", Some(&cookie), &wrong).await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(endpoint_count(&server).await, 0);
+
+    let token = csrf(&server, &cookie).await;
+    let right = [
+        ("csrf", token.as_str()),
+        ("name", "crm"),
+        ("url", "http://127.0.0.1:9/hook"),
+    ];
+    let res = post(&server, "/ui/endpoints", Some(&cookie), &right).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(endpoint_count(&server).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cross_site_form_post_is_refused_even_with_session_and_token() {
+    let server = Server::start(Some(&config("")));
+    let (_, cookie) = sign_in(&server).await;
+    let token = csrf(&server, &cookie).await;
+    let body = form(&[
+        ("csrf", &token),
+        ("name", "evil"),
+        ("url", "http://127.0.0.1:9/x"),
+    ]);
+    let send = |origin: Option<&'static str>, site: &'static str| {
+        let mut req = http()
+            .post(server.url("/ui/endpoints"))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(COOKIE, &cookie)
+            .header("sec-fetch-site", site)
+            .body(body.clone());
+        if let Some(origin) = origin {
+            req = req.header(ORIGIN, origin);
+        }
+        req.send()
+    };
+    let res = send(Some("https://evil.example"), "cross-site")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let error: Value = res.json().await.unwrap();
+    assert_eq!(error["error"]["kind"], "forbidden_origin");
+    let res = send(None, "cross-site").await.unwrap();
+    assert_eq!(res.status(), 403);
+    let res = send(None, "same-site").await.unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(endpoint_count(&server).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_console_answer_forbids_inline_script_framing_and_caching() {
+    let server = Server::start(Some(&config("")));
+    let (_, cookie) = sign_in(&server).await;
+    for path in ["/ui", "/ui/login", "/ui/endpoints", "/ui/assets/console.js"] {
+        let res = http()
+            .get(server.url(path))
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        let csp = res.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("form-action 'self'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
+    }
+    let page = http()
+        .get(server.url("/ui"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("<script>"), "inline script in the overview");
+    assert!(!html.contains("style="), "inline style in the overview");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_out_session_is_refused() {
+    let server = Server::start(Some(&config("")));
+    let (_, cookie) = sign_in(&server).await;
+    let token = csrf(&server, &cookie).await;
+    let res = post(&server, "/ui/logout", Some(&cookie), &[("csrf", &token)]).await;
+    assert_eq!(res.status(), 303);
+    assert!(
+        res.headers()[SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let after = http()
+        .get(server.url("/ui/endpoints"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 303);
+    assert_eq!(after.headers()[LOCATION], "/ui/login");
+    let res = post(
+        &server,
+        "/ui/endpoints",
+        Some(&cookie),
+        &[
+            ("csrf", &token),
+            ("name", "x"),
+            ("url", "http://127.0.0.1:9/"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(endpoint_count(&server).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_json_admin_api_keeps_its_bearer_auth() {
+    let server = Server::start(Some(&config("")));
+    let (_, cookie) = sign_in(&server).await;
+    let res = http()
+        .get(server.url("/admin/endpoints"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+}
