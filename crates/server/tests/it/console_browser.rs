@@ -56,6 +56,10 @@ impl Drop for Browser {
 
 /// Starts chromedriver and a headless Chromium session for `server`; `None` (the test skips)
 /// when there is no chromedriver and CI does not require one.
+#[allow(
+    clippy::print_stderr,
+    reason = "a skipped test says why in the test output"
+)]
 async fn browser(server: &Server) -> Option<Browser> {
     if !std::path::Path::new(CHROMEDRIVER).exists() {
         assert!(
@@ -314,7 +318,7 @@ async fn after_the_receiver_is_fixed_a_replay_delivers_and_the_endpoint_turns_gr
     .await;
     b.until_text(&format!("/ui/endpoints/{endpoint}"), "#state", "enabled")
         .await;
-    assert_eq!(b.c().find(Locator::Css("#state.ok")).await.is_ok(), true);
+    assert!(b.c().find(Locator::Css("#state.ok")).await.is_ok());
     b.screenshot("endpoint").await;
 }
 
@@ -380,6 +384,7 @@ async fn calculate_on_the_tools_page_shows_a_field_error_then_a_result() {
     b.click("#run").await;
     let error = b.text(".field[data-field=expression] .field-error").await;
     assert!(error.contains("expression"), "{error}");
+    b.screenshot("tool-error").await;
 
     b.fill("#arg-expression", "(1 + 2) * 3^2").await;
     b.click("#run").await;

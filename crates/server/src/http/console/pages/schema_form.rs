@@ -32,7 +32,7 @@ impl Field {
     }
 }
 
-/// The fields of an object schema's properties, in the schema's order.
+/// The fields of an object schema's properties: the required ones first, each group by name.
 pub(crate) fn fields(schema: &Value) -> Vec<Field> {
     let required: Vec<&str> = schema
         .get("required")
@@ -42,7 +42,7 @@ pub(crate) fn fields(schema: &Value) -> Vec<Field> {
     let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
         return Vec::new();
     };
-    properties
+    let mut out: Vec<Field> = properties
         .iter()
         .map(|(name, property)| Field {
             name: name.clone(),
@@ -61,7 +61,13 @@ pub(crate) fn fields(schema: &Value) -> Vec<Field> {
             value: String::new(),
             error: None,
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| {
+        b.required
+            .cmp(&a.required)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    out
 }
 
 fn kind(property: &Value) -> &'static str {
@@ -172,9 +178,9 @@ mod tests {
             kinds,
             [
                 ("expression", "text", true),
-                ("places", "integer", false),
-                ("mode", "enum", false),
                 ("flags", "json", false),
+                ("mode", "enum", false),
+                ("places", "integer", false),
                 ("strict", "boolean", false),
             ]
         );
@@ -185,7 +191,7 @@ mod tests {
     fn arguments_are_typed_and_blanks_left_out() {
         let mut f = fields(&schema());
         f[0].value = "1 + 1".into();
-        f[1].value = "3".into();
+        f[3].value = "3".into();
         f[2].value = "\"exact\"".into();
         f[4].value = "true".into();
         let args = arguments(&mut f).unwrap();
@@ -198,16 +204,16 @@ mod tests {
     #[test]
     fn bad_json_is_an_error_on_its_field() {
         let mut f = fields(&schema());
-        f[3].value = "[1,".into();
+        f[1].value = "[1,".into();
         assert!(arguments(&mut f).is_none());
-        assert!(f[3].error.as_deref().unwrap().starts_with("not JSON"));
+        assert!(f[1].error.as_deref().unwrap().starts_with("not JSON"));
     }
 
     #[test]
     fn violations_land_on_their_field() {
         let mut f = fields(&schema());
         assert!(place(&mut f, "/places", "not an integer"));
-        assert_eq!(f[1].error.as_deref(), Some("not an integer"));
+        assert_eq!(f[3].error.as_deref(), Some("not an integer"));
         assert!(place(&mut f, "", "\"expression\" is a required property"));
         assert_eq!(
             f[0].error.as_deref(),
