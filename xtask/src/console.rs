@@ -26,6 +26,11 @@ const PAGES: &[(&str, &str, &str)] = &[
         "The queue by state, the last hour's attempts per minute with the success ratio and latency percentiles, the endpoints failing now and the last dead-lettered deliveries.",
     ),
     (
+        "overview-narrow-dark",
+        "Narrow window, dark mode",
+        "The same overview in a 400-pixel window with the system set to dark: tables scroll inside their frame, the page never sideways.",
+    ),
+    (
         "endpoints",
         "Endpoints",
         "Every endpoint with its state: enabled, failing since when, or disabled and why.",

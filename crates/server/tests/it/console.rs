@@ -291,3 +291,58 @@ async fn the_json_admin_api_keeps_its_bearer_auth() {
         .unwrap();
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_replay_sends_every_listed_dead_letter_again() {
+    let (url, failing) = crate::console_browser::flaky_receiver().await;
+    let server = Server::start(Some(&crate::console_browser::one_attempt_config()));
+    let admin = Admin::new(&server);
+    admin
+        .create(serde_json::json!({"name": "crm", "url": url}))
+        .await;
+    for i in 0..3 {
+        admin.publish(i).await;
+    }
+    let count = |status: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .get(&format!("/admin/deliveries?status={status}"))
+                .await["data"]
+                .as_array()
+                .map_or(0, Vec::len)
+        }
+    };
+    wait_until(|| count("dead_letter"), 3).await;
+    failing.store(false, std::sync::atomic::Ordering::SeqCst);
+
+    let (_, cookie) = sign_in(&server).await;
+    let token = csrf(&server, &cookie).await;
+    let fields = [
+        ("csrf", token.as_str()),
+        ("status", "dead_letter"),
+        ("event_type", ""),
+        ("endpoint", ""),
+        ("since", ""),
+    ];
+    let res = post(&server, "/ui/messages/replay", Some(&cookie), &fields).await;
+    assert_eq!(res.status(), 303);
+    let location = res.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(location.contains("done=replayed-3-3"), "{location}");
+    wait_until(|| count("delivered"), 3).await;
+}
+
+/// Polls `n()` until it reaches `want`; fails after 20 s.
+async fn wait_until<F, Fut>(n: F, want: usize)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = usize>,
+{
+    for _ in 0..400 {
+        if n().await >= want {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("never reached {want}");
+}

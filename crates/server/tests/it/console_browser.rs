@@ -26,7 +26,21 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// How long an element or a state may take to appear.
-const PATIENCE: Duration = Duration::from_secs(20);
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A browser window: its size, and whether the system asks pages for dark mode.
+#[derive(Clone, Copy)]
+struct Window {
+    width: u32,
+    height: u32,
+    dark: bool,
+}
+
+const DESKTOP: Window = Window {
+    width: 1280,
+    height: 900,
+    dark: false,
+};
 
 /// A chromedriver process and one browser session through it; both end on drop.
 struct Browser {
@@ -61,6 +75,15 @@ impl Drop for Browser {
     reason = "a skipped test says why in the test output"
 )]
 async fn browser(server: &Server) -> Option<Browser> {
+    browser_in(server, DESKTOP).await
+}
+
+/// Like [`browser`], in a window of this size and colour scheme.
+#[allow(
+    clippy::print_stderr,
+    reason = "a skipped test says why in the test output"
+)]
+async fn browser_in(server: &Server, window: Window) -> Option<Browser> {
     if !std::path::Path::new(CHROMEDRIVER).exists() {
         assert!(
             std::env::var("SWITCHBOARD_REQUIRE_BROWSER").as_deref() != Ok("1"),
@@ -87,14 +110,22 @@ async fn browser(server: &Server) -> Option<Browser> {
         driver,
         base: server.base.clone(),
     };
+    let mut args = vec![
+        "--headless=new".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        "--hide-scrollbars".to_owned(),
+        "--force-color-profile=srgb".to_owned(),
+        format!("--window-size={},{}", window.width, window.height),
+    ];
+    if window.dark {
+        args.push("--force-dark-mode".to_owned());
+    }
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1280,900", "--hide-scrollbars", "--force-color-profile=srgb"],
-        }),
+        json!({"binary": CHROMIUM, "args": args}),
     );
     let url = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
@@ -190,10 +221,10 @@ impl Browser {
         out
     }
 
+    /// Signs in from the keyboard: the key, then Enter.
     async fn sign_in(&self) {
         self.open("/ui/login").await;
-        self.fill("#key", KEY).await;
-        self.click("#sign-in button[type=submit]").await;
+        self.fill("#key", &format!("{KEY}\u{E007}")).await;
         self.find("#sign-out").await;
     }
 
@@ -209,7 +240,7 @@ impl Browser {
 }
 
 /// A receiver answering 500 with a telling body while `failing` is set, else 204.
-async fn flaky_receiver() -> (String, Arc<AtomicBool>) {
+pub(crate) async fn flaky_receiver() -> (String, Arc<AtomicBool>) {
     let failing = Arc::new(AtomicBool::new(true));
     let flag = failing.clone();
     let app = Router::new().route(
@@ -235,7 +266,7 @@ async fn flaky_receiver() -> (String, Arc<AtomicBool>) {
 }
 
 /// One attempt, then the dead letter: a failure is final at once and replay is the way on.
-fn one_attempt_config() -> String {
+pub(crate) fn one_attempt_config() -> String {
     config(
         "retry_delays_ms = [0]\n[[ingest]]\nname = \"shop\"\nkind = \"token\"\nsecret = \"shop-token-0123456789\"\nevent_type = \"shop.order\"\n",
     )
@@ -424,4 +455,46 @@ async fn after_signing_out_the_console_asks_for_the_key_again() {
     b.open("/ui/endpoints").await;
     b.find("#sign-in").await;
     assert!(b.c().find(Locator::Css("#sign-out")).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_a_narrow_dark_window_the_pages_fit_and_are_dark() {
+    let (server, _failing, _, message) = failing_setup().await;
+    let narrow = Window {
+        width: 400,
+        height: 860,
+        dark: true,
+    };
+    let Some(b) = browser_in(&server, narrow).await else {
+        return;
+    };
+    b.sign_in().await;
+    for path in [
+        "/ui".to_owned(),
+        "/ui/endpoints".to_owned(),
+        format!("/ui/messages/{message}"),
+    ] {
+        b.open(&path).await;
+        let body = b.find("body").await;
+        let background = body.css_value("background-color").await.unwrap();
+        assert_eq!(
+            background, "rgba(21, 23, 27, 1)",
+            "{path}: not the dark background"
+        );
+        let widths = b
+            .c()
+            .execute(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            widths[0], widths[1],
+            "{path}: the page scrolls sideways ({widths})"
+        );
+    }
+    b.until_text("/ui", "#failing tr[data-name=crm] .badge", "failing since")
+        .await;
+    b.screenshot("overview-narrow-dark").await;
 }
