@@ -346,3 +346,55 @@ where
     }
     panic!("never reached {want}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recover_requeues_the_dead_letters_since_the_time_given() {
+    let (url, failing) = crate::console_browser::flaky_receiver().await;
+    let server = Server::start(Some(&crate::console_browser::one_attempt_config()));
+    let admin = Admin::new(&server);
+    let ep = admin
+        .create(serde_json::json!({"name": "crm", "url": url}))
+        .await;
+    let id = ep["id"].as_str().unwrap().to_owned();
+    for i in 0..2 {
+        admin.publish(i).await;
+    }
+    let count = |status: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .get(&format!("/admin/deliveries?status={status}"))
+                .await["data"]
+                .as_array()
+                .map_or(0, Vec::len)
+        }
+    };
+    wait_until(|| count("dead_letter"), 2).await;
+    failing.store(false, std::sync::atomic::Ordering::SeqCst);
+
+    let (_, cookie) = sign_in(&server).await;
+    let token = csrf(&server, &cookie).await;
+    let path = format!("/ui/endpoints/{id}/recover");
+    let bad = post(
+        &server,
+        &path,
+        Some(&cookie),
+        &[("csrf", &token), ("since", "yesterday")],
+    )
+    .await;
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("since"));
+    let res = post(
+        &server,
+        &path,
+        Some(&cookie),
+        &[("csrf", &token), ("since", "2000-01-01T00:00")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()[LOCATION],
+        format!("/ui/endpoints/{id}?done=recovered-2")
+    );
+    wait_until(|| count("delivered"), 2).await;
+}

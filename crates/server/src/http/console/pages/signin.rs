@@ -52,6 +52,10 @@ pub(crate) async fn sign_in(
             },
         );
     }
+    // A new sign-in never continues a session the browser already had (no fixation).
+    if let Some(old) = session_id(&headers) {
+        state.console.close(old);
+    }
     let (id, _) = match state.console.open() {
         Ok(opened) => opened,
         Err(e) => {
