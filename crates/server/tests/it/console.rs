@@ -398,3 +398,72 @@ async fn recover_requeues_the_dead_letters_since_the_time_given() {
     );
     wait_until(|| count("delivered"), 2).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tried_call_goes_through_the_policy_of_the_token_it_is_made_as() {
+    let server = Server::start(Some(&format!(
+        "[admin]\nkey = \"{KEY}\"\n[tools]\nenabled = [\"calculate\"]\n\
+         [[tools.tokens]]\nname = \"owui\"\ntoken = \"owui-token-0123456789abcdef\"\n\
+         [[tools.tokens]]\nname = \"script\"\ntoken = \"script-token-0123456789abcdef\"\n\
+         [[tools.rules]]\nname = \"no-calculate-for-scripts\"\ndeny = [\"calculate\"]\ntokens = [\"script\"]\n"
+    )));
+    let (_, cookie) = sign_in(&server).await;
+    let token = csrf(&server, &cookie).await;
+    let form = http()
+        .get(server.url("/ui/tools/calculate"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    let html = form.text().await.unwrap();
+    assert!(
+        html.contains("token owui</option>") && html.contains("token script</option>"),
+        "{html}"
+    );
+
+    let call = |who: &'static str| {
+        let fields = [
+            ("csrf", token.clone()),
+            ("as", who.to_owned()),
+            ("arg.expression", "6 * 7".to_owned()),
+        ];
+        let cookie = cookie.clone();
+        let server = &server;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = post(server, "/ui/tools/calculate", Some(&cookie), &fields).await;
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    let (status, page) = call("1").await;
+    assert_eq!(status, 403);
+    assert!(
+        page.contains("a gateway policy rule refused the call"),
+        "{page}"
+    );
+    let (status, page) = call("0").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("&#34;result&#34;: &#34;42&#34;"), "{page}");
+
+    let calls = Admin::new(&server).get("/admin/tool-calls").await;
+    let rows: Vec<(String, String, String)> = calls["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+            (
+                text(&r["caller"]["token"]),
+                text(&r["transport"]),
+                text(&r["outcome"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("owui".into(), "console".into(), "ok".into()),
+            ("script".into(), "console".into(), "refused_policy".into()),
+        ]
+    );
+}
