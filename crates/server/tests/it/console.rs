@@ -321,7 +321,7 @@ async fn bulk_replay_sends_every_listed_dead_letter_again() {
     let fields = [
         ("csrf", token.as_str()),
         ("status", "dead_letter"),
-        ("event_type", ""),
+        ("event_type", "ti*"),
         ("endpoint", ""),
         ("since", ""),
     ];
@@ -329,6 +329,25 @@ async fn bulk_replay_sends_every_listed_dead_letter_again() {
     assert_eq!(res.status(), 303);
     let location = res.headers()[LOCATION].to_str().unwrap().to_owned();
     assert!(location.contains("done=replayed-3-3"), "{location}");
+    let listing = |pattern: &'static str| {
+        let cookie = cookie.clone();
+        let server = &server;
+        async move {
+            let page = http()
+                .get(server.url(&format!("/ui/messages?event_type={pattern}")))
+                .header(COOKIE, cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            page.matches("href=\"/ui/messages/msg_").count()
+        }
+    };
+    assert_eq!(listing("ti*").await, 3);
+    assert_eq!(listing("*ck").await, 3);
+    assert_eq!(listing("to*").await, 0);
     wait_until(|| count("delivered"), 3).await;
 }
 

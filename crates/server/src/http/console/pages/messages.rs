@@ -3,6 +3,8 @@
 //!
 //! The search is the admin API's message listing (type, endpoint, time); a status filter goes
 //! through its delivery listing instead and keeps the messages with a delivery in that status.
+//! An event type with `*` (`order.*`, `*.failed`) is matched here over the newest
+//! [`SCAN`] messages, as the store matches types exactly.
 
 use std::collections::BTreeSet;
 use std::time::SystemTime;
@@ -24,6 +26,9 @@ use crate::http::error::ApiError;
 
 /// Most messages one listing shows (and a bulk replay sends again).
 const PAGE: usize = 50;
+
+/// Most messages read to match a wildcard event type.
+const SCAN: usize = 1000;
 
 /// Longest response excerpt shown per attempt (the store keeps up to 4 KiB).
 const EXCERPT: usize = 1000;
@@ -125,21 +130,27 @@ async fn find(m: &WebhookManager, search: &Search) -> Result<Vec<Message>, ApiEr
     let endpoint = blank(&search.endpoint)
         .map(|e| endpoint_id(&e))
         .transpose()?;
-    let event_type = blank(&search.event_type);
+    let pattern = blank(&search.event_type);
+    let wildcard = pattern.as_ref().is_some_and(|p| p.contains('*'));
+    let event_type = if wildcard { None } else { pattern.clone() };
+    let type_ok = |t: &str| pattern.as_deref().is_none_or(|p| glob(p, t));
     let since = blank(&search.since)
         .map(|s| view::parse_time("since", &s))
         .transpose()
         .map_err(|e| ApiError::bad_parameter("since", e))?;
     let Some(status) = blank(&search.status) else {
-        return m
+        let mut found = m
             .messages(&MessageQuery {
                 endpoint,
                 event_type,
                 since,
-                limit: PAGE,
+                limit: if wildcard { SCAN } else { PAGE },
             })
             .await
-            .map_err(|e| manager_error(&e));
+            .map_err(|e| manager_error(&e))?;
+        found.retain(|message| type_ok(&message.event_type));
+        found.truncate(PAGE);
+        return Ok(found);
     };
     let deliveries = m
         .deliveries(&DeliveryQuery {
@@ -160,13 +171,32 @@ async fn find(m: &WebhookManager, search: &Search) -> Result<Vec<Message>, ApiEr
             .message(&d.message_id)
             .await
             .map_err(|e| manager_error(&e))?;
-        let type_ok = event_type.as_ref().is_none_or(|t| *t == message.event_type);
         let time_ok = since.is_none_or(|s: SystemTime| message.created_at >= s);
-        if type_ok && time_ok {
+        if type_ok(&message.event_type) && time_ok {
             out.push(message);
         }
     }
     Ok(out)
+}
+
+/// Whether `text` matches `pattern`, where `*` stands for any run of characters.
+fn glob(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 async fn deliveries_of(m: &WebhookManager, id: &MessageId) -> Result<Vec<Delivery>, ApiError> {
@@ -392,5 +422,23 @@ pub(crate) async fn bulk_replay(State(state): State<AppState>, posted: Posted) -
             Redirect::to(&format!("/ui/messages?{query}")).into_response()
         }
         Err(e) => view::api_error(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn a_star_matches_any_run_of_characters() {
+        assert!(glob("order.created", "order.created"));
+        assert!(!glob("order.created", "order.created.v2"));
+        assert!(glob("order.*", "order.created"));
+        assert!(!glob("order.*", "orders.created"));
+        assert!(glob("*.failed", "payment.failed"));
+        assert!(glob("a*b*c", "a-x-b-y-c"));
+        assert!(!glob("a*b*c", "a-x-c"));
+        assert!(glob("*", ""));
+        assert!(!glob("ab*ba", "aba"));
     }
 }
