@@ -5,15 +5,14 @@
 //! Why a request was rejected is written to the gateway's log, not kept: the page counts
 //! rejections but cannot list their reasons.
 
+use super::super::{Operator, view};
+use super::messages::of_type;
+use crate::config::IngestKind;
+use crate::http::AppState;
+use crate::http::error::ApiError;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use switchboard::webhooks::delivery::MessageQuery;
-
-use super::super::{Operator, view};
-use crate::http::AppState;
-use crate::http::admin::manager_error;
-use crate::http::error::ApiError;
 
 /// Latest events shown per source.
 const RECENT: usize = 10;
@@ -61,19 +60,16 @@ async fn build(state: &AppState) -> Result<Vec<SourceView>, ApiError> {
         let source = &webhooks.sources[name];
         let counts = state.metrics.ingest_counts(name);
         let count = |outcome: &str| counts.get(outcome).copied().unwrap_or(0);
-        let recent = webhooks
-            .manager
-            .messages(&MessageQuery {
-                event_type: Some(source.event_type.clone()),
-                limit: RECENT,
-                ..MessageQuery::default()
-            })
-            .await
-            .map_err(|e| manager_error(&e))?;
+        // GitHub and Open WebUI events are published as `{event_type}.{event}`.
+        let pattern = match source.kind {
+            IngestKind::Github | IngestKind::OpenWebui => format!("{}.*", source.event_type),
+            _ => source.event_type.clone(),
+        };
+        let recent = of_type(&webhooks.manager, &pattern, RECENT).await?;
         out.push(SourceView {
             name: name.clone(),
             kind: format!("{:?}", source.kind).to_lowercase(),
-            event_type: source.event_type.clone(),
+            event_type: pattern,
             max_body: source.max_body,
             accepted: count("accepted"),
             rejected: count("rejected"),

@@ -179,6 +179,21 @@ async fn find(m: &WebhookManager, search: &Search) -> Result<Vec<Message>, ApiEr
     Ok(out)
 }
 
+/// The newest messages whose type matches `pattern` (`*` wildcards), at most `limit`.
+pub(crate) async fn of_type(
+    m: &WebhookManager,
+    pattern: &str,
+    limit: usize,
+) -> Result<Vec<Message>, ApiError> {
+    let search = Search {
+        event_type: pattern.to_owned(),
+        ..Search::default()
+    };
+    let mut found = find(m, &search).await?;
+    found.truncate(limit);
+    Ok(found)
+}
+
 /// Whether `text` matches `pattern`, where `*` stands for any run of characters.
 fn glob(pattern: &str, text: &str) -> bool {
     let mut parts = pattern.split('*');
