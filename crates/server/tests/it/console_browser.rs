@@ -213,6 +213,23 @@ impl Browser {
         }
     }
 
+    /// Waits, without reloading, until `css` matches an element whose text contains `wanted`
+    /// (the page's script refreshes it).
+    async fn until_live(&self, css: &str, wanted: &str) {
+        let started = Instant::now();
+        loop {
+            let texts = self.texts(css).await;
+            if texts.iter().any(|t| t.contains(wanted)) {
+                return;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "no {css:?} saying {wanted:?} appeared; saw {texts:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn texts(&self, css: &str) -> Vec<String> {
         let mut out = Vec::new();
         for e in self.c().find_all(Locator::Css(css)).await.unwrap() {
@@ -341,16 +358,24 @@ async fn after_the_receiver_is_fixed_a_replay_delivers_and_the_endpoint_turns_gr
     b.open(&format!("/ui/messages/{message}")).await;
     b.click(".delivery[data-endpoint=crm] .replay-one").await;
     assert!(b.text("#notice").await.contains("1 new deliveries"));
-    b.until_text(
-        &format!("/ui/messages/{message}"),
-        ".delivery[data-endpoint=crm] .delivery-status",
-        "delivered",
-    )
-    .await;
+    // No reload: the page's script refreshes the deliveries until the new one is delivered.
+    b.until_live(".delivery[data-endpoint=crm] .delivery-status", "delivered")
+        .await;
     b.until_text(&format!("/ui/endpoints/{endpoint}"), "#state", "enabled")
         .await;
     assert!(b.c().find(Locator::Css("#state.ok")).await.is_ok());
     b.screenshot("endpoint").await;
+
+    // The list refreshes itself: a new failure shows without a reload.
+    failing.store(true, Ordering::SeqCst);
+    b.open("/ui/endpoints").await;
+    assert_eq!(
+        b.text("tr[data-name=crm] .badge").await,
+        "✓ enabled".trim_start_matches("✓ ")
+    );
+    Admin::new(&server).publish(8).await;
+    b.until_live("tr[data-name=crm] .badge.bad", "failing since")
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
