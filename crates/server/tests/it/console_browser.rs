@@ -37,8 +37,8 @@ struct Window {
 }
 
 const DESKTOP: Window = Window {
-    width: 1280,
-    height: 900,
+    width: 1200,
+    height: 800,
     dark: false,
 };
 
@@ -464,13 +464,24 @@ async fn after_signing_out_the_console_asks_for_the_key_again() {
     };
     b.open("/ui/login").await;
     b.screenshot("sign-in").await;
+    let hook = |token: &'static str| {
+        crate::server::client()
+            .post(server.url("/hooks/shop"))
+            .bearer_auth(token)
+            .json(&json!({"order": 42}))
+            .send()
+    };
+    assert_eq!(hook("shop-token-0123456789").await.unwrap().status(), 202);
+    assert_eq!(hook("a-wrong-token").await.unwrap().status(), 401);
     b.sign_in().await;
     b.open("/ui/ingest").await;
-    assert!(
-        b.text(".source[data-source=shop]")
-            .await
-            .contains("shop.order")
+    let source = b.text(".source[data-source=shop]").await;
+    assert!(source.contains("shop.order"), "{source}");
+    assert_eq!(
+        b.texts(".source[data-source=shop] .stats dd").await,
+        ["1", "1", "0", "0"]
     );
+    b.find(".source[data-source=shop] li a").await;
     b.screenshot("ingest").await;
     b.click("#sign-out").await;
     b.find("#sign-in").await;
