@@ -11,6 +11,7 @@
 mod bench;
 mod ci;
 mod codegen;
+mod console;
 mod features;
 mod release;
 mod snapshots;
@@ -29,6 +30,9 @@ Commands:
                           and docs/benchmarks-delivery.svg
   ci                      fmt check, clippy -D warnings, feature sets, tests, stale
                           snapshots, docs with -D warnings
+  console-screenshots     run the console's browser tests (needs chromium and
+                          chromium-driver) saving each page into docs/console/, and
+                          rewrite docs/console.md around them
   codegen [--check]       regenerate docs/tools.md, docs/openapi.json and
                           docs/config-reference.md; --check fails if one is stale
   features                every crate with each feature alone; the facade's feature powerset
@@ -47,6 +51,7 @@ fn main() -> Result<()> {
         Some("bench") => bench::run(&root, &args[1..]),
         Some("ci") => ci::run(&root, &args[1..]),
         Some("codegen") => codegen::run(&root, &args[1..]),
+        Some("console-screenshots") => console::run(&root, &args[1..]),
         Some("features") => features::run(&root),
         Some("snapshots") => match args.get(1) {
             Some(file) => snapshots::check(&root, std::path::Path::new(file)),

@@ -23,14 +23,17 @@ pub enum Transport {
     Rest,
     /// MCP `tools/call`.
     Mcp,
+    /// The console's Tools page (`/ui/tools/{name}`), tried by an operator.
+    Console,
 }
 
 impl Transport {
-    /// `rest` or `mcp`.
+    /// `rest`, `mcp` or `console`.
     pub fn as_str(self) -> &'static str {
         match self {
             Transport::Rest => "rest",
             Transport::Mcp => "mcp",
+            Transport::Console => "console",
         }
     }
 }
@@ -79,7 +82,7 @@ pub struct CallRow {
     pub message_id: Option<String>,
     /// The tool asked for.
     pub tool: String,
-    /// `rest` or `mcp`.
+    /// `rest`, `mcp` or `console`.
     pub transport: String,
     /// How the call ended.
     pub outcome: String,

@@ -37,6 +37,13 @@ pub struct DeliveryNetConfig {
     /// Days finished messages are kept (default 30; 0 keeps everything).
     #[serde(default)]
     pub retention_days: Option<u64>,
+    /// Milliseconds before each attempt of a delivery, the first counted from publishing; the
+    /// delivery is dead-lettered when the last attempt fails. Each delay is spread by ±20 %.
+    /// Default `[0, 5000, 300000, 1800000, 7200000, 18000000, 36000000, 36000000]` (eight
+    /// attempts over about 27.6 hours).
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<u64>>")]
+    pub retry_delays_ms: Option<Spanned<Vec<u64>>>,
 }
 
 /// One `[[endpoints]]` outgoing webhook endpoint.
@@ -138,6 +145,21 @@ pub(super) fn delivery_config(config: &DeliveryNetConfig) -> Result<DeliveryConf
     }
     if let Some(n) = &config.max_in_flight {
         delivery.max_in_flight = *n.get_ref();
+    }
+    if let Some(delays) = &config.retry_delays_ms {
+        let delays = delays
+            .get_ref()
+            .iter()
+            .map(|ms| Duration::from_millis(*ms))
+            .collect();
+        delivery.schedule =
+            switchboard::webhooks::delivery::RetrySchedule::new(delays).map_err(|e| {
+                problem(
+                    "delivery.retry_delays_ms",
+                    config.retry_delays_ms.as_ref().map_or(0..0, Spanned::span),
+                    e.to_string(),
+                )
+            })?;
     }
     match config.retention_days {
         Some(0) => delivery.retention = None,

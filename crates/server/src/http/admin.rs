@@ -16,8 +16,8 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use switchboard::webhooks::delivery::{
-    Attempt, Delivery, DeliveryId, Endpoint, EndpointId, EndpointSpec, EventFilter, ManagerError,
-    Message, MessageId,
+    Attempt, Delivery, DeliveryId, DeliveryStatus, Endpoint, EndpointId, EndpointSpec, EventFilter,
+    ManagerError, Message, MessageId,
 };
 
 use super::AppState;
@@ -62,7 +62,10 @@ async fn require_admin(State(state): State<AppState>, req: Request, next: Next) 
 
 type ApiResult = Result<Response, ApiError>;
 
-fn manager(state: &AppState) -> Result<&switchboard::webhooks::delivery::WebhookManager, ApiError> {
+/// The webhook manager, or `503` when the webhook side is not running.
+pub(super) fn manager(
+    state: &AppState,
+) -> Result<&switchboard::webhooks::delivery::WebhookManager, ApiError> {
     state.webhooks.as_ref().map(|w| &w.manager).ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -99,11 +102,11 @@ fn bad(field: &str, message: impl std::fmt::Display) -> ApiError {
     )
 }
 
-fn endpoint_id(id: &str) -> Result<EndpointId, ApiError> {
+pub(super) fn endpoint_id(id: &str) -> Result<EndpointId, ApiError> {
     EndpointId::parse(id).map_err(|e| bad("endpoint id", e))
 }
 
-fn message_id(id: &str) -> Result<MessageId, ApiError> {
+pub(super) fn message_id(id: &str) -> Result<MessageId, ApiError> {
     MessageId::parse(id).map_err(|e| bad("message id", e))
 }
 
@@ -246,6 +249,15 @@ async fn create_endpoint(
     body: Result<Json<CreateEndpoint>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult {
     let Json(body) = body.map_err(|e| bad("body", e.body_text()))?;
+    let ep = create(&state, body).await?;
+    let mut out = endpoint_json(&ep);
+    // The signing secret is shown once, at creation, so the receiver can be configured.
+    out["secret"] = current_secret(&ep).map_or(Value::Null, Value::from);
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+/// Registers the endpoint `body` describes (`POST /admin/endpoints` and the console's form).
+pub(super) async fn create(state: &AppState, body: CreateEndpoint) -> Result<Endpoint, ApiError> {
     let mut spec = EndpointSpec::new(body.name, body.url);
     if !body.events.is_empty() {
         spec = spec.events(body.events);
@@ -272,17 +284,15 @@ async fn create_endpoint(
         spec = spec.rate_limit(n);
     }
     spec = spec.ordered(body.ordered);
-    let ep = manager(&state)?
+    manager(state)?
         .register(spec)
         .await
-        .map_err(|e| manager_error(&e))?;
-    let mut out = endpoint_json(&ep);
-    // The signing secret is shown once, at creation, so the receiver can be configured.
-    out["secret"] = ep
-        .keys
-        .first()
-        .map_or(Value::Null, |k| k.secret.expose().into());
-    Ok((StatusCode::CREATED, Json(out)).into_response())
+        .map_err(|e| manager_error(&e))
+}
+
+/// The newest signing secret of `ep`, shown once: at creation and after a rotation.
+pub(super) fn current_secret(ep: &Endpoint) -> Option<String> {
+    ep.keys.first().map(|k| k.secret.expose().to_owned())
 }
 
 async fn get_endpoint(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
@@ -299,12 +309,21 @@ async fn patch_endpoint(
     body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult {
     let Json(patch) = body.map_err(|e| bad("body", e.body_text()))?;
-    let id = endpoint_id(&id)?;
-    let m = manager(&state)?;
-    let current = m.endpoint(&id).await.map_err(|e| manager_error(&e))?;
-    let update = endpoint_patch::endpoint_update(&patch, &current)?;
-    let ep = m.update(&id, update).await.map_err(|e| manager_error(&e))?;
+    let ep = apply_patch(&state, &endpoint_id(&id)?, &patch).await?;
     Ok(Json(endpoint_json(&ep)).into_response())
+}
+
+/// Applies a JSON merge patch to endpoint `id` (`PATCH /admin/endpoints/{id}` and the console's
+/// edit form).
+pub(super) async fn apply_patch(
+    state: &AppState,
+    id: &EndpointId,
+    patch: &Value,
+) -> Result<Endpoint, ApiError> {
+    let m = manager(state)?;
+    let current = m.endpoint(id).await.map_err(|e| manager_error(&e))?;
+    let update = endpoint_patch::endpoint_update(patch, &current)?;
+    m.update(id, update).await.map_err(|e| manager_error(&e))
 }
 
 async fn delete_endpoint(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
@@ -331,6 +350,9 @@ async fn disable(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
     Ok(Json(endpoint_json(&ep)).into_response())
 }
 
+/// How long the previous secret still verifies after a rotation, unless the request says.
+pub(super) const ROTATION_OVERLAP: Duration = Duration::from_secs(24 * 3600);
+
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RotateBody {
@@ -344,16 +366,15 @@ async fn rotate(
     body: Option<Json<RotateBody>>,
 ) -> ApiResult {
     let body = body.map(|Json(b)| b).unwrap_or_default();
-    let overlap = Duration::from_secs(body.overlap_secs.unwrap_or(24 * 3600));
+    let overlap = body
+        .overlap_secs
+        .map_or(ROTATION_OVERLAP, Duration::from_secs);
     let ep = manager(&state)?
         .rotate_secret(&endpoint_id(&id)?, body.secret, overlap)
         .await
         .map_err(|e| manager_error(&e))?;
     let mut out = endpoint_json(&ep);
-    out["secret"] = ep
-        .keys
-        .first()
-        .map_or(Value::Null, |k| k.secret.expose().into());
+    out["secret"] = current_secret(&ep).map_or(Value::Null, Value::from);
     Ok(Json(out).into_response())
 }
 
@@ -407,4 +428,14 @@ async fn replay(
         Json(json!({"deliveries": created.iter().map(DeliveryId::as_str).collect::<Vec<_>>()})),
     )
         .into_response())
+}
+
+/// A delivery status filter: `pending`, `in_flight`, `delivered` or `dead_letter`.
+pub(super) fn delivery_status(s: &str) -> Result<DeliveryStatus, ApiError> {
+    DeliveryStatus::parse(s).ok_or_else(|| {
+        bad(
+            "status",
+            format!("{s:?} is not pending, in_flight, delivered or dead_letter"),
+        )
+    })
 }

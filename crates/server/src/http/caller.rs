@@ -203,6 +203,16 @@ impl Identity {
         }
     }
 
+    /// The callers a request can be before any user is known: the anonymous one when no token
+    /// is configured, else each token's (the console's Tools page calls as one of them).
+    pub fn base_callers(&self) -> Vec<Arc<Caller>> {
+        self.anonymous
+            .iter()
+            .chain(self.tokens.iter().map(|(_, caller)| caller))
+            .cloned()
+            .collect()
+    }
+
     /// The caller of a request with `headers`, or the answer that refuses it: 401 for a missing
     /// or unknown token, 401 for a user token that is present but not valid.
     ///

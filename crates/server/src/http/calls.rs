@@ -14,15 +14,24 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ApiError;
-use crate::audit::{CallParams, CallQuery};
+use crate::audit::{CallParams, CallQuery, Page};
 
 /// Lists calls: first waits until the calls this gateway finished are stored, so a listing
 /// right after a call shows it.
 pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
     let Query(params) = Query::<CallParams>::try_from_uri(&uri)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let page = page(&state, &params).await?;
+    let data: Vec<Value> = page.calls.iter().map(|row| row.to_json()).collect();
+    let next_cursor = page.next_cursor.map(|c| c.encode());
+    Ok(Json(json!({"data": data, "next_cursor": next_cursor})).into_response())
+}
+
+/// One page of calls for `params` (this listing and the console's), once the calls this
+/// gateway finished are stored.
+pub(super) async fn page(state: &AppState, params: &CallParams) -> Result<Page, ApiError> {
     let query =
-        CallQuery::parse(&params).map_err(|e| ApiError::bad_parameter(e.parameter, e.message))?;
+        CallQuery::parse(params).map_err(|e| ApiError::bad_parameter(e.parameter, e.message))?;
     let Some(audit) = &state.audit else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -31,15 +40,12 @@ pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Result<Resp
         ));
     };
     audit.flush().await;
-    let page = audit.store().list(&query).await.map_err(|e| {
+    audit.store().list(&query).await.map_err(|e| {
         tracing::error!(error = %format!("{e:#}"), "listing audit rows failed");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "store_error",
             "the audit store failed",
         )
-    })?;
-    let data: Vec<Value> = page.calls.iter().map(|row| row.to_json()).collect();
-    let next_cursor = page.next_cursor.map(|c| c.encode());
-    Ok(Json(json!({"data": data, "next_cursor": next_cursor})).into_response())
+    })
 }

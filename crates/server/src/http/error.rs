@@ -59,6 +59,11 @@ impl ApiError {
         self.status
     }
 
+    /// What went wrong, in words (the body's `message`).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// The error for a failed tool call: 404 unknown tool, 400 malformed, 422 invalid arguments
     /// (with the violations), 504 timeout, 503 cancelled, 503 with `Retry-After: 1` when the
     /// tool is at its concurrency limit, 500 tool failure or unusable output.

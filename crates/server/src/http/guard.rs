@@ -19,6 +19,12 @@
 //!   attach without a preflight, guards those). A browser sends JSON cross-site only after a
 //!   preflight, which the Origin rule refuses.
 //!
+//! The console (`/ui`, a same-origin web app signed in with a cookie) is held to more: its
+//! `Origin` must be the gateway itself (an origin in `cors.allowed_origins` may call the API,
+//! not post the operator's forms), and a state-changing request the browser marks
+//! `Sec-Fetch-Site: cross-site` or `same-site` is refused even without an `Origin`. Its forms
+//! also carry a CSRF token, checked by the console itself.
+//!
 //! `/hooks/*` is exempt from all three: webhook senders reach the gateway under whatever public
 //! name the operator gave it, send their own content types (Slack sends forms), and every source
 //! is authenticated by a signature or token that a web page does not have. `/healthz` is exempt
@@ -94,6 +100,8 @@ pub enum Refusal {
     ForeignOrigin,
     /// A state-changing request without `Content-Type: application/json`.
     NotJson,
+    /// A state-changing console request the browser says another site made.
+    CrossSite,
 }
 
 impl Refusal {
@@ -108,6 +116,11 @@ impl Refusal {
                 StatusCode::FORBIDDEN,
                 "forbidden_origin",
                 "cross-site requests from this Origin are not allowed; to let a browser app call the gateway, add its origin to `cors.allowed_origins`",
+            ),
+            Refusal::CrossSite => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden_origin",
+                "the console only accepts forms posted from its own pages",
             ),
             Refusal::NotJson => ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -127,6 +140,8 @@ enum Class {
     Api,
     /// `/admin/*`: Host, Origin, and JSON for state-changing requests with a body.
     Admin,
+    /// `/ui`, `/ui/*`: Host, the gateway's own Origin only, no cross-site state changes.
+    Console,
     /// Everything else (`/openapi.json`, `/metrics`, unknown paths): Host and Origin.
     Read,
 }
@@ -138,6 +153,8 @@ fn classify(path: &str) -> Class {
         Class::Api
     } else if path.starts_with("/admin/") {
         Class::Admin
+    } else if path == "/ui" || path.starts_with("/ui/") {
+        Class::Console
     } else {
         Class::Read
     }
@@ -170,14 +187,18 @@ pub fn check(
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().map_err(|_| Refusal::ForeignOrigin)?;
         let same = host.is_some_and(|h| same_origin(origin, h));
-        if !same && !policy.origin_listed(origin.trim_end_matches('/')) {
+        let listed = class != Class::Console && policy.origin_listed(origin.trim_end_matches('/'));
+        if !same && !listed {
             return Err(Refusal::ForeignOrigin);
         }
+    }
+    if class == Class::Console && changes_state(method) && cross_site(headers) {
+        return Err(Refusal::CrossSite);
     }
     let json_required = match class {
         Class::Api => true,
         Class::Admin => has_body(headers),
-        Class::Exempt | Class::Read => false,
+        Class::Exempt | Class::Console | Class::Read => false,
     };
     if json_required
         && matches!(*method, Method::POST | Method::PUT | Method::PATCH)
@@ -186,6 +207,18 @@ pub fn check(
         return Err(Refusal::NotJson);
     }
     Ok(())
+}
+
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Whether the browser says another site made the request (`Sec-Fetch-Site`); `same-origin`
+/// and `none` (typed into the address bar) are the console's own.
+fn cross_site(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| !matches!(v.as_bytes(), b"same-origin" | b"none"))
 }
 
 /// Whether the request announces a body (a non-zero length, or chunked).
@@ -417,6 +450,31 @@ mod tests {
             run(Method::POST, "/admin/events", &chunked),
             Err(Refusal::NotJson)
         );
+    }
+
+    #[test]
+    fn the_console_takes_forms_only_from_its_own_pages() {
+        let host = ("host", "127.0.0.1:8080");
+        let form = ("content-type", "application/x-www-form-urlencoded");
+        let own = [host, form, ("origin", "http://127.0.0.1:8080")];
+        assert_eq!(run(Method::POST, "/ui/login", &own), Ok(()));
+        let own_fetch = [host, form, ("sec-fetch-site", "same-origin")];
+        assert_eq!(run(Method::POST, "/ui/endpoints", &own_fetch), Ok(()));
+        let listed = [host, form, ("origin", "https://chat.example.com")];
+        assert_eq!(
+            run(Method::POST, "/ui/logout", &listed),
+            Err(Refusal::ForeignOrigin)
+        );
+        for site in ["cross-site", "same-site"] {
+            let h = [host, form, ("sec-fetch-site", site)];
+            assert_eq!(
+                run(Method::POST, "/ui/endpoints", &h),
+                Err(Refusal::CrossSite),
+                "{site}"
+            );
+        }
+        let link = [host, ("sec-fetch-site", "cross-site")];
+        assert_eq!(run(Method::GET, "/ui", &link), Ok(()));
     }
 
     #[test]

@@ -139,6 +139,16 @@ impl Metrics {
         bump(&self.ingest, source, outcome);
     }
 
+    /// The ingest requests of `source` counted since start, by outcome.
+    pub fn ingest_counts(&self, source: &str) -> BTreeMap<&'static str, u64> {
+        self.ingest
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(source)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The text exposition; `queue` is the delivery backlog read from the store (absent when
     /// the webhook side is not running or the store did not answer).
     pub fn render(&self, queue: Option<&QueueDepth>) -> String {

@@ -1,11 +1,12 @@
 //! The HTTP surface: router, shared state, and the small routes (`/healthz`, `/openapi.json`,
-//! `/metrics`).
+//! `/metrics`); the admin API (`admin`) and the web console over it (`console`, `/ui`).
 
 mod admin;
 pub mod auth;
 pub mod caller;
 mod calls;
 pub mod catalog;
+mod console;
 pub mod dispatch;
 pub mod error;
 pub mod guard;
@@ -65,6 +66,8 @@ pub struct AppState {
     pub guard: Arc<GuardPolicy>,
     /// The audit trail's writer, when `[audit] enabled`.
     pub audit: Option<Arc<Audit>>,
+    /// The web console's signed-in sessions.
+    pub(crate) console: Arc<console::Sessions>,
 }
 
 impl AppState {
@@ -85,6 +88,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             webhooks: None,
             audit: None,
+            console: Arc::new(console::Sessions::default()),
             guard: Arc::new(GuardPolicy::new(
                 &settings.host_names(),
                 &settings.cors_origins,
@@ -133,6 +137,7 @@ pub fn router(settings: &Settings, state: AppState, shutdown: CancellationToken)
         .route("/hooks/{source}", post(hooks::ingest))
         .layer(DefaultBodyLimit::max(max_ingest_body(&state)))
         .merge(admin::routes(state.clone()))
+        .merge(console::routes())
         .merge(tools);
     if settings.mcp_enabled {
         app = app.merge(mcp::routes(settings, &state, shutdown));

@@ -13,6 +13,8 @@ mod browser_guard;
 mod builtin_tools;
 mod cli;
 mod connectors;
+mod console;
+mod console_browser;
 mod endpoints;
 mod identity;
 mod ingest;

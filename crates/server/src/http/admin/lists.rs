@@ -19,14 +19,14 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use switchboard::webhooks::delivery::{
-    AttemptQuery, Cursor, DeliveryId, DeliveryQuery, DeliveryStatus, MessageQuery, Page,
+    AttemptQuery, Cursor, DeliveryId, DeliveryQuery, MessageQuery, Page,
 };
 
 use super::super::AppState;
 use super::super::error::ApiError;
 use super::{
-    ApiResult, attempt_json, bad, delivery_json, endpoint_id, limit, manager, manager_error,
-    message_id, message_json,
+    ApiResult, attempt_json, bad, delivery_json, delivery_status, endpoint_id, limit, manager,
+    manager_error, message_id, message_json,
 };
 
 /// `GET /admin/messages`'s parameters.
@@ -51,7 +51,7 @@ pub(super) async fn messages(
     }
     let query = MessageQuery {
         endpoint: q.endpoint.as_deref().map(endpoint_id).transpose()?,
-        status: q.status.as_deref().map(status).transpose()?,
+        status: q.status.as_deref().map(delivery_status).transpose()?,
         event_type: q.event_type,
         since: time("since", q.since.as_deref())?,
         until: time("until", q.until.as_deref())?,
@@ -85,7 +85,7 @@ pub(super) async fn deliveries(
     let query = DeliveryQuery {
         endpoint: q.endpoint.as_deref().map(endpoint_id).transpose()?,
         message: q.message.as_deref().map(message_id).transpose()?,
-        status: q.status.as_deref().map(status).transpose()?,
+        status: q.status.as_deref().map(delivery_status).transpose()?,
         since: time("since", q.since.as_deref())?,
         until: time("until", q.until.as_deref())?,
         cursor: iterator(q.iterator.as_deref())?,
@@ -149,15 +149,6 @@ fn page_json<T>(page: &Page<T>, row: fn(&T) -> Value) -> axum::response::Respons
 fn iterator(text: Option<&str>) -> Result<Option<Cursor>, ApiError> {
     text.map(|t| Cursor::decode(t).map_err(|e| bad("iterator", e)))
         .transpose()
-}
-
-fn status(s: &str) -> Result<DeliveryStatus, ApiError> {
-    DeliveryStatus::parse(s).ok_or_else(|| {
-        bad(
-            "status",
-            format!("{s:?} is not pending, in_flight, delivered or dead_letter"),
-        )
-    })
 }
 
 /// An event-type filter: what an event type may hold (a `*` only as a whole last segment means
