@@ -9,7 +9,7 @@ use std::time::Duration;
 use loopback::{Recorder, Reply, Server, http};
 use serde_json::json;
 use switchboard_connectors::openweathermap::{
-    Location, OpenWeatherMap, Units, WeatherError, WeatherQuery,
+    Location, OpenWeatherMap, OpenWeatherMapError, Units, WeatherQuery,
 };
 use switchboard_functions::ToolRegistry;
 
@@ -137,7 +137,7 @@ async fn transport_errors_do_not_show_the_key() {
         .current(&WeatherQuery::new(Location::CityId(3163858)))
         .await
         .unwrap_err();
-    assert!(matches!(err, WeatherError::Http(_)));
+    assert!(matches!(err, OpenWeatherMapError::Http(_)));
     let text = format!("{err} {err:?}");
     assert!(!text.contains(KEY), "{text}");
 }
@@ -175,7 +175,7 @@ async fn input_is_checked_before_sending() {
     ] {
         let err = owm.current(&WeatherQuery::new(loc)).await.unwrap_err();
         assert!(
-            matches!(err, WeatherError::InvalidInput(ref e) if e.field() == field),
+            matches!(err, OpenWeatherMapError::InvalidInput(ref e) if e.field() == field),
             "{err}"
         );
     }
@@ -188,7 +188,12 @@ async fn weather_tool() {
     srv.plan("/data/2.5/weather", [Reply::json(200, docs_answer())]);
     let rec = Recorder::default();
     let registry = ToolRegistry::new();
-    switchboard_connectors::openweathermap::register_tools(&registry, &client(&srv, &rec)).unwrap();
+    switchboard_connectors::openweathermap::register_tools(
+        &registry,
+        &client(&srv, &rec),
+        &Default::default(),
+    )
+    .unwrap();
     insta::assert_json_snapshot!("tool_definitions", registry.definitions());
     let out = registry
         .invoke("weather_current", json!({"city": "Zocca", "country": "IT"}))
@@ -204,4 +209,22 @@ async fn weather_tool() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("lat"), "{err}");
+}
+
+#[tokio::test]
+async fn city_not_found_is_error_kind_not_found_with_its_cod() {
+    let srv = Server::start().await;
+    srv.plan(
+        "/data/2.5/weather",
+        [Reply::json(
+            404,
+            json!({"cod": "404", "message": "city not found"}),
+        )],
+    );
+    let rec = Recorder::default();
+    let q = WeatherQuery::new(Location::city("Nowhere", None, None));
+    let err = client(&srv, &rec).current(&q).await.unwrap_err();
+    assert_eq!(err.kind(), switchboard_connectors::ErrorKind::NotFound);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(err.code(), Some("404"));
 }

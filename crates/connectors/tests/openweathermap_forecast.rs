@@ -11,7 +11,7 @@ use std::time::Duration;
 use loopback::{Recorder, Reply, Server, http};
 use serde_json::{Value, json};
 use switchboard_connectors::openweathermap::{
-    Location, OpenWeatherMap, Units, WeatherError, WeatherQuery, register_tools,
+    Location, OpenWeatherMap, OpenWeatherMapError, Units, WeatherQuery, register_tools,
 };
 use switchboard_functions::ToolRegistry;
 
@@ -35,7 +35,7 @@ fn client(srv: &Server, rec: &Recorder) -> OpenWeatherMap {
 
 fn tools(srv: &Server, rec: &Recorder) -> ToolRegistry {
     let registry = ToolRegistry::new();
-    register_tools(&registry, &client(srv, rec)).unwrap();
+    register_tools(&registry, &client(srv, rec), &Default::default()).unwrap();
     registry
 }
 
@@ -104,14 +104,17 @@ async fn forecast_for_coordinates_needs_no_geocoding() {
 #[tokio::test]
 async fn an_unknown_place_is_an_error_that_names_it() {
     let srv = Server::start().await;
-    srv.plan("/geo/1.0/direct", [Reply::json(200, json!([]))]);
+    srv.plan(
+        "/geo/1.0/direct",
+        [Reply::json(200, json!([])), Reply::json(200, json!([]))],
+    );
     let rec = Recorder::default();
     let err = client(&srv, &rec)
         .resolve_place("Atlantis", None, Some("GR"))
         .await
         .unwrap_err();
     assert!(
-        matches!(err, WeatherError::PlaceNotFound(ref p) if p == "Atlantis, GR"),
+        matches!(err, OpenWeatherMapError::PlaceNotFound(ref p) if p == "Atlantis, GR"),
         "{err}"
     );
     assert!(err.to_string().contains("lat/lon"), "{err}");
@@ -210,7 +213,7 @@ async fn a_base_url_of_another_shape_needs_the_geocoding_root_set() {
         .unwrap();
     let err = owm.find_places("London", None, None, 1).await.unwrap_err();
     assert!(
-        matches!(err, WeatherError::InvalidInput(ref e) if e.field() == "geo_base_url"),
+        matches!(err, OpenWeatherMapError::InvalidInput(ref e) if e.field() == "geo_base_url"),
         "{err}"
     );
     let owm = OpenWeatherMap::builder(KEY)
@@ -268,7 +271,7 @@ async fn arguments_are_checked_before_sending() {
     }
     let owm = client(&srv, &rec);
     let err = owm.find_places("London", None, None, 6).await.unwrap_err();
-    assert!(matches!(err, WeatherError::InvalidInput(ref e) if e.field() == "limit"));
+    assert!(matches!(err, OpenWeatherMapError::InvalidInput(ref e) if e.field() == "limit"));
     assert!(srv.seen().is_empty());
 }
 

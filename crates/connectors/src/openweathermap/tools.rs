@@ -8,12 +8,12 @@ use switchboard_functions::{
 
 use super::{
     client::OpenWeatherMap,
-    error::WeatherError,
+    error::OpenWeatherMapError,
     forecast::Forecast,
     geocoding::{MAX_PLACES, Place, ResolvedPlace},
     models::{Location, Units, WeatherQuery},
 };
-use crate::common::InputError;
+use crate::common::{InputError, ToolOptions};
 
 /// Arguments of `weather_forecast`: a place name, or coordinates.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -79,7 +79,10 @@ struct Places {
 }
 
 /// `weather_forecast` for `a`: the place resolved first when it is a name.
-async fn forecast(owm: &OpenWeatherMap, a: ForecastArgs) -> Result<PlaceForecast, WeatherError> {
+async fn forecast(
+    owm: &OpenWeatherMap,
+    a: ForecastArgs,
+) -> Result<PlaceForecast, OpenWeatherMapError> {
     let units = a.units.unwrap_or(Units::Metric);
     let days = a.days.unwrap_or(5);
     if !(1..=5).contains(&days) {
@@ -161,10 +164,18 @@ impl CurrentArgs {
 
 /// Registers `weather_current`, `weather_forecast` and `weather_find_place` (all reading),
 /// calling `client`.
+///
+/// `options` is taken for the one shape every service's `register_tools` has; reading tools
+/// credit no caller.
+///
+/// # Errors
+/// The registry's error, e.g. when a tool name is already taken.
 pub fn register_tools(
     registry: &ToolRegistry,
     client: &OpenWeatherMap,
+    options: &ToolOptions,
 ) -> Result<(), RegisterError> {
+    let _ = options;
     let owm = client.clone();
     registry.register(
         FnTool::new(
@@ -174,7 +185,7 @@ pub fn register_tools(
             move |a: CurrentArgs| {
                 let owm = owm.clone();
                 async move {
-                    let q = a.into_query().map_err(WeatherError::from)?;
+                    let q = a.into_query().map_err(OpenWeatherMapError::from)?;
                     owm.current(&q).await
                 }
             },
@@ -214,7 +225,7 @@ pub fn register_tools(
                             MAX_PLACES,
                         )
                         .await?;
-                    Ok::<_, WeatherError>(Places { places })
+                    Ok::<_, OpenWeatherMapError>(Places { places })
                 }
             },
         )
