@@ -185,6 +185,14 @@ async fn input_is_checked_before_sending() {
 #[tokio::test]
 async fn weather_tool() {
     let srv = Server::start().await;
+    srv.plan(
+        "/geo/1.0/direct",
+        [Reply::json(
+            200,
+            json!([{"name": "Zocca", "lat": 44.3456, "lon": 10.9925, "country": "IT",
+                    "state": "Emilia-Romagna"}]),
+        )],
+    );
     srv.plan("/data/2.5/weather", [Reply::json(200, docs_answer())]);
     let rec = Recorder::default();
     let registry = ToolRegistry::new();
@@ -200,10 +208,15 @@ async fn weather_tool() {
         .await
         .unwrap();
     assert_eq!(out["name"], "Zocca");
+    assert_eq!(out["place"]["state"], "Emilia-Romagna");
+    assert!(out.get("note").is_none(), "one place of that name: {out}");
+    let seen = srv.seen();
     assert_eq!(
-        srv.seen()[0].query.as_deref(),
-        Some("q=Zocca%2CIT&units=metric&appid=[redacted]")
+        seen[1].query.as_deref(),
+        Some("lat=44.3456&lon=10.9925&units=metric&appid=[redacted]"),
+        "the weather is asked for the resolved place's coordinates"
     );
+    insta::assert_yaml_snapshot!("weather_current_by_name_requests", seen);
     let err = registry
         .invoke("weather_current", json!({"lat": 1.0}))
         .await
