@@ -6,6 +6,11 @@
 //! and code in a typed error, and decodes responses tolerantly: unknown fields are ignored,
 //! unknown enum values are kept, and the raw JSON stays reachable.
 //!
+//! Every service has the same shape: a builder owning the core client, a
+//! `register_tools(&registry, &client, &ToolOptions)` for its tools, and an error type whose
+//! `kind()` is an [`ErrorKind`] shared by all services (an error status becomes a kind in
+//! one place, [`ErrorKind::from_status`]).
+//!
 //! # Features
 //!
 //! | feature | default | what it adds |
@@ -49,7 +54,7 @@ mod common;
     feature = "zapier",
     feature = "ifttt"
 ))]
-pub use common::{InputError, ToolOptions};
+pub use common::{ErrorKind, InputError, ToolOptions};
 
 #[cfg(feature = "fetch_url")]
 pub mod fetch_url;

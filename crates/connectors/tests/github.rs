@@ -514,3 +514,21 @@ async fn without_the_switch_an_issue_names_no_one() {
     let sent = create_issue_through_the_tool(Some("It breaks."), loopback::ada(), false).await;
     assert_eq!(sent["body"], "It breaks.");
 }
+
+#[tokio::test]
+async fn a_404_is_error_kind_not_found_with_its_request_id() {
+    let srv = Server::start().await;
+    srv.plan(
+        "/repos/octocat/nope",
+        [Reply::json(404, json!({"message": "Not Found"}))
+            .header("x-github-request-id", "CAFE:404")],
+    );
+    let rec = Recorder::default();
+    let err = client(&srv, &rec)
+        .repository("octocat", "nope")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), switchboard_connectors::ErrorKind::NotFound);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(err.request_id(), Some("CAFE:404"));
+}

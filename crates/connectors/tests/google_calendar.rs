@@ -9,7 +9,7 @@ use std::time::Duration;
 use loopback::{Recorder, Reply, Seen, Server, http};
 use serde_json::json;
 use switchboard_connectors::google_calendar::{
-    CalendarError, EventStatus, EventTime, GoogleCalendar, NewEvent, SendUpdates,
+    EventStatus, EventTime, GoogleCalendar, GoogleCalendarError, NewEvent, SendUpdates,
 };
 use switchboard_core::Client;
 use switchboard_functions::ToolRegistry;
@@ -254,7 +254,7 @@ async fn revoked_refresh_token_is_an_auth_error_without_secrets() {
         .insert_event("primary", &timed(), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, CalendarError::Http(_)), "{err}");
+    assert!(matches!(err, GoogleCalendarError::Http(_)), "{err}");
     let text = format!("{err} {err:?}");
     assert!(
         !text.contains(CLIENT_SECRET) && !text.contains(REFRESH),
@@ -372,7 +372,7 @@ async fn input_is_checked_before_sending() {
     ] {
         let err = cal.insert_event("primary", &event, None).await.unwrap_err();
         assert!(
-            matches!(err, CalendarError::InvalidInput(ref e) if e.field() == field),
+            matches!(err, GoogleCalendarError::InvalidInput(ref e) if e.field() == field),
             "{field}: {err}"
         );
     }
@@ -390,8 +390,12 @@ async fn insert_event_tool() {
     );
     let rec = Recorder::default();
     let registry = ToolRegistry::new();
-    switchboard_connectors::google_calendar::register_tools(&registry, &client(&srv, &rec))
-        .unwrap();
+    switchboard_connectors::google_calendar::register_tools(
+        &registry,
+        &client(&srv, &rec),
+        &Default::default(),
+    )
+    .unwrap();
     insta::assert_json_snapshot!("tool_definitions", registry.definitions());
     let out = registry
         .invoke(

@@ -11,7 +11,7 @@ use std::time::Duration;
 use loopback::{Recorder, Reply, Seen, Server, http};
 use serde_json::{Value, json};
 use switchboard_connectors::google_calendar::{
-    CalendarError, EventQuery, GoogleCalendar, register_tools,
+    EventQuery, GoogleCalendar, GoogleCalendarError, register_tools,
 };
 use switchboard_core::Client;
 use switchboard_functions::{CallError, ToolRegistry};
@@ -54,7 +54,7 @@ async fn server() -> Server {
 
 fn tools(srv: &Server, rec: &Recorder) -> ToolRegistry {
     let registry = ToolRegistry::new();
-    register_tools(&registry, &client(srv, rec)).unwrap();
+    register_tools(&registry, &client(srv, rec), &Default::default()).unwrap();
     registry
 }
 
@@ -306,8 +306,8 @@ async fn windows_and_patches_are_checked_before_sending() {
     let srv = server().await;
     let rec = Recorder::default();
     let cal = client(&srv, &rec);
-    let field = |e: CalendarError| match e {
-        CalendarError::InvalidInput(i) => i.field().to_owned(),
+    let field = |e: GoogleCalendarError| match e {
+        GoogleCalendarError::InvalidInput(i) => i.field().to_owned(),
         other => panic!("{other:?}"),
     };
     let no_offset = EventQuery {
@@ -371,4 +371,25 @@ async fn tools_declare_their_class_and_output_schemas() {
         })
         .collect();
     insta::assert_debug_snapshot!(class);
+}
+
+#[tokio::test]
+async fn a_404_is_error_kind_not_found() {
+    let srv = server().await;
+    srv.plan(
+        "/calendar/v3/calendars/nobody@example.com/events",
+        [Reply::json(
+            404,
+            json!({"error": {"code": 404, "message": "Not Found", "status": "NOT_FOUND",
+                   "errors": [{"domain": "global", "reason": "notFound", "message": "Not Found"}]}}),
+        )],
+    );
+    let rec = Recorder::default();
+    let err = client(&srv, &rec)
+        .list_events("nobody@example.com", &EventQuery::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), switchboard_connectors::ErrorKind::NotFound);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(err.code(), Some("NOT_FOUND"));
 }

@@ -12,6 +12,7 @@ const KEY: &str = "dK3yS3cr3tV4lu3";
 
 fn ifttt(base: &str) -> Ifttt {
     Ifttt::builder(KEY)
+        .allowed_events(["door_opened", "lights_on", "x"])
         .base_url(base)
         .http(http())
         .build()
@@ -83,10 +84,10 @@ async fn a_transport_failure_keeps_the_core_error_without_the_key() {
 }
 
 #[tokio::test]
-async fn bad_event_names_and_payloads_are_refused_before_sending() {
+async fn events_not_allowed_and_bad_payloads_are_refused_before_sending() {
     let server = Recorder::start(vec![]).await;
     let ifttt = ifttt(&server.base);
-    for bad in ["", "has space", "slash/x", "../up"] {
+    for bad in ["", "has space", "slash/x", "../up", "unlock_door"] {
         match ifttt.trigger(bad, &Values::new()).await {
             Err(IftttError::InvalidInput(e)) => assert_eq!(e.field(), "event"),
             other => panic!("{bad:?}: {other:?}"),
@@ -101,8 +102,27 @@ async fn bad_event_names_and_payloads_are_refused_before_sending() {
 
 #[test]
 fn a_key_that_is_not_one_path_segment_is_refused() {
-    match Ifttt::builder("k/../x").build() {
+    match Ifttt::builder("k/../x").allowed_events(["x"]).build() {
         Err(IftttError::InvalidInput(e)) => assert_eq!(e.field(), "key"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_client_allowing_no_event_is_refused() {
+    match Ifttt::builder(KEY).build() {
+        Err(IftttError::InvalidInput(e)) => {
+            assert_eq!(e.field(), "allowed_events");
+            assert!(e.to_string().contains("at least one event"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_allowed_event_that_is_not_one_path_segment_is_refused() {
+    match Ifttt::builder(KEY).allowed_events(["ok", "a/b"]).build() {
+        Err(IftttError::InvalidInput(e)) => assert_eq!(e.field(), "allowed_events"),
         other => panic!("{other:?}"),
     }
 }
@@ -114,11 +134,21 @@ async fn ifttt_trigger_tool_is_limited_to_allowed_events() {
         "Congratulations! You've fired the lights_on event",
     )])
     .await;
-    let ifttt = ifttt(&server.base);
+    let ifttt = Ifttt::builder(KEY)
+        .allowed_events(["lights_on"])
+        .base_url(&server.base)
+        .http(http())
+        .build()
+        .unwrap();
     let registry = switchboard_functions::ToolRegistry::new();
-    assert!(!switchboard_connectors::ifttt::register_tools(&registry, &ifttt, &[]).unwrap());
+    switchboard_connectors::ifttt::register_tools(&registry, &ifttt, &Default::default()).unwrap();
+    let definition = registry.definition("ifttt_trigger").unwrap();
     assert!(
-        switchboard_connectors::ifttt::register_tools(&registry, &ifttt, &["lights_on"]).unwrap()
+        definition
+            .description()
+            .ends_with("Allowed events: lights_on."),
+        "{}",
+        definition.description()
     );
     let out = registry
         .invoke(
@@ -138,4 +168,30 @@ async fn ifttt_trigger_tool_is_limited_to_allowed_events() {
         .unwrap_err();
     assert!(err.to_string().contains("not one of lights_on"), "{err}");
     assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn a_bad_key_is_error_kind_unauthorized() {
+    let server = Recorder::start(vec![Reply::json(
+        401,
+        json!({"errors": [{"message": "You sent an invalid key."}]}),
+    )])
+    .await;
+    let err = ifttt(&server.base)
+        .trigger("x", &Values::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), switchboard_connectors::ErrorKind::Unauthorized);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+}
+
+#[tokio::test]
+async fn an_event_not_allowed_is_error_kind_invalid_input() {
+    let server = Recorder::start(vec![]).await;
+    let err = ifttt(&server.base)
+        .trigger("unlock_door", &Values::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), switchboard_connectors::ErrorKind::InvalidInput);
+    assert_eq!(err.status(), None);
 }

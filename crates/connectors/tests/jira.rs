@@ -321,3 +321,22 @@ async fn without_the_switch_an_issue_description_names_no_one() {
     let doc = description_sent(Some("Steps"), loopback::ada(), false).await;
     assert_eq!(doc["content"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_403_is_error_kind_forbidden() {
+    let srv = Server::start().await;
+    srv.plan(
+        "/rest/api/3/issue",
+        [Reply::json(
+            403,
+            json!({"errorMessages": ["You cannot create issues in ED."], "errors": {}}),
+        )],
+    );
+    let rec = Recorder::default();
+    let err = client(&srv, &rec)
+        .create_issue(&NewIssue::new("ED", "Task", "x"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), switchboard_connectors::ErrorKind::Forbidden);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
+}

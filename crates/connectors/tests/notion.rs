@@ -376,3 +376,23 @@ async fn without_the_switch_a_page_names_no_one() {
     let children = children_sent("Hello.", loopback::ada(), false).await;
     assert_eq!(children.as_array().unwrap().len(), 1, "{children}");
 }
+
+#[tokio::test]
+async fn object_not_found_is_error_kind_not_found_with_code_and_request_id() {
+    let srv = Server::start().await;
+    srv.plan(
+        "/v1/pages",
+        [Reply::json(
+            404,
+            json!({"object": "error", "status": 404, "code": "object_not_found",
+                   "message": "Could not find data_source", "request_id": "req-404"}),
+        )],
+    );
+    let rec = Recorder::default();
+    let page = NewPage::new(Parent::DataSource(DS.into()), "x", "y");
+    let err = client(&srv, &rec).create_page(&page).await.unwrap_err();
+    assert_eq!(err.kind(), switchboard_connectors::ErrorKind::NotFound);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(err.code(), Some("object_not_found"));
+    assert_eq!(err.request_id(), Some("req-404"));
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use loopback::{Recorder, Reply, Server, http};
 use serde_json::json;
 use switchboard_connectors::openweathermap::{
-    Location, OpenWeatherMap, Units, WeatherError, WeatherQuery,
+    Location, OpenWeatherMap, OpenWeatherMapError, Units, WeatherQuery,
 };
 use switchboard_functions::ToolRegistry;
 
@@ -137,7 +137,7 @@ async fn transport_errors_do_not_show_the_key() {
         .current(&WeatherQuery::new(Location::CityId(3163858)))
         .await
         .unwrap_err();
-    assert!(matches!(err, WeatherError::Http(_)));
+    assert!(matches!(err, OpenWeatherMapError::Http(_)));
     let text = format!("{err} {err:?}");
     assert!(!text.contains(KEY), "{text}");
 }
@@ -175,7 +175,7 @@ async fn input_is_checked_before_sending() {
     ] {
         let err = owm.current(&WeatherQuery::new(loc)).await.unwrap_err();
         assert!(
-            matches!(err, WeatherError::InvalidInput(ref e) if e.field() == field),
+            matches!(err, OpenWeatherMapError::InvalidInput(ref e) if e.field() == field),
             "{err}"
         );
     }
@@ -185,23 +185,59 @@ async fn input_is_checked_before_sending() {
 #[tokio::test]
 async fn weather_tool() {
     let srv = Server::start().await;
+    srv.plan(
+        "/geo/1.0/direct",
+        [Reply::json(
+            200,
+            json!([{"name": "Zocca", "lat": 44.3456, "lon": 10.9925, "country": "IT",
+                    "state": "Emilia-Romagna"}]),
+        )],
+    );
     srv.plan("/data/2.5/weather", [Reply::json(200, docs_answer())]);
     let rec = Recorder::default();
     let registry = ToolRegistry::new();
-    switchboard_connectors::openweathermap::register_tools(&registry, &client(&srv, &rec)).unwrap();
+    switchboard_connectors::openweathermap::register_tools(
+        &registry,
+        &client(&srv, &rec),
+        &Default::default(),
+    )
+    .unwrap();
     insta::assert_json_snapshot!("tool_definitions", registry.definitions());
     let out = registry
         .invoke("weather_current", json!({"city": "Zocca", "country": "IT"}))
         .await
         .unwrap();
     assert_eq!(out["name"], "Zocca");
+    assert_eq!(out["place"]["state"], "Emilia-Romagna");
+    assert!(out.get("note").is_none(), "one place of that name: {out}");
+    let seen = srv.seen();
     assert_eq!(
-        srv.seen()[0].query.as_deref(),
-        Some("q=Zocca%2CIT&units=metric&appid=[redacted]")
+        seen[1].query.as_deref(),
+        Some("lat=44.3456&lon=10.9925&units=metric&appid=[redacted]"),
+        "the weather is asked for the resolved place's coordinates"
     );
+    insta::assert_yaml_snapshot!("weather_current_by_name_requests", seen);
     let err = registry
         .invoke("weather_current", json!({"lat": 1.0}))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("lat"), "{err}");
+}
+
+#[tokio::test]
+async fn city_not_found_is_error_kind_not_found_with_its_cod() {
+    let srv = Server::start().await;
+    srv.plan(
+        "/data/2.5/weather",
+        [Reply::json(
+            404,
+            json!({"cod": "404", "message": "city not found"}),
+        )],
+    );
+    let rec = Recorder::default();
+    let q = WeatherQuery::new(Location::city("Nowhere", None, None));
+    let err = client(&srv, &rec).current(&q).await.unwrap_err();
+    assert_eq!(err.kind(), switchboard_connectors::ErrorKind::NotFound);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(err.code(), Some("404"));
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use loopback::{Recorder, Reply, Server, http};
 use serde_json::{Value, json};
 use switchboard_connectors::openweathermap::{
-    Location, OpenWeatherMap, Units, WeatherError, WeatherQuery, register_tools,
+    Location, OpenWeatherMap, OpenWeatherMapError, Units, WeatherQuery, register_tools,
 };
 use switchboard_functions::ToolRegistry;
 
@@ -35,7 +35,7 @@ fn client(srv: &Server, rec: &Recorder) -> OpenWeatherMap {
 
 fn tools(srv: &Server, rec: &Recorder) -> ToolRegistry {
     let registry = ToolRegistry::new();
-    register_tools(&registry, &client(srv, rec)).unwrap();
+    register_tools(&registry, &client(srv, rec), &Default::default()).unwrap();
     registry
 }
 
@@ -76,6 +76,73 @@ async fn forecast_for_a_name_says_which_place_and_lists_the_others() {
 }
 
 #[tokio::test]
+async fn current_weather_for_a_name_says_which_place_and_lists_the_others() {
+    let srv = Server::start().await;
+    srv.plan(
+        "/geo/1.0/direct",
+        [Reply::json(200, fixture("geo_london.json"))],
+    );
+    srv.plan(
+        "/data/2.5/weather",
+        [Reply::json(
+            200,
+            json!({"coord": {"lon": -0.1276, "lat": 51.5073},
+                   "weather": [{"id": 800, "main": "Clear", "description": "clear sky", "icon": "01d"}],
+                   "main": {"temp": 18.2, "feels_like": 17.9, "temp_min": 16.0, "temp_max": 19.5,
+                            "pressure": 1015, "humidity": 60},
+                   "name": "London", "cod": 200}),
+        )],
+    );
+    let rec = Recorder::default();
+    let out = tools(&srv, &rec)
+        .invoke("weather_current", json!({"city": "London"}))
+        .await
+        .unwrap();
+    assert_eq!(out["place"]["country"], "GB");
+    assert_eq!(out["alternatives"].as_array().unwrap().len(), 4);
+    let note = out["note"].as_str().unwrap();
+    assert!(note.contains("this is London, England, GB"), "{note}");
+    assert!(note.contains("London, Ontario, CA"), "{note}");
+    assert_eq!(out["main"]["temp"], 18.2);
+    assert!(
+        srv.seen()[1]
+            .raw_query
+            .as_deref()
+            .unwrap()
+            .starts_with("lat=51.5073219&lon=-0.1276474&"),
+        "the weather is asked for the chosen place's coordinates"
+    );
+}
+
+#[tokio::test]
+async fn current_weather_for_an_unknown_place_is_error_kind_not_found() {
+    let srv = Server::start().await;
+    srv.plan(
+        "/geo/1.0/direct",
+        [Reply::json(200, json!([])), Reply::json(200, json!([]))],
+    );
+    let rec = Recorder::default();
+    let err = tools(&srv, &rec)
+        .invoke("weather_current", json!({"city": "Atlantis"}))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("no place named \"Atlantis\""),
+        "{err}"
+    );
+    assert_eq!(
+        srv.seen().len(),
+        1,
+        "no weather request for an unknown place"
+    );
+    let err = client(&srv, &rec)
+        .resolve_place("Atlantis", None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), switchboard_connectors::ErrorKind::NotFound);
+}
+
+#[tokio::test]
 async fn forecast_for_coordinates_needs_no_geocoding() {
     let srv = Server::start().await;
     srv.plan(
@@ -104,14 +171,17 @@ async fn forecast_for_coordinates_needs_no_geocoding() {
 #[tokio::test]
 async fn an_unknown_place_is_an_error_that_names_it() {
     let srv = Server::start().await;
-    srv.plan("/geo/1.0/direct", [Reply::json(200, json!([]))]);
+    srv.plan(
+        "/geo/1.0/direct",
+        [Reply::json(200, json!([])), Reply::json(200, json!([]))],
+    );
     let rec = Recorder::default();
     let err = client(&srv, &rec)
         .resolve_place("Atlantis", None, Some("GR"))
         .await
         .unwrap_err();
     assert!(
-        matches!(err, WeatherError::PlaceNotFound(ref p) if p == "Atlantis, GR"),
+        matches!(err, OpenWeatherMapError::PlaceNotFound(ref p) if p == "Atlantis, GR"),
         "{err}"
     );
     assert!(err.to_string().contains("lat/lon"), "{err}");
@@ -210,7 +280,7 @@ async fn a_base_url_of_another_shape_needs_the_geocoding_root_set() {
         .unwrap();
     let err = owm.find_places("London", None, None, 1).await.unwrap_err();
     assert!(
-        matches!(err, WeatherError::InvalidInput(ref e) if e.field() == "geo_base_url"),
+        matches!(err, OpenWeatherMapError::InvalidInput(ref e) if e.field() == "geo_base_url"),
         "{err}"
     );
     let owm = OpenWeatherMap::builder(KEY)
@@ -268,7 +338,7 @@ async fn arguments_are_checked_before_sending() {
     }
     let owm = client(&srv, &rec);
     let err = owm.find_places("London", None, None, 6).await.unwrap_err();
-    assert!(matches!(err, WeatherError::InvalidInput(ref e) if e.field() == "limit"));
+    assert!(matches!(err, OpenWeatherMapError::InvalidInput(ref e) if e.field() == "limit"));
     assert!(srv.seen().is_empty());
 }
 

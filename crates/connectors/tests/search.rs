@@ -584,7 +584,7 @@ async fn tool_definition_and_clamping() {
             .unwrap(),
     );
     let registry = ToolRegistry::new();
-    register_tools(&registry, &searx).unwrap();
+    register_tools(&registry, &searx, &Default::default()).unwrap();
     insta::assert_json_snapshot!(
         "web_search_definition",
         registry.definition("web_search").unwrap()
@@ -611,10 +611,30 @@ async fn tool_refuses_a_blank_query() {
     let searx: Arc<dyn WebSearch> =
         Arc::new(SearxNg::builder("http://127.0.0.1:9/").build().unwrap());
     let registry = ToolRegistry::new();
-    register_tools(&registry, &searx).unwrap();
+    register_tools(&registry, &searx, &Default::default()).unwrap();
     let err = registry
         .invoke("web_search", json!({"query": "   "}))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("query"), "{err}");
+}
+
+#[tokio::test]
+async fn a_bad_key_is_error_kind_unauthorized() {
+    let server = Server::start().await;
+    server.plan(
+        "/search",
+        [Reply::json(
+            401,
+            json!({"detail": {"error": "Unauthorized: missing or invalid API key."}}),
+        )],
+    );
+    let tavily = Tavily::builder("tvly-bad")
+        .base_url(server.url("/"))
+        .http(http(&Recorder::default()))
+        .build()
+        .unwrap();
+    let err = tavily.search(&query("x", 1)).await.unwrap_err();
+    assert_eq!(err.kind(), switchboard_connectors::ErrorKind::Unauthorized);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
 }

@@ -305,3 +305,24 @@ async fn fifty_blocks_leave_no_room_for_the_sender_line() {
     );
     assert!(srv.seen().is_empty());
 }
+
+#[tokio::test]
+async fn channel_not_found_is_error_kind_not_found_by_its_code() {
+    let srv = Server::start().await;
+    srv.plan(
+        "/api/chat.postMessage",
+        [
+            Reply::json(200, json!({"ok": false, "error": "channel_not_found"}))
+                .header("x-slack-req-id", "req-404"),
+        ],
+    );
+    let rec = Recorder::default();
+    let err = client(&srv, &rec)
+        .post_message(&PostMessage::text("C404", "hi"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), switchboard_connectors::ErrorKind::NotFound);
+    assert_eq!(err.code(), Some("channel_not_found"));
+    assert_eq!(err.request_id(), Some("req-404"));
+    assert_eq!(err.status(), None);
+}

@@ -193,7 +193,7 @@ async fn zapier_trigger_tool_posts_the_data() {
     .await;
     let hook = hook(&server, HOOK);
     let registry = switchboard_functions::ToolRegistry::new();
-    switchboard_connectors::zapier::register_tools(&registry, &hook).unwrap();
+    switchboard_connectors::zapier::register_tools(&registry, &hook, &Default::default()).unwrap();
     let out = registry
         .invoke("zapier_trigger", json!({"data": {"order": 7}}))
         .await
@@ -206,4 +206,16 @@ async fn zapier_trigger_tool_posts_the_data() {
             .await
             .is_err()
     );
+}
+
+#[tokio::test]
+async fn workflow_api_401_is_error_kind_unauthorized_with_its_code() {
+    let server = Recorder::start(vec![Reply::json(401, json!({"errors": [{"status": 401, "code": "not_authenticated", "detail": "Invalid token."}]}))]).await;
+    let err = api(&server, "bad")
+        .list_zaps(ListZaps::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), switchboard_connectors::ErrorKind::Unauthorized);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(err.code(), Some("not_authenticated"));
 }

@@ -253,53 +253,57 @@ async fn all_tools() -> (ToolRegistry, Vec<Group>) {
     group(
         connectors,
         "google_calendar",
-        "`google_calendar::register_tools(&registry, &client)`.",
+        "`google_calendar::register_tools(&registry, &client, &ToolOptions::default())`.",
         &|r| {
             let client = GoogleCalendar::builder()
                 .auth(Auth::bearer("dummy"))
                 .build()
                 .unwrap();
-            google_calendar::register_tools(r, &client).unwrap();
+            google_calendar::register_tools(r, &client, &ToolOptions::default()).unwrap();
         },
     );
     group(
         connectors,
         "openweathermap",
-        "`openweathermap::register_tools(&registry, &client)`.",
+        "`openweathermap::register_tools(&registry, &client, &ToolOptions::default())`.",
         &|r| {
             let client = OpenWeatherMap::builder("dummy").build().unwrap();
-            openweathermap::register_tools(r, &client).unwrap();
+            openweathermap::register_tools(r, &client, &ToolOptions::default()).unwrap();
         },
     );
     group(
         connectors,
         "zapier",
-        "`zapier::register_tools(&registry, &hook)` with one Catch Hook URL.",
+        "`zapier::register_tools(&registry, &hook, &ToolOptions::default())` with one Catch Hook URL.",
         &|r| {
             let url = WebhookUrl::parse("https://hooks.zapier.com/hooks/catch/1/dummy/").unwrap();
-            zapier::register_tools(r, &CatchHook::builder(url).build().unwrap()).unwrap();
+            let hook = CatchHook::builder(url).build().unwrap();
+            zapier::register_tools(r, &hook, &ToolOptions::default()).unwrap();
         },
     );
     group(
         connectors,
         "ifttt",
-        "`ifttt::register_tools(&registry, &client, &allowed_events)`; the description lists the allowed events (here `example_event`).",
+        "`ifttt::register_tools(&registry, &client, &ToolOptions::default())`; the description lists the events the client allows (`Ifttt::builder(key).allowed_events([…])`, here `example_event`).",
         &|r| {
-            let client = Ifttt::builder("dummy").build().unwrap();
-            ifttt::register_tools(r, &client, &["example_event"]).unwrap();
+            let client = Ifttt::builder("dummy")
+                .allowed_events(["example_event"])
+                .build()
+                .unwrap();
+            ifttt::register_tools(r, &client, &ToolOptions::default()).unwrap();
         },
     );
     group(
         connectors,
         "web_search",
-        "`search::register_tools(&registry, &provider)` with SearXNG, Brave, Tavily, Google, Kagi, SerpApi or an external endpoint; in the gateway, `[connectors.web_search]`.",
+        "`search::register_tools(&registry, &provider, &ToolOptions::default())` with SearXNG, Brave, Tavily, Google, Kagi, SerpApi or an external endpoint; in the gateway, `[connectors.web_search]`.",
         &|r| {
             let provider: std::sync::Arc<dyn search::WebSearch> = std::sync::Arc::new(
                 SearxNg::builder("https://searx.example.org")
                     .build()
                     .unwrap(),
             );
-            search::register_tools(r, &provider).unwrap();
+            search::register_tools(r, &provider, &ToolOptions::default()).unwrap();
         },
     );
     group(

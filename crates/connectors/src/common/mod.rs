@@ -16,6 +16,7 @@
 )]
 
 mod attribution;
+mod error_kind;
 mod open_enum;
 mod response;
 mod time;
@@ -23,6 +24,7 @@ mod url;
 
 pub use attribution::ToolOptions;
 pub(crate) use attribution::{Act, credit_line};
+pub use error_kind::ErrorKind;
 pub(crate) use open_enum::open_enum;
 pub use response::InputError;
 pub(crate) use response::{ApiResponse, WithRaw, decode, decode_list, read};

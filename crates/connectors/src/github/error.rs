@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use switchboard_core::http::StatusCode;
 
-use crate::common::{ApiResponse, InputError};
+use crate::common::{ApiResponse, ErrorKind, InputError};
 
 /// Everything a GitHub call can fail with.
 #[non_exhaustive]
@@ -157,6 +157,57 @@ impl GitHubError {
     pub fn api(&self) -> Option<&GitHubApiError> {
         match self {
             Self::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl GitHubApiError {
+    /// The kind of this answer: a 403 or 429 that is a primary limit
+    /// (`x-ratelimit-remaining: 0`) or a secondary one (GitHub's message says so) is
+    /// [`ErrorKind::RateLimited`]; any other status as [`ErrorKind::from_status`] says.
+    pub fn kind(&self) -> ErrorKind {
+        let limit_status = matches!(self.status.as_u16(), 403 | 429);
+        let limited = self.rate_limit_remaining == Some(0)
+            || self
+                .message
+                .to_ascii_lowercase()
+                .contains("secondary rate limit");
+        if limit_status && limited {
+            ErrorKind::RateLimited
+        } else {
+            ErrorKind::from_status(self.status)
+        }
+    }
+}
+
+impl GitHubError {
+    /// What kind of failure this is, in the vocabulary every service shares.
+    /// A file that cannot be shown as text is [`ErrorKind::InvalidInput`] (ask for another
+    /// path); a refused pagination link is [`ErrorKind::Decode`] (the answer was not usable).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidInput(_) | Self::NotText(_) => ErrorKind::InvalidInput,
+            Self::Api(e) => e.kind(),
+            Self::Http(e) => ErrorKind::from_http(e),
+            Self::Decode(_) | Self::Pagination(_) => ErrorKind::Decode,
+        }
+    }
+
+    /// The HTTP status GitHub answered with, when it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api(e) => Some(e.status),
+            Self::Http(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// The `x-github-request-id` of the failed call, when there was an answer.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Api(e) => e.request_id.as_deref(),
+            Self::Http(e) => e.request_id(),
             _ => None,
         }
     }

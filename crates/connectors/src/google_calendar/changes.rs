@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     client::{GoogleCalendar, check_calendar_id},
-    error::CalendarError,
+    error::GoogleCalendarError,
     models::{EventTime, SendUpdates, check_attendees, check_span},
     read::{CalendarEvent, WireEvent},
 };
@@ -122,7 +122,7 @@ impl GoogleCalendar {
         event_id: &str,
         patch: &EventPatch,
         send_updates: SendUpdates,
-    ) -> Result<CalendarEvent, CalendarError> {
+    ) -> Result<CalendarEvent, GoogleCalendarError> {
         check_calendar_id(calendar_id)?;
         check_event_id(event_id)?;
         let body = patch.body()?;
@@ -133,7 +133,8 @@ impl GoogleCalendar {
             .query(&[("sendUpdates", send_updates.as_str())])
             .json(&body);
         let res = self.send(req).await?;
-        let wire: WireEvent = serde_json::from_slice(&res.body).map_err(CalendarError::Decode)?;
+        let wire: WireEvent =
+            serde_json::from_slice(&res.body).map_err(GoogleCalendarError::Decode)?;
         Ok(wire.into())
     }
 
@@ -144,7 +145,7 @@ impl GoogleCalendar {
         calendar_id: &str,
         event_id: &str,
         send_updates: SendUpdates,
-    ) -> Result<DeletedEvent, CalendarError> {
+    ) -> Result<DeletedEvent, GoogleCalendarError> {
         check_calendar_id(calendar_id)?;
         check_event_id(event_id)?;
         let url = join(&self.base, &["calendars", calendar_id, "events", event_id])?;

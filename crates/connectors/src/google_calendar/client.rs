@@ -9,7 +9,7 @@ use switchboard_core::{
 use url::Url;
 
 use super::{
-    error::{CalendarError, GoogleApiError},
+    error::{GoogleApiError, GoogleCalendarError},
     limits::GoogleRateLimits,
     models::{Event, NewEvent, SendUpdates},
 };
@@ -69,7 +69,7 @@ impl GoogleCalendar {
         calendar_id: &str,
         event: &NewEvent,
         send_updates: Option<SendUpdates>,
-    ) -> Result<Event, CalendarError> {
+    ) -> Result<Event, GoogleCalendarError> {
         check_calendar_id(calendar_id)?;
         let body = event.body()?;
         let url = join(&self.base, &["calendars", calendar_id, "events"])?;
@@ -78,18 +78,21 @@ impl GoogleCalendar {
             req = req.query(&[("sendUpdates", s.as_str())]);
         }
         let res = self.send(req.json(&body)).await?;
-        decode(&res.body).map_err(CalendarError::Decode)
+        decode(&res.body).map_err(GoogleCalendarError::Decode)
     }
 
-    /// Sends `req` and reads the answer; an error status becomes [`CalendarError::Api`].
-    pub(super) async fn send(&self, req: RequestBuilder) -> Result<ApiResponse, CalendarError> {
+    /// Sends `req` and reads the answer; an error status becomes [`GoogleCalendarError::Api`].
+    pub(super) async fn send(
+        &self,
+        req: RequestBuilder,
+    ) -> Result<ApiResponse, GoogleCalendarError> {
         let res = read(req.send().await?).await?;
         if res.status.is_success() {
             Ok(res)
         } else {
-            Err(CalendarError::Api(Box::new(GoogleApiError::from_response(
-                &res,
-            ))))
+            Err(GoogleCalendarError::Api(Box::new(
+                GoogleApiError::from_response(&res),
+            )))
         }
     }
 }
@@ -157,7 +160,7 @@ impl GoogleCalendarBuilder {
     }
 
     /// Builds the client.
-    pub fn build(self) -> Result<GoogleCalendar, CalendarError> {
+    pub fn build(self) -> Result<GoogleCalendar, GoogleCalendarError> {
         let base = base_url(&self.base_url)?;
         let auth = match self.credentials {
             Credentials::None => {

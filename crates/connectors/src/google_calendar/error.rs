@@ -3,12 +3,12 @@
 use serde::{Deserialize, Serialize};
 use switchboard_core::http::StatusCode;
 
-use crate::common::{ApiResponse, InputError};
+use crate::common::{ApiResponse, ErrorKind, InputError};
 
 /// Everything a Google Calendar call can fail with.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
-pub enum CalendarError {
+pub enum GoogleCalendarError {
     /// An argument was rejected before any request was sent.
     #[error(transparent)]
     InvalidInput(#[from] InputError),
@@ -38,7 +38,8 @@ pub struct GoogleErrorItem {
     pub message: Option<String>,
 }
 
-/// An error answer.
+/// An error answer in Google's generic error shape (the same `{"error": {…}}` body every
+/// Google API sends), which is why it is named for Google and not for Calendar.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Google Calendar answered {status}{}: {message}{}", reasons(.errors), hint(.errors))]
 pub struct GoogleApiError {
@@ -129,12 +130,62 @@ impl GoogleApiError {
     }
 }
 
-impl CalendarError {
+impl GoogleCalendarError {
     /// Google's error answer, if this is one.
     pub fn api(&self) -> Option<&GoogleApiError> {
         match self {
             Self::Api(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+impl GoogleApiError {
+    /// The kind of this answer: a 403 whose reason is `rateLimitExceeded` or
+    /// `userRateLimitExceeded` is [`ErrorKind::RateLimited`] (Google's rate-limit signal); any
+    /// other as [`ErrorKind::from_status`] says.
+    pub fn kind(&self) -> ErrorKind {
+        if self.has_reason("rateLimitExceeded") || self.has_reason("userRateLimitExceeded") {
+            ErrorKind::RateLimited
+        } else {
+            ErrorKind::from_status(self.status)
+        }
+    }
+}
+
+impl GoogleCalendarError {
+    /// What kind of failure this is, in the vocabulary every service shares.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidInput(_) => ErrorKind::InvalidInput,
+            Self::Api(e) => e.kind(),
+            Self::Http(e) => ErrorKind::from_http(e),
+            Self::Decode(_) => ErrorKind::Decode,
+        }
+    }
+
+    /// The HTTP status Google answered with (the API or its token endpoint), when it
+    /// answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api(e) => Some(e.status),
+            Self::Http(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// The request id core read from the answer, when there was one (Google's error body
+    /// carries none).
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Http(e) => e.request_id(),
+            _ => None,
+        }
+    }
+
+    /// Google's canonical error status (`NOT_FOUND`, `PERMISSION_DENIED`, …), when the body
+    /// had one.
+    pub fn code(&self) -> Option<&str> {
+        self.api().and_then(|e| e.code.as_deref())
     }
 }

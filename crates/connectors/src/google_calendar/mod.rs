@@ -7,7 +7,7 @@
 //! ```no_run
 //! use switchboard_connectors::google_calendar::{EventQuery, EventTime, GoogleCalendar, NewEvent};
 //!
-//! # async fn run() -> Result<(), switchboard_connectors::google_calendar::CalendarError> {
+//! # async fn run() -> Result<(), switchboard_connectors::google_calendar::GoogleCalendarError> {
 //! let calendar = GoogleCalendar::builder()
 //!     .oauth_refresh_token("client-id.apps.googleusercontent.com", "client-secret", "1//refresh")
 //!     .build()?;
@@ -47,7 +47,7 @@ mod tools;
 
 pub use changes::{DeletedEvent, EventPatch};
 pub use client::{DEFAULT_BASE_URL, DEFAULT_TOKEN_URL, GoogleCalendar, GoogleCalendarBuilder};
-pub use error::{CalendarError, GoogleApiError, GoogleErrorItem};
+pub use error::{GoogleApiError, GoogleCalendarError, GoogleErrorItem};
 pub use limits::GoogleRateLimits;
 pub use models::{Event, EventStatus, EventTime, NewEvent, SendUpdates};
 pub use read::{

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{
     client::{GoogleCalendar, check_calendar_id},
-    error::CalendarError,
+    error::GoogleCalendarError,
     models::{EventStatus, EventTime},
 };
 use crate::common::{InputError, join, parse_iso8601};
@@ -327,7 +327,7 @@ impl GoogleCalendar {
         &self,
         calendar_id: &str,
         query: &EventQuery,
-    ) -> Result<CalendarEvents, CalendarError> {
+    ) -> Result<CalendarEvents, GoogleCalendarError> {
         check_calendar_id(calendar_id)?;
         window(query.time_min.as_deref(), query.time_max.as_deref())?;
         let max = query.max_results.unwrap_or(50);
@@ -362,7 +362,8 @@ impl GoogleCalendar {
             }
         }
         let res = self.send(self.http.get(url.as_str())).await?;
-        let wire: WireEvents = serde_json::from_slice(&res.body).map_err(CalendarError::Decode)?;
+        let wire: WireEvents =
+            serde_json::from_slice(&res.body).map_err(GoogleCalendarError::Decode)?;
         let next = wire.next_page_token.filter(|t| !t.is_empty());
         Ok(CalendarEvents {
             calendar: wire.summary,
@@ -381,7 +382,7 @@ impl GoogleCalendar {
         time_min: &str,
         time_max: &str,
         time_zone: Option<&str>,
-    ) -> Result<FreeBusy, CalendarError> {
+    ) -> Result<FreeBusy, GoogleCalendarError> {
         if calendar_ids.is_empty() || calendar_ids.len() > MAX_FREE_BUSY_CALENDARS {
             return Err(InputError::new(
                 "calendar_ids",
@@ -408,7 +409,7 @@ impl GoogleCalendar {
         let url = join(&self.base, &["freeBusy"])?;
         let res = self.send(self.http.post(url.as_str()).json(&body)).await?;
         let mut wire: WireFreeBusy =
-            serde_json::from_slice(&res.body).map_err(CalendarError::Decode)?;
+            serde_json::from_slice(&res.body).map_err(GoogleCalendarError::Decode)?;
         let calendars = calendar_ids
             .iter()
             .map(|id| match wire.calendars.remove(id) {

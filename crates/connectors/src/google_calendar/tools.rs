@@ -12,6 +12,7 @@ use super::{
     models::{NewEvent, SendUpdates},
     read::{CalendarEvent, CalendarEvents, EventQuery, FreeBusy},
 };
+use crate::common::ToolOptions;
 
 /// The calendar a call names, `primary` when it names none.
 fn calendar(id: Option<&str>) -> &str {
@@ -213,10 +214,18 @@ struct InsertArgs {
 /// Registers `google_calendar_list_events`, `google_calendar_free_busy` (reading),
 /// `google_calendar_insert_event`, `google_calendar_update_event` and
 /// `google_calendar_delete_event` (writing), calling `client`.
+///
+/// `options` is taken for the one shape every service's `register_tools` has; these tools
+/// write nothing people read as a message, so they credit no caller.
+///
+/// # Errors
+/// The registry's error, e.g. when a tool name is already taken.
 pub fn register_tools(
     registry: &ToolRegistry,
     client: &GoogleCalendar,
+    options: &ToolOptions,
 ) -> Result<(), RegisterError> {
+    let _ = options;
     let cal = client.clone();
     registry.register(
         FnTool::new(

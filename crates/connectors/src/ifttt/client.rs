@@ -14,12 +14,15 @@ const DEFAULT_BASE: &str = "https://maker.ifttt.com/";
 /// Longest event name accepted.
 const MAX_EVENT: usize = 100;
 
-/// The IFTTT Webhooks service with one Maker key.
+/// The IFTTT Webhooks service with one Maker key, firing only the events it was built to
+/// allow: a Maker key can fire every applet of its account, so the allow-list belongs to the
+/// client and holds for direct calls and for the `ifttt_trigger` tool alike.
 #[derive(Debug, Clone)]
 pub struct Ifttt {
     client: Client,
     base: Url,
     key: Secret,
+    allowed_events: Vec<String>,
 }
 
 /// The three values an applet receives as the Value1–Value3 ingredients.
@@ -67,6 +70,7 @@ impl Values {
 pub struct IftttBuilder {
     key: Secret,
     base_url: String,
+    allowed_events: Vec<String>,
     http: ClientBuilder,
 }
 
@@ -76,15 +80,21 @@ impl Ifttt {
         IftttBuilder {
             key: key.into(),
             base_url: DEFAULT_BASE.to_owned(),
+            allowed_events: Vec::new(),
             http: Client::builder(),
         }
+    }
+
+    /// The events this client fires, in the order they were allowed.
+    pub fn allowed_events(&self) -> &[String] {
+        &self.allowed_events
     }
 
     /// Fires `event` with up to three values (sent as a JSON body).
     ///
     /// # Errors
-    /// [`IftttError::InvalidInput`] for an empty or invalid event name, else the status or
-    /// transport error.
+    /// [`IftttError::InvalidInput`] for an event the client does not allow, else the status
+    /// or transport error.
     pub async fn trigger(&self, event: &str, values: &Values) -> Result<String, IftttError> {
         let body =
             serde_json::to_value(values).map_err(|e| InputError::new("values", e.to_string()))?;
@@ -104,7 +114,13 @@ impl Ifttt {
     }
 
     async fn post(&self, event: &str, variant: &str, body: &Value) -> Result<String, IftttError> {
-        check_name("event", event, MAX_EVENT)?;
+        if !self.allowed_events.iter().any(|e| e == event) {
+            return Err(InputError::new(
+                "event",
+                format!("{event:?} is not one of {}", self.allowed_events.join(", ")),
+            )
+            .into());
+        }
         let mut segments = vec!["trigger", event];
         segments.extend(variant.split('/'));
         segments.extend(["key", self.key.expose()]);
@@ -155,6 +171,17 @@ impl IftttBuilder {
         self
     }
 
+    /// The events the client may fire (at least one; each 1 to 100 letters, digits, `-` and
+    /// `_`). Any other event is refused before a request is made.
+    pub fn allowed_events<I, S>(mut self, events: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_events = events.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// The core client configuration to start from (timeouts, retry policy, SSRF policy,
     /// sleeper).
     pub fn http(mut self, builder: ClientBuilder) -> Self {
@@ -165,15 +192,26 @@ impl IftttBuilder {
     /// Builds the client.
     ///
     /// # Errors
-    /// [`IftttError::InvalidInput`] when the key is empty or not made of letters, digits, `-`
-    /// and `_`, or the base URL is not http(s); [`IftttError::Http`] when the client settings
-    /// are refused.
+    /// [`IftttError::InvalidInput`] when the key or an allowed event is empty or not made of
+    /// letters, digits, `-` and `_`, no event is allowed, or the base URL is not http(s);
+    /// [`IftttError::Http`] when the client settings are refused.
     pub fn build(self) -> Result<Ifttt, IftttError> {
         check_name("key", self.key.expose(), 200)?;
+        if self.allowed_events.is_empty() {
+            return Err(InputError::new(
+                "allowed_events",
+                "must name at least one event: the client fires only the events it allows",
+            )
+            .into());
+        }
+        for event in &self.allowed_events {
+            check_name("allowed_events", event, MAX_EVENT)?;
+        }
         Ok(Ifttt {
             base: base_url(self.base_url.trim())?,
             client: self.http.build()?,
             key: self.key,
+            allowed_events: self.allowed_events,
         })
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::Value;
 use switchboard_core::http::StatusCode;
 
-use crate::common::{ApiResponse, InputError};
+use crate::common::{ApiResponse, ErrorKind, InputError};
 
 /// Everything an IFTTT call can fail with.
 #[non_exhaustive]
@@ -68,6 +68,38 @@ impl From<IftttApiError> for IftttError {
 }
 
 impl IftttError {
+    /// What kind of failure this is, in the vocabulary every service shares.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidInput(_) => ErrorKind::InvalidInput,
+            Self::Api(e) => ErrorKind::from_status(e.status),
+            Self::Http(e) => ErrorKind::from_http(e),
+        }
+    }
+
+    /// The HTTP status IFTTT answered with, when it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api(e) => Some(e.status),
+            Self::Http(e) => e.status(),
+            Self::InvalidInput(_) => None,
+        }
+    }
+
+    /// The request id, when IFTTT sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Api(e) => e.request_id.as_deref(),
+            Self::Http(e) => e.request_id(),
+            Self::InvalidInput(_) => None,
+        }
+    }
+
+    /// How long IFTTT asked to wait (`Retry-After`), when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api().and_then(|e| e.retry_after)
+    }
+
     /// IFTTT's error answer, if this is one.
     pub fn api(&self) -> Option<&IftttApiError> {
         match self {

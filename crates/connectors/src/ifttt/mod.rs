@@ -4,7 +4,9 @@
 //! ```no_run
 //! use switchboard_connectors::ifttt::{Ifttt, Values};
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let ifttt = Ifttt::builder("my-maker-key").build()?;
+//! let ifttt = Ifttt::builder("my-maker-key")
+//!     .allowed_events(["door_opened"])
+//!     .build()?;
 //! ifttt.trigger("door_opened", &Values::new().value1("front")).await?;
 //! # Ok(()) }
 //! ```

@@ -4,8 +4,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use switchboard_functions::{FnTool, RegisterError, ToolAnnotations, ToolRegistry};
 
-use super::{Ifttt, IftttError, Values};
-use crate::common::InputError;
+use super::{Ifttt, Values};
+use crate::common::ToolOptions;
 
 /// Arguments of `ifttt_trigger`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -24,35 +24,27 @@ pub struct TriggerArgs {
     pub value3: Option<String>,
 }
 
-/// Registers `ifttt_trigger`, limited to `allowed_events` (the model cannot fire any other
-/// applet of the account).
+/// Registers `ifttt_trigger`, which fires the events `ifttt` allows
+/// ([`IftttBuilder::allowed_events`](super::IftttBuilder::allowed_events)) and no other
+/// applet of the account. `options` is taken for the one shape every service's
+/// `register_tools` has; the tool credits no caller.
 ///
 /// # Errors
-/// The registry's error. An empty `allowed_events` registers nothing and returns `Ok(false)`.
+/// The registry's error, e.g. when a tool named `ifttt_trigger` is already registered.
 pub fn register_tools(
     registry: &ToolRegistry,
-    ifttt: &Ifttt,
-    allowed_events: &[&str],
-) -> Result<bool, RegisterError> {
-    if allowed_events.is_empty() {
-        return Ok(false);
-    }
-    let ifttt = ifttt.clone();
-    let allowed: Vec<String> = allowed_events.iter().map(|e| (*e).to_owned()).collect();
+    client: &Ifttt,
+    options: &ToolOptions,
+) -> Result<(), RegisterError> {
+    let _ = options;
+    let ifttt = client.clone();
     let description = format!(
         "Fires an IFTTT applet event with up to three values. Allowed events: {}.",
-        allowed.join(", ")
+        ifttt.allowed_events().join(", ")
     );
     let trigger = FnTool::new("ifttt_trigger", description, move |args: TriggerArgs| {
         let ifttt = ifttt.clone();
-        let allowed = allowed.clone();
         async move {
-            if !allowed.contains(&args.event) {
-                return Err(IftttError::from(InputError::new(
-                    "event",
-                    format!("{:?} is not one of {}", args.event, allowed.join(", ")),
-                )));
-            }
             let mut values = Values::new();
             if let Some(v) = args.value1 {
                 values = values.value1(v);
@@ -69,6 +61,5 @@ pub fn register_tools(
     // An applet can do anything its owner built (switch devices off, delete rows), so the
     // cautious defaults stand: destructive, not idempotent, open world.
     .with_annotations(ToolAnnotations::destructive("Fire an IFTTT event"));
-    registry.register(trigger)?;
-    Ok(true)
+    registry.register(trigger)
 }

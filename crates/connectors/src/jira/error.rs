@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use switchboard_core::http::StatusCode;
 
-use crate::common::{ApiResponse, InputError};
+use crate::common::{ApiResponse, ErrorKind, InputError};
 
 /// Everything a Jira call can fail with.
 #[non_exhaustive]
@@ -86,6 +86,36 @@ impl JiraError {
     pub fn api(&self) -> Option<&JiraApiError> {
         match self {
             Self::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl JiraError {
+    /// What kind of failure this is, in the vocabulary every service shares.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidInput(_) => ErrorKind::InvalidInput,
+            Self::Api(e) => ErrorKind::from_status(e.status),
+            Self::Http(e) => ErrorKind::from_http(e),
+            Self::Decode(_) => ErrorKind::Decode,
+        }
+    }
+
+    /// The HTTP status Jira answered with, when it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api(e) => Some(e.status),
+            Self::Http(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// The request id (`atl-traceid`) of the failed call, when there was an answer.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Api(e) => e.request_id.as_deref(),
+            Self::Http(e) => e.request_id(),
             _ => None,
         }
     }

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use switchboard_core::http::StatusCode;
 
-use crate::common::{ApiResponse, InputError, open_enum};
+use crate::common::{ApiResponse, ErrorKind, InputError, open_enum};
 
 open_enum! {
     /// Notion's error `code`.
@@ -142,5 +142,49 @@ impl NotionError {
             }
             _ => None,
         }
+    }
+}
+
+impl NotionError {
+    /// What kind of failure this is, in the vocabulary every service shares.
+    /// A page or block list written only in part is [`ErrorKind::Partial`] whatever stopped
+    /// it (its source says what): retrying the whole call would write twice.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidInput(_) => ErrorKind::InvalidInput,
+            Self::Api(e) => ErrorKind::from_status(e.status),
+            Self::PartialContent { .. } | Self::PartialAppend { .. } => ErrorKind::Partial,
+            Self::Http(e) => ErrorKind::from_http(e),
+            Self::Decode(_) => ErrorKind::Decode,
+        }
+    }
+
+    /// The HTTP status Notion answered with (for a partial write, that of the request that
+    /// stopped it), when it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Http(e) => e.status(),
+            Self::PartialContent { source, .. } | Self::PartialAppend { source, .. } => {
+                source.status()
+            }
+            _ => self.api().map(|e| e.status),
+        }
+    }
+
+    /// Notion's `request_id` of the failed call, when there was an answer.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Http(e) => e.request_id(),
+            Self::PartialContent { source, .. } | Self::PartialAppend { source, .. } => {
+                source.request_id()
+            }
+            _ => self.api().and_then(|e| e.request_id.as_deref()),
+        }
+    }
+
+    /// Notion's error `code` (`object_not_found`, `validation_error`, …), when it answered
+    /// with one.
+    pub fn code(&self) -> Option<&str> {
+        self.api().map(|e| e.code.as_str())
     }
 }

@@ -7,7 +7,7 @@ use switchboard_core::{Auth, Client, ClientBuilder, REDACTED, Secret};
 use url::Url;
 
 use super::{
-    error::{WeatherApiError, WeatherError},
+    error::{OpenWeatherMapApiError, OpenWeatherMapError},
     models::{CurrentWeather, WeatherQuery, cod_text},
 };
 use crate::common::{ApiResponse, InputError, base_url, decode, join, read};
@@ -49,17 +49,20 @@ impl OpenWeatherMap {
     }
 
     /// `GET /weather`: the current weather.
-    pub async fn current(&self, query: &WeatherQuery) -> Result<CurrentWeather, WeatherError> {
+    pub async fn current(
+        &self,
+        query: &WeatherQuery,
+    ) -> Result<CurrentWeather, OpenWeatherMapError> {
         let q = query.query()?;
         let url = join(&self.base, &["weather"])?;
         let res = read(self.http.get(url.as_str()).query(&q).send().await?).await?;
         if !res.status.is_success() {
-            return Err(WeatherError::Api(Box::new(self.api_error(&res))));
+            return Err(OpenWeatherMapError::Api(Box::new(self.api_error(&res))));
         }
-        decode(&res.body).map_err(WeatherError::Decode)
+        decode(&res.body).map_err(OpenWeatherMapError::Decode)
     }
 
-    pub(super) fn api_error(&self, res: &ApiResponse) -> WeatherApiError {
+    pub(super) fn api_error(&self, res: &ApiResponse) -> OpenWeatherMapApiError {
         let json: Option<Value> = serde_json::from_slice(&res.body).ok();
         let cod = json
             .as_ref()
@@ -72,7 +75,7 @@ impl OpenWeatherMap {
             .and_then(Value::as_str)
             .map(str::to_owned)
             .unwrap_or_else(|| res.snippet());
-        WeatherApiError {
+        OpenWeatherMapApiError {
             status: res.status,
             cod,
             message: message.replace(self.key.expose(), REDACTED),
@@ -101,7 +104,7 @@ impl OpenWeatherMapBuilder {
     }
 
     /// Builds the client.
-    pub fn build(self) -> Result<OpenWeatherMap, WeatherError> {
+    pub fn build(self) -> Result<OpenWeatherMap, OpenWeatherMapError> {
         if self.key.is_empty() {
             return Err(InputError::new("api_key", "must not be empty").into());
         }

@@ -2,18 +2,18 @@
 
 use switchboard_core::http::StatusCode;
 
-use crate::common::InputError;
+use crate::common::{ErrorKind, InputError};
 
 /// Everything an OpenWeatherMap call can fail with.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
-pub enum WeatherError {
+pub enum OpenWeatherMapError {
     /// An argument was rejected before any request was sent.
     #[error(transparent)]
     InvalidInput(#[from] InputError),
     /// The service answered with an error.
     #[error("{0}")]
-    Api(Box<WeatherApiError>),
+    Api(Box<OpenWeatherMapApiError>),
     /// The request failed below the API (the URL in it has `appid` masked).
     #[error("OpenWeatherMap request failed: {0}")]
     Http(#[from] switchboard_core::Error),
@@ -32,7 +32,7 @@ pub enum WeatherError {
 /// `404 {"cod":"404","message":"city not found"}`, 429 over quota.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("OpenWeatherMap answered {status} (cod {cod}): {message}")]
-pub struct WeatherApiError {
+pub struct OpenWeatherMapApiError {
     /// The HTTP status.
     pub status: StatusCode,
     /// The `cod` field as text, whether it came as a number or a string.
@@ -41,12 +41,40 @@ pub struct WeatherApiError {
     pub message: String,
 }
 
-impl WeatherError {
+impl OpenWeatherMapError {
     /// The service's error answer, if this is one.
-    pub fn api(&self) -> Option<&WeatherApiError> {
+    pub fn api(&self) -> Option<&OpenWeatherMapApiError> {
         match self {
             Self::Api(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+impl OpenWeatherMapError {
+    /// What kind of failure this is, in the vocabulary every service shares.
+    /// A place the Geocoding API does not know is [`ErrorKind::NotFound`].
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidInput(_) => ErrorKind::InvalidInput,
+            Self::Api(e) => ErrorKind::from_status(e.status),
+            Self::Http(e) => ErrorKind::from_http(e),
+            Self::PlaceNotFound(_) => ErrorKind::NotFound,
+            Self::Decode(_) => ErrorKind::Decode,
+        }
+    }
+
+    /// The HTTP status OpenWeatherMap answered with, when it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api(e) => Some(e.status),
+            Self::Http(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// The body's `cod`, when the service answered with an error body.
+    pub fn code(&self) -> Option<&str> {
+        self.api().map(|e| e.cod.as_str())
     }
 }

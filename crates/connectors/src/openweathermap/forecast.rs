@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     client::OpenWeatherMap,
-    error::WeatherError,
+    error::OpenWeatherMapError,
     models::{Clouds, Condition, MainReadings, Units, WeatherQuery, Wind},
 };
 use crate::common::{InputError, format_rfc3339, join, read};
@@ -143,7 +143,7 @@ impl OpenWeatherMap {
         &self,
         query: &WeatherQuery,
         steps: Option<u32>,
-    ) -> Result<Forecast, WeatherError> {
+    ) -> Result<Forecast, OpenWeatherMapError> {
         let mut q = query.query()?;
         if let Some(n) = steps {
             if n == 0 || n > MAX_STEPS {
@@ -156,9 +156,10 @@ impl OpenWeatherMap {
         let url = join(&self.base, &["forecast"])?;
         let res = read(self.http.get(url.as_str()).query(&q).send().await?).await?;
         if !res.status.is_success() {
-            return Err(WeatherError::Api(Box::new(self.api_error(&res))));
+            return Err(OpenWeatherMapError::Api(Box::new(self.api_error(&res))));
         }
-        let wire: WireForecast = serde_json::from_slice(&res.body).map_err(WeatherError::Decode)?;
+        let wire: WireForecast =
+            serde_json::from_slice(&res.body).map_err(OpenWeatherMapError::Decode)?;
         let (city, country, offset) = match wire.city {
             Some(c) => (c.name, c.country, c.timezone),
             None => (None, None, None),

@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{client::OpenWeatherMap, error::WeatherError, models::Location};
+use super::{client::OpenWeatherMap, error::OpenWeatherMapError, models::Location};
 use crate::common::{InputError, join, read};
 
 /// Most places one lookup returns (the API's `limit` maximum).
@@ -94,7 +94,7 @@ impl OpenWeatherMap {
         state: Option<&str>,
         country: Option<&str>,
         limit: u32,
-    ) -> Result<Vec<Place>, WeatherError> {
+    ) -> Result<Vec<Place>, OpenWeatherMapError> {
         if limit == 0 || limit > MAX_PLACES {
             return Err(
                 InputError::new("limit", format!("{limit} is not within 1–{MAX_PLACES}")).into(),
@@ -112,25 +112,25 @@ impl OpenWeatherMap {
         let url = join(geo, &["direct"])?;
         let res = read(self.http.get(url.as_str()).query(&q).send().await?).await?;
         if !res.status.is_success() {
-            return Err(WeatherError::Api(Box::new(self.api_error(&res))));
+            return Err(OpenWeatherMapError::Api(Box::new(self.api_error(&res))));
         }
-        serde_json::from_slice(&res.body).map_err(WeatherError::Decode)
+        serde_json::from_slice(&res.body).map_err(OpenWeatherMapError::Decode)
     }
 
     /// The place `name` (with optional `state` and `country`) means: the best match, and the
-    /// alternatives when there are several; [`WeatherError::PlaceNotFound`] when none.
+    /// alternatives when there are several; [`OpenWeatherMapError::PlaceNotFound`] when none.
     pub async fn resolve_place(
         &self,
         name: &str,
         state: Option<&str>,
         country: Option<&str>,
-    ) -> Result<ResolvedPlace, WeatherError> {
+    ) -> Result<ResolvedPlace, OpenWeatherMapError> {
         let found = self.find_places(name, state, country, MAX_PLACES).await?;
         let asked = [Some(name), state, country]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>()
             .join(", ");
-        ResolvedPlace::choose(&asked, found).ok_or(WeatherError::PlaceNotFound(asked))
+        ResolvedPlace::choose(&asked, found).ok_or(OpenWeatherMapError::PlaceNotFound(asked))
     }
 }

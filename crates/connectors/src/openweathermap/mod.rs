@@ -10,7 +10,7 @@
 //! ```no_run
 //! use switchboard_connectors::openweathermap::{Location, OpenWeatherMap, Units, WeatherQuery};
 //!
-//! # async fn run() -> Result<(), switchboard_connectors::openweathermap::WeatherError> {
+//! # async fn run() -> Result<(), switchboard_connectors::openweathermap::OpenWeatherMapError> {
 //! let owm = OpenWeatherMap::builder("my-api-key").build()?;
 //! let now = owm
 //!     .current(&WeatherQuery::new(Location::city("Zürich", None, Some("CH"))).units(Units::Metric))
@@ -38,7 +38,7 @@ mod models;
 mod tools;
 
 pub use client::{DEFAULT_BASE_URL, DEFAULT_GEO_BASE_URL, OpenWeatherMap, OpenWeatherMapBuilder};
-pub use error::{WeatherApiError, WeatherError};
+pub use error::{OpenWeatherMapApiError, OpenWeatherMapError};
 pub use forecast::{Forecast, ForecastStep, MAX_STEPS};
 pub use geocoding::{MAX_PLACES, Place, ResolvedPlace};
 pub use models::{

@@ -8,12 +8,12 @@ use switchboard_functions::{
 
 use super::{
     client::OpenWeatherMap,
-    error::WeatherError,
+    error::OpenWeatherMapError,
     forecast::Forecast,
     geocoding::{MAX_PLACES, Place, ResolvedPlace},
-    models::{Location, Units, WeatherQuery},
+    models::{CurrentWeather, Location, Units, WeatherQuery},
 };
-use crate::common::InputError;
+use crate::common::{InputError, ToolOptions};
 
 /// Arguments of `weather_forecast`: a place name, or coordinates.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -78,28 +78,57 @@ struct Places {
     places: Vec<Place>,
 }
 
+/// The answer of `weather_current`: the place resolved (for a name) and its weather.
+#[derive(Debug, Serialize)]
+struct PlaceWeather {
+    /// For a place name: the place used, the alternatives and a note when ambiguous.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    resolved: Option<ResolvedPlace>,
+    /// The current weather there.
+    #[serde(flatten)]
+    weather: CurrentWeather,
+}
+
+/// Where a tool call asks about: a place name resolved through the Geocoding API (so the
+/// answer can say which place was used and which others have that name), or coordinates.
+async fn locate(
+    owm: &OpenWeatherMap,
+    city: Option<String>,
+    state: Option<&str>,
+    country: Option<&str>,
+    coordinates: (Option<f64>, Option<f64>),
+) -> Result<(Location, Option<ResolvedPlace>), OpenWeatherMapError> {
+    match (city, coordinates) {
+        (Some(city), (None, None)) => {
+            let r = owm.resolve_place(&city, state, country).await?;
+            Ok((Location::coordinates(r.place.lat, r.place.lon), Some(r)))
+        }
+        (None, (Some(lat), Some(lon))) => Ok((Location::coordinates(lat, lon), None)),
+        (Some(_), _) => {
+            Err(InputError::new("city", "give either a city or lat and lon, not both").into())
+        }
+        _ => Err(InputError::new("lat", "give a city, or both lat and lon").into()),
+    }
+}
+
 /// `weather_forecast` for `a`: the place resolved first when it is a name.
-async fn forecast(owm: &OpenWeatherMap, a: ForecastArgs) -> Result<PlaceForecast, WeatherError> {
+async fn forecast(
+    owm: &OpenWeatherMap,
+    a: ForecastArgs,
+) -> Result<PlaceForecast, OpenWeatherMapError> {
     let units = a.units.unwrap_or(Units::Metric);
     let days = a.days.unwrap_or(5);
     if !(1..=5).contains(&days) {
         return Err(InputError::new("days", format!("{days} is not within 1–5")).into());
     }
-    let (location, resolved) = match (a.city, a.lat, a.lon) {
-        (Some(city), None, None) => {
-            let r = owm
-                .resolve_place(&city, a.state.as_deref(), a.country.as_deref())
-                .await?;
-            (Location::coordinates(r.place.lat, r.place.lon), Some(r))
-        }
-        (None, Some(lat), Some(lon)) => (Location::coordinates(lat, lon), None),
-        (Some(_), _, _) => {
-            return Err(
-                InputError::new("city", "give either a city or lat and lon, not both").into(),
-            );
-        }
-        _ => return Err(InputError::new("lat", "give a city, or both lat and lon").into()),
-    };
+    let (location, resolved) = locate(
+        owm,
+        a.city,
+        a.state.as_deref(),
+        a.country.as_deref(),
+        (a.lat, a.lon),
+    )
+    .await?;
     let mut q = WeatherQuery::new(location).units(units);
     if let Some(lang) = a.lang {
         q = q.lang(lang);
@@ -108,10 +137,32 @@ async fn forecast(owm: &OpenWeatherMap, a: ForecastArgs) -> Result<PlaceForecast
     Ok(PlaceForecast { resolved, forecast })
 }
 
+/// `weather_current` for `a`: the place resolved first when it is a name.
+async fn current(
+    owm: &OpenWeatherMap,
+    a: CurrentArgs,
+) -> Result<PlaceWeather, OpenWeatherMapError> {
+    let (location, resolved) = locate(
+        owm,
+        a.city,
+        a.state.as_deref(),
+        a.country.as_deref(),
+        (a.lat, a.lon),
+    )
+    .await?;
+    let mut q = WeatherQuery::new(location).units(a.units.unwrap_or(Units::Metric));
+    if let Some(lang) = a.lang {
+        q = q.lang(lang);
+    }
+    let weather = owm.current(&q).await?;
+    Ok(PlaceWeather { resolved, weather })
+}
+
 /// Arguments of `weather_current`: a city, or coordinates.
 #[derive(Debug, Deserialize, JsonSchema)]
 struct CurrentArgs {
-    /// City name, e.g. "Zürich" (give this or lat/lon).
+    /// Place name, e.g. "Zürich" (give this or lat/lon); resolved with OpenWeatherMap's
+    /// geocoding, and the answer says which place was used.
     #[serde(default)]
     city: Option<String>,
     /// US state code, with a city.
@@ -134,49 +185,30 @@ struct CurrentArgs {
     lang: Option<String>,
 }
 
-impl CurrentArgs {
-    fn into_query(self) -> Result<WeatherQuery, InputError> {
-        let location = match (self.city, self.lat, self.lon) {
-            (Some(city), None, None) => Location::City {
-                name: city,
-                state: self.state,
-                country: self.country,
-            },
-            (None, Some(lat), Some(lon)) => Location::coordinates(lat, lon),
-            (Some(_), _, _) => {
-                return Err(InputError::new(
-                    "city",
-                    "give either a city or lat and lon, not both",
-                ));
-            }
-            _ => return Err(InputError::new("lat", "give a city, or both lat and lon")),
-        };
-        let mut q = WeatherQuery::new(location).units(self.units.unwrap_or(Units::Metric));
-        if let Some(lang) = self.lang {
-            q = q.lang(lang);
-        }
-        Ok(q)
-    }
-}
-
 /// Registers `weather_current`, `weather_forecast` and `weather_find_place` (all reading),
 /// calling `client`.
+///
+/// `options` is taken for the one shape every service's `register_tools` has; reading tools
+/// credit no caller.
+///
+/// # Errors
+/// The registry's error, e.g. when a tool name is already taken.
 pub fn register_tools(
     registry: &ToolRegistry,
     client: &OpenWeatherMap,
+    options: &ToolOptions,
 ) -> Result<(), RegisterError> {
+    let _ = options;
     let owm = client.clone();
     registry.register(
         FnTool::new(
             "weather_current",
-            "Gets the current weather (temperature, conditions, wind, humidity) for a city or for \
-             coordinates from OpenWeatherMap.",
+            "Gets the current weather (temperature, conditions, wind, humidity) for a place name \
+             or coordinates from OpenWeatherMap. For a name, says which place was used and lists \
+             the others of that name.",
             move |a: CurrentArgs| {
                 let owm = owm.clone();
-                async move {
-                    let q = a.into_query().map_err(WeatherError::from)?;
-                    owm.current(&q).await
-                }
+                async move { current(&owm, a).await }
             },
         )
         .with_annotations(ToolAnnotations::read_only("Get the current weather")),
@@ -214,7 +246,7 @@ pub fn register_tools(
                             MAX_PLACES,
                         )
                         .await?;
-                    Ok::<_, WeatherError>(Places { places })
+                    Ok::<_, OpenWeatherMapError>(Places { places })
                 }
             },
         )

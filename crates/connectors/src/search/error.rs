@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use switchboard_core::{RequestBuilder, http::StatusCode};
 
-use crate::common::{ApiResponse, InputError, read};
+use crate::common::{ApiResponse, ErrorKind, InputError, read};
 
 /// Everything a web search can fail with.
 #[non_exhaustive]
@@ -56,20 +56,32 @@ pub struct SearchApiError {
 }
 
 impl SearchApiError {
-    /// Whether the provider refused the credentials (401, or a 403 meaning a bad key).
-    pub fn is_unauthorized(&self) -> bool {
-        matches!(self.status.as_u16(), 401 | 403) && !self.is_rate_limited()
+    /// The kind of this answer: Google's `rateLimitExceeded`, `userRateLimitExceeded` and
+    /// `dailyLimitExceeded` codes (sent with a 403) are [`ErrorKind::RateLimited`]; any other
+    /// answer as [`ErrorKind::from_status`] says.
+    pub fn kind(&self) -> ErrorKind {
+        let limit_code = self.code.as_deref().is_some_and(|c| {
+            matches!(
+                c,
+                "rateLimitExceeded" | "userRateLimitExceeded" | "dailyLimitExceeded"
+            )
+        });
+        if limit_code {
+            ErrorKind::RateLimited
+        } else {
+            ErrorKind::from_status(self.status)
+        }
     }
 
-    /// Whether a rate limit or quota was hit (429, or a provider's quota reason).
+    /// Whether the key or account was refused ([`ErrorKind::Unauthorized`] or
+    /// [`ErrorKind::Forbidden`]): a configuration problem, not worth retrying.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self.kind(), ErrorKind::Unauthorized | ErrorKind::Forbidden)
+    }
+
+    /// Whether the provider refused for rate or quota reasons ([`ErrorKind::RateLimited`]).
     pub fn is_rate_limited(&self) -> bool {
-        self.status == StatusCode::TOO_MANY_REQUESTS
-            || self.code.as_deref().is_some_and(|c| {
-                matches!(
-                    c,
-                    "rateLimitExceeded" | "userRateLimitExceeded" | "dailyLimitExceeded"
-                )
-            })
+        self.kind() == ErrorKind::RateLimited
     }
 }
 
@@ -86,6 +98,44 @@ fn wait_suffix(retry_after: &Option<Duration>) -> String {
 }
 
 impl SearchError {
+    /// What kind of failure this is, in the vocabulary every service shares.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidInput(_) => ErrorKind::InvalidInput,
+            Self::Api(e) => e.kind(),
+            Self::Http { source, .. } => ErrorKind::from_http(source),
+            Self::Decode { .. } => ErrorKind::Decode,
+        }
+    }
+
+    /// The HTTP status the provider answered with, when it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api(e) => Some(e.status),
+            Self::Http { source, .. } => source.status(),
+            _ => None,
+        }
+    }
+
+    /// The provider's request id, when it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Api(e) => e.request_id.as_deref(),
+            Self::Http { source, .. } => source.request_id(),
+            _ => None,
+        }
+    }
+
+    /// How long the provider asked to wait (`Retry-After`), when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api().and_then(|e| e.retry_after)
+    }
+
+    /// The provider's error code, when its answer had one.
+    pub fn code(&self) -> Option<&str> {
+        self.api().and_then(|e| e.code.as_deref())
+    }
+
     /// The provider's error answer, if this is one.
     pub fn api(&self) -> Option<&SearchApiError> {
         match self {

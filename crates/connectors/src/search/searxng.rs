@@ -1,11 +1,12 @@
 //! SearXNG (self-hosted metasearch): `GET /search?q=…&format=json`.
 
 use serde::Deserialize;
-use switchboard_core::{Auth, Client, http::StatusCode};
+use switchboard_core::{Auth, Client};
 use url::Url;
 
 use super::error::{decode, fetch, generic_error};
 use super::{Connection, SearchError, SearchRequest, SearchResult, WebSearch, connection_setters};
+use crate::common::ErrorKind;
 
 const PROVIDER: &str = "searxng";
 /// What a 403 from SearXNG means, said so the admin can fix it.
@@ -147,7 +148,7 @@ impl WebSearch for SearxNg {
         let res = fetch(PROVIDER, req, generic_error)
             .await
             .map_err(|e| match e {
-                SearchError::Api(mut api) if api.status == StatusCode::FORBIDDEN => {
+                SearchError::Api(mut api) if api.kind() == ErrorKind::Forbidden => {
                     api.message = Some(JSON_DISABLED.to_owned());
                     SearchError::Api(api)
                 }

@@ -6,6 +6,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use switchboard_functions::{RegisterError, Tool, ToolAnnotations, ToolRegistry};
 
+use crate::common::ToolOptions;
+
 use super::{DEFAULT_RESULTS, MAX_RESULTS, SearchError, SearchRequest, SearchResult, WebSearch};
 
 /// Arguments of `web_search`.
@@ -80,17 +82,19 @@ impl Tool for WebSearchTool {
     }
 }
 
-/// Registers `web_search` over `provider`. Without a provider there is no tool: it is never
-/// offered with invented results.
+/// Registers `web_search` over `client`, the provider. Without a provider there is no tool: it
+/// is never offered with invented results. `options` is taken for the one shape every
+/// service's `register_tools` has; searching credits no caller.
 ///
 /// ```no_run
 /// use std::sync::Arc;
+/// use switchboard_connectors::ToolOptions;
 /// use switchboard_connectors::search::{SearxNg, WebSearch, register_tools};
 /// use switchboard_functions::ToolRegistry;
 /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let registry = ToolRegistry::new();
 /// let searx: Arc<dyn WebSearch> = Arc::new(SearxNg::builder("https://searx.example.org").build()?);
-/// register_tools(&registry, &searx)?;
+/// register_tools(&registry, &searx, &ToolOptions::default())?;
 /// assert!(registry.definition("web_search").is_some());
 /// # Ok(()) }
 /// ```
@@ -99,7 +103,9 @@ impl Tool for WebSearchTool {
 /// The registry's error, e.g. when a tool named `web_search` is already registered.
 pub fn register_tools(
     registry: &ToolRegistry,
-    provider: &Arc<dyn WebSearch>,
+    client: &Arc<dyn WebSearch>,
+    options: &ToolOptions,
 ) -> Result<(), RegisterError> {
-    registry.register(WebSearchTool::new(Arc::clone(provider)))
+    let _ = options;
+    registry.register(WebSearchTool::new(Arc::clone(client)))
 }

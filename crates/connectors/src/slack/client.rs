@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use switchboard_core::{Auth, Client, ClientBuilder, Secret, http::StatusCode};
+use switchboard_core::{Auth, Client, ClientBuilder, Secret};
 use url::Url;
 
 use super::{
@@ -11,7 +11,7 @@ use super::{
     limits::{SlackTier, retry_after},
     models::{PostMessage, PostedMessage},
 };
-use crate::common::{ApiResponse, InputError, base_url, decode, join, read};
+use crate::common::{ApiResponse, ErrorKind, InputError, base_url, decode, join, read};
 
 /// `https://slack.com/api`.
 pub const DEFAULT_BASE_URL: &str = "https://slack.com/api";
@@ -82,7 +82,7 @@ impl Slack {
 
     /// Checks an answer: an HTTP error status, a 429 left after retries, or `ok:false`.
     fn answer(method: &str, res: ApiResponse) -> Result<(ApiResponse, Value), SlackError> {
-        if res.status == StatusCode::TOO_MANY_REQUESTS {
+        if ErrorKind::from_status(res.status) == ErrorKind::RateLimited {
             return Err(SlackError::RateLimited {
                 method: method.to_owned(),
                 tier: SlackTier::of(method),

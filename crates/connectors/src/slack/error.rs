@@ -5,7 +5,7 @@ use std::time::Duration;
 use switchboard_core::http::StatusCode;
 
 use super::limits::{SlackTier, marketplace_note};
-use crate::common::{InputError, open_enum};
+use crate::common::{ErrorKind, InputError, open_enum};
 
 open_enum! {
     /// The `error` code of an `ok:false` answer.
@@ -179,5 +179,80 @@ impl SlackError {
             Self::Api(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+impl SlackErrorCode {
+    /// The kind an `ok:false` code means. Slack answers these with a 200, so the status says
+    /// nothing and the code decides; codes without a meaning of their own are
+    /// [`ErrorKind::Api`].
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidAuth | Self::NotAuthed | Self::TokenRevoked => ErrorKind::Unauthorized,
+            Self::MissingScope | Self::NotInChannel => ErrorKind::Forbidden,
+            Self::ChannelNotFound | Self::ThreadNotFound | Self::UserNotFound => {
+                ErrorKind::NotFound
+            }
+            Self::IsArchived => ErrorKind::Conflict,
+            Self::Ratelimited => ErrorKind::RateLimited,
+            Self::MsgTooLong
+            | Self::NoText
+            | Self::InvalidBlocks
+            | Self::InvalidCursor
+            | Self::InvalidTsOldest
+            | Self::InvalidTsLatest
+            | Self::InvalidTypes => ErrorKind::InvalidInput,
+            _ => ErrorKind::Api,
+        }
+    }
+}
+
+impl SlackError {
+    /// What kind of failure this is, in the vocabulary every service shares: an `ok:false`
+    /// answer by its code ([`SlackErrorCode::kind`]), an error status by
+    /// [`ErrorKind::from_status`].
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidInput(_) => ErrorKind::InvalidInput,
+            Self::Api(e) => e.code.kind(),
+            Self::Status { status, .. } => ErrorKind::from_status(*status),
+            Self::Http(e) => ErrorKind::from_http(e),
+            Self::Decode(_) => ErrorKind::Decode,
+            Self::RateLimited { .. } => ErrorKind::RateLimited,
+        }
+    }
+
+    /// The HTTP status of an error status answer (an `ok:false` answer comes with a 200 and
+    /// has none here; its `code()` says what went wrong).
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            Self::Http(e) => e.status(),
+            Self::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
+            _ => None,
+        }
+    }
+
+    /// The `x-slack-req-id` of the failed call, when there was an answer.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Api(e) => e.request_id.as_deref(),
+            Self::Status { request_id, .. } => request_id.as_deref(),
+            Self::Http(e) => e.request_id(),
+            _ => None,
+        }
+    }
+
+    /// How long Slack asked to wait (`Retry-After`) when it rate-limited the call.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Slack's `error` code of an `ok:false` answer (`channel_not_found`, …).
+    pub fn code(&self) -> Option<&str> {
+        self.api().map(|e| e.code.as_str())
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::Value;
 use switchboard_core::http::StatusCode;
 
-use crate::common::{ApiResponse, InputError};
+use crate::common::{ApiResponse, ErrorKind, InputError};
 
 /// Everything a Zapier call can fail with.
 #[non_exhaustive]
@@ -86,12 +86,19 @@ impl ZapierApiError {
 
     /// Whether the token was refused (401/403).
     pub fn is_unauthorized(&self) -> bool {
-        matches!(self.status.as_u16(), 401 | 403)
+        matches!(self.kind(), ErrorKind::Unauthorized | ErrorKind::Forbidden)
     }
 
     /// Whether a rate limit was hit (429).
     pub fn is_rate_limited(&self) -> bool {
-        self.status == StatusCode::TOO_MANY_REQUESTS
+        self.kind() == ErrorKind::RateLimited
+    }
+}
+
+impl ZapierApiError {
+    /// The kind of this answer, as [`ErrorKind::from_status`] says.
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::from_status(self.status)
     }
 }
 
@@ -102,6 +109,44 @@ impl From<ZapierApiError> for ZapierError {
 }
 
 impl ZapierError {
+    /// What kind of failure this is, in the vocabulary every service shares.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidInput(_) => ErrorKind::InvalidInput,
+            Self::Api(e) => e.kind(),
+            Self::Http(e) => ErrorKind::from_http(e),
+            Self::Decode(_) => ErrorKind::Decode,
+        }
+    }
+
+    /// The HTTP status Zapier answered with, when it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api(e) => Some(e.status),
+            Self::Http(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// Zapier's request id, when there was an answer.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Api(e) => e.request_id.as_deref(),
+            Self::Http(e) => e.request_id(),
+            _ => None,
+        }
+    }
+
+    /// How long Zapier asked to wait (`Retry-After`), when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api().and_then(|e| e.retry_after)
+    }
+
+    /// The first `errors[].code` of Zapier's answer, when it had one.
+    pub fn code(&self) -> Option<&str> {
+        self.api().and_then(|e| e.code.as_deref())
+    }
+
     /// Zapier's error answer, if this is one.
     pub fn api(&self) -> Option<&ZapierApiError> {
         match self {

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use switchboard_functions::{FnTool, RegisterError, ToolAnnotations, ToolRegistry};
 
 use super::{CatchHook, ZapierError};
+use crate::common::ToolOptions;
 
 /// Arguments of `zapier_trigger`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -24,13 +25,19 @@ pub struct TriggerOutput {
     pub request_id: Option<String>,
 }
 
-/// Registers `zapier_trigger`, which posts its `data` to `hook`. The hook URL is fixed by the
-/// application; the model only chooses the data.
+/// Registers `zapier_trigger`, which posts its `data` to the hook of `client`. The hook URL is
+/// fixed by the application; the model only chooses the data. `options` is taken for the one
+/// shape every service's `register_tools` has; the tool credits no caller.
 ///
 /// # Errors
 /// The registry's error, e.g. when the name is taken.
-pub fn register_tools(registry: &ToolRegistry, hook: &CatchHook) -> Result<(), RegisterError> {
-    let hook = hook.clone();
+pub fn register_tools(
+    registry: &ToolRegistry,
+    client: &CatchHook,
+    options: &ToolOptions,
+) -> Result<(), RegisterError> {
+    let _ = options;
+    let hook = client.clone();
     // A Zap can do anything its owner built (update or delete records included), so the
     // cautious defaults stand: destructive, not idempotent, open world.
     registry.register(

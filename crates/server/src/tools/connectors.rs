@@ -192,7 +192,7 @@ fn jira(c: &ConnectorsConfig, options: ToolOptions) -> Option<Service<'_>> {
 }
 
 /// `[connectors.google_calendar]`.
-fn google_calendar(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
+fn google_calendar(c: &ConnectorsConfig, options: ToolOptions) -> Option<Service<'_>> {
     let cfg = c.google_calendar.as_ref()?.get_ref();
     Some(Service {
         tools_key: "connectors.google_calendar.tools",
@@ -212,7 +212,7 @@ fn google_calendar(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> 
             let client = b
                 .build()
                 .map_err(|e| ToolSetupError::setting("connectors.google_calendar", e))?;
-            google_calendar::register_tools(registry, &client)
+            google_calendar::register_tools(registry, &client, &options)
                 .map_err(|e| ToolSetupError::register("google_calendar", e))?;
             Ok(())
         }),
@@ -220,7 +220,7 @@ fn google_calendar(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> 
 }
 
 /// `[connectors.openweathermap]`.
-fn openweathermap(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
+fn openweathermap(c: &ConnectorsConfig, options: ToolOptions) -> Option<Service<'_>> {
     let cfg = c.openweathermap.as_ref()?.get_ref();
     Some(Service {
         tools_key: "connectors.openweathermap.tools",
@@ -236,7 +236,7 @@ fn openweathermap(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
             let client = b
                 .build()
                 .map_err(|e| ToolSetupError::setting("connectors.openweathermap", e))?;
-            openweathermap::register_tools(registry, &client)
+            openweathermap::register_tools(registry, &client, &options)
                 .map_err(|e| ToolSetupError::register("openweathermap", e))?;
             Ok(())
         }),
@@ -244,7 +244,7 @@ fn openweathermap(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
 }
 
 /// `[connectors.zapier]`.
-fn zapier(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
+fn zapier(c: &ConnectorsConfig, options: ToolOptions) -> Option<Service<'_>> {
     let cfg = c.zapier.as_ref()?.get_ref();
     Some(Service {
         tools_key: "connectors.zapier.tools",
@@ -255,7 +255,7 @@ fn zapier(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
             let hook = zapier::CatchHook::builder(url)
                 .build()
                 .map_err(|e| ToolSetupError::setting("connectors.zapier", e))?;
-            zapier::register_tools(registry, &hook)
+            zapier::register_tools(registry, &hook, &options)
                 .map_err(|e| ToolSetupError::register("zapier", e))?;
             Ok(())
         }),
@@ -263,21 +263,20 @@ fn zapier(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
 }
 
 /// `[connectors.ifttt]`.
-fn ifttt(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
+fn ifttt(c: &ConnectorsConfig, options: ToolOptions) -> Option<Service<'_>> {
     let cfg = c.ifttt.as_ref()?.get_ref();
     Some(Service {
         tools_key: "connectors.ifttt.tools",
         selection: cfg.selection(),
         register: Box::new(move |registry| {
-            let mut b = ifttt::Ifttt::builder(cfg.key.expose());
+            let mut b = ifttt::Ifttt::builder(cfg.key.expose()).allowed_events(&cfg.events);
             if let Some(u) = &cfg.base_url {
                 b = b.base_url(u);
             }
             let client = b
                 .build()
                 .map_err(|e| ToolSetupError::setting("connectors.ifttt", e))?;
-            let events: Vec<&str> = cfg.events.iter().map(String::as_str).collect();
-            ifttt::register_tools(registry, &client, &events)
+            ifttt::register_tools(registry, &client, &options)
                 .map_err(|e| ToolSetupError::register("ifttt", e))?;
             Ok(())
         }),
@@ -285,7 +284,7 @@ fn ifttt(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
 }
 
 /// `[connectors.web_search]`.
-fn web_search(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
+fn web_search(c: &ConnectorsConfig, options: ToolOptions) -> Option<Service<'_>> {
     let cfg = c.web_search.as_ref()?.get_ref();
     Some(Service {
         tools_key: "connectors.web_search.tools",
@@ -293,7 +292,7 @@ fn web_search(c: &ConnectorsConfig, _: ToolOptions) -> Option<Service<'_>> {
         register: Box::new(move |registry| {
             let provider = search_provider(cfg)
                 .map_err(|e| ToolSetupError::setting("connectors.web_search", e))?;
-            search::register_tools(registry, &provider)
+            search::register_tools(registry, &provider, &options)
                 .map_err(|e| ToolSetupError::register("web_search", e))?;
             Ok(())
         }),
