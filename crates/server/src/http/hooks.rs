@@ -67,7 +67,15 @@ pub(super) async fn ingest(
         .into_response();
     };
     if body.len() > source.max_body {
-        state.metrics.ingest(&name, "rejected");
+        state.metrics.ingest_rejected(
+            &name,
+            format!(
+                "a body of {} bytes, over the source's limit of {}",
+                body.len(),
+                source.max_body
+            ),
+            SystemTime::now(),
+        );
         return ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
@@ -75,9 +83,14 @@ pub(super) async fn ingest(
         )
         .into_response();
     }
-    let Some(auth) = authenticate(&name, source, &headers, &uri, &body) else {
-        state.metrics.ingest(&name, "rejected");
-        return ApiError::unauthorized().into_response();
+    let auth = match authenticate(&name, source, &headers, &uri, &body) {
+        Ok(auth) => auth,
+        Err(reason) => {
+            state
+                .metrics
+                .ingest_rejected(&name, reason, SystemTime::now());
+            return ApiError::unauthorized().into_response();
+        }
     };
     let (event_type, data, idempotency) = match event_of(source, &headers, &body, auth.delivery_id)
     {
@@ -127,23 +140,24 @@ pub(super) async fn ingest(
     }
 }
 
-/// Checks the request's signature or token; `None` (logged, without the query) when it fails.
+/// Checks the request's signature or token; when it fails, why (logged, without the query),
+/// in words that name what failed and never a value the request carried.
 fn authenticate(
     name: &str,
     source: &Source,
     headers: &HeaderMap,
     uri: &Uri,
     body: &[u8],
-) -> Option<Authenticated> {
+) -> Result<Authenticated, String> {
     match (&source.verifier, &source.token) {
         (Some(verifier), _) => match verifier.verify(headers, body, SystemTime::now()) {
-            Ok(v) => Some(Authenticated {
+            Ok(v) => Ok(Authenticated {
                 delivery_id: v.message_id.map(str::to_owned),
                 replay_digest: Some(v.replay_digest(body)),
             }),
             Err(e) => {
                 tracing::info!(source = %name, error = %e, "ingest signature rejected");
-                None
+                Err(format!("signature: {e}"))
             }
         },
         (None, Some(token)) => {
@@ -157,7 +171,7 @@ fn authenticate(
                         .is_some_and(|t| token.matches(&t))
             };
             if token.check_bearer(headers) || by_query() {
-                return Some(Authenticated {
+                return Ok(Authenticated {
                     delivery_id: None,
                     replay_digest: None,
                 });
@@ -169,9 +183,9 @@ fn authenticate(
                 "`Authorization: Bearer` (the URL query is not read for this kind)"
             };
             tracing::info!(source = %name, expected, "ingest token rejected");
-            None
+            Err(format!("no valid token: expected {expected}"))
         }
-        (None, None) => None,
+        (None, None) => Err("the source has neither a verifier nor a token".to_owned()),
     }
 }
 

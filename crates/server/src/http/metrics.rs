@@ -4,13 +4,16 @@
 //! attempt is counted by endpoint and outcome and its durations go into histograms. The queue
 //! depth is read from the store at scrape time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use switchboard::webhooks::delivery::{AttemptReport, DeliveryObserver, QueueDepth};
+
+/// Rejection reasons kept per ingest source.
+pub const REJECTIONS_KEPT: usize = 5;
 
 /// Upper bounds (seconds) of the latency histograms' buckets.
 const BUCKETS: [f64; 14] = [
@@ -69,6 +72,8 @@ pub struct Metrics {
     tool_seconds: Mutex<BTreeMap<String, (f64, u64)>>,
     /// source → outcome → count.
     ingest: Mutex<BTreeMap<String, BTreeMap<&'static str, u64>>>,
+    /// Why the latest ingest requests of each source were rejected, newest last.
+    ingest_rejections: Mutex<BTreeMap<String, VecDeque<(SystemTime, String)>>>,
     /// endpoint → outcome → count.
     deliveries: Mutex<BTreeMap<String, BTreeMap<&'static str, u64>>>,
     /// HTTP duration of every delivery attempt.
@@ -137,6 +142,30 @@ impl Metrics {
     /// `error`).
     pub fn ingest(&self, source: &str, outcome: &'static str) {
         bump(&self.ingest, source, outcome);
+    }
+
+    /// Counts one rejected ingest request of `source` and keeps why: the last
+    /// [`REJECTIONS_KEPT`] per source, for the console. A reason names what failed (a header,
+    /// the timestamp, the size), never a value the request carried.
+    pub fn ingest_rejected(&self, source: &str, reason: String, at: SystemTime) {
+        self.ingest(source, "rejected");
+        if let Ok(mut m) = self.ingest_rejections.lock() {
+            let kept = m.entry(source.to_owned()).or_default();
+            if kept.len() == REJECTIONS_KEPT {
+                kept.pop_front();
+            }
+            kept.push_back((at, reason));
+        }
+    }
+
+    /// Why the latest ingest requests of `source` were rejected, newest first.
+    pub fn ingest_rejections(&self, source: &str) -> Vec<(SystemTime, String)> {
+        self.ingest_rejections
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(source)
+            .map(|kept| kept.iter().rev().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The ingest requests of `source` counted since start, by outcome.

@@ -547,3 +547,52 @@ async fn the_message_list_pages_with_the_admin_api_cursors() {
     let back = page(newer).await;
     assert_eq!(back.matches("href=\"/ui/messages/msg_").count(), 50);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_ingest_page_says_why_requests_were_rejected_without_their_values() {
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let server = Server::start(Some(&config(&format!(
+        "[[ingest]]\nname = \"app\"\nkind = \"standard\"\nsecret = \"{secret}\"\nevent_type = \"app.event\"\n"
+    ))));
+    let forged = "v1,Zm9yZ2VkLXNpZ25hdHVyZS12YWx1ZS0wMTIzNDU2Nzg5YWJjZGVm";
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let res = http()
+        .post(server.url("/hooks/app"))
+        .header("webhook-id", "msg_forged")
+        .header("webhook-timestamp", &now)
+        .header("webhook-signature", forged)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let res = http()
+        .post(server.url("/hooks/app"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let (_, cookie) = sign_in(&server).await;
+    let page = http()
+        .get(server.url("/ui/ingest"))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Latest rejections"), "{page}");
+    assert!(page.contains("missing header"), "{page}");
+    assert!(page.contains("malformed header `webhook-signature`"), "{page}");
+    assert!(
+        !page.contains("Zm9yZ2Vk"),
+        "the forged signature is not repeated"
+    );
+    assert!(!page.contains("MfKQ9r8G"), "the secret is never shown");
+}

@@ -2,8 +2,8 @@
 //! requests each has had since the gateway started (accepted, rejected by verification,
 //! duplicates, errors: the counters `/metrics` exports) and the latest events it published.
 //!
-//! Why a request was rejected is written to the gateway's log, not kept: the page counts
-//! rejections but cannot list their reasons.
+//! Why the latest requests were rejected comes from the same counters (the last few per source,
+//! in memory: a restart clears them), in words that never repeat what the request carried.
 
 use super::super::{Operator, view};
 use super::messages::of_type;
@@ -29,6 +29,8 @@ struct SourceView {
     errors: u64,
     /// (message id, created)
     recent: Vec<(String, String)>,
+    /// (when, why), newest first.
+    rejections: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -78,6 +80,12 @@ async fn build(state: &AppState) -> Result<Vec<SourceView>, ApiError> {
             recent: recent
                 .iter()
                 .map(|m| (m.id.as_str().to_owned(), view::time(m.created_at)))
+                .collect(),
+            rejections: state
+                .metrics
+                .ingest_rejections(name)
+                .into_iter()
+                .map(|(at, why)| (view::time(at), why))
                 .collect(),
         });
     }
