@@ -589,7 +589,10 @@ async fn the_ingest_page_says_why_requests_were_rejected_without_their_values() 
         .unwrap();
     assert!(page.contains("Latest rejections"), "{page}");
     assert!(page.contains("missing header"), "{page}");
-    assert!(page.contains("malformed header `webhook-signature`"), "{page}");
+    assert!(
+        page.contains("malformed header `webhook-signature`"),
+        "{page}"
+    );
     assert!(
         !page.contains("Zm9yZ2Vk"),
         "the forged signature is not repeated"
