@@ -110,6 +110,34 @@ pub(super) fn message_id(id: &str) -> Result<MessageId, ApiError> {
     MessageId::parse(id).map_err(|e| bad("message id", e))
 }
 
+/// A time given by an operator: Unix seconds, RFC 3339, or a `datetime-local` form value
+/// (`2026-01-02T03:04`, read as UTC). The one reader of every time filter, in the admin API and
+/// the console alike; the error names `field`.
+pub(super) fn parse_time(field: &str, text: &str) -> Result<SystemTime, String> {
+    let secs = match text.parse::<u64>() {
+        Ok(secs) => secs,
+        Err(_) => {
+            let parsed = chrono::DateTime::parse_from_rfc3339(text)
+                .map(|t| t.timestamp())
+                .or_else(|_| {
+                    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+                        .or_else(|_| {
+                            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+                        })
+                        .map(|t| t.and_utc().timestamp())
+                })
+                .map_err(|_| {
+                    format!(
+                        "{field}: {text:?} is neither Unix seconds nor a time like \
+                         2026-01-02T03:04:05Z"
+                    )
+                })?;
+            u64::try_from(parsed).map_err(|_| format!("{field}: {text:?} is before 1970"))?
+        }
+    };
+    Ok(UNIX_EPOCH + Duration::from_secs(secs))
+}
+
 fn limit(n: Option<usize>) -> Result<usize, ApiError> {
     match n {
         None => Ok(100),
@@ -438,4 +466,27 @@ pub(super) fn delivery_status(s: &str) -> Result<DeliveryStatus, ApiError> {
             format!("{s:?} is not pending, in_flight, delivered or dead_letter"),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::parse_time;
+
+    #[test]
+    fn a_time_is_unix_seconds_rfc3339_or_a_form_value_in_utc() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_767_323_045);
+        let minute = UNIX_EPOCH + Duration::from_secs(1_767_323_040);
+        assert_eq!(parse_time("since", "1767323045"), Ok(t));
+        assert_eq!(parse_time("since", "2026-01-02T03:04:05Z"), Ok(t));
+        assert_eq!(parse_time("since", "2026-01-02T04:04:05+01:00"), Ok(t));
+        assert_eq!(parse_time("since", "2026-01-02T03:04"), Ok(minute));
+        assert!(parse_time("since", "1969-12-31T00:00:00Z").is_err());
+        assert!(
+            parse_time("until", "yesterday")
+                .unwrap_err()
+                .starts_with("until:")
+        );
+    }
 }

@@ -178,3 +178,38 @@ async fn an_endpoint_subscribed_with_a_wildcard_gets_every_type_below_it() {
     .await;
     assert!(types(&delivered).is_empty());
 }
+
+#[tokio::test]
+async fn a_hostile_event_type_filter_is_data_not_sql_or_like_wildcards() {
+    let server = gateway();
+    for t in ["a_b.x", "aXb.x", "a%b.y"] {
+        publish(&server, t).await;
+    }
+    // `_` and `%` are LIKE wildcards; the prefix is compared as a substring, so they match
+    // only themselves.
+    let (status, page) = get(&server, "/admin/messages?event_type=a_b.*").await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(types(&page), ["a_b.x"]);
+    let (_, page) = get(&server, "/admin/messages?event_type=a%25b.*").await;
+    assert_eq!(types(&page), ["a%b.y"]);
+    for hostile in [
+        "x'%20OR%20'1'='1",
+        "x'%20OR%201=1%20--.*",
+        "').*",
+        "x%22;DROP%20TABLE%20messages;--",
+    ] {
+        let (status, page) = get(&server, &format!("/admin/messages?event_type={hostile}")).await;
+        // Refused for its spaces (a 400 naming the parameter), or matching nothing.
+        let refused = status == 400
+            && page["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("event_type");
+        assert!(
+            refused || (status == 200 && types(&page).is_empty()),
+            "{hostile}: {status} {page}"
+        );
+    }
+    let (_, all) = get(&server, "/admin/messages").await;
+    assert_eq!(types(&all).len(), 3, "the table is intact");
+}

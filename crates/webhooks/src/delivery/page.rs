@@ -11,7 +11,7 @@
 //! [`Page::from_rows`] turns what they return into a page with its two cursors, once, for
 //! every store.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use super::model::{Attempt, Delivery, Message, to_millis};
 
@@ -77,7 +77,11 @@ impl Cursor {
             "{d}.{}.{}.{}",
             self.key.at_millis, self.key.id, self.key.number
         );
-        plain.bytes().map(|b| format!("{b:02x}")).collect()
+        let mut hex = String::with_capacity(2 * plain.len());
+        for b in plain.bytes() {
+            let _ = write!(hex, "{b:02x}");
+        }
+        hex
     }
 
     /// Reads [`encode`](Self::encode)'s text.

@@ -6,12 +6,12 @@
 //! Cursors are keyset positions, so rows published while a client pages never shift or repeat
 //! a page.
 //!
-//! Filters: `since` (inclusive) and `until` (exclusive) as Unix seconds or RFC 3339 on every
-//! list; messages by `endpoint`, delivery `status` and `event_type` (`github.push`, or
+//! Filters: `since` (inclusive) and `until` (exclusive) on every list, as [`parse_time`] reads
+//! them; messages by `endpoint`, delivery `status` and `event_type` (`github.push`, or
 //! `github.*` for every type below `github.`); deliveries by `endpoint`, `message`, `status`;
 //! attempts by `endpoint`, `message`, `delivery`. A bad parameter is a `400` naming it.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -26,7 +26,7 @@ use super::super::AppState;
 use super::super::error::ApiError;
 use super::{
     ApiResult, attempt_json, bad, delivery_json, delivery_status, endpoint_id, limit, manager,
-    manager_error, message_id, message_json,
+    manager_error, message_id, message_json, parse_time,
 };
 
 /// `GET /admin/messages`'s parameters.
@@ -163,17 +163,12 @@ fn event_type(t: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A time parameter: Unix seconds, or RFC 3339.
+/// A time parameter ([`parse_time`]).
 fn time(name: &str, text: Option<&str>) -> Result<Option<SystemTime>, ApiError> {
-    let Some(text) = text else { return Ok(None) };
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(Some(UNIX_EPOCH + Duration::from_secs(secs)));
-    }
-    let t = chrono::DateTime::parse_from_rfc3339(text).map_err(|e| {
-        bad(
-            name,
-            format!("{text:?} is neither Unix seconds nor RFC 3339: {e}"),
-        )
-    })?;
-    Ok(Some(SystemTime::from(t.with_timezone(&chrono::Utc))))
+    // The message already names the parameter.
+    text.map(|t| {
+        parse_time(name, t)
+            .map_err(|e| ApiError::new(http::StatusCode::BAD_REQUEST, "bad_request", e))
+    })
+    .transpose()
 }

@@ -91,20 +91,6 @@ pub(crate) fn local_input(t: SystemTime) -> String {
         .map_or_else(String::new, |t| t.format("%Y-%m-%dT%H:%M").to_string())
 }
 
-/// Reads a `datetime-local` value (UTC) or RFC 3339 time; the error names `field`.
-pub(crate) fn parse_time(field: &str, text: &str) -> Result<SystemTime, String> {
-    let parsed = chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| t.timestamp())
-        .or_else(|_| {
-            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
-                .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
-                .map(|t| t.and_utc().timestamp())
-        })
-        .map_err(|_| format!("{field}: {text:?} is not a time like 2026-01-02T03:04 (UTC)"))?;
-    let secs = u64::try_from(parsed).map_err(|_| format!("{field}: {text:?} is before 1970"))?;
-    Ok(UNIX_EPOCH + std::time::Duration::from_secs(secs))
-}
-
 /// The CSS class of a delivery status (colour and icon).
 pub(crate) fn status_class(status: &str) -> &'static str {
     match status {
@@ -124,13 +110,5 @@ mod tests {
         let t = UNIX_EPOCH + std::time::Duration::from_secs(1_767_323_045);
         assert_eq!(time(t), "2026-01-02 03:04:05 UTC");
         assert_eq!(local_input(t), "2026-01-02T03:04");
-        let minute = UNIX_EPOCH + std::time::Duration::from_secs(1_767_323_040);
-        assert_eq!(parse_time("since", "2026-01-02T03:04"), Ok(minute));
-        assert_eq!(parse_time("since", "2026-01-02T03:04:05Z"), Ok(t));
-        assert!(
-            parse_time("since", "yesterday")
-                .unwrap_err()
-                .starts_with("since:")
-        );
     }
 }

@@ -373,7 +373,8 @@ pub(crate) async fn action(
             }
             "recover" => {
                 let text = posted.fields.get("since").unwrap_or("");
-                let since = view::parse_time("since", text).map_err(|e| bad("since", e))?;
+                let since =
+                    crate::http::admin::parse_time("since", text).map_err(|e| bad("since", e))?;
                 let n = m.recover(&id, since).await.map_err(err)?;
                 Ok(Done::Notice(format!("recovered-{n}")))
             }

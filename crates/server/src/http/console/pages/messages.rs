@@ -176,7 +176,7 @@ async fn find(
         ));
     }
     let since = blank(&search.since)
-        .map(|s| view::parse_time("since", &s))
+        .map(|s| crate::http::admin::parse_time("since", &s))
         .transpose()
         .map_err(|e| ApiError::bad_parameter("since", e))?;
     let query = MessageQuery {
