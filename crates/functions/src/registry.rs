@@ -418,7 +418,10 @@ impl ToolRegistry {
         slots: Option<&Semaphore>,
     ) -> ToolResult {
         let (id, name, arguments, context) = call.into_parts();
-        let span = tracing::info_span!(
+        // Debug, not info: at the default log level a call then costs no span at all (formatting
+        // its fields was a fifth of a gateway `calculate` call). The per-call record a service
+        // keeps is its own (the gateway's audit trail and metrics); this span is for debugging.
+        let span = tracing::debug_span!(
             "tool_call",
             tool = %name,
             call_id = id.as_deref().unwrap_or(""),
