@@ -153,7 +153,8 @@ impl ToolResult {
     pub fn content(&self) -> String {
         match &self.outcome {
             Ok(Value::String(s)) => s.clone(),
-            Ok(v) => v.to_string(),
+            // Not `to_string`: `Display` formats fragment by fragment; this writes the bytes.
+            Ok(v) => serde_json::to_string(v).unwrap_or_default(),
             Err(e) => e.model_message(),
         }
     }

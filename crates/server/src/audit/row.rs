@@ -208,7 +208,9 @@ fn redact_named(value: &mut Value, fields: &[String]) {
 /// (its `preserve_order` feature is off in this workspace; the test below fails if it is turned
 /// on), so plain serialisation is canonical.
 fn canonical_json(value: &Value) -> String {
-    value.to_string()
+    // `to_string` goes through `Display` and the formatting machinery; this writes the bytes
+    // directly (a value tree always serialises).
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 fn sha256_hex(text: &str) -> String {

@@ -120,8 +120,19 @@ impl AppState {
 
 /// The gateway's router. `shutdown` ends MCP sessions when cancelled.
 pub fn router(settings: &Settings, state: AppState, shutdown: CancellationToken) -> Router {
-    let tools = Router::new()
-        .route("/tools/{name}", post(tools::call_tool))
+    // One static route per offered tool: matching `/tools/calculate` costs the router nothing
+    // more than matching any fixed path, where `/tools/{name}` allocates and decodes a path
+    // parameter on every call. `/tools/{name}` answers the names that are not offered.
+    let mut tools = Router::new();
+    for name in state.catalog.names() {
+        let name: Arc<str> = Arc::from(name);
+        tools = tools.route(
+            &format!("/tools/{name}"),
+            post(move |state, caller, body| tools::call_tool(state, name, caller, body)),
+        );
+    }
+    let tools = tools
+        .route("/tools/{name}", post(tools::call_unknown))
         .route("/openapi.json", get(openapi_json))
         .layer((
             ScreenLayer::new(state.identity.clone(), caller::screen),

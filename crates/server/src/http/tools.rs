@@ -17,12 +17,32 @@ use super::dispatch::{Outcome, dispatch};
 use super::error::ApiError;
 use crate::audit::Transport;
 
-/// Runs tool `name` with the JSON body as its arguments (an empty body means `{}`), for the
-/// caller resolved by [`super::caller::screen`].
+/// Runs the offered tool `name` (its route's own) with the JSON body as its arguments (an
+/// empty body means `{}`), for the caller resolved by [`super::caller::screen`].
 pub(super) async fn call_tool(
+    State(state): State<AppState>,
+    name: Arc<str>,
+    Extension(caller): Extension<Arc<Caller>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    call(&state, &name, &caller, body).await
+}
+
+/// `POST /tools/{name}` for a name no static route matched: the registry answers it (an unknown
+/// tool), through the same policy, limits, metrics and audit as any call.
+pub(super) async fn call_unknown(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Extension(caller): Extension<Arc<Caller>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    call(&state, &name, &caller, body).await
+}
+
+async fn call(
+    state: &AppState,
+    name: &str,
+    caller: &Arc<Caller>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let arguments = match arguments(body) {
@@ -30,7 +50,7 @@ pub(super) async fn call_tool(
         Err(error) => return error.into_response(),
     };
     let call = ToolCall::new(name, arguments);
-    match dispatch(&state, &caller, Transport::Rest, call, None).await {
+    match dispatch(state, caller, Transport::Rest, call, None).await {
         Outcome::Refused(refused) => refused.into_response(),
         Outcome::Ran(result) => match result.into_outcome() {
             Ok(value) => Json(value).into_response(),

@@ -185,9 +185,15 @@ async fn errors_have_stable_shapes() {
             "switchboard_tool_calls_total{tool=\"(unknown)\",outcome=\"unknown_tool\"} 1"
         )
     );
+    // An offered tool has its own route; other names share the parameter route.
+    assert!(
+        metrics.contains(
+            "switchboard_http_requests_total{route=\"/tools/calculate\",status=\"422\"} 1"
+        )
+    );
     assert!(
         metrics
-            .contains("switchboard_http_requests_total{route=\"/tools/{name}\",status=\"422\"} 1")
+            .contains("switchboard_http_requests_total{route=\"/tools/{name}\",status=\"404\"} 1")
     );
 }
 

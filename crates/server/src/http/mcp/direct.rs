@@ -366,7 +366,9 @@ fn json_rpc(message: Value) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        message.to_string(),
+        // Straight into bytes: `Value`'s `Display` goes through the formatting machinery, a
+        // call per fragment, and cost more than the whole tool call.
+        serde_json::to_vec(&message).unwrap_or_default(),
     )
         .into_response()
 }

@@ -206,7 +206,7 @@ pub fn routes(
         shutdown,
         settings.tools_max_body,
     ));
-    let mut router = Router::new().route_service("/mcp", service);
+    let mut router = Router::new().route_service("/mcp", Shared(Arc::new(service)));
     if stateful {
         router = router.layer(middleware::from_fn_with_state(sessions, end_session));
     }
@@ -215,6 +215,46 @@ pub fn routes(
     router
         .layer(middleware::from_fn_with_state(direct, direct::serve))
         .layer(ScreenLayer::new(state.identity.clone(), caller::screen))
+}
+
+/// rmcp's service behind an `Arc`. axum clones a route's service stack for every request, and
+/// cloning `StreamableHttpService` copies its whole configuration: a cost every direct call
+/// paid without ever reaching rmcp (a sixth of its instructions). The service is cloned only
+/// for a request rmcp serves, and made ready before it is called.
+#[derive(Debug)]
+struct Shared<S>(Arc<S>);
+
+impl<S> Clone for Shared<S> {
+    fn clone(&self) -> Self {
+        Shared(Arc::clone(&self.0))
+    }
+}
+
+impl<S, R> tower_service::Service<R> for Shared<S>
+where
+    S: tower_service::Service<R> + Clone + Send + 'static,
+    S::Future: Send,
+    R: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = futures_util::future::BoxFuture<'static, Result<S::Response, S::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), S::Error>> {
+        // Readiness is the clone's, polled in `call` before the request goes to it.
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: R) -> Self::Future {
+        let mut service = (*self.0).clone();
+        Box::pin(async move {
+            std::future::poll_fn(|cx| service.poll_ready(cx)).await?;
+            service.call(req).await
+        })
+    }
 }
 
 /// `DELETE /mcp` with a session id: `204 No Content` once the session is closed, `404` for a
