@@ -138,43 +138,50 @@ impl Jobs {
         endpoint: Option<EndpointId>,
         search: String,
     ) -> Result<Arc<Job>, StartError> {
-        let job = {
-            let mut jobs = self.lock();
-            self.prune(&mut jobs);
-            if jobs.iter().filter(|j| j.running()).count() >= MAX_RUNNING {
-                return Err(StartError::Busy);
-            }
-            let job = Arc::new(Job {
-                id: random_id()?,
-                search,
-                progress: Mutex::new(Progress {
-                    pages: 0,
-                    messages: 0,
-                    deliveries: 0,
-                    failures: 0,
-                    last_failure: None,
-                    state: State::Running,
-                    started: SystemTime::now(),
-                    finished: None,
-                }),
-                ended: Mutex::new(None),
-            });
-            jobs.push(job.clone());
-            job
-        };
+        let job = self.admit(search)?;
         let (jobs, running) = (self.clone(), job.clone());
         tokio::spawn(async move {
             let end = walk(&state, query, endpoint.as_ref(), &running).await;
-            let mut progress = running.lock();
-            progress.state = end;
-            progress.finished = Some(SystemTime::now());
-            drop(progress);
-            *running
-                .ended
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((jobs.clock)());
+            jobs.finish(&running, end);
         });
         Ok(job)
+    }
+
+    /// Registers a new running job, unless [`MAX_RUNNING`] already run.
+    fn admit(&self, search: String) -> Result<Arc<Job>, StartError> {
+        let mut jobs = self.lock();
+        self.prune(&mut jobs);
+        if jobs.iter().filter(|j| j.running()).count() >= MAX_RUNNING {
+            return Err(StartError::Busy);
+        }
+        let job = Arc::new(Job {
+            id: random_id()?,
+            search,
+            progress: Mutex::new(Progress {
+                pages: 0,
+                messages: 0,
+                deliveries: 0,
+                failures: 0,
+                last_failure: None,
+                state: State::Running,
+                started: SystemTime::now(),
+                finished: None,
+            }),
+            ended: Mutex::new(None),
+        });
+        jobs.push(job.clone());
+        Ok(job)
+    }
+
+    /// Marks `job` as ended in `end`; it is kept for [`KEEP`] from now.
+    fn finish(&self, job: &Job, end: State) {
+        let mut progress = job.lock();
+        progress.state = end;
+        progress.finished = Some(SystemTime::now());
+        drop(progress);
+        *job.ended
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((self.clock)());
     }
 
     /// The job with this id, while it is kept.
@@ -264,5 +271,45 @@ async fn walk(
             Some(next) => query.cursor = Some(next),
             None => return State::Done,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_most_a_few_run_at_once_and_finished_ones_are_kept_for_a_while() {
+        let now = Arc::new(Mutex::new(Instant::now()));
+        let read = now.clone();
+        let jobs = Jobs::new(Arc::new(move || *read.lock().unwrap()));
+        let running: Vec<_> = (0..MAX_RUNNING)
+            .map(|i| jobs.admit(format!("job {i}")).unwrap())
+            .collect();
+        assert!(matches!(
+            jobs.admit("one more".into()),
+            Err(StartError::Busy)
+        ));
+        jobs.finish(&running[0], State::Done);
+        let next = jobs.admit("one more".into()).unwrap();
+        assert_eq!(jobs.recent()[0].id, next.id, "newest first");
+        assert!(jobs.get(&running[0].id).is_some(), "a finished job is kept");
+        *now.lock().unwrap() += KEEP;
+        assert!(
+            jobs.get(&running[0].id).is_none(),
+            "and dropped after a while"
+        );
+        assert!(jobs.get(&running[1].id).is_some(), "a running one never is");
+    }
+
+    #[test]
+    fn the_registry_holds_at_most_max_kept_jobs() {
+        let jobs = Jobs::new(Arc::new(Instant::now));
+        for i in 0..MAX_KEPT * 2 {
+            let job = jobs.admit(format!("job {i}")).unwrap();
+            jobs.finish(&job, State::Done);
+        }
+        assert!(jobs.recent().len() <= MAX_KEPT);
+        assert_eq!(jobs.recent()[0].search, format!("job {}", MAX_KEPT * 2 - 1));
     }
 }

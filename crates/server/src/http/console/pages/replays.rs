@@ -165,13 +165,12 @@ struct Page {
     progress: ProgressView,
 }
 
-fn job(state: &AppState, id: &str) -> Result<std::sync::Arc<Job>, Response> {
-    state.console.jobs.get(id).ok_or_else(|| {
-        view::error(
-            StatusCode::NOT_FOUND,
-            "No such bulk replay: finished ones are kept for an hour, and none survive a restart.",
-        )
-    })
+/// The page for a job that is not (or no longer) kept.
+fn gone() -> Response {
+    view::error(
+        StatusCode::NOT_FOUND,
+        "No such bulk replay: finished ones are kept for an hour, and none survive a restart.",
+    )
 }
 
 /// `GET /ui/replays/{id}`: the job's page.
@@ -180,14 +179,14 @@ pub(crate) async fn show(
     operator: Operator,
     Path(id): Path<String>,
 ) -> Response {
-    match job(&state, &id) {
-        Ok(job) => view::render(&Page {
+    match state.console.jobs.get(&id) {
+        Some(job) => view::render(&Page {
             chrome: operator.chrome("messages"),
             search: describe(&job.search),
             back: format!("/ui/messages?{}", job.search),
             progress: ProgressView::of(&job),
         }),
-        Err(response) => response,
+        None => gone(),
     }
 }
 
@@ -197,8 +196,8 @@ pub(crate) async fn progress(
     _operator: Operator,
     Path(id): Path<String>,
 ) -> Response {
-    match job(&state, &id) {
-        Ok(job) => view::render(&ProgressView::of(&job)),
-        Err(response) => response,
+    match state.console.jobs.get(&id) {
+        Some(job) => view::render(&ProgressView::of(&job)),
+        None => gone(),
     }
 }
