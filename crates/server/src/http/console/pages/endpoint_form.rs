@@ -27,16 +27,16 @@ use crate::http::AppState;
 use crate::http::admin::{self, CreateEndpoint, current_secret, endpoint_id};
 use crate::http::error::ApiError;
 
-/// The fields the form shows, which an error may be about.
-const FIELDS: &[&str] = &[
-    "name",
-    "url",
-    "description",
-    "events",
-    "headers",
-    "metadata",
-    "rate_limit",
-    "max_in_flight",
+/// The fields the form shows, which an error may be about, with their labels.
+const FIELDS: &[(&str, &str)] = &[
+    ("name", "Name"),
+    ("url", "URL"),
+    ("description", "Description"),
+    ("events", "Event types"),
+    ("headers", "Headers"),
+    ("metadata", "Metadata"),
+    ("rate_limit", "Rate limit"),
+    ("max_in_flight", "Most in flight"),
 ];
 
 /// What the create and edit forms show: the values entered.
@@ -86,7 +86,10 @@ impl Problems {
     /// The admin API's error: on its field when the form shows it, else above the form.
     fn of(e: &ApiError) -> Self {
         let mut problems = Problems::default();
-        match e.field().filter(|f| FIELDS.contains(f)) {
+        match e
+            .field()
+            .filter(|f| FIELDS.iter().any(|(name, _)| name == f))
+        {
             Some(field) => problems.add(field, e.message()),
             None => problems.general = Some(e.message().to_owned()),
         }
@@ -100,6 +103,20 @@ impl Problems {
             1 => Some("Not saved: one field needs fixing.".to_owned()),
             n => Some(format!("Not saved: {n} fields need fixing.")),
         })
+    }
+
+    /// Each field error as the summary lists it: the field's id, label and message.
+    fn listed(&self) -> Vec<(&'static str, &'static str, &str)> {
+        self.fields
+            .iter()
+            .map(|(field, message)| {
+                let label = FIELDS
+                    .iter()
+                    .find(|(name, _)| name == field)
+                    .map_or(*field, |(_, label)| label);
+                (*field, label, message.as_str())
+            })
+            .collect()
     }
 }
 
