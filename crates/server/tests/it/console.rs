@@ -55,17 +55,9 @@ pub(crate) async fn sign_in(server: &Server) -> (String, String) {
 
 /// The CSRF token of the signed-in session, read from a page's form.
 pub(crate) async fn csrf(server: &Server, cookie: &str) -> String {
-    let page = http()
-        .get(server.url("/ui/endpoints/new"))
-        .header(COOKIE, cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let start = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
-    page[start..start + 64].to_owned()
+    let form = page(server, cookie, "/ui/endpoints/new").await;
+    let start = form.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    form[start..start + 64].to_owned()
 }
 
 async fn endpoint_count(server: &Server) -> usize {
@@ -293,6 +285,19 @@ async fn the_json_admin_api_keeps_its_bearer_auth() {
     assert_eq!(res.status(), 401);
 }
 
+/// A page of the console, read with `cookie`.
+pub(crate) async fn page(server: &Server, cookie: &str, path: &str) -> String {
+    http()
+        .get(server.url(path))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// The `href` of the link with this `id` in `html`, as a browser reads the attribute.
 pub(crate) fn link(html: &str, id: &str) -> Option<String> {
     let marker = format!("id=\"{id}\"");
@@ -448,22 +453,7 @@ async fn the_message_list_pages_with_the_admin_api_cursors() {
         admin.publish(i).await;
     }
     let (_, cookie) = sign_in(&server).await;
-    let page = |path: String| {
-        let cookie = cookie.clone();
-        let server = &server;
-        async move {
-            http()
-                .get(server.url(&path))
-                .header(COOKIE, cookie)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
-    let first = page("/ui/messages?event_type=tick".to_owned()).await;
+    let first = page(&server, &cookie, "/ui/messages?event_type=tick").await;
     assert_eq!(first.matches("href=\"/ui/messages/msg_").count(), 50);
     assert!(
         link(&first, "newer").is_none(),
@@ -474,14 +464,14 @@ async fn the_message_list_pages_with_the_admin_api_cursors() {
         older.starts_with("/ui/messages?") && older.contains("iterator="),
         "{older}"
     );
-    let second = page(older).await;
+    let second = page(&server, &cookie, &older).await;
     assert_eq!(second.matches("href=\"/ui/messages/msg_").count(), 5);
     assert!(
         link(&second, "older").is_none(),
         "the oldest page ends the list"
     );
     let newer = link(&second, "newer").expect("a newer link");
-    let back = page(newer).await;
+    let back = page(&server, &cookie, &newer).await;
     assert_eq!(back.matches("href=\"/ui/messages/msg_").count(), 50);
 }
 
@@ -515,15 +505,7 @@ async fn the_ingest_page_says_why_requests_were_rejected_without_their_values() 
         .unwrap();
     assert_eq!(res.status(), 401);
     let (_, cookie) = sign_in(&server).await;
-    let page = http()
-        .get(server.url("/ui/ingest"))
-        .header(COOKIE, cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page(&server, &cookie, "/ui/ingest").await;
     assert!(page.contains("Latest rejections"), "{page}");
     assert!(page.contains("missing header"), "{page}");
     assert!(

@@ -7,23 +7,10 @@ use std::sync::atomic::Ordering;
 use reqwest::header::{COOKIE, LOCATION};
 use serde_json::{Value, json};
 
-use crate::console::{csrf, http, link, post, sign_in, wait_until};
+use crate::console::{csrf, http, link, page, post, sign_in, wait_until};
 use crate::console_browser::{flaky_receiver, one_attempt_config};
 use crate::endpoints::Admin;
 use crate::server::Server;
-
-/// A page of the console, read with `cookie`.
-async fn page(server: &Server, cookie: &str, path: &str) -> String {
-    http()
-        .get(server.url(path))
-        .header(COOKIE, cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
 
 /// The text of the element with this `id` in `html` (its content up to the next tag).
 fn text_of<'a>(html: &'a str, id: &str) -> &'a str {
@@ -69,19 +56,26 @@ fn search<'a>(token: &'a str, event_type: &'a str) -> [(&'a str, &'a str); 5] {
     ]
 }
 
+/// Signs in and posts the bulk replay of the dead letters of `event_type`: the answer and the
+/// session cookie.
+async fn start_replay(server: &Server, event_type: &str) -> (reqwest::Response, String) {
+    let (_, cookie) = sign_in(server).await;
+    let token = csrf(server, &cookie).await;
+    let res = post(
+        server,
+        "/ui/messages/replay",
+        Some(&cookie),
+        &search(&token, event_type),
+    )
+    .await;
+    (res, cookie)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bulk_replay_runs_in_the_background_and_its_progress_reaches_done_with_the_counts() {
     let server = dead_letters(3).await;
     let admin = Admin::new(&server);
-    let (_, cookie) = sign_in(&server).await;
-    let token = csrf(&server, &cookie).await;
-    let res = post(
-        &server,
-        "/ui/messages/replay",
-        Some(&cookie),
-        &search(&token, "tick"),
-    )
-    .await;
+    let (res, cookie) = start_replay(&server, "tick").await;
     assert_eq!(res.status(), 303);
     let job = res.headers()[LOCATION].to_str().unwrap().to_owned();
     assert!(job.starts_with("/ui/replays/"), "{job}");
@@ -139,15 +133,7 @@ async fn a_bulk_replay_without_the_csrf_token_starts_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bulk_replay_of_a_bad_search_is_refused_before_it_starts() {
     let server = dead_letters(1).await;
-    let (_, cookie) = sign_in(&server).await;
-    let token = csrf(&server, &cookie).await;
-    let res = post(
-        &server,
-        "/ui/messages/replay",
-        Some(&cookie),
-        &search(&token, "ti*"),
-    )
-    .await;
+    let (res, cookie) = start_replay(&server, "ti*").await;
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains("event_type"));
     let listing = page(&server, &cookie, "/ui/messages").await;
