@@ -553,7 +553,7 @@ async fn after_signing_out_the_console_asks_for_the_key_again() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn in_a_narrow_dark_window_the_pages_fit_and_are_dark() {
-    let (server, _failing, _, message) = failing_setup().await;
+    let (server, _failing, endpoint, message) = failing_setup().await;
     let narrow = Window {
         width: 400,
         height: 860,
@@ -566,6 +566,9 @@ async fn in_a_narrow_dark_window_the_pages_fit_and_are_dark() {
     for path in [
         "/ui".to_owned(),
         "/ui/endpoints".to_owned(),
+        format!("/ui/endpoints/{endpoint}"),
+        format!("/ui/endpoints/{endpoint}/edit"),
+        "/ui/messages".to_owned(),
         format!("/ui/messages/{message}"),
     ] {
         b.open(&path).await;
