@@ -91,7 +91,13 @@ pub(super) fn manager_error(e: &ManagerError) -> ApiError {
             (StatusCode::INTERNAL_SERVER_ERROR, "store_error")
         }
     };
-    ApiError::new(status, kind, e.to_string())
+    let error = ApiError::new(status, kind, e.to_string());
+    match e {
+        ManagerError::InvalidEndpoint { field, .. } => error.about_field(field),
+        ManagerError::Blocked(_) => error.about_field("url"),
+        ManagerError::NameTaken(_) => error.about_field("name"),
+        _ => error,
+    }
 }
 
 fn bad(field: &str, message: impl std::fmt::Display) -> ApiError {

@@ -18,6 +18,9 @@ pub struct ApiError {
     parameter: Option<&'static str>,
     /// Seconds for a `Retry-After` header.
     retry_after: Option<u32>,
+    /// The setting of the request's body that was refused (`url`, `headers`), for forms that
+    /// show an error next to its field; not part of the JSON body, whose message names it.
+    field: Option<&'static str>,
 }
 
 impl ApiError {
@@ -30,7 +33,20 @@ impl ApiError {
             violations: None,
             parameter: None,
             retry_after: None,
+            field: None,
         }
+    }
+
+    /// The same error, about the body's setting `field`.
+    #[must_use]
+    pub fn about_field(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
+        self
+    }
+
+    /// The body's setting this error is about, when it is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        self.field
     }
 
     /// `400 bad_request` for query parameter `parameter`, named in the message and in the

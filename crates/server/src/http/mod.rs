@@ -66,8 +66,8 @@ pub struct AppState {
     pub guard: Arc<GuardPolicy>,
     /// The audit trail's writer, when `[audit] enabled`.
     pub audit: Option<Arc<Audit>>,
-    /// The web console's signed-in sessions.
-    pub(crate) console: Arc<console::Sessions>,
+    /// The web console's sessions, sign-in limiter and bulk replays.
+    pub(crate) console: Arc<console::Console>,
 }
 
 impl AppState {
@@ -88,7 +88,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             webhooks: None,
             audit: None,
-            console: Arc::new(console::Sessions::default()),
+            console: Arc::new(console::Console::default()),
             guard: Arc::new(GuardPolicy::new(
                 &settings.host_names(),
                 &settings.cors_origins,
@@ -107,6 +107,17 @@ impl AppState {
     #[must_use]
     pub fn with_audit(mut self, audit: Arc<Audit>) -> Self {
         self.audit = Some(audit);
+        self
+    }
+
+    /// Times the web console (session expiry, the sign-in limiter's windows, how long finished
+    /// bulk replays are kept) with `clock` instead of the system's monotonic clock.
+    #[must_use]
+    pub fn with_console_clock(
+        mut self,
+        clock: Arc<dyn Fn() -> std::time::Instant + Send + Sync>,
+    ) -> Self {
+        self.console = Arc::new(console::Console::new(clock));
         self
     }
 

@@ -15,6 +15,8 @@ mod cli;
 mod connectors;
 mod console;
 mod console_browser;
+mod console_pages;
+mod console_sign_in;
 mod endpoints;
 mod identity;
 mod ingest;
