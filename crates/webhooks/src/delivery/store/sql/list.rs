@@ -229,6 +229,16 @@ pub(crate) fn messages(q: &MessageQuery, limit: usize, dialect: Dialect) -> List
     if let Some(t) = &q.event_type {
         event_type(&mut b, t);
     }
+    if let Some(c) = &q.channel {
+        // The column is a JSON array of channels, or NULL for none.
+        let clause = match dialect {
+            Dialect::Sqlite => {
+                "EXISTS (SELECT 1 FROM json_each(messages.channels) WHERE json_each.value = ?)"
+            }
+            Dialect::Postgres => "jsonb_exists(messages.channels::jsonb, ?)",
+        };
+        b.add(clause, [Arg::Text(c.clone())]);
+    }
     b.finish(
         &format!("SELECT {MESSAGE_COLUMNS} FROM messages"),
         &BY_CREATION,
