@@ -11,6 +11,7 @@ mod audit;
 mod audit_store;
 mod browser_guard;
 mod builtin_tools;
+mod channels;
 mod cli;
 mod connectors;
 mod console;
