@@ -8,6 +8,7 @@ mod admin_lists;
 mod assistant_connectors;
 mod attribution;
 mod audit;
+mod audit_pages;
 mod audit_store;
 mod browser_guard;
 mod builtin_tools;

@@ -17,7 +17,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use switchboard::webhooks::delivery::{
     AttemptQuery, Cursor, DeliveryId, DeliveryQuery, MessageQuery, Page, validate_channels,
 };
@@ -142,13 +142,7 @@ pub(super) async fn attempts(
 
 /// The answer of every list.
 fn page_json<T>(page: &Page<T>, row: fn(&T) -> Value) -> axum::response::Response {
-    Json(json!({
-        "data": page.data.iter().map(row).collect::<Vec<_>>(),
-        "iterator": page.next.as_ref().map(Cursor::encode),
-        "prev_iterator": page.prev.as_ref().map(Cursor::encode),
-        "done": page.done,
-    }))
-    .into_response()
+    Json(crate::http::page::page_json(page, row)).into_response()
 }
 
 fn iterator(text: Option<&str>) -> Result<Option<Cursor>, ApiError> {

@@ -128,11 +128,7 @@ impl Builder {
         let (clause, args) = match key.number {
             None => (
                 format!("({at} {op} ? OR ({at} = ? AND {id} {op} ?))", at = key.at),
-                vec![
-                    Arg::Int(k.at_millis),
-                    Arg::Int(k.at_millis),
-                    Arg::Text(k.id.clone()),
-                ],
+                vec![Arg::Int(k.at), Arg::Int(k.at), Arg::Text(k.id.clone())],
             ),
             Some(n) => (
                 format!(
@@ -140,8 +136,8 @@ impl Builder {
                     at = key.at
                 ),
                 vec![
-                    Arg::Int(k.at_millis),
-                    Arg::Int(k.at_millis),
+                    Arg::Int(k.at),
+                    Arg::Int(k.at),
                     Arg::Text(k.id.clone()),
                     Arg::Text(k.id.clone()),
                     Arg::Int(i64::from(k.number)),
@@ -327,7 +323,7 @@ mod tests {
             cursor: Some(Cursor::new(
                 Direction::Newer,
                 RowKey {
-                    at_millis: 5,
+                    at: 5,
                     id: "dlv_x".into(),
                     number: 2,
                 },
