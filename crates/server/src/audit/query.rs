@@ -74,11 +74,15 @@ const ID_WIDTH: usize = 20;
 
 impl Listed for CallRow {
     fn row_key(&self) -> RowKey {
-        RowKey {
-            at: self.at_us,
-            id: format!("{:0width$}", self.id, width = ID_WIDTH),
-            number: 0,
-        }
+        key(self.at_us, self.id)
+    }
+}
+
+fn key(at_us: i64, id: i64) -> RowKey {
+    RowKey {
+        at: at_us,
+        id: format!("{id:0ID_WIDTH$}"),
+        number: 0,
     }
 }
 
@@ -267,25 +271,8 @@ mod tests {
 
     #[test]
     fn ids_order_by_bytes_as_by_value() {
-        let row = |id| CallRow {
-            id,
-            at_us: 7,
-            token: None,
-            user_id: None,
-            email: None,
-            user_name: None,
-            role: None,
-            chat_id: None,
-            message_id: None,
-            tool: "t".into(),
-            transport: "rest".into(),
-            outcome: "ok".into(),
-            duration_us: 1,
-            arguments_sha256: None,
-            arguments: None,
-            result_bytes: 0,
-        };
-        assert!(row(9).row_key() < row(10).row_key());
+        assert!(key(7, 9) < key(7, 10));
+        assert!(key(7, 10) < key(8, 1));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! microsecond, unmoved by calls recorded meanwhile, on SQLite and Postgres; an altered
 //! iterator is refused naming it.
 
+use std::time::{Duration, SystemTime};
+
 use serde_json::{Value, json};
 use switchboard_server::audit::{AuditStore, CallRow};
 
@@ -17,30 +19,10 @@ fn config(store: &str) -> String {
 
 /// A stored call of `tool`, `at` microseconds after this test started (recent, so that the
 /// gateway's retention leaves it).
-fn row(tool: &str, at: i64) -> CallRow {
-    static START: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
-    let start = *START.get_or_init(|| {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-        i64::try_from(now.unwrap().as_micros()).unwrap()
-    });
-    CallRow {
-        id: 0,
-        at_us: start + at,
-        token: None,
-        user_id: None,
-        email: None,
-        user_name: None,
-        role: None,
-        chat_id: None,
-        message_id: None,
-        tool: tool.to_owned(),
-        transport: "rest".into(),
-        outcome: "ok".into(),
-        duration_us: 1,
-        arguments_sha256: None,
-        arguments: None,
-        result_bytes: 0,
-    }
+fn row(tool: &str, at: u64) -> CallRow {
+    static START: std::sync::OnceLock<SystemTime> = std::sync::OnceLock::new();
+    let start = *START.get_or_init(SystemTime::now);
+    crate::audit_store::row_at(start + Duration::from_micros(at), tool)
 }
 
 async fn list(server: &Server, query: &str) -> (u16, Value) {
@@ -84,7 +66,7 @@ async fn walk(server: &Server, start: &Value, key: &str) -> (Vec<Vec<String>>, V
 /// Nine calls in three microseconds (ties broken by id), paged older to the end with one call
 /// recorded after the first page, then newer back to the top, where the new call shows.
 async fn pages_walk_both_ways(server: &Server, store: &AuditStore) {
-    let times = [10, 10, 10, 20, 20, 20, 20, 30, 30];
+    let times: [u64; 9] = [10, 10, 10, 20, 20, 20, 20, 30, 30];
     let rows: Vec<CallRow> = times
         .iter()
         .enumerate()

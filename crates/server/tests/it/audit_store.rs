@@ -118,7 +118,7 @@ async fn secret_and_configured_fields_never_reach_the_store_file() {
     );
 }
 
-fn row_at(at: SystemTime, tool: &str) -> CallRow {
+pub(crate) fn row_at(at: SystemTime, tool: &str) -> CallRow {
     CallRow {
         id: 0,
         at_us: i64::try_from(
