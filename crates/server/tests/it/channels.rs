@@ -238,3 +238,23 @@ async fn a_config_endpoint_channel_filter_is_reconciled_on_restart() {
         "{log}"
     );
 }
+
+#[test]
+fn a_bad_channel_in_the_config_is_refused_with_its_key_and_line() {
+    let text = config(
+        "[[endpoints]]\nname = \"crm\"\nurl = \"http://127.0.0.1:9/\"\nchannels = [\"has space\"]\n",
+    );
+    let err = switchboard_server::config::Settings::parse(&text, &|_| None)
+        .unwrap_err()
+        .to_string();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("channels"))
+        .unwrap()
+        + 1;
+    assert!(
+        err.starts_with(&format!("config key `endpoints.channels` (line {line}):"))
+            && err.contains("has space"),
+        "{err}"
+    );
+}
