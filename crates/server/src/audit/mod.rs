@@ -16,7 +16,7 @@ mod row;
 mod store;
 mod writer;
 
-pub use query::{CallParams, CallQuery, Cursor, OUTCOMES, Page, QueryError, format_time};
+pub use query::{CallParams, CallQuery, OUTCOMES, QueryError, format_time};
 pub use row::{CallRecord, CallRow, Transport};
 pub use store::AuditStore;
 pub use writer::{Audit, apply_retention};

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use switchboard::webhooks::delivery::{
     Attempt, Delivery, DeliveryId, DeliveryStatus, Endpoint, EndpointId, EndpointSpec, EventFilter,
-    ManagerError, Message, MessageId,
+    ManagerError, Message, MessageId, TriggerOptions,
 };
 
 use super::AppState;
@@ -164,6 +164,7 @@ fn endpoint_json(e: &Endpoint) -> Value {
         "description": e.description,
         "url": switchboard::core::redact_url(&e.url),
         "events": match &e.events { EventFilter::All => Value::Null, EventFilter::Only(t) => json!(t) },
+        "channels": (!e.channels.is_empty()).then_some(&e.channels),
         "headers": e.headers.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
         "max_in_flight": e.max_in_flight,
         "rate_limit": e.rate_limit,
@@ -185,6 +186,7 @@ fn message_json(m: &Message) -> Value {
     json!({
         "id": m.id.as_str(),
         "event_type": m.event_type,
+        "channels": m.channels,
         "payload": payload,
         "idempotency_key": m.idempotency_key,
         "created_at": unix(m.created_at),
@@ -226,6 +228,8 @@ pub(super) struct PublishBody {
     event_type: String,
     data: Value,
     idempotency_key: Option<String>,
+    #[serde(default)]
+    channels: Vec<String>,
 }
 
 async fn publish(
@@ -233,15 +237,14 @@ async fn publish(
     body: Result<Json<PublishBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult {
     let Json(body) = body.map_err(|e| bad("body", e.body_text()))?;
-    let m = manager(&state)?;
-    let id = match &body.idempotency_key {
-        Some(key) => {
-            m.trigger_event_idempotent(&body.event_type, body.data, key)
-                .await
-        }
-        None => m.trigger_event(&body.event_type, body.data).await,
+    let mut options = TriggerOptions::new().channels(body.channels);
+    if let Some(key) = body.idempotency_key {
+        options = options.idempotency_key(key);
     }
-    .map_err(|e| manager_error(&e))?;
+    let id = manager(&state)?
+        .trigger_event_with(&body.event_type, body.data, options)
+        .await
+        .map_err(|e| manager_error(&e))?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"message_id": id.as_str()})),
@@ -264,6 +267,8 @@ pub(super) struct CreateEndpoint {
     url: String,
     #[serde(default)]
     events: Vec<String>,
+    #[serde(default)]
+    channels: Vec<String>,
     secret: Option<String>,
     #[serde(default)]
     headers: std::collections::BTreeMap<String, String>,
@@ -296,6 +301,7 @@ pub(super) async fn create(state: &AppState, body: CreateEndpoint) -> Result<End
     if !body.events.is_empty() {
         spec = spec.events(body.events);
     }
+    spec = spec.channels(body.channels);
     if let Some(s) = body.secret {
         spec = spec.secret(s);
     }

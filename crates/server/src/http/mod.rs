@@ -16,6 +16,7 @@ pub mod limits;
 pub mod mcp;
 pub mod metrics;
 pub mod openapi;
+pub mod page;
 mod tools;
 pub mod user_limits;
 

@@ -136,6 +136,9 @@ pub struct Endpoint {
     pub url: String,
     /// Which event types it receives.
     pub events: EventFilter,
+    /// Receive only messages carrying one of these [channels](super::channels_match); empty
+    /// for every message whatever its channels.
+    pub channels: Vec<String>,
     /// Signing keys: the first is current, the others retired (signed with until they expire).
     pub keys: Vec<EndpointKey>,
     /// Extra headers sent with every request.
@@ -171,6 +174,7 @@ impl fmt::Debug for Endpoint {
             .field("description", &self.description)
             .field("url", &switchboard_core::redact_url(&self.url))
             .field("events", &self.events)
+            .field("channels", &self.channels)
             .field("keys", &self.keys)
             .field(
                 "headers",
@@ -197,6 +201,8 @@ pub struct Message {
     pub id: MessageId,
     /// The event type.
     pub event_type: String,
+    /// The channels it was published on (empty for none).
+    pub channels: Vec<String>,
     /// The exact body sent (the JSON envelope).
     pub payload: Bytes,
     /// The caller's idempotency key, if any.

@@ -7,8 +7,8 @@
 //! a page.
 //!
 //! Filters: `since` (inclusive) and `until` (exclusive) on every list, as [`parse_time`] reads
-//! them; messages by `endpoint`, delivery `status` and `event_type` (`github.push`, or
-//! `github.*` for every type below `github.`); deliveries by `endpoint`, `message`, `status`;
+//! them; messages by `endpoint`, delivery `status`, `event_type` (`github.push`, or
+//! `github.*` for every type below `github.`) and `channel` (messages published on it); deliveries by `endpoint`, `message`, `status`;
 //! attempts by `endpoint`, `message`, `delivery`. A bad parameter is a `400` naming it.
 
 use std::time::SystemTime;
@@ -17,9 +17,9 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use switchboard::webhooks::delivery::{
-    AttemptQuery, Cursor, DeliveryId, DeliveryQuery, MessageQuery, Page,
+    AttemptQuery, Cursor, DeliveryId, DeliveryQuery, MessageQuery, Page, validate_channels,
 };
 
 use super::super::AppState;
@@ -36,6 +36,7 @@ pub(in crate::http) struct MessagesQuery {
     endpoint: Option<String>,
     status: Option<String>,
     event_type: Option<String>,
+    channel: Option<String>,
     since: Option<String>,
     until: Option<String>,
     iterator: Option<String>,
@@ -49,10 +50,14 @@ pub(super) async fn messages(
     if let Some(t) = &q.event_type {
         event_type(t)?;
     }
+    if let Some(c) = &q.channel {
+        validate_channels(std::slice::from_ref(c)).map_err(|e| bad("channel", e))?;
+    }
     let query = MessageQuery {
         endpoint: q.endpoint.as_deref().map(endpoint_id).transpose()?,
         status: q.status.as_deref().map(delivery_status).transpose()?,
         event_type: q.event_type,
+        channel: q.channel,
         since: time("since", q.since.as_deref())?,
         until: time("until", q.until.as_deref())?,
         cursor: iterator(q.iterator.as_deref())?,
@@ -137,13 +142,7 @@ pub(super) async fn attempts(
 
 /// The answer of every list.
 fn page_json<T>(page: &Page<T>, row: fn(&T) -> Value) -> axum::response::Response {
-    Json(json!({
-        "data": page.data.iter().map(row).collect::<Vec<_>>(),
-        "iterator": page.next.as_ref().map(Cursor::encode),
-        "prev_iterator": page.prev.as_ref().map(Cursor::encode),
-        "done": page.done,
-    }))
-    .into_response()
+    Json(crate::http::page::page_json(page, row)).into_response()
 }
 
 fn iterator(text: Option<&str>) -> Result<Option<Cursor>, ApiError> {
