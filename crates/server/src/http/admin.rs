@@ -233,9 +233,10 @@ fn limit(n: Option<usize>) -> Result<usize, ApiError> {
 pub(super) struct PublishBody {
     /// The event type (`github.push`, `order.created`, …): 1 to 256 visible ASCII characters.
     #[serde(rename = "type")]
-    #[schemars(pattern(patterns::EVENT_TYPE))]
+    #[schemars(pattern(patterns::EVENT_TYPE), example = "order.created")]
     event_type: String,
     /// The event's data, delivered as the payload's `data`.
+    #[schemars(example = serde_json::json!({"order": 42}))]
     data: Value,
     /// Publishing again with the same key answers the first message's id and creates nothing.
     idempotency_key: Option<String>,
@@ -275,8 +276,10 @@ async fn list_endpoints(State(state): State<AppState>) -> ApiResult {
 #[serde(deny_unknown_fields)]
 pub(super) struct CreateEndpoint {
     /// A unique name.
+    #[schemars(example = "payments-crm")]
     name: String,
     /// Where messages are posted (`https://…`; the network policy must allow it).
+    #[schemars(example = "https://example.com/hooks/switchboard")]
     url: String,
     /// The event types to receive (`github.*` covers every type below `github.`); empty or
     /// left out for all.

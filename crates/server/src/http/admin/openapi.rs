@@ -76,10 +76,10 @@ pub(super) fn to_json(api: &OpenApi) -> Value {
 fn refs(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
-            if let Some(Value::String(target)) = map.get("$ref") {
-                if let Some(name) = target.strip_prefix("#/components/schemas/") {
-                    out.push(name.to_owned());
-                }
+            if let Some(Value::String(target)) = map.get("$ref")
+                && let Some(name) = target.strip_prefix("#/components/schemas/")
+            {
+                out.push(name.to_owned());
             }
             map.values().for_each(|v| refs(v, out));
         }
