@@ -550,6 +550,8 @@ async fn openapi_json_is_fresh() {
 
 #[test]
 fn admin_openapi_json_is_fresh() {
+    // What aide could not document (a duplicate parameter or body, …) fails here, not silently.
+    aide::generate::on_error(|error| panic!("admin OpenAPI document: {error}"));
     let document = switchboard_server::http::admin_openapi();
     ensure_file(
         "docs/admin-openapi.json",

@@ -112,6 +112,10 @@ fn api_routes() -> ApiRouter<AppState> {
 
 /// The routes and the document they describe.
 fn build() -> (Router<AppState>, Value) {
+    // Every answer is declared with its route (`openapi::ops`): the handlers turn axum's
+    // rejections into the JSON error shape, so the plain-text answers aide would infer from
+    // the extractors never happen.
+    aide::generate::infer_responses(false);
     let mut api = OpenApi::default();
     let router = api_routes().finish_api_with(&mut api, openapi::describe);
     (router, openapi::to_json(&api))
