@@ -140,7 +140,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Every error is documented with [`ErrorBody`], status by status, where the route is.
+/// Every error is documented with the `ErrorBody` schema, status by status, where the route is.
 impl aide::OperationOutput for ApiError {
     type Inner = Self;
 }
