@@ -40,7 +40,7 @@ const MAX_LIMIT: usize = 1000;
 const MAX_FILTER_LEN: usize = 256;
 
 /// The filters as received (query string or command line), unchecked.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallParams {
     /// A token name, user id or user email.
@@ -50,10 +50,13 @@ pub struct CallParams {
     /// One of [`OUTCOMES`].
     pub outcome: Option<String>,
     /// RFC 3339 time: calls at or after it.
+    #[schemars(extend("format" = "date-time"))]
     pub since: Option<String>,
     /// RFC 3339 time: calls before it.
+    #[schemars(extend("format" = "date-time"))]
     pub until: Option<String>,
     /// Rows per page, 1 to 1000 (default 100).
+    #[schemars(with = "Option<u32>", range(min = 1, max = 1000))]
     pub limit: Option<String>,
     /// An `iterator` or `prev_iterator` of an earlier page.
     pub iterator: Option<String>,

@@ -130,6 +130,12 @@ impl AppState {
     }
 }
 
+/// The admin API's OpenAPI 3.1 document, as `GET /admin/openapi.json` serves it (checked in
+/// as `docs/admin-openapi.json`).
+pub fn admin_openapi() -> serde_json::Value {
+    admin::document()
+}
+
 /// The gateway's router. `shutdown` ends MCP sessions when cancelled.
 pub fn router(settings: &Settings, state: AppState, shutdown: CancellationToken) -> Router {
     let tools = Router::new()

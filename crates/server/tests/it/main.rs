@@ -5,6 +5,7 @@
 
 mod admin;
 mod admin_lists;
+mod admin_openapi;
 mod assistant_connectors;
 mod attribution;
 mod audit;

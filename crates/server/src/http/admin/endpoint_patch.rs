@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 
 use http::StatusCode;
+use schemars::JsonSchema;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use switchboard::webhooks::delivery::{
     DEFAULT_MAX_IN_FLIGHT, Endpoint, EndpointUpdate, EventFilter,
@@ -32,6 +34,22 @@ const READ_ONLY: &[(&str, &str)] = &[
     ("created_at", "it is recorded by the gateway"),
     ("updated_at", "it is recorded by the gateway"),
 ];
+
+/// The patch as received: any JSON, read field by field by [`endpoint_update`]; documented as
+/// `super::openapi::EndpointPatch`.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub(super) struct MergePatch(pub(super) Value);
+
+impl JsonSchema for MergePatch {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        super::openapi::EndpointPatch::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        super::openapi::EndpointPatch::json_schema(generator)
+    }
+}
 
 fn bad(pointer: &str, message: impl std::fmt::Display) -> ApiError {
     ApiError::new(
