@@ -5,8 +5,9 @@
 use clap::{Args, Subcommand};
 
 use super::{EXIT_RUNTIME, EXIT_USAGE, Failure, fail};
-use crate::audit::{AuditStore, CallParams, CallQuery, CallRow, format_time};
+use crate::audit::{AuditStore, CallParams, CallQuery, CallRow, ToolCall, format_time};
 use crate::config::Settings;
+use crate::http::page::PageOut;
 
 /// `calls …`.
 #[derive(Debug, Subcommand)]
@@ -67,7 +68,10 @@ pub(super) async fn calls(
         .await
         .map_err(|e| fail(EXIT_RUNTIME, format!("{e:#}")))?;
     if json_out {
-        println!("{}", crate::http::page::page_json(&page, CallRow::to_json));
+        let answer = PageOut::<ToolCall>::of(&page);
+        let text = serde_json::to_string(&answer)
+            .map_err(|e| fail(EXIT_RUNTIME, format!("writing the page as JSON: {e}")))?;
+        println!("{text}");
     } else {
         print!("{}", table(&page.data));
         if let Some(older) = &page.next {

@@ -4,7 +4,7 @@
 //! Filters: `caller` (token name, user id or email), `tool`, `outcome`, `since` and `until`
 //! (RFC 3339; `since` inclusive, `until` exclusive), `limit` (1–1000, default 100), `iterator`
 //! (an earlier page's `iterator` or `prev_iterator`). The answer is the page of every admin list
-//! ([`page_json`](super::page::page_json)). A filter that cannot be used is answered `400` with
+//! ([`PageOut`]) of [`ToolCall`]s. A filter that cannot be used is answered `400` with
 //! the parameter named in the message and in `error.parameter`.
 
 use axum::Json;
@@ -15,7 +15,8 @@ use switchboard::webhooks::delivery::Page;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::audit::{CallParams, CallQuery, CallRow};
+use super::page::PageOut;
+use crate::audit::{CallParams, CallQuery, CallRow, ToolCall};
 
 /// Lists calls: first waits until the calls this gateway finished are stored, so a listing
 /// right after a call shows it.
@@ -23,7 +24,7 @@ pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Result<Resp
     let Query(params) = Query::<CallParams>::try_from_uri(&uri)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
     let page = page(&state, &params).await?;
-    Ok(Json(super::page::page_json(&page, CallRow::to_json)).into_response())
+    Ok(Json(PageOut::<ToolCall>::of(&page)).into_response())
 }
 
 /// One page of calls for `params` (this listing and the console's), once the calls this

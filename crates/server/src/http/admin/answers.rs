@@ -10,8 +10,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 use switchboard::webhooks::delivery::{
-    Attempt, AttemptErrorKind, Cursor, Delivery, DeliveryStatus, DisabledReason, Endpoint,
-    EndpointOrigin, EventFilter, Message, Page,
+    Attempt, AttemptErrorKind, Delivery, DeliveryStatus, DisabledReason, Endpoint, EndpointOrigin,
+    EventFilter, Message,
 };
 
 /// Unix seconds with milliseconds. The store keeps times as unsigned milliseconds since 1970,
@@ -220,35 +220,6 @@ impl From<&Attempt> for AttemptOut {
             response_body: a.response_body.clone(),
             error_kind: a.error_kind,
             error: a.error.clone(),
-        }
-    }
-}
-
-/// A page of a list, newest first.
-#[derive(Debug, Serialize, JsonSchema)]
-#[schemars(rename = "{T}Page")]
-pub(in crate::http) struct PageOut<T> {
-    /// The rows.
-    pub(super) data: Vec<T>,
-    /// The cursor of the next, older page; `null` at the end.
-    pub(super) iterator: Option<String>,
-    /// The cursor of the newer rows: where to poll for new ones.
-    pub(super) prev_iterator: Option<String>,
-    /// Whether this is the last page.
-    pub(super) done: bool,
-}
-
-impl<T> PageOut<T> {
-    /// The page's rows in their answer form.
-    pub(super) fn of<R>(page: &Page<R>) -> Self
-    where
-        for<'a> T: From<&'a R>,
-    {
-        PageOut {
-            data: page.data.iter().map(T::from).collect(),
-            iterator: page.next.as_ref().map(Cursor::encode),
-            prev_iterator: page.prev.as_ref().map(Cursor::encode),
-            done: page.done,
         }
     }
 }

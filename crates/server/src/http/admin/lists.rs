@@ -25,7 +25,8 @@ use switchboard::webhooks::delivery::{
 
 use super::super::AppState;
 use super::super::error::ApiError;
-use super::answers::{AttemptOut, DeliveryOut, MessageOut, PageOut};
+use super::super::page::PageOut;
+use super::answers::{AttemptOut, DeliveryOut, MessageOut};
 use super::extract::ListQuery;
 use super::{
     ApiResult, bad, delivery_status, endpoint_id, limit, manager, manager_error, message_id,

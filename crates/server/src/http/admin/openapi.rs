@@ -14,10 +14,12 @@ use schemars::JsonSchema;
 use serde_json::Value;
 
 use super::answers::{
-    AttemptOut, DeliveryOut, EndpointList, EndpointOut, EndpointWithSecret, MessageOut, PageOut,
-    Published, Replayed, Requeued,
+    AttemptOut, DeliveryOut, EndpointList, EndpointOut, EndpointWithSecret, MessageOut, Published,
+    Replayed, Requeued,
 };
+use crate::audit::ToolCall;
 use crate::http::error::ErrorBody;
+use crate::http::page::PageOut;
 
 /// The name of the security scheme every operation requires.
 const ADMIN_KEY: &str = "admin_key";
@@ -324,7 +326,7 @@ pub(super) mod ops {
                  in `error.parameter`.",
             )
             .input::<axum::extract::Query<crate::audit::CallParams>>()
-            .response_with::<200, Json<ToolCallPage>, _>(|r| r.description("A page"));
+            .response_with::<200, Json<PageOut<ToolCall>>, _>(|r| r.description("A page"));
         errors(op, &[400, 503])
     }
 
@@ -370,61 +372,4 @@ pub(super) struct EndpointPatch {
     /// Stop (`true`) or resume (`false`) deliveries.
     #[schemars(extend("type" = "boolean"))]
     disabled: Option<bool>,
-}
-
-/// A page of tool calls, newest first.
-// Only for the document: `crate::audit`'s rows write this shape (`AuditRow::to_json`).
-#[derive(JsonSchema)]
-#[allow(dead_code, reason = "only its schema is used")]
-pub(super) struct ToolCallPage {
-    /// The calls, newest first.
-    data: Vec<ToolCall>,
-    /// The `cursor` of the next, older page; `null` at the end.
-    next_cursor: Option<String>,
-}
-
-/// One tool call of the audit trail.
-#[derive(JsonSchema)]
-#[allow(dead_code, reason = "only its schema is used")]
-struct ToolCall {
-    /// The row's id.
-    id: i64,
-    /// When the call started (RFC 3339).
-    at: String,
-    /// Who called.
-    caller: ToolCaller,
-    /// The tool called.
-    tool: String,
-    /// How it came: `rest`, `mcp` or `console`.
-    transport: String,
-    /// How it ended.
-    outcome: String,
-    /// How long it took.
-    duration_ms: f64,
-    /// The SHA-256 (hex) of the stored arguments; `null` when they were not JSON.
-    arguments_sha256: Option<String>,
-    /// The redacted arguments; `null` when they were not JSON or too long to keep.
-    arguments: Option<Value>,
-    /// Bytes of the tool's JSON output.
-    result_bytes: i64,
-}
-
-/// Who made a tool call, as far as the gateway knows.
-#[derive(JsonSchema)]
-#[allow(dead_code, reason = "only its schema is used")]
-struct ToolCaller {
-    /// The bearer token's name.
-    token: Option<String>,
-    /// The user's id (Open WebUI's forwarded headers or JWT).
-    user_id: Option<String>,
-    /// The user's email.
-    email: Option<String>,
-    /// The user's name.
-    name: Option<String>,
-    /// The user's role.
-    role: Option<String>,
-    /// The chat the call came from.
-    chat_id: Option<String>,
-    /// The chat message the call came from.
-    message_id: Option<String>,
 }
