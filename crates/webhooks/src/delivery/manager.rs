@@ -386,6 +386,11 @@ impl WebhookManager {
     /// Makes `new_secret` (or a generated `whsec_` secret) the endpoint's current key; the
     /// old key keeps signing alongside it for `overlap`, so receivers can switch without
     /// rejecting anything. Returns the updated endpoint.
+    ///
+    /// # Errors
+    /// [`ManagerError::InvalidEndpoint`] for `overlap` when the old key's expiry (`now +
+    /// overlap`) is past any time the stores hold (milliseconds since 1970 in an `i64`), or
+    /// for `secret` when the new secret is malformed or too many retired keys are active.
     pub async fn rotate_secret(
         &self,
         id: &EndpointId,
@@ -395,7 +400,8 @@ impl WebhookManager {
         let mut endpoint = self.endpoint(id).await?;
         let new = key_from(new_secret.map(switchboard_core::Secret::new).as_ref())?;
         let now = self.now();
-        endpoint.keys = rotated(&endpoint.keys, new, now, now + overlap)?;
+        let old_valid_until = key_expiry(now, overlap)?;
+        endpoint.keys = rotated(&endpoint.keys, new, now, old_valid_until)?;
         endpoint.updated_at = now;
         self.engine()
             .store
@@ -661,4 +667,24 @@ impl WebhookManager {
         };
         Ok(self.engine().store.prune(cutoff).await?)
     }
+}
+
+/// When the previous key stops verifying after a rotation at `now`: `now + overlap`, which
+/// must be a time every store can hold (milliseconds since 1970 in an `i64`); a longer overlap
+/// is refused rather than cut short.
+fn key_expiry(now: SystemTime, overlap: Duration) -> Result<SystemTime, ManagerError> {
+    let fits = |t: SystemTime| {
+        t.duration_since(SystemTime::UNIX_EPOCH)
+            .is_ok_and(|d| i64::try_from(d.as_millis()).is_ok())
+    };
+    now.checked_add(overlap)
+        .filter(|t| fits(*t))
+        .ok_or_else(|| ManagerError::InvalidEndpoint {
+            field: "overlap",
+            reason: format!(
+                "{} s is too long: the previous key's expiry would be past any time the store \
+                 can hold",
+                overlap.as_secs()
+            ),
+        })
 }
