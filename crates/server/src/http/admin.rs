@@ -255,7 +255,7 @@ pub(super) struct PublishBody {
     /// Channels the message carries: an endpoint listing channels receives it only when it
     /// shares one. Up to 10, none repeated.
     #[serde(default)]
-    #[schemars(length(max = 10), inner(pattern(patterns::CHANNEL)))]
+    #[schemars(length(max = 10), inner(pattern(patterns::CHANNEL)), extend("uniqueItems" = true))]
     channels: Vec<String>,
 }
 
@@ -305,7 +305,7 @@ pub(super) struct CreateEndpoint {
     /// The channels to receive (a message carrying at least one of them); empty or left out
     /// for messages whatever their channels.
     #[serde(default)]
-    #[schemars(length(max = 10), inner(pattern(patterns::CHANNEL)))]
+    #[schemars(length(max = 10), inner(pattern(patterns::CHANNEL)), extend("uniqueItems" = true))]
     channels: Vec<String>,
     /// The signing secret (`whsec_` and base64); generated when left out.
     secret: Option<String>,

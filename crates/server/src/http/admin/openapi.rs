@@ -355,7 +355,7 @@ pub(super) struct EndpointPatch {
     /// The event types to receive; `null` or `[]` for all.
     events: Option<Vec<String>>,
     /// The channels to receive; `null` or `[]` for every message whatever its channels.
-    #[schemars(length(max = 10), inner(pattern(super::patterns::CHANNEL)))]
+    #[schemars(length(max = 10), inner(pattern(super::patterns::CHANNEL)), extend("uniqueItems" = true))]
     channels: Option<Vec<String>>,
     /// Headers to set (a string) or remove (`null`), by name; `null` removes all.
     headers: Option<BTreeMap<String, Option<String>>>,
