@@ -424,7 +424,8 @@ async fn an_endpoint_is_created_with_its_secret_shown_once_and_then_edited() {
     );
 
     b.click("#disable").await;
-    assert!(b.text("#state").await.starts_with("disabled"));
+    // `#state` is on the page before and after the form posts: wait for the new one.
+    b.until_live("#state", "disabled").await;
     let listed = Admin::new(&server).get("/admin/endpoints").await;
     assert_eq!(
         listed["data"][0]["description"],
