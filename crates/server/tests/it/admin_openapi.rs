@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use crate::endpoints::Admin;
 use crate::server::{Server, client};
 
 const KEY: &str = "admin-key-0123456789abcdef";
@@ -14,16 +15,9 @@ fn start() -> Server {
 
 /// Registers an endpoint and returns its id.
 async fn endpoint(server: &Server) -> String {
-    let created: Value = client()
-        .post(server.url("/admin/endpoints"))
-        .bearer_auth(KEY)
-        .json(&json!({"name": "crm", "url": "https://example.com/hook"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = Admin::new(server)
+        .create(json!({"name": "crm", "url": "https://example.com/hook"}))
+        .await;
     created["id"].as_str().unwrap().to_owned()
 }
 

@@ -6,22 +6,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::endpoints::{Admin, config, receiver, wait_for};
-use crate::server::{Server, client};
-
-const KEY: &str = "admin-key-0123456789abcdef";
+use crate::server::Server;
 
 async fn send(server: &Server, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
-    let res = client()
-        .request(method, server.url(path))
-        .bearer_auth(KEY)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (
-        res.status().as_u16(),
-        res.json().await.unwrap_or(Value::Null),
-    )
+    Admin::new(server).send(method, path, Some(body)).await
 }
 
 async fn publish(server: &Server, body: Value) -> (u16, Value) {
