@@ -2,6 +2,7 @@
 //!
 //! The generators live beside the data they render, as tests of the crate that owns it
 //! (`crates/server/tests/codegen.rs`: `docs/tools.md`, `docs/openapi.json`,
+//! `docs/admin-openapi.json`,
 //! `docs/config-reference.md` and the tool tables in `docs/connectors.md`), so plain `cargo test` fails on a stale file and xtask does not
 //! have to build the server. This command runs those tests with `UPDATE_CODEGEN=1` (rewrite)
 //! or, with `--check`, without it (fail, naming the stale file and showing a short diff).
@@ -20,6 +21,7 @@ const TEST_TARGET: &str = "codegen";
 const GENERATED: &[&str] = &[
     "docs/tools.md",
     "docs/openapi.json",
+    "docs/admin-openapi.json",
     "docs/config-reference.md",
     "docs/connectors.md",
 ];

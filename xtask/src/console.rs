@@ -18,7 +18,7 @@ const PAGES: &[(&str, &str, &str)] = &[
     (
         "sign-in",
         "Sign in",
-        "The admin key is asked once and exchanged for a session cookie (HttpOnly, SameSite=Strict, 8 hours, ended by signing out or a restart).",
+        "The admin key is asked once and exchanged for a session cookie (HttpOnly, SameSite=Strict, 8 hours, ended by signing out or a restart). Wrong keys are limited: after 5 from one client address (an IPv6 /64 counts as one), or 50 from all addresses together, within 15 minutes, every sign-in, the right key included, is answered 429 with `Retry-After` and the page says how long to wait. Successful sign-ins are not counted. The address is the TCP peer, so behind a reverse proxy all browsers share one budget. The JSON admin API and the CLI are not affected.",
     ),
     (
         "overview",
@@ -38,7 +38,12 @@ const PAGES: &[(&str, &str, &str)] = &[
     (
         "endpoint",
         "One endpoint",
-        "Its settings, enable/disable, secret rotation, recovery of dead letters since a time, its recent attempts (green delivered, red failed) and deliveries.",
+        "Its settings, enable/disable, secret rotation, recovery of dead letters since a time, its recent attempts (green delivered, red failed) and its deliveries, 50 a page with Newer/Older links.",
+    ),
+    (
+        "endpoint-edit",
+        "Editing an endpoint",
+        "Every setting the admin API's PATCH takes: headers are set by `Name: value` lines and removed by name (their values are never shown), metadata is edited whole. Each refused value is shown on its own field, the others kept.",
     ),
     (
         "endpoint-new",
@@ -48,7 +53,12 @@ const PAGES: &[(&str, &str, &str)] = &[
     (
         "messages",
         "Messages",
-        "Search by event type, endpoint, delivery status and time; the listed messages can be replayed together.",
+        "Search by event type, endpoint, delivery status and time, 50 a page with Newer/Older links; every message a search finds can be replayed in one go, and the bulk replays of the last hour are listed below.",
+    ),
+    (
+        "bulk-replay",
+        "Bulk replay",
+        "A bulk replay runs in the background (at most three at once; kept for an hour after it ends, in this gateway process). Its page counts pages walked, messages replayed, new deliveries and failures, refreshed every second by the console's script until done; without scripts a Refresh link does the same.",
     ),
     (
         "message",

@@ -155,6 +155,9 @@ pub async fn serve_http(
             tracing::debug!(error = %e, "cannot set TCP_NODELAY on an accepted connection");
         }
     });
+    // Each request carries its peer's address (`ConnectInfo`): the console's sign-in limiter
+    // counts failures per address.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -10,6 +10,7 @@
 //! - `docs/connectors.md`: each connector's tools, read or write, in the table under its
 //!   section (only the text between the markers is generated);
 //! - `docs/openapi.json`: the gateway's OpenAPI document for [`OPENAPI_CONFIG`];
+//! - `docs/admin-openapi.json`: the admin API's OpenAPI document (`GET /admin/openapi.json`);
 //! - `docs/config-reference.md`: every key of the gateway's TOML config, from its types.
 
 #![allow(
@@ -545,6 +546,17 @@ async fn openapi_json_is_fresh() {
         settings.tools_token.is_some(),
     );
     ensure_file("docs/openapi.json", &format!("{}\n", pretty(&document)));
+}
+
+#[test]
+fn admin_openapi_json_is_fresh() {
+    // What aide could not document (a duplicate parameter or body, …) fails here, not silently.
+    aide::generate::on_error(|error| panic!("admin OpenAPI document: {error}"));
+    let document = switchboard_server::http::admin_openapi();
+    ensure_file(
+        "docs/admin-openapi.json",
+        &format!("{}\n", pretty(&document)),
+    );
 }
 
 #[test]

@@ -185,3 +185,35 @@ async fn after_an_update_the_next_delivery_goes_to_the_new_url_and_history_stays
     assert_eq!(first_attempts[0].endpoint_id, ep.id);
     m.shutdown(Duration::from_secs(1)).await;
 }
+
+#[tokio::test]
+async fn a_rotation_overlap_past_any_storable_time_is_refused_and_the_keys_stay() {
+    let m = manager();
+    let ep = m
+        .register(EndpointSpec::new("rot", "http://127.0.0.1:9/hook"))
+        .await
+        .unwrap();
+    for overlap in [Duration::MAX, Duration::from_secs(u64::MAX / 2)] {
+        let err = m.rotate_secret(&ep.id, None, overlap).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ManagerError::InvalidEndpoint {
+                    field: "overlap",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("too long"), "{err}");
+    }
+    let kept = m.endpoint(&ep.id).await.unwrap();
+    assert_eq!(kept.keys.len(), 1);
+    assert_eq!(kept.keys[0].secret.expose(), ep.keys[0].secret.expose());
+    // A long overlap the store can hold is still taken.
+    let rotated = m
+        .rotate_secret(&ep.id, None, Duration::from_secs(100 * 365 * 24 * 3600))
+        .await
+        .unwrap();
+    assert_eq!(rotated.keys.len(), 2);
+}

@@ -24,6 +24,7 @@ fn endpoint() -> Endpoint {
         name: "modes".to_owned(),
         url: "https://modes.example.com/hook".to_owned(),
         events: EventFilter::All,
+        channels: Vec::new(),
         keys: vec![EndpointKey {
             secret: Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
             valid_until: None,

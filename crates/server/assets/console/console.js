@@ -1,7 +1,9 @@
 // The Switchboard console's only script: progressive enhancement. Every page works without it.
-// - an element with an id and data-refresh="N" is refetched from the same URL every N seconds
-//   (while the tab is visible and nothing inside it has the focus) and its content replaced,
-//   so a delivery turns green without a reload;
+// - an element with an id and data-refresh="N" is refetched every N seconds from the URL in its
+//   data-refresh-from (an HTML fragment holding the element), else from the page's own URL,
+//   while the tab is visible and nothing inside it has the focus, and its content replaced, so a
+//   delivery turns green and a bulk replay counts up without a reload; once the fresh element
+//   no longer has data-refresh (a finished replay) the polling stops;
 // - forms with data-confirm ask before they are sent (rotate a secret, bulk replay);
 // - buttons with data-copy copy the text of the element with that id (a new secret).
 "use strict";
@@ -11,12 +13,13 @@ function keepFresh(element) {
   if (!(seconds > 0)) {
     return;
   }
-  window.setInterval(function () {
+  var source = element.getAttribute("data-refresh-from") || window.location.href;
+  var timer = window.setInterval(function () {
     var focused = document.activeElement;
     if (document.hidden || (focused && focused !== document.body && element.contains(focused))) {
       return;
     }
-    window.fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+    window.fetch(source, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         if (!html) {
@@ -25,6 +28,10 @@ function keepFresh(element) {
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(element.id);
         if (fresh) {
           element.replaceChildren.apply(element, Array.from(fresh.childNodes));
+          if (!fresh.hasAttribute("data-refresh")) {
+            window.clearInterval(timer);
+            element.removeAttribute("data-refresh");
+          }
         }
       })
       .catch(function () { /* the next round tries again */ });

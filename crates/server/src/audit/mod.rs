@@ -11,12 +11,14 @@
 //! What a row never holds: values under a tool schema's `x-secret` fields, values of the
 //! configured `[audit] redact_fields`, the tool's output (only its size), or any token.
 
+mod answer;
 mod query;
 mod row;
 mod store;
 mod writer;
 
-pub use query::{CallParams, CallQuery, Cursor, OUTCOMES, Page, QueryError, format_time};
+pub use answer::{ToolCall, ToolCaller};
+pub use query::{CallParams, CallQuery, OUTCOMES, QueryError, format_time};
 pub use row::{CallRecord, CallRow, Transport};
 pub use store::AuditStore;
 pub use writer::{Audit, apply_retention};

@@ -1,14 +1,16 @@
 //! Listing recorded calls: the filters as the admin API and the CLI receive them
-//! ([`CallParams`], text), checked into a [`CallQuery`], and the keyset [`Cursor`] of the
-//! pages, newest first.
+//! ([`CallParams`], text), checked into a [`CallQuery`], paged newest first with the same
+//! cursors and [`Page`] as the admin API's other lists (`switchboard::webhooks::delivery::page`).
 //!
-//! A page is ordered by `(at, id)` descending and the cursor is the last row's `(at, id)`: the
-//! next page starts strictly after it, so rows inserted meanwhile never shift a page (no row is
-//! listed twice or skipped among those that existed when the first page was read).
+//! Rows are keyed by `(at_us, id)` ([`Listed`] for [`CallRow`]: the id zero-padded so that
+//! bytes order it). An `iterator` walks to older rows, a `prev_iterator` to newer ones; each
+//! page starts strictly beyond its cursor, so rows inserted meanwhile never shift a page (no row
+//! is listed twice or skipped, ties of time included).
 
 use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
+use switchboard::webhooks::delivery::{Cursor, Direction, Listed, Page, RowKey};
 
 use super::row::CallRow;
 
@@ -38,7 +40,7 @@ const MAX_LIMIT: usize = 1000;
 const MAX_FILTER_LEN: usize = 256;
 
 /// The filters as received (query string or command line), unchecked.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallParams {
     /// A token name, user id or user email.
@@ -48,13 +50,16 @@ pub struct CallParams {
     /// One of [`OUTCOMES`].
     pub outcome: Option<String>,
     /// RFC 3339 time: calls at or after it.
+    #[schemars(extend("format" = "date-time"))]
     pub since: Option<String>,
     /// RFC 3339 time: calls before it.
+    #[schemars(extend("format" = "date-time"))]
     pub until: Option<String>,
     /// Rows per page, 1 to 1000 (default 100).
+    #[schemars(with = "Option<u32>", range(min = 1, max = 1000))]
     pub limit: Option<String>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    /// An `iterator` or `prev_iterator` of an earlier page.
+    pub iterator: Option<String>,
 }
 
 /// A filter that could not be used: which parameter, and why.
@@ -67,52 +72,42 @@ pub struct QueryError {
     pub message: String,
 }
 
-/// Where a page ends: the last row's time and id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor {
-    /// Microseconds since the Unix epoch.
-    pub at_us: i64,
-    /// The row id.
-    pub id: i64,
+/// Width of an id in a cursor: zero-padded so that ids compare by bytes as by value.
+const ID_WIDTH: usize = 20;
+
+impl Listed for CallRow {
+    fn row_key(&self) -> RowKey {
+        key(self.at_us, self.id)
+    }
 }
 
-impl Cursor {
-    /// The cursor after `row`.
-    pub fn after(row: &CallRow) -> Cursor {
-        Cursor {
-            at_us: row.at_us,
-            id: row.id,
-        }
+fn key(at_us: i64, id: i64) -> RowKey {
+    RowKey {
+        at: at_us,
+        id: format!("{id:0ID_WIDTH$}"),
+        number: 0,
     }
+}
 
-    /// As handed out: 32 hex digits, opaque to clients.
-    pub fn encode(&self) -> String {
-        format!("{:016x}{:016x}", self.at_us, self.id)
-    }
+/// A cursor's position as the stores compare it: `(at_us, id)` of the row beside it.
+pub(super) fn position(cursor: &Cursor) -> (i64, i64) {
+    let key = cursor.key();
+    // `CallQuery::parse` admits only cursors whose id reads back as a number.
+    (key.at, key.id.parse().unwrap_or(0))
+}
 
-    /// Reads what [`Cursor::encode`] wrote.
-    ///
-    /// # Errors
-    /// The text is not a cursor this gateway handed out.
-    pub fn decode(text: &str) -> Result<Cursor, QueryError> {
-        let bad = || QueryError {
-            parameter: "cursor",
-            message: "not a cursor from a previous page's `next_cursor`".to_owned(),
-        };
-        if text.len() != 32 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad());
-        }
-        let half = |range: std::ops::Range<usize>| {
-            u64::from_str_radix(&text[range], 16)
-                .ok()
-                .and_then(|n| i64::try_from(n).ok())
-                .ok_or_else(bad)
-        };
-        Ok(Cursor {
-            at_us: half(0..16)?,
-            id: half(16..32)?,
-        })
+fn iterator(text: &str) -> Result<Cursor, QueryError> {
+    let bad = |why: String| QueryError {
+        parameter: "iterator",
+        message: format!("not an iterator of this list ({why})"),
+    };
+    let cursor = Cursor::decode(text).map_err(|e| bad(e.to_string()))?;
+    let key = cursor.key();
+    let numeric = key.id.len() == ID_WIDTH && key.id.parse::<i64>().is_ok_and(|n| n >= 0);
+    if !numeric || key.number != 0 || key.at < 0 {
+        return Err(bad("not a tool-call position".to_owned()));
     }
+    Ok(cursor)
 }
 
 /// Checked filters of one page.
@@ -130,8 +125,8 @@ pub struct CallQuery {
     pub until_us: Option<i64>,
     /// Rows per page.
     pub limit: usize,
-    /// Rows strictly after this one (in listing order).
-    pub after: Option<Cursor>,
+    /// Where the page starts: rows strictly beyond it, in its direction.
+    pub cursor: Option<Cursor>,
 }
 
 impl Default for CallQuery {
@@ -143,18 +138,9 @@ impl Default for CallQuery {
             since_us: None,
             until_us: None,
             limit: DEFAULT_LIMIT,
-            after: None,
+            cursor: None,
         }
     }
-}
-
-/// One page of rows, newest first, and the cursor of the next when there is one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page {
-    /// The rows.
-    pub calls: Vec<CallRow>,
-    /// Pass as `cursor` for the next page; `None` on the last.
-    pub next_cursor: Option<Cursor>,
 }
 
 impl CallQuery {
@@ -210,24 +196,21 @@ impl CallQuery {
             since_us,
             until_us,
             limit,
-            after: params.cursor.as_deref().map(Cursor::decode).transpose()?,
+            cursor: params.iterator.as_deref().map(iterator).transpose()?,
         })
     }
 
     /// The page of `rows` fetched with [`CallQuery::fetch_limit`] (one more than the page, to
-    /// tell whether another follows).
-    pub fn page(&self, mut rows: Vec<CallRow>) -> Page {
-        let more = rows.len() > self.limit;
-        rows.truncate(self.limit);
-        let next_cursor = if more {
-            rows.last().map(Cursor::after)
-        } else {
-            None
-        };
-        Page {
-            calls: rows,
-            next_cursor,
-        }
+    /// tell whether another follows), ordered walking away from the cursor.
+    pub fn page(&self, rows: Vec<CallRow>) -> Page<CallRow> {
+        Page::from_rows(rows, self.limit, self.cursor.as_ref())
+    }
+
+    /// Which way the page walks: toward older rows unless its cursor says newer.
+    pub fn direction(&self) -> Direction {
+        self.cursor
+            .as_ref()
+            .map_or(Direction::Older, Cursor::direction)
     }
 
     /// How many rows to ask the store for.
@@ -275,12 +258,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_cursor_reads_back_what_it_wrote() {
-        let cursor = Cursor {
-            at_us: 1_767_225_600_000_000,
-            id: 42,
+    fn an_iterator_of_another_list_is_refused() {
+        let message_key = RowKey {
+            at: 5,
+            id: "msg_2abc".into(),
+            number: 0,
         };
-        assert_eq!(Cursor::decode(&cursor.encode()), Ok(cursor));
+        let text = Cursor::new(Direction::Older, message_key).encode();
+        let params = CallParams {
+            iterator: Some(text),
+            ..CallParams::default()
+        };
+        assert_eq!(CallQuery::parse(&params).unwrap_err().parameter, "iterator");
+    }
+
+    #[test]
+    fn ids_order_by_bytes_as_by_value() {
+        assert!(key(7, 9) < key(7, 10));
+        assert!(key(7, 10) < key(8, 1));
     }
 
     #[test]
@@ -323,10 +318,10 @@ mod tests {
             ),
             (
                 CallParams {
-                    cursor: Some("abc".into()),
+                    iterator: Some("abc".into()),
                     ..CallParams::default()
                 },
-                "cursor",
+                "iterator",
             ),
             (
                 CallParams {

@@ -3,11 +3,11 @@
 //! API's page.
 
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
 
 use super::{EXIT_RUNTIME, EXIT_USAGE, Failure, fail};
-use crate::audit::{AuditStore, CallParams, CallQuery, CallRow, format_time};
+use crate::audit::{AuditStore, CallParams, CallQuery, CallRow, ToolCall, format_time};
 use crate::config::Settings;
+use crate::http::page::PageOut;
 
 /// `calls …`.
 #[derive(Debug, Subcommand)]
@@ -37,9 +37,10 @@ pub struct CallsListArgs {
     /// Most rows (1–1000, default 100).
     #[arg(long)]
     pub limit: Option<String>,
-    /// Continue after a previous listing (its `next_cursor`).
+    /// Continue from a previous listing: its `iterator` for older calls, its `prev_iterator`
+    /// for newer ones.
     #[arg(long)]
-    pub cursor: Option<String>,
+    pub iterator: Option<String>,
 }
 
 /// Runs `calls …` against the store of `settings`.
@@ -56,7 +57,7 @@ pub(super) async fn calls(
         since: args.since,
         until: args.until,
         limit: args.limit,
-        cursor: args.cursor,
+        iterator: args.iterator,
     };
     let query = CallQuery::parse(&params).map_err(|e| fail(EXIT_USAGE, format!("--{e}")))?;
     let store = AuditStore::open(settings)
@@ -66,14 +67,18 @@ pub(super) async fn calls(
         .list(&query)
         .await
         .map_err(|e| fail(EXIT_RUNTIME, format!("{e:#}")))?;
-    let next_cursor = page.next_cursor.map(|c| c.encode());
     if json_out {
-        let data: Vec<Value> = page.calls.iter().map(CallRow::to_json).collect();
-        println!("{}", json!({"data": data, "next_cursor": next_cursor}));
+        let answer = PageOut::<ToolCall>::of(&page);
+        let text = serde_json::to_string(&answer)
+            .map_err(|e| fail(EXIT_RUNTIME, format!("writing the page as JSON: {e}")))?;
+        println!("{text}");
     } else {
-        print!("{}", table(&page.calls));
-        if let Some(cursor) = next_cursor {
-            eprintln!("more: --cursor {cursor}");
+        print!("{}", table(&page.data));
+        if let Some(older) = &page.next {
+            eprintln!("older: --iterator {older}");
+        }
+        if let Some(newer) = &page.prev {
+            eprintln!("newer: --iterator {newer}");
         }
     }
     Ok(0)

@@ -63,6 +63,11 @@ pub struct EndpointConfig {
     /// Event types to deliver (empty or absent: all).
     #[serde(default)]
     pub events: Vec<String>,
+    /// Deliver only messages published on at least one of these channels (empty or absent:
+    /// every message, whatever its channels). At most 10, each 1 to 128 of `A-Z a-z 0-9 _ - . :`.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub channels: Option<Spanned<Vec<String>>>,
     /// Signing secret `whsec_…` (generated when absent).
     #[serde(default)]
     pub secret: Option<Secret>,
@@ -90,6 +95,16 @@ pub struct EndpointConfig {
     pub metadata: BTreeMap<String, String>,
 }
 
+impl EndpointConfig {
+    /// The channel filter (empty: every message).
+    pub fn channels(&self) -> Vec<String> {
+        self.channels
+            .as_ref()
+            .map(|c| c.get_ref().clone())
+            .unwrap_or_default()
+    }
+}
+
 /// Checks endpoint names (unique), URLs (http or https) and limits (at least 1).
 pub(super) fn validate_endpoints(endpoints: &[EndpointConfig]) -> Result<(), Problem> {
     let mut seen = Vec::new();
@@ -110,6 +125,10 @@ pub(super) fn validate_endpoints(endpoints: &[EndpointConfig]) -> Result<(), Pro
                 endpoint.url.span(),
                 format!("{url:?} must be an http:// or https:// URL"),
             ));
+        }
+        if let Some(channels) = &endpoint.channels {
+            switchboard::webhooks::delivery::validate_channels(channels.get_ref())
+                .map_err(|reason| problem("endpoints.channels", channels.span(), reason))?;
         }
         for (key, limit) in [
             ("endpoints.max_in_flight", &endpoint.max_in_flight),

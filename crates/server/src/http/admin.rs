@@ -3,54 +3,141 @@
 //! calls (`super::calls`).
 //!
 //! Lists page with cursors and take the filters of the manager's queries ([`lists`]). Errors
-//! use the gateway's JSON error shape.
+//! use the gateway's JSON error shape. The routes are declared with aide, which derives the
+//! OpenAPI document ([`openapi`]) from their extractors and types; the document is served at
+//! `GET /admin/openapi.json`, behind the admin key like every other admin route.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Path, Request, State};
+use aide::axum::ApiRouter;
+use aide::axum::routing::{get_with, post_with};
+use aide::openapi::OpenApi;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use http::StatusCode;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use switchboard::webhooks::delivery::{
-    Attempt, Delivery, DeliveryId, DeliveryStatus, Endpoint, EndpointId, EndpointSpec, EventFilter,
-    ManagerError, Message, MessageId,
+    DeliveryStatus, Endpoint, EndpointId, EndpointSpec, ManagerError, MessageId, TriggerOptions,
 };
 
+use self::answers::{
+    EndpointList, EndpointOut, EndpointWithSecret, MessageOut, Published, Replayed, Requeued,
+};
+use self::extract::{EndpointPath, MessagePath, OptionalJson};
+use self::openapi::ops;
 use super::AppState;
 use super::error::ApiError;
 
+mod answers;
 mod endpoint_patch;
+mod extract;
 mod lists;
+mod openapi;
+
+/// What the admin API accepts as ids and event types, as regular expressions for the OpenAPI
+/// document; the same rules as `EndpointId::parse` and friends and the manager's event-type check.
+mod patterns {
+    /// An endpoint id: `ep_`, then ASCII letters, digits, `_` or `-`, 128 characters in all.
+    pub(super) const ENDPOINT_ID: &str = r"^ep_[A-Za-z0-9_-]{1,125}$";
+    /// A message id.
+    pub(super) const MESSAGE_ID: &str = r"^msg_[A-Za-z0-9_-]{1,124}$";
+    /// A delivery id.
+    pub(super) const DELIVERY_ID: &str = r"^dlv_[A-Za-z0-9_-]{1,124}$";
+    /// An event type (or an event-type filter): 1 to 256 visible ASCII characters.
+    pub(super) const EVENT_TYPE: &str = r"^[!-~]{1,256}$";
+    /// A channel: 1 to 128 of `A-Z a-z 0-9 _ - . :` (`switchboard::webhooks::delivery`'s rule).
+    pub(super) const CHANNEL: &str = r"^[A-Za-z0-9_.:-]{1,128}$";
+}
+
+/// The `/admin` routes with their documentation.
+fn api_routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route("/admin/events", post_with(publish, ops::publish))
+        .api_route(
+            "/admin/endpoints",
+            get_with(list_endpoints, ops::list_endpoints)
+                .post_with(create_endpoint, ops::create_endpoint),
+        )
+        .api_route(
+            "/admin/endpoints/{id}",
+            get_with(get_endpoint, ops::get_endpoint)
+                .patch_with(patch_endpoint, ops::patch_endpoint)
+                .delete_with(delete_endpoint, ops::delete_endpoint),
+        )
+        .api_route(
+            "/admin/endpoints/{id}/enable",
+            post_with(enable, ops::enable),
+        )
+        .api_route(
+            "/admin/endpoints/{id}/disable",
+            post_with(disable, ops::disable),
+        )
+        .api_route(
+            "/admin/endpoints/{id}/rotate-secret",
+            post_with(rotate, ops::rotate),
+        )
+        .api_route(
+            "/admin/endpoints/{id}/recover",
+            post_with(recover, ops::recover),
+        )
+        .api_route(
+            "/admin/messages",
+            get_with(lists::messages, ops::list_messages),
+        )
+        .api_route(
+            "/admin/messages/{id}",
+            get_with(get_message, ops::get_message),
+        )
+        .api_route(
+            "/admin/messages/{id}/replay",
+            post_with(replay, ops::replay),
+        )
+        .api_route(
+            "/admin/deliveries",
+            get_with(lists::deliveries, ops::list_deliveries),
+        )
+        .api_route(
+            "/admin/attempts",
+            get_with(lists::attempts, ops::list_attempts),
+        )
+        .api_route(
+            "/admin/tool-calls",
+            get_with(super::calls::list, ops::list_tool_calls),
+        )
+        .api_route("/admin/openapi.json", get_with(openapi_json, ops::openapi))
+}
+
+/// The routes and the document they describe.
+fn build() -> (Router<AppState>, Value) {
+    // Every answer is declared with its route (`openapi::ops`): the handlers turn axum's
+    // rejections into the JSON error shape, so the plain-text answers aide would infer from
+    // the extractors never happen.
+    aide::generate::infer_responses(false);
+    let mut api = OpenApi::default();
+    let router = api_routes().finish_api_with(&mut api, openapi::describe);
+    (router, openapi::to_json(&api))
+}
+
+/// The admin API's OpenAPI document (what `GET /admin/openapi.json` answers).
+pub(super) fn document() -> Value {
+    build().1
+}
 
 /// The `/admin` routes.
 pub(super) fn routes(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/admin/events", post(publish))
-        .route(
-            "/admin/endpoints",
-            get(list_endpoints).post(create_endpoint),
-        )
-        .route(
-            "/admin/endpoints/{id}",
-            get(get_endpoint)
-                .patch(patch_endpoint)
-                .delete(delete_endpoint),
-        )
-        .route("/admin/endpoints/{id}/enable", post(enable))
-        .route("/admin/endpoints/{id}/disable", post(disable))
-        .route("/admin/endpoints/{id}/rotate-secret", post(rotate))
-        .route("/admin/endpoints/{id}/recover", post(recover))
-        .route("/admin/messages", get(lists::messages))
-        .route("/admin/messages/{id}", get(get_message))
-        .route("/admin/messages/{id}/replay", post(replay))
-        .route("/admin/deliveries", get(lists::deliveries))
-        .route("/admin/attempts", get(lists::attempts))
-        .route("/admin/tool-calls", get(super::calls::list))
+    let (router, document) = build();
+    router
+        .layer(axum::Extension(Arc::new(document)))
         .layer(axum::middleware::from_fn_with_state(state, require_admin))
+}
+
+async fn openapi_json(axum::Extension(doc): axum::Extension<Arc<Value>>) -> Json<Value> {
+    Json(Value::clone(&doc))
 }
 
 async fn require_admin(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -91,7 +178,13 @@ pub(super) fn manager_error(e: &ManagerError) -> ApiError {
             (StatusCode::INTERNAL_SERVER_ERROR, "store_error")
         }
     };
-    ApiError::new(status, kind, e.to_string())
+    let error = ApiError::new(status, kind, e.to_string());
+    match e {
+        ManagerError::InvalidEndpoint { field, .. } => error.about_field(field),
+        ManagerError::Blocked(_) => error.about_field("url"),
+        ManagerError::NameTaken(_) => error.about_field("name"),
+        _ => error,
+    }
 }
 
 fn bad(field: &str, message: impl std::fmt::Display) -> ApiError {
@@ -146,80 +239,24 @@ fn limit(n: Option<usize>) -> Result<usize, ApiError> {
     }
 }
 
-fn unix(t: SystemTime) -> Value {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(Value::Null, |d| json!(d.as_millis() as f64 / 1000.0))
-}
-
-fn endpoint_json(e: &Endpoint) -> Value {
-    json!({
-        "id": e.id.as_str(),
-        "name": e.name,
-        "description": e.description,
-        "url": switchboard::core::redact_url(&e.url),
-        "events": match &e.events { EventFilter::All => Value::Null, EventFilter::Only(t) => json!(t) },
-        "headers": e.headers.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
-        "max_in_flight": e.max_in_flight,
-        "rate_limit": e.rate_limit,
-        "ordered": e.ordered,
-        "metadata": e.metadata,
-        "origin": e.origin.as_str(),
-        "enabled": e.enabled,
-        "disabled_reason": e.disabled_reason.map(|r| r.as_str()),
-        "failing_since": e.failing_since.map(unix),
-        "keys": e.keys.len(),
-        "created_at": unix(e.created_at),
-        "updated_at": unix(e.updated_at),
-    })
-}
-
-fn message_json(m: &Message) -> Value {
-    let payload: Value = serde_json::from_slice(&m.payload)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&m.payload).into_owned()));
-    json!({
-        "id": m.id.as_str(),
-        "event_type": m.event_type,
-        "payload": payload,
-        "idempotency_key": m.idempotency_key,
-        "created_at": unix(m.created_at),
-    })
-}
-
-fn delivery_json(d: &Delivery) -> Value {
-    json!({
-        "id": d.id.as_str(),
-        "message_id": d.message_id.as_str(),
-        "endpoint_id": d.endpoint_id.as_str(),
-        "status": d.status.as_str(),
-        "attempts": d.attempts,
-        "next_attempt_at": d.next_attempt_at.map(unix),
-        "created_at": unix(d.created_at),
-        "updated_at": unix(d.updated_at),
-    })
-}
-
-fn attempt_json(a: &Attempt) -> Value {
-    json!({
-        "delivery_id": a.delivery_id.as_str(),
-        "message_id": a.message_id.as_str(),
-        "endpoint_id": a.endpoint_id.as_str(),
-        "number": a.number,
-        "at": unix(a.at),
-        "latency_ms": a.latency.as_millis() as u64,
-        "status": a.status,
-        "response_body": a.response_body,
-        "error_kind": a.error_kind.map(|k| k.as_str()),
-        "error": a.error,
-    })
-}
-
-#[derive(Debug, Deserialize)]
+/// `POST /admin/events`'s body.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PublishBody {
+    /// The event type (`github.push`, `order.created`, …): 1 to 256 visible ASCII characters.
     #[serde(rename = "type")]
+    #[schemars(pattern(patterns::EVENT_TYPE), example = "order.created")]
     event_type: String,
+    /// The event's data, delivered as the payload's `data`.
+    #[schemars(example = serde_json::json!({"order": 42}))]
     data: Value,
+    /// Publishing again with the same key answers the first message's id and creates nothing.
     idempotency_key: Option<String>,
+    /// Channels the message carries: an endpoint listing channels receives it only when it
+    /// shares one. Up to 10, none repeated.
+    #[serde(default)]
+    #[schemars(length(max = 10), inner(pattern(patterns::CHANNEL)), extend("uniqueItems" = true))]
+    channels: Vec<String>,
 }
 
 async fn publish(
@@ -227,20 +264,18 @@ async fn publish(
     body: Result<Json<PublishBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult {
     let Json(body) = body.map_err(|e| bad("body", e.body_text()))?;
-    let m = manager(&state)?;
-    let id = match &body.idempotency_key {
-        Some(key) => {
-            m.trigger_event_idempotent(&body.event_type, body.data, key)
-                .await
-        }
-        None => m.trigger_event(&body.event_type, body.data).await,
+    let mut options = TriggerOptions::new().channels(body.channels);
+    if let Some(key) = body.idempotency_key {
+        options = options.idempotency_key(key);
     }
-    .map_err(|e| manager_error(&e))?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"message_id": id.as_str()})),
-    )
-        .into_response())
+    let id = manager(&state)?
+        .trigger_event_with(&body.event_type, body.data, options)
+        .await
+        .map_err(|e| manager_error(&e))?;
+    let answer = Published {
+        message_id: id.as_str().to_owned(),
+    };
+    Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
 }
 
 async fn list_endpoints(State(state): State<AppState>) -> ApiResult {
@@ -248,26 +283,50 @@ async fn list_endpoints(State(state): State<AppState>) -> ApiResult {
         .list()
         .await
         .map_err(|e| manager_error(&e))?;
-    Ok(Json(json!({"data": list.iter().map(endpoint_json).collect::<Vec<_>>()})).into_response())
+    let data = list.iter().map(EndpointOut::from).collect();
+    Ok(Json(EndpointList { data }).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /admin/endpoints`'s body (and the console's form).
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct CreateEndpoint {
+    /// A unique name.
+    #[schemars(example = "payments-crm")]
     name: String,
+    /// Where messages are posted (`https://…`; the network policy must allow it).
+    #[schemars(example = "https://example.com/hooks/switchboard")]
     url: String,
+    /// The event types to receive (`github.*` covers every type below `github.`); empty or
+    /// left out for all.
     #[serde(default)]
+    #[schemars(inner(pattern(patterns::EVENT_TYPE)))]
     events: Vec<String>,
+    /// The channels to receive (a message carrying at least one of them); empty or left out
+    /// for messages whatever their channels.
+    #[serde(default)]
+    #[schemars(length(max = 10), inner(pattern(patterns::CHANNEL)), extend("uniqueItems" = true))]
+    channels: Vec<String>,
+    /// The signing secret (`whsec_` and base64); generated when left out.
     secret: Option<String>,
+    /// Extra headers sent with each delivery.
     #[serde(default)]
     headers: std::collections::BTreeMap<String, String>,
+    /// Register it disabled.
     #[serde(default)]
     disabled: bool,
+    /// What it is for, in words.
     description: Option<String>,
+    /// Free-form labels.
     #[serde(default)]
     metadata: std::collections::BTreeMap<String, String>,
+    /// At most this many deliveries at once (default 8).
+    #[schemars(range(min = 1))]
     max_in_flight: Option<u32>,
+    /// At most this many deliveries per second.
+    #[schemars(range(min = 1))]
     rate_limit: Option<u32>,
+    /// One delivery at a time, in publication order.
     #[serde(default)]
     ordered: bool,
 }
@@ -278,9 +337,11 @@ async fn create_endpoint(
 ) -> ApiResult {
     let Json(body) = body.map_err(|e| bad("body", e.body_text()))?;
     let ep = create(&state, body).await?;
-    let mut out = endpoint_json(&ep);
     // The signing secret is shown once, at creation, so the receiver can be configured.
-    out["secret"] = current_secret(&ep).map_or(Value::Null, Value::from);
+    let out = EndpointWithSecret {
+        endpoint: EndpointOut::from(&ep),
+        secret: current_secret(&ep),
+    };
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
@@ -290,6 +351,7 @@ pub(super) async fn create(state: &AppState, body: CreateEndpoint) -> Result<End
     if !body.events.is_empty() {
         spec = spec.events(body.events);
     }
+    spec = spec.channels(body.channels);
     if let Some(s) = body.secret {
         spec = spec.secret(s);
     }
@@ -323,22 +385,22 @@ pub(super) fn current_secret(ep: &Endpoint) -> Option<String> {
     ep.keys.first().map(|k| k.secret.expose().to_owned())
 }
 
-async fn get_endpoint(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
+async fn get_endpoint(State(state): State<AppState>, EndpointPath(id): EndpointPath) -> ApiResult {
     let ep = manager(&state)?
         .endpoint(&endpoint_id(&id)?)
         .await
         .map_err(|e| manager_error(&e))?;
-    Ok(Json(endpoint_json(&ep)).into_response())
+    Ok(Json(EndpointOut::from(&ep)).into_response())
 }
 
 async fn patch_endpoint(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+    EndpointPath(id): EndpointPath,
+    body: Result<Json<endpoint_patch::MergePatch>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult {
-    let Json(patch) = body.map_err(|e| bad("body", e.body_text()))?;
+    let Json(endpoint_patch::MergePatch(patch)) = body.map_err(|e| bad("body", e.body_text()))?;
     let ep = apply_patch(&state, &endpoint_id(&id)?, &patch).await?;
-    Ok(Json(endpoint_json(&ep)).into_response())
+    Ok(Json(EndpointOut::from(&ep)).into_response())
 }
 
 /// Applies a JSON merge patch to endpoint `id` (`PATCH /admin/endpoints/{id}` and the console's
@@ -354,7 +416,10 @@ pub(super) async fn apply_patch(
     m.update(id, update).await.map_err(|e| manager_error(&e))
 }
 
-async fn delete_endpoint(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
+async fn delete_endpoint(
+    State(state): State<AppState>,
+    EndpointPath(id): EndpointPath,
+) -> ApiResult {
     manager(&state)?
         .unregister(&endpoint_id(&id)?)
         .await
@@ -362,100 +427,130 @@ async fn delete_endpoint(State(state): State<AppState>, Path(id): Path<String>) 
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn enable(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
+async fn enable(State(state): State<AppState>, EndpointPath(id): EndpointPath) -> ApiResult {
     let id = endpoint_id(&id)?;
     let m = manager(&state)?;
     m.enable(&id).await.map_err(|e| manager_error(&e))?;
     let ep = m.endpoint(&id).await.map_err(|e| manager_error(&e))?;
-    Ok(Json(endpoint_json(&ep)).into_response())
+    Ok(Json(EndpointOut::from(&ep)).into_response())
 }
 
-async fn disable(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
+async fn disable(State(state): State<AppState>, EndpointPath(id): EndpointPath) -> ApiResult {
     let id = endpoint_id(&id)?;
     let m = manager(&state)?;
     m.disable(&id).await.map_err(|e| manager_error(&e))?;
     let ep = m.endpoint(&id).await.map_err(|e| manager_error(&e))?;
-    Ok(Json(endpoint_json(&ep)).into_response())
+    Ok(Json(EndpointOut::from(&ep)).into_response())
 }
 
 /// How long the previous secret still verifies after a rotation, unless the request says.
 pub(super) const ROTATION_OVERLAP: Duration = Duration::from_secs(24 * 3600);
 
-#[derive(Debug, Deserialize, Default)]
+/// The longest overlap a rotation may ask for, in seconds (a year): any receiver has switched
+/// by then, and the key's expiry stays a time the clock and the store can hold.
+const MAX_OVERLAP_SECS: u64 = 365 * 24 * 3600;
+
+/// The latest `since` of a recovery, in Unix seconds (9999-12-31T23:59:59Z): later is no time
+/// the store can hold, and matches nothing anyway.
+const MAX_SINCE_SECS: u64 = 253_402_300_799;
+
+/// `POST /admin/endpoints/{id}/rotate-secret`'s body, optional.
+#[derive(Debug, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RotateBody {
+    /// The new secret (`whsec_` and base64); generated when left out.
     secret: Option<String>,
+    /// How long the previous secret still verifies, in seconds (default a day, at most a year).
+    #[schemars(range(max = MAX_OVERLAP_SECS))]
     overlap_secs: Option<u64>,
 }
 
 async fn rotate(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    body: Option<Json<RotateBody>>,
+    EndpointPath(id): EndpointPath,
+    OptionalJson(body): OptionalJson<RotateBody>,
 ) -> ApiResult {
-    let body = body.map(|Json(b)| b).unwrap_or_default();
-    let overlap = body
-        .overlap_secs
-        .map_or(ROTATION_OVERLAP, Duration::from_secs);
+    let body = body.unwrap_or_default();
+    let overlap = match body.overlap_secs {
+        None => ROTATION_OVERLAP,
+        Some(secs @ 0..=MAX_OVERLAP_SECS) => Duration::from_secs(secs),
+        Some(secs) => {
+            return Err(bad(
+                "overlap_secs",
+                format!("{secs} is more than a year ({MAX_OVERLAP_SECS})"),
+            ));
+        }
+    };
     let ep = manager(&state)?
         .rotate_secret(&endpoint_id(&id)?, body.secret, overlap)
         .await
         .map_err(|e| manager_error(&e))?;
-    let mut out = endpoint_json(&ep);
-    out["secret"] = current_secret(&ep).map_or(Value::Null, Value::from);
+    let out = EndpointWithSecret {
+        endpoint: EndpointOut::from(&ep),
+        secret: current_secret(&ep),
+    };
     Ok(Json(out).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /admin/endpoints/{id}/recover`'s body.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RecoverBody {
+    /// Unix seconds: requeue the failed deliveries created at or after it.
+    #[schemars(range(max = MAX_SINCE_SECS))]
     since: u64,
 }
 
 async fn recover(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    EndpointPath(id): EndpointPath,
     body: Result<Json<RecoverBody>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult {
     let Json(body) = body.map_err(|e| bad("body", e.body_text()))?;
+    if body.since > MAX_SINCE_SECS {
+        return Err(bad(
+            "since",
+            format!("{} is after 9999-12-31 ({MAX_SINCE_SECS})", body.since),
+        ));
+    }
     let since = UNIX_EPOCH + Duration::from_secs(body.since);
     let n = manager(&state)?
         .recover(&endpoint_id(&id)?, since)
         .await
         .map_err(|e| manager_error(&e))?;
-    Ok(Json(json!({"requeued": n})).into_response())
+    Ok(Json(Requeued { requeued: n }).into_response())
 }
 
-async fn get_message(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
+async fn get_message(State(state): State<AppState>, MessagePath(id): MessagePath) -> ApiResult {
     let m = manager(&state)?
         .message(&message_id(&id)?)
         .await
         .map_err(|e| manager_error(&e))?;
-    Ok(Json(message_json(&m)).into_response())
+    Ok(Json(MessageOut::from(&m)).into_response())
 }
 
-#[derive(Debug, Deserialize, Default)]
+/// `POST /admin/messages/{id}/replay`'s body, optional.
+#[derive(Debug, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ReplayBody {
+    /// Deliver only to this endpoint; left out, to every endpoint it went to.
+    #[schemars(pattern(patterns::ENDPOINT_ID))]
     endpoint: Option<String>,
 }
 
 async fn replay(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    body: Option<Json<ReplayBody>>,
+    MessagePath(id): MessagePath,
+    OptionalJson(body): OptionalJson<ReplayBody>,
 ) -> ApiResult {
-    let body = body.map(|Json(b)| b).unwrap_or_default();
+    let body = body.unwrap_or_default();
     let endpoint = body.endpoint.as_deref().map(endpoint_id).transpose()?;
     let created = manager(&state)?
         .replay(&message_id(&id)?, endpoint.as_ref())
         .await
         .map_err(|e| manager_error(&e))?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"deliveries": created.iter().map(DeliveryId::as_str).collect::<Vec<_>>()})),
-    )
-        .into_response())
+    let deliveries = created.iter().map(|d| d.as_str().to_owned()).collect();
+    Ok((StatusCode::ACCEPTED, Json(Replayed { deliveries })).into_response())
 }
 
 /// A delivery status filter: `pending`, `in_flight`, `delivered` or `dead_letter`.

@@ -2,19 +2,21 @@
 //! admin routes).
 //!
 //! Filters: `caller` (token name, user id or email), `tool`, `outcome`, `since` and `until`
-//! (RFC 3339; `since` inclusive, `until` exclusive), `limit` (1–1000, default 100), `cursor`
-//! (the previous page's `next_cursor`). A filter that cannot be used is answered `400` with the
-//! parameter named in the message and in `error.parameter`.
+//! (RFC 3339; `since` inclusive, `until` exclusive), `limit` (1–1000, default 100), `iterator`
+//! (an earlier page's `iterator` or `prev_iterator`). The answer is the page of every admin list
+//! ([`PageOut`]) of [`ToolCall`]s. A filter that cannot be used is answered `400` with
+//! the parameter named in the message and in `error.parameter`.
 
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, Uri};
-use serde_json::{Value, json};
+use switchboard::webhooks::delivery::Page;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::audit::{CallParams, CallQuery, Page};
+use super::page::PageOut;
+use crate::audit::{CallParams, CallQuery, CallRow, ToolCall};
 
 /// Lists calls: first waits until the calls this gateway finished are stored, so a listing
 /// right after a call shows it.
@@ -22,14 +24,12 @@ pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Result<Resp
     let Query(params) = Query::<CallParams>::try_from_uri(&uri)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
     let page = page(&state, &params).await?;
-    let data: Vec<Value> = page.calls.iter().map(|row| row.to_json()).collect();
-    let next_cursor = page.next_cursor.map(|c| c.encode());
-    Ok(Json(json!({"data": data, "next_cursor": next_cursor})).into_response())
+    Ok(Json(PageOut::<ToolCall>::of(&page)).into_response())
 }
 
 /// One page of calls for `params` (this listing and the console's), once the calls this
 /// gateway finished are stored.
-pub(super) async fn page(state: &AppState, params: &CallParams) -> Result<Page, ApiError> {
+pub(super) async fn page(state: &AppState, params: &CallParams) -> Result<Page<CallRow>, ApiError> {
     let query =
         CallQuery::parse(params).map_err(|e| ApiError::bad_parameter(e.parameter, e.message))?;
     let Some(audit) = &state.audit else {

@@ -4,8 +4,35 @@
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::{Value, json};
 use switchboard::functions::CallError;
+
+/// The body of every error answer.
+// The admin API's OpenAPI document shows its schema.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "Error")]
+pub(crate) struct ErrorBody {
+    /// What went wrong.
+    error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, JsonSchema)]
+struct ErrorDetail {
+    /// A stable word for the kind of error (`bad_request`, `unauthorized`, `unknown_endpoint`,
+    /// …), for programs.
+    kind: &'static str,
+    /// What went wrong and where, for people.
+    message: String,
+    /// For invalid tool arguments: each violation's JSON pointer and message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    violations: Option<Value>,
+    /// For a bad query: the parameter that was wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameter: Option<&'static str>,
+}
 
 /// An HTTP error with a stable JSON shape.
 #[derive(Debug)]
@@ -18,6 +45,9 @@ pub struct ApiError {
     parameter: Option<&'static str>,
     /// Seconds for a `Retry-After` header.
     retry_after: Option<u32>,
+    /// The setting of the request's body that was refused (`url`, `headers`), for forms that
+    /// show an error next to its field; not part of the JSON body, whose message names it.
+    field: Option<&'static str>,
 }
 
 impl ApiError {
@@ -30,7 +60,20 @@ impl ApiError {
             violations: None,
             parameter: None,
             retry_after: None,
+            field: None,
         }
+    }
+
+    /// The same error, about the body's setting `field`.
+    #[must_use]
+    pub fn about_field(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
+        self
+    }
+
+    /// The body's setting this error is about, when it is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        self.field
     }
 
     /// `400 bad_request` for query parameter `parameter`, named in the message and in the
@@ -95,14 +138,15 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = json!({"kind": self.kind, "message": self.message});
-        if let Some(v) = self.violations {
-            error["violations"] = v;
-        }
-        if let Some(p) = self.parameter {
-            error["parameter"] = Value::from(p);
-        }
-        let mut response = (self.status, Json(json!({ "error": error }))).into_response();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                kind: self.kind,
+                message: self.message,
+                violations: self.violations,
+                parameter: self.parameter,
+            },
+        };
+        let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()
@@ -110,4 +154,9 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// Every error is documented with the `ErrorBody` schema, status by status, where the route is.
+impl aide::OperationOutput for ApiError {
+    type Inner = Self;
 }

@@ -16,6 +16,7 @@ pub mod limits;
 pub mod mcp;
 pub mod metrics;
 pub mod openapi;
+pub mod page;
 mod tools;
 pub mod user_limits;
 
@@ -66,8 +67,8 @@ pub struct AppState {
     pub guard: Arc<GuardPolicy>,
     /// The audit trail's writer, when `[audit] enabled`.
     pub audit: Option<Arc<Audit>>,
-    /// The web console's signed-in sessions.
-    pub(crate) console: Arc<console::Sessions>,
+    /// The web console's sessions, sign-in limiter and bulk replays.
+    pub(crate) console: Arc<console::Console>,
 }
 
 impl AppState {
@@ -88,7 +89,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             webhooks: None,
             audit: None,
-            console: Arc::new(console::Sessions::default()),
+            console: Arc::new(console::Console::default()),
             guard: Arc::new(GuardPolicy::new(
                 &settings.host_names(),
                 &settings.cors_origins,
@@ -110,12 +111,29 @@ impl AppState {
         self
     }
 
+    /// Times the web console (session expiry, the sign-in limiter's windows, how long finished
+    /// bulk replays are kept) with `clock` instead of the system's monotonic clock.
+    #[must_use]
+    pub fn with_console_clock(
+        mut self,
+        clock: Arc<dyn Fn() -> std::time::Instant + Send + Sync>,
+    ) -> Self {
+        self.console = Arc::new(console::Console::new(clock));
+        self
+    }
+
     /// Attaches the webhook side.
     #[must_use]
     pub fn with_webhooks(mut self, webhooks: Webhooks) -> Self {
         self.webhooks = Some(Arc::new(webhooks));
         self
     }
+}
+
+/// The admin API's OpenAPI 3.1 document, as `GET /admin/openapi.json` serves it (checked in
+/// as `docs/admin-openapi.json`).
+pub fn admin_openapi() -> serde_json::Value {
+    admin::document()
 }
 
 /// The gateway's router. `shutdown` ends MCP sessions when cancelled.

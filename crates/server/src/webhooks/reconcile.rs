@@ -73,6 +73,7 @@ async fn create(manager: &WebhookManager, entry: &EndpointConfig) -> anyhow::Res
     if !entry.events.is_empty() {
         spec = spec.events(entry.events.clone());
     }
+    spec = spec.channels(entry.channels());
     if let Some(secret) = &entry.secret {
         spec = spec.secret(secret.expose());
     }
@@ -150,6 +151,10 @@ fn differences(current: &Endpoint, entry: &EndpointConfig) -> (EndpointUpdate, V
     if current.events != events {
         update = update.events(events);
         changed.push("events");
+    }
+    if current.channels != entry.channels() {
+        update = update.channels(entry.channels());
+        changed.push("channels");
     }
     let headers: BTreeMap<String, String> = entry
         .headers

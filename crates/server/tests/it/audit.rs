@@ -168,13 +168,14 @@ async fn filters_and_cursor_pages_list_each_matching_call_once_newest_first() {
     calculate(&server, SCRIPT_TOKEN, None, "1 + 1").await;
 
     let (_, first) = list(&server, "caller=u-ada%40example.com&limit=2").await;
-    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let cursor = first["iterator"].as_str().unwrap().to_owned();
     // A call made between pages is newer than the cursor: it shifts no later page.
     calculate(&server, OWUI_TOKEN, Some("u-ada"), "6 + 0").await;
-    let (_, second) = list(&server, &format!("caller=u-ada&limit=2&cursor={cursor}")).await;
-    let cursor = second["next_cursor"].as_str().unwrap().to_owned();
-    let (_, third) = list(&server, &format!("caller=u-ada&limit=2&cursor={cursor}")).await;
-    assert_eq!(third["next_cursor"], Value::Null);
+    let (_, second) = list(&server, &format!("caller=u-ada&limit=2&iterator={cursor}")).await;
+    let cursor = second["iterator"].as_str().unwrap().to_owned();
+    let (_, third) = list(&server, &format!("caller=u-ada&limit=2&iterator={cursor}")).await;
+    assert_eq!(third["iterator"], Value::Null);
+    assert_eq!(third["done"], true);
     let expressions: Vec<&str> = [&first, &second, &third]
         .iter()
         .flat_map(|page| page["data"].as_array().unwrap())
@@ -203,7 +204,7 @@ async fn a_bad_filter_is_answered_400_naming_the_parameter() {
         ("limit=0", "limit"),
         ("limit=5000", "limit"),
         ("outcome=fine", "outcome"),
-        ("cursor=not-a-cursor", "cursor"),
+        ("iterator=not-an-iterator", "iterator"),
     ] {
         let (status, body) = list(&server, query).await;
         assert_eq!(status, 400, "{query}: {body}");
@@ -306,13 +307,13 @@ async fn a_call_is_recorded_in_a_postgres_store() {
     assert_eq!(calculate(&server, SCRIPT_TOKEN, None, "1 + 1").await, 403);
     let (_, first) = list(&server, "limit=1").await;
     assert_eq!(first["data"][0]["outcome"], "refused_policy", "{first:#}");
-    let cursor = first["next_cursor"].as_str().unwrap();
-    let (_, second) = list(&server, &format!("limit=1&cursor={cursor}")).await;
+    let cursor = first["iterator"].as_str().unwrap();
+    let (_, second) = list(&server, &format!("limit=1&iterator={cursor}")).await;
     assert_eq!(
         second["data"][0]["caller"]["user_id"], "u-ada",
         "{second:#}"
     );
-    assert_eq!(second["next_cursor"], Value::Null);
+    assert_eq!(second["iterator"], Value::Null);
     drop(server);
     schema.drop_schema().await;
 }

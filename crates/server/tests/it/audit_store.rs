@@ -96,8 +96,8 @@ async fn secret_and_configured_fields_never_reach_the_store_file() {
     shutdown.cancel();
 
     let page = audit.store().list(&CallQuery::default()).await.unwrap();
-    assert_eq!(page.calls.len(), 1);
-    let stored: Value = serde_json::from_str(page.calls[0].arguments.as_deref().unwrap()).unwrap();
+    assert_eq!(page.data.len(), 1);
+    let stored: Value = serde_json::from_str(page.data[0].arguments.as_deref().unwrap()).unwrap();
     assert_eq!(
         stored,
         json!({"service": "crm", "api_key": "[redacted]",
@@ -118,7 +118,7 @@ async fn secret_and_configured_fields_never_reach_the_store_file() {
     );
 }
 
-fn row_at(at: SystemTime, tool: &str) -> CallRow {
+pub(crate) fn row_at(at: SystemTime, tool: &str) -> CallRow {
     CallRow {
         id: 0,
         at_us: i64::try_from(
@@ -164,6 +164,6 @@ async fn retention_deletes_the_rows_older_than_the_retention() {
     let deleted = apply_retention(&store, 30 * day, now).await.unwrap();
     assert_eq!(deleted, 2);
     let page = store.list(&CallQuery::default()).await.unwrap();
-    let tools: Vec<&str> = page.calls.iter().map(|r| r.tool.as_str()).collect();
+    let tools: Vec<&str> = page.data.iter().map(|r| r.tool.as_str()).collect();
     assert_eq!(tools, ["now", "recent"]);
 }

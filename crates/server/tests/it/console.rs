@@ -11,21 +11,21 @@ use crate::server::Server;
 pub(crate) const KEY: &str = "admin-key-0123456789abcdef";
 
 /// A client that shows redirects instead of following them.
-fn http() -> reqwest::Client {
+pub(crate) fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
 }
 
-fn form(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish()
 }
 
 /// Posts a form the way the console's own pages do (same-origin).
-async fn post(
+pub(crate) async fn post(
     server: &Server,
     path: &str,
     cookie: Option<&str>,
@@ -44,7 +44,7 @@ async fn post(
 }
 
 /// Signs in; the `Set-Cookie` value and the `name=value` to send back.
-async fn sign_in(server: &Server) -> (String, String) {
+pub(crate) async fn sign_in(server: &Server) -> (String, String) {
     let res = post(server, "/ui/login", None, &[("key", KEY)]).await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()[LOCATION], "/ui");
@@ -54,18 +54,10 @@ async fn sign_in(server: &Server) -> (String, String) {
 }
 
 /// The CSRF token of the signed-in session, read from a page's form.
-async fn csrf(server: &Server, cookie: &str) -> String {
-    let page = http()
-        .get(server.url("/ui/endpoints/new"))
-        .header(COOKIE, cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let start = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
-    page[start..start + 64].to_owned()
+pub(crate) async fn csrf(server: &Server, cookie: &str) -> String {
+    let form = page(server, cookie, "/ui/endpoints/new").await;
+    let start = form.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    form[start..start + 64].to_owned()
 }
 
 async fn endpoint_count(server: &Server) -> usize {
@@ -135,6 +127,7 @@ async fn pages_without_a_session_send_the_browser_to_sign_in() {
         "/ui/messages",
         "/ui/tools",
         "/ui/tool-calls",
+        "/ui/replays/0123/progress",
     ] {
         let res = http().get(server.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 303, "{path}");
@@ -292,74 +285,32 @@ async fn the_json_admin_api_keeps_its_bearer_auth() {
     assert_eq!(res.status(), 401);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn bulk_replay_sends_every_dead_letter_the_search_finds_again() {
-    let (url, failing) = crate::console_browser::flaky_receiver().await;
-    let server = Server::start(Some(&crate::console_browser::one_attempt_config()));
-    let admin = Admin::new(&server);
-    admin
-        .create(serde_json::json!({"name": "crm", "url": url}))
-        .await;
-    for i in 0..3 {
-        admin.publish(i).await;
-    }
-    let count = |status: &'static str| {
-        let admin = &admin;
-        async move {
-            admin
-                .get(&format!("/admin/deliveries?status={status}"))
-                .await["data"]
-                .as_array()
-                .map_or(0, Vec::len)
-        }
-    };
-    wait_until(|| count("dead_letter"), 3).await;
-    failing.store(false, std::sync::atomic::Ordering::SeqCst);
+/// A page of the console, read with `cookie`.
+pub(crate) async fn page(server: &Server, cookie: &str, path: &str) -> String {
+    http()
+        .get(server.url(path))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
 
-    let (_, cookie) = sign_in(&server).await;
-    let token = csrf(&server, &cookie).await;
-    let fields = [
-        ("csrf", token.as_str()),
-        ("status", "dead_letter"),
-        ("event_type", "*"),
-        ("endpoint", ""),
-        ("since", ""),
-    ];
-    let res = post(&server, "/ui/messages/replay", Some(&cookie), &fields).await;
-    assert_eq!(res.status(), 303);
-    let location = res.headers()[LOCATION].to_str().unwrap().to_owned();
-    assert!(location.contains("done=replayed-3-3"), "{location}");
-    let listing = |pattern: &'static str| {
-        let cookie = cookie.clone();
-        let server = &server;
-        async move {
-            let page = http()
-                .get(server.url(&format!("/ui/messages?event_type={pattern}")))
-                .header(COOKIE, cookie)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            (
-                page.matches("href=\"/ui/messages/msg_").count(),
-                page.contains("id=\"problem\""),
-            )
-        }
-    };
-    // `*` also finds the operational events the dead letters caused.
-    let (all, problem) = listing("*").await;
-    assert!(all > 3 && !problem, "{all}");
-    assert_eq!(listing("tick").await, (3, false));
-    assert_eq!(listing("tock.*").await, (0, false));
-    // A star that is not a whole last segment is refused with a reason, not matched literally.
-    assert_eq!(listing("ti*").await, (0, true));
-    wait_until(|| count("delivered"), 3).await;
+/// The `href` of the link with this `id` in `html`, as a browser reads the attribute.
+pub(crate) fn link(html: &str, id: &str) -> Option<String> {
+    let marker = format!("id=\"{id}\"");
+    let at = html.find(&marker)?;
+    let before = &html[..at];
+    let href = before.rfind("href=\"")? + 6;
+    let end = before[href..].find('"')? + href;
+    // askama writes `&` as `&#38;`.
+    Some(html[href..end].replace("&#38;", "&").replace("&amp;", "&"))
 }
 
 /// Polls `n()` until it reaches `want`; fails after 20 s.
-async fn wait_until<F, Fut>(n: F, want: usize)
+pub(crate) async fn wait_until<F, Fut>(n: F, want: usize)
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = usize>,
@@ -502,31 +453,7 @@ async fn the_message_list_pages_with_the_admin_api_cursors() {
         admin.publish(i).await;
     }
     let (_, cookie) = sign_in(&server).await;
-    let page = |path: String| {
-        let cookie = cookie.clone();
-        let server = &server;
-        async move {
-            http()
-                .get(server.url(&path))
-                .header(COOKIE, cookie)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
-    let link = |html: &str, id: &str| -> Option<String> {
-        let marker = format!("id=\"{id}\"");
-        let at = html.find(&marker)?;
-        let before = &html[..at];
-        let href = before.rfind("href=\"")? + 6;
-        let end = before[href..].find('"')? + href;
-        // The attribute as a browser reads it: askama writes `&` as `&#38;`.
-        Some(html[href..end].replace("&#38;", "&").replace("&amp;", "&"))
-    };
-    let first = page("/ui/messages?event_type=tick".to_owned()).await;
+    let first = page(&server, &cookie, "/ui/messages?event_type=tick").await;
     assert_eq!(first.matches("href=\"/ui/messages/msg_").count(), 50);
     assert!(
         link(&first, "newer").is_none(),
@@ -537,14 +464,14 @@ async fn the_message_list_pages_with_the_admin_api_cursors() {
         older.starts_with("/ui/messages?") && older.contains("iterator="),
         "{older}"
     );
-    let second = page(older).await;
+    let second = page(&server, &cookie, &older).await;
     assert_eq!(second.matches("href=\"/ui/messages/msg_").count(), 5);
     assert!(
         link(&second, "older").is_none(),
         "the oldest page ends the list"
     );
     let newer = link(&second, "newer").expect("a newer link");
-    let back = page(newer).await;
+    let back = page(&server, &cookie, &newer).await;
     assert_eq!(back.matches("href=\"/ui/messages/msg_").count(), 50);
 }
 
@@ -578,15 +505,7 @@ async fn the_ingest_page_says_why_requests_were_rejected_without_their_values() 
         .unwrap();
     assert_eq!(res.status(), 401);
     let (_, cookie) = sign_in(&server).await;
-    let page = http()
-        .get(server.url("/ui/ingest"))
-        .header(COOKIE, cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page(&server, &cookie, "/ui/ingest").await;
     assert!(page.contains("Latest rejections"), "{page}");
     assert!(page.contains("missing header"), "{page}");
     assert!(

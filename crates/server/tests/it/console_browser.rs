@@ -389,6 +389,11 @@ async fn an_endpoint_is_created_with_its_secret_shown_once_and_then_edited() {
     b.fill("#url", "ftp://billing.example/hook").await;
     b.click("#save").await;
     assert!(!b.text("#problem").await.is_empty());
+    assert!(
+        !b.text(".field[data-field=url] .field-error")
+            .await
+            .is_empty()
+    );
     b.fill("#url", &url).await;
     b.fill("#events", "invoice.paid, invoice.failed").await;
     b.screenshot("endpoint-new").await;
@@ -399,6 +404,14 @@ async fn an_endpoint_is_created_with_its_secret_shown_once_and_then_edited() {
     b.click("#edit").await;
     b.fill("#description", "invoices to the billing service")
         .await;
+    b.fill("#headers", "X-Team: billing").await;
+    b.fill("#metadata", "owner: billing-team").await;
+    b.fill("#rate_limit", "fast").await;
+    b.click("#save").await;
+    let error = b.text(".field[data-field=rate_limit] .field-error").await;
+    assert!(error.contains("whole number"), "{error}");
+    b.screenshot("endpoint-edit").await;
+    b.fill("#rate_limit", "20").await;
     b.click("#save").await;
     assert_eq!(b.text("#notice").await, "Saved.");
     assert_eq!(
@@ -411,7 +424,8 @@ async fn an_endpoint_is_created_with_its_secret_shown_once_and_then_edited() {
     );
 
     b.click("#disable").await;
-    assert!(b.text("#state").await.starts_with("disabled"));
+    // `#state` is on the page before and after the form posts: wait for the new one.
+    b.until_live("#state", "disabled").await;
     let listed = Admin::new(&server).get("/admin/endpoints").await;
     assert_eq!(
         listed["data"][0]["description"],
@@ -422,6 +436,54 @@ async fn an_endpoint_is_created_with_its_secret_shown_once_and_then_edited() {
         json!(["invoice.paid", "invoice.failed"])
     );
     assert_eq!(listed["data"][0]["enabled"], false);
+    assert_eq!(listed["data"][0]["headers"], json!(["X-Team"]));
+    assert_eq!(
+        listed["data"][0]["metadata"],
+        json!({"owner": "billing-team"})
+    );
+    assert_eq!(listed["data"][0]["rate_limit"], 20);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bulk_replay_started_from_the_messages_page_shows_its_progress_until_done() {
+    let (url, failing) = flaky_receiver().await;
+    let server = Server::start(Some(&one_attempt_config()));
+    let admin = Admin::new(&server);
+    admin.create(json!({"name": "crm", "url": url})).await;
+    for i in 0..3 {
+        admin.publish(i).await;
+    }
+    let Some(b) = browser(&server).await else {
+        return;
+    };
+    b.sign_in().await;
+    let listing = "/ui/messages?event_type=tick&status=dead_letter";
+    let started = Instant::now();
+    loop {
+        b.open(listing).await;
+        if b.texts("#messages tbody tr").await.len() == 3 {
+            break;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "three dead letters never listed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    failing.store(false, Ordering::SeqCst);
+    b.click("#bulk-replay").await;
+    // The form asks before it replays a whole search.
+    let asked = Instant::now();
+    while b.c().accept_alert().await.is_err() {
+        assert!(asked.elapsed() < PATIENCE, "no confirmation was asked");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    b.until_live("#replay-state", "done").await;
+    assert_eq!(b.text("#replay-messages").await, "3");
+    assert_eq!(b.text("#replay-deliveries").await, "3");
+    assert_eq!(b.text("#replay-failures").await, "0");
+    b.screenshot("bulk-replay").await;
+    b.until_text(listing, "#replays .badge", "done").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -492,7 +554,7 @@ async fn after_signing_out_the_console_asks_for_the_key_again() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn in_a_narrow_dark_window_the_pages_fit_and_are_dark() {
-    let (server, _failing, _, message) = failing_setup().await;
+    let (server, _failing, endpoint, message) = failing_setup().await;
     let narrow = Window {
         width: 400,
         height: 860,
@@ -505,6 +567,9 @@ async fn in_a_narrow_dark_window_the_pages_fit_and_are_dark() {
     for path in [
         "/ui".to_owned(),
         "/ui/endpoints".to_owned(),
+        format!("/ui/endpoints/{endpoint}"),
+        format!("/ui/endpoints/{endpoint}/edit"),
+        "/ui/messages".to_owned(),
         format!("/ui/messages/{message}"),
     ] {
         b.open(&path).await;

@@ -69,7 +69,14 @@ impl Admin<'_> {
         }
     }
 
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    /// Sends `body` (if any) as JSON with the admin key; the status and the JSON answer (`null`
+    /// when the body is not JSON).
+    pub(crate) async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut req = self
             .http
             .request(method, self.server.url(path))

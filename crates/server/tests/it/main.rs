@@ -5,16 +5,21 @@
 
 mod admin;
 mod admin_lists;
+mod admin_openapi;
 mod assistant_connectors;
 mod attribution;
 mod audit;
+mod audit_pages;
 mod audit_store;
 mod browser_guard;
 mod builtin_tools;
+mod channels;
 mod cli;
 mod connectors;
 mod console;
 mod console_browser;
+mod console_pages;
+mod console_sign_in;
 mod endpoints;
 mod identity;
 mod ingest;

@@ -37,6 +37,7 @@ pub struct EndpointSpec {
     pub(crate) description: Option<String>,
     pub(crate) url: String,
     pub(crate) events: EventFilter,
+    pub(crate) channels: Vec<String>,
     pub(crate) secret: Option<Secret>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) enabled: bool,
@@ -53,6 +54,7 @@ impl std::fmt::Debug for EndpointSpec {
             .field("name", &self.name)
             .field("url", &switchboard_core::redact_url(&self.url))
             .field("events", &self.events)
+            .field("channels", &self.channels)
             .field("secret", &self.secret)
             .field(
                 "headers",
@@ -78,6 +80,7 @@ impl EndpointSpec {
             description: None,
             url: url.into(),
             events: EventFilter::All,
+            channels: Vec::new(),
             secret: None,
             headers: Vec::new(),
             enabled: true,
@@ -118,6 +121,18 @@ impl EndpointSpec {
         S: Into<String>,
     {
         self.events = EventFilter::Only(types.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Receive only messages published on at least one of these channels (see
+    /// [`channels_match`](super::channels_match)); none (the default) receives every message.
+    #[must_use]
+    pub fn channels<I, S>(mut self, channels: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.channels = channels.into_iter().map(Into::into).collect();
         self
     }
 
@@ -173,6 +188,7 @@ pub struct EndpointUpdate {
     pub(crate) url: Option<String>,
     pub(crate) description: Option<Option<String>>,
     pub(crate) events: Option<EventFilter>,
+    pub(crate) channels: Option<Vec<String>>,
     pub(crate) headers: Option<Vec<(String, String)>>,
     pub(crate) max_in_flight: Option<u32>,
     pub(crate) rate_limit: Option<Option<u32>>,
@@ -190,6 +206,7 @@ impl std::fmt::Debug for EndpointUpdate {
             )
             .field("description", &self.description)
             .field("events", &self.events)
+            .field("channels", &self.channels)
             .field(
                 "headers",
                 &self
@@ -230,6 +247,13 @@ impl EndpointUpdate {
     #[must_use]
     pub fn events(mut self, events: EventFilter) -> Self {
         self.events = Some(events);
+        self
+    }
+
+    /// Replaces the channel filter with these channels (empty: every message).
+    #[must_use]
+    pub fn channels(mut self, channels: Vec<String>) -> Self {
+        self.channels = Some(channels);
         self
     }
 
@@ -287,6 +311,9 @@ impl EndpointUpdate {
         if let Some(events) = &self.events {
             endpoint.events = events.clone();
         }
+        if let Some(channels) = &self.channels {
+            endpoint.channels.clone_from(channels);
+        }
         if let Some(headers) = &self.headers {
             endpoint.headers.clone_from(headers);
         }
@@ -306,7 +333,7 @@ impl EndpointUpdate {
 }
 
 /// Checks every setting of `endpoint` — name, URL (against `policy`, the SSRF guard), event
-/// filter, headers, limits, description and metadata — and writes the URL back in its
+/// filter, channels, headers, limits, description and metadata — and writes the URL back in its
 /// normalised form. Registration and updates both go through here.
 pub(crate) fn validate_settings(
     endpoint: &mut Endpoint,
@@ -315,6 +342,7 @@ pub(crate) fn validate_settings(
     validate_name(&endpoint.name)?;
     endpoint.url = validate_url(&endpoint.url, policy)?.to_string();
     validate_events(&endpoint.events)?;
+    super::validate_channels(&endpoint.channels).map_err(|reason| invalid("channels", reason))?;
     validate_headers(&endpoint.headers)?;
     if endpoint.max_in_flight == 0 {
         return Err(invalid("max_in_flight", "must be at least 1"));

@@ -11,7 +11,7 @@ pub enum ManagerError {
     #[error("invalid endpoint {field}: {reason}")]
     InvalidEndpoint {
         /// The setting (`name`, `url`, `events`, `secret`, `headers`, `max_in_flight`,
-        /// `rate_limit`, `description`, `metadata`).
+        /// `rate_limit`, `description`, `metadata`, `channels`; `overlap` for a rotation).
         field: &'static str,
         /// What is wrong with it.
         reason: String,

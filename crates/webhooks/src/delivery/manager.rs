@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::info;
 
+use super::channel::validate_channels;
 use super::clock::{Clock, SystemClock};
 use super::config::DeliveryConfig;
 use super::endpoint::{
@@ -27,6 +28,7 @@ use super::page::Page;
 use super::publish::observer;
 use super::query::{AttemptQuery, DeliveryQuery, MessageQuery, QueueDepth};
 use super::store::{NewMessage, Store, StoreError};
+use super::trigger::TriggerOptions;
 
 /// Builds a [`WebhookManager`].
 #[must_use]
@@ -261,6 +263,7 @@ impl WebhookManager {
             description: spec.description,
             url: spec.url,
             events: spec.events,
+            channels: spec.channels,
             keys: Vec::new(),
             headers: spec.headers,
             enabled: spec.enabled,
@@ -340,8 +343,13 @@ impl WebhookManager {
         }
         self.engine().wake();
         if self.inner.operational_events && !before.enabled {
-            self.trigger(ENDPOINT_ENABLED, enabled_data(&before, now), None, None)
-                .await?;
+            self.trigger(
+                ENDPOINT_ENABLED,
+                enabled_data(&before, now),
+                TriggerOptions::default(),
+                None,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -378,6 +386,11 @@ impl WebhookManager {
     /// Makes `new_secret` (or a generated `whsec_` secret) the endpoint's current key; the
     /// old key keeps signing alongside it for `overlap`, so receivers can switch without
     /// rejecting anything. Returns the updated endpoint.
+    ///
+    /// # Errors
+    /// [`ManagerError::InvalidEndpoint`] for `overlap` when the old key's expiry (`now +
+    /// overlap`) is past any time the stores hold (milliseconds since 1970 in an `i64`), or
+    /// for `secret` when the new secret is malformed or too many retired keys are active.
     pub async fn rotate_secret(
         &self,
         id: &EndpointId,
@@ -387,7 +400,8 @@ impl WebhookManager {
         let mut endpoint = self.endpoint(id).await?;
         let new = key_from(new_secret.map(switchboard_core::Secret::new).as_ref())?;
         let now = self.now();
-        endpoint.keys = rotated(&endpoint.keys, new, now, now + overlap)?;
+        let old_valid_until = key_expiry(now, overlap)?;
+        endpoint.keys = rotated(&endpoint.keys, new, now, old_valid_until)?;
         endpoint.updated_at = now;
         self.engine()
             .store
@@ -446,7 +460,8 @@ impl WebhookManager {
         event_type: &str,
         data: serde_json::Value,
     ) -> Result<MessageId, ManagerError> {
-        self.trigger(event_type, data, None, None).await
+        self.trigger_event_with(event_type, data, TriggerOptions::default())
+            .await
     }
 
     /// Like [`trigger_event`](Self::trigger_event), but the same `idempotency_key` within the
@@ -458,17 +473,31 @@ impl WebhookManager {
         data: serde_json::Value,
         idempotency_key: &str,
     ) -> Result<MessageId, ManagerError> {
-        if idempotency_key.is_empty()
-            || idempotency_key.len() > 256
-            || !idempotency_key.bytes().all(|b| b.is_ascii_graphic())
+        let options = TriggerOptions::new().idempotency_key(idempotency_key);
+        self.trigger_event_with(event_type, data, options).await
+    }
+
+    /// [`trigger_event`](Self::trigger_event) with [`TriggerOptions`]: an idempotency key (as
+    /// [`trigger_event_idempotent`](Self::trigger_event_idempotent)) and channels.
+    pub async fn trigger_event_with(
+        &self,
+        event_type: &str,
+        data: serde_json::Value,
+        options: TriggerOptions,
+    ) -> Result<MessageId, ManagerError> {
+        if let Some(key) = &options.idempotency_key
+            && (key.is_empty() || key.len() > 256 || !key.bytes().all(|b| b.is_ascii_graphic()))
         {
             return Err(ManagerError::InvalidEvent {
                 field: "idempotency_key",
                 reason: "must be 1 to 256 visible ASCII characters".into(),
             });
         }
-        self.trigger(event_type, data, Some(idempotency_key.to_owned()), None)
-            .await
+        validate_channels(&options.channels).map_err(|reason| ManagerError::InvalidEvent {
+            field: "channels",
+            reason,
+        })?;
+        self.trigger(event_type, data, options, None).await
     }
 
     /// Stores and dispatches an event; `exclude_endpoint` gets no delivery of it.
@@ -476,9 +505,13 @@ impl WebhookManager {
         &self,
         event_type: &str,
         data: serde_json::Value,
-        idempotency_key: Option<String>,
+        options: TriggerOptions,
         exclude_endpoint: Option<EndpointId>,
     ) -> Result<MessageId, ManagerError> {
+        let TriggerOptions {
+            idempotency_key,
+            channels,
+        } = options;
         validate_event_type(event_type).map_err(|reason| ManagerError::InvalidEvent {
             field: "type",
             reason,
@@ -507,6 +540,7 @@ impl WebhookManager {
                 NewMessage {
                     id,
                     event_type: event_type.to_owned(),
+                    channels,
                     payload,
                     idempotency_key,
                     exclude_endpoint,
@@ -633,4 +667,24 @@ impl WebhookManager {
         };
         Ok(self.engine().store.prune(cutoff).await?)
     }
+}
+
+/// When the previous key stops verifying after a rotation at `now`: `now + overlap`, which
+/// must be a time every store can hold (milliseconds since 1970 in an `i64`); a longer overlap
+/// is refused rather than cut short.
+fn key_expiry(now: SystemTime, overlap: Duration) -> Result<SystemTime, ManagerError> {
+    let fits = |t: SystemTime| {
+        t.duration_since(SystemTime::UNIX_EPOCH)
+            .is_ok_and(|d| i64::try_from(d.as_millis()).is_ok())
+    };
+    now.checked_add(overlap)
+        .filter(|t| fits(*t))
+        .ok_or_else(|| ManagerError::InvalidEndpoint {
+            field: "overlap",
+            reason: format!(
+                "{} s is too long: the previous key's expiry would be past any time the store \
+                 can hold",
+                overlap.as_secs()
+            ),
+        })
 }

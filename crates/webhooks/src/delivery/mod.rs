@@ -15,6 +15,7 @@
 //! - [`DeliveryObserver`] and [`WebhookManager::queue_depth`]: the hooks for metrics, and
 //!   [`OperationalEvent`]s for what operators should hear about.
 
+mod channel;
 mod clock;
 mod config;
 mod endpoint;
@@ -33,7 +34,9 @@ mod publish;
 mod query;
 mod schedule;
 pub mod store;
+mod trigger;
 
+pub use channel::{MAX_CHANNEL_LEN, MAX_CHANNELS, channels_match, validate_channels};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use config::DeliveryConfig;
 pub use endpoint::{DEFAULT_MAX_IN_FLIGHT, EndpointSpec, EndpointUpdate};
@@ -51,3 +54,4 @@ pub use page::{Cursor, CursorError, Direction, Listed, Page, RowKey};
 pub use pattern::EventTypePattern;
 pub use query::{AttemptQuery, DEFAULT_LIMIT, DeliveryQuery, MessageQuery, QueueDepth};
 pub use schedule::{RetrySchedule, ScheduleError};
+pub use trigger::TriggerOptions;

@@ -55,6 +55,7 @@ impl fmt::Debug for EndpointKey {
 
 /// Why an endpoint is disabled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum DisabledReason {
@@ -90,6 +91,7 @@ impl DisabledReason {
 /// Where an endpoint's settings come from, so that applying a config file on start changes
 /// only the endpoints that config file made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EndpointOrigin {
@@ -136,6 +138,9 @@ pub struct Endpoint {
     pub url: String,
     /// Which event types it receives.
     pub events: EventFilter,
+    /// Receive only messages carrying one of these [channels](super::channels_match); empty
+    /// for every message whatever its channels.
+    pub channels: Vec<String>,
     /// Signing keys: the first is current, the others retired (signed with until they expire).
     pub keys: Vec<EndpointKey>,
     /// Extra headers sent with every request.
@@ -171,6 +176,7 @@ impl fmt::Debug for Endpoint {
             .field("description", &self.description)
             .field("url", &switchboard_core::redact_url(&self.url))
             .field("events", &self.events)
+            .field("channels", &self.channels)
             .field("keys", &self.keys)
             .field(
                 "headers",
@@ -197,6 +203,8 @@ pub struct Message {
     pub id: MessageId,
     /// The event type.
     pub event_type: String,
+    /// The channels it was published on (empty for none).
+    pub channels: Vec<String>,
     /// The exact body sent (the JSON envelope).
     pub payload: Bytes,
     /// The caller's idempotency key, if any.
@@ -207,6 +215,7 @@ pub struct Message {
 
 /// Where a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
     /// Waiting for its next attempt (or for its endpoint to be enabled again).
@@ -269,6 +278,7 @@ pub struct Delivery {
 
 /// What kind of failure an attempt was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AttemptErrorKind {

@@ -1,4 +1,5 @@
-//! Cursor pagination of the journal: keyset positions that stay valid while rows are added.
+//! Cursor pagination of the journal (and of any list keyed by time and id, such as the
+//! gateway's tool-call audit): keyset positions that stay valid while rows are added.
 //!
 //! Lists are newest first. A [`Cursor`] is a position between two rows, given by the sort key
 //! of the row beside it ([`RowKey`]: time in milliseconds, id, and for attempts the attempt
@@ -27,10 +28,12 @@ pub enum Direction {
 /// The sort key of a listed row: newest first means the greatest key first.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RowKey {
-    /// Milliseconds since the Unix epoch: a message's or delivery's `created_at`, an attempt's
-    /// `at`.
-    pub at_millis: i64,
-    /// The row's id (for an attempt, its delivery's id), compared byte by byte.
+    /// The row's time as an integer in its list's unit: for the delivery journal, milliseconds
+    /// since the Unix epoch (a message's or delivery's `created_at`, an attempt's `at`); other
+    /// lists that page with these cursors (the gateway's tool-call audit) use their own unit.
+    pub at: i64,
+    /// The row's id (for an attempt, its delivery's id), compared byte by byte: a list with
+    /// numeric ids writes them zero-padded to one width so that bytes order them.
     pub id: String,
     /// An attempt's number; 0 for messages and deliveries.
     pub number: u32,
@@ -73,10 +76,7 @@ impl Cursor {
             Direction::Older => 'o',
             Direction::Newer => 'n',
         };
-        let plain = format!(
-            "{d}.{}.{}.{}",
-            self.key.at_millis, self.key.id, self.key.number
-        );
+        let plain = format!("{d}.{}.{}.{}", self.key.at, self.key.id, self.key.number);
         let mut hex = String::with_capacity(2 * plain.len());
         for b in plain.bytes() {
             let _ = write!(hex, "{b:02x}");
@@ -113,7 +113,7 @@ impl Cursor {
             "n" => Direction::Newer,
             _ => return Err(CursorError("unknown direction")),
         };
-        let at_millis = at.parse().map_err(|_| CursorError("bad time"))?;
+        let at = at.parse().map_err(|_| CursorError("bad time"))?;
         let number = number.parse().map_err(|_| CursorError("bad number"))?;
         if id.is_empty()
             || id.len() > MAX_ID_LEN
@@ -124,7 +124,7 @@ impl Cursor {
         Ok(Self::new(
             direction,
             RowKey {
-                at_millis,
+                at,
                 id: id.to_owned(),
                 number,
             },
@@ -155,7 +155,7 @@ pub trait Listed {
 impl Listed for Message {
     fn row_key(&self) -> RowKey {
         RowKey {
-            at_millis: to_millis(self.created_at),
+            at: to_millis(self.created_at),
             id: self.id.as_str().to_owned(),
             number: 0,
         }
@@ -165,7 +165,7 @@ impl Listed for Message {
 impl Listed for Delivery {
     fn row_key(&self) -> RowKey {
         RowKey {
-            at_millis: to_millis(self.created_at),
+            at: to_millis(self.created_at),
             id: self.id.as_str().to_owned(),
             number: 0,
         }
@@ -175,7 +175,7 @@ impl Listed for Delivery {
 impl Listed for Attempt {
     fn row_key(&self) -> RowKey {
         RowKey {
-            at_millis: to_millis(self.at),
+            at: to_millis(self.at),
             id: self.delivery_id.as_str().to_owned(),
             number: self.number,
         }
@@ -235,7 +235,7 @@ mod tests {
     impl Listed for Row {
         fn row_key(&self) -> RowKey {
             RowKey {
-                at_millis: self.0,
+                at: self.0,
                 id: format!("r{}", self.0),
                 number: 0,
             }
@@ -251,7 +251,7 @@ mod tests {
         let c = Cursor::new(
             Direction::Newer,
             RowKey {
-                at_millis: -5,
+                at: -5,
                 id: "dlv_ab_cd".into(),
                 number: 7,
             },

@@ -7,6 +7,7 @@ use tracing::warn;
 
 use super::manager::{Inner, WebhookManager};
 use super::observer::{AttemptReport, DeliveryObserver, Observer};
+use super::trigger::TriggerOptions;
 
 /// The engine's observer: a [`Publisher`] for `manager` when given, then the caller's own.
 pub(super) fn observer(
@@ -51,7 +52,10 @@ impl DeliveryObserver for Publisher {
             .collect();
         runtime.spawn(async move {
             for (event_type, data, about) in events {
-                if let Err(e) = manager.trigger(event_type, data, None, Some(about)).await {
+                if let Err(e) = manager
+                    .trigger(event_type, data, TriggerOptions::default(), Some(about))
+                    .await
+                {
                     warn!(error = %e, event_type, "could not publish an operational event");
                 }
             }

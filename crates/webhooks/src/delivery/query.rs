@@ -20,6 +20,8 @@ pub struct MessageQuery {
     /// Only event types this [`EventTypePattern`](super::EventTypePattern) names
     /// (`github.push`, `github.*`).
     pub event_type: Option<String>,
+    /// Only messages published on this channel.
+    pub channel: Option<String>,
     /// Only messages created at or after this time.
     pub since: Option<SystemTime>,
     /// Only messages created before this time.

@@ -33,6 +33,7 @@ pub(crate) async fn concurrent_enqueues_and_completions_keep_their_own_results(
         let m = if i % 10 == 9 {
             NewMessage {
                 event_type: "b".into(),
+                channels: Vec::new(),
                 ..taken.clone()
             }
         } else {

@@ -16,8 +16,10 @@ pub(crate) async fn update_round_trips_every_setting(store: Arc<dyn Store>) {
     e.description = Some("CRM sync".into());
     e.metadata = BTreeMap::from([("team".to_owned(), "growth".to_owned())]);
     e.origin = EndpointOrigin::Config;
+    e.channels = vec!["eu".into(), "project:1".into()];
     store.insert_endpoint(&e).await.unwrap();
     let got = store.get_endpoint(&e.id).await.unwrap().unwrap();
+    assert_eq!(got.channels, e.channels);
     assert_eq!(got.description.as_deref(), Some("CRM sync"));
     assert_eq!(got.metadata, e.metadata);
     assert_eq!(got.origin, EndpointOrigin::Config);
@@ -29,6 +31,7 @@ pub(crate) async fn update_round_trips_every_setting(store: Arc<dyn Store>) {
     changed.headers = vec![("x-api-key".into(), "k2".into())];
     changed.max_in_flight = 32;
     changed.rate_limit = None;
+    changed.channels = Vec::new();
     changed.metadata = BTreeMap::from([
         ("team".to_owned(), "platform".to_owned()),
         ("tier".to_owned(), "gold".to_owned()),
@@ -43,6 +46,7 @@ pub(crate) async fn update_round_trips_every_setting(store: Arc<dyn Store>) {
     assert_eq!(got.headers, changed.headers);
     assert_eq!(got.max_in_flight, 32);
     assert_eq!(got.rate_limit, None);
+    assert!(got.channels.is_empty());
     assert_eq!(got.metadata, changed.metadata);
     assert_eq!(got.origin, EndpointOrigin::Config);
     assert_eq!(got.updated_at, t0() + secs(5));

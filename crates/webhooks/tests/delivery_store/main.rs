@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod backends;
+mod channels;
 mod concurrent;
 mod endpoint_changes;
 mod endpoint_updates;
@@ -69,6 +70,11 @@ conformance! {
     endpoints::operational_events_reach_only_endpoints_that_name_them,
     endpoints::idempotency_key_dedupes_within_window,
     endpoints::disabled_endpoint_keeps_pending,
+    channels::channels_reach_only_endpoints_sharing_one,
+    channels::channels_apply_to_messages_with_an_idempotency_key,
+    channels::channels_apply_to_messages_stored_together,
+    channels::replay_applies_the_channel_rule,
+    channels::messages_list_by_channel,
     endpoint_updates::update_round_trips_every_setting,
     endpoint_updates::update_keeps_id_keys_state_and_history,
     queue::claims_are_exclusive,

@@ -97,7 +97,7 @@ pub(crate) async fn cursors_walk_messages_older_then_newer_without_gaps(store: A
             cursor: Some(Cursor::new(
                 switchboard_webhooks::delivery::Direction::Newer,
                 switchboard_webhooks::delivery::RowKey {
-                    at_millis: 0,
+                    at: 0,
                     id: "msg_0".into(),
                     number: 0,
                 },

@@ -30,6 +30,7 @@ pub(crate) fn endpoint(name: &str, events: EventFilter) -> Endpoint {
         name: name.to_owned(),
         url: format!("https://{name}.example.com/hook"),
         events,
+        channels: Vec::new(),
         keys: vec![EndpointKey {
             secret: Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
             valid_until: None,
@@ -53,6 +54,7 @@ pub(crate) fn message(event_type: &str, key: Option<&str>) -> NewMessage {
     NewMessage {
         id: MessageId::generate(),
         event_type: event_type.to_owned(),
+        channels: Vec::new(),
         payload: Bytes::from(format!(r#"{{"type":"{event_type}","data":{{}}}}"#)),
         idempotency_key: key.map(str::to_owned),
         exclude_endpoint: None,

@@ -11,7 +11,9 @@ mod sqlite;
 
 use std::path::Path;
 
-use super::query::{CallQuery, Page};
+use switchboard::webhooks::delivery::{Direction, Page};
+
+use super::query::CallQuery;
 use super::row::CallRow;
 use crate::config::Settings;
 
@@ -83,7 +85,7 @@ impl AuditStore {
     ///
     /// # Errors
     /// The database failed.
-    pub async fn list(&self, query: &CallQuery) -> anyhow::Result<Page> {
+    pub async fn list(&self, query: &CallQuery) -> anyhow::Result<Page<CallRow>> {
         let rows = match &self.backend {
             Backend::Sqlite(s) => s.list(query.clone()).await?,
             Backend::Postgres(p) => p.list(query).await?,
@@ -107,6 +109,30 @@ impl AuditStore {
 /// The columns of `tool_calls` after `id`, in the order every insert and select uses.
 const COLUMNS: &str = "at_us, token, user_id, email, user_name, role, chat_id, message_id, \
      tool, transport, outcome, duration_us, arguments_sha256, arguments, result_bytes";
+
+/// The page query of both backends, for `query`'s direction: parameters `1` caller, `2` tool,
+/// `3` outcome, `4` since, `5` until, `6`/`7` the cursor's `(at_us, id)`, `8` the limit, each
+/// `NULL` when unused; `$`-numbered for Postgres, `?`-numbered for SQLite. Rows come ordered
+/// walking away from the cursor, as `Page::from_rows` takes them. `CAST` gives Postgres the
+/// parameters' types and is a no-op in SQLite.
+fn list_sql(direction: Direction, postgres: bool) -> String {
+    let (op, order) = match direction {
+        Direction::Older => ("<", "DESC"),
+        Direction::Newer => (">", "ASC"),
+    };
+    let sql = format!(
+        "SELECT id, {COLUMNS} FROM tool_calls \
+         WHERE (CAST(?1 AS TEXT) IS NULL OR token = ?1 OR user_id = ?1 OR email = ?1) \
+           AND (CAST(?2 AS TEXT) IS NULL OR tool = ?2) \
+           AND (CAST(?3 AS TEXT) IS NULL OR outcome = ?3) \
+           AND (CAST(?4 AS BIGINT) IS NULL OR at_us >= ?4) \
+           AND (CAST(?5 AS BIGINT) IS NULL OR at_us < ?5) \
+           AND (CAST(?6 AS BIGINT) IS NULL OR at_us {op} ?6 \
+                OR (at_us = ?6 AND id {op} CAST(?7 AS BIGINT))) \
+         ORDER BY at_us {order}, id {order} LIMIT ?8"
+    );
+    if postgres { sql.replace('?', "$") } else { sql }
+}
 
 /// Rows deleted per statement by the retention job, so one run never holds the write lock long.
 const DELETE_CHUNK: i64 = 10_000;

@@ -6,8 +6,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, Row};
 use switchboard::webhooks::delivery::store::migrations::{Migrations, apply_postgres};
 
-use super::{COLUMNS, DELETE_CHUNK};
-use crate::audit::query::CallQuery;
+use super::{COLUMNS, DELETE_CHUNK, list_sql};
+use crate::audit::query::{CallQuery, position};
 use crate::audit::row::CallRow;
 
 /// `(version, statements)`; append new versions, never edit applied ones.
@@ -39,17 +39,6 @@ const MIGRATIONS: Migrations<&[&str]> = Migrations {
         ],
     )],
 };
-
-const LIST: &str = "SELECT id, at_us, token, user_id, email, user_name, role, chat_id, \
-     message_id, tool, transport, outcome, duration_us, arguments_sha256, arguments, result_bytes \
-     FROM tool_calls \
-     WHERE ($1::text IS NULL OR token = $1 OR user_id = $1 OR email = $1) \
-       AND ($2::text IS NULL OR tool = $2) \
-       AND ($3::text IS NULL OR outcome = $3) \
-       AND ($4::bigint IS NULL OR at_us >= $4) \
-       AND ($5::bigint IS NULL OR at_us < $5) \
-       AND ($6::bigint IS NULL OR at_us < $6 OR (at_us = $6 AND id < $7)) \
-     ORDER BY at_us DESC, id DESC LIMIT $8";
 
 /// A small pool on the store's database.
 #[derive(Debug, Clone)]
@@ -104,14 +93,15 @@ impl PostgresAudit {
     }
 
     pub(super) async fn list(&self, query: &CallQuery) -> anyhow::Result<Vec<CallRow>> {
-        let rows = sqlx::query(LIST)
+        let at = query.cursor.as_ref().map(position);
+        let rows = sqlx::query(AssertSqlSafe(list_sql(query.direction(), true)))
             .bind(query.caller.as_deref())
             .bind(query.tool.as_deref())
             .bind(query.outcome.as_deref())
             .bind(query.since_us)
             .bind(query.until_us)
-            .bind(query.after.map(|c| c.at_us))
-            .bind(query.after.map(|c| c.id))
+            .bind(at.map(|(at_us, _)| at_us))
+            .bind(at.map(|(_, id)| id))
             .bind(query.fetch_limit())
             .fetch_all(&self.pool)
             .await?;

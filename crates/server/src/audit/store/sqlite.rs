@@ -9,8 +9,8 @@ use anyhow::Context as _;
 use rusqlite::{Connection, Row, params};
 use switchboard::webhooks::delivery::store::migrations::{Migrations, apply_sqlite};
 
-use super::{COLUMNS, DELETE_CHUNK};
-use crate::audit::query::CallQuery;
+use super::{COLUMNS, DELETE_CHUNK, list_sql};
+use crate::audit::query::{CallQuery, position};
 use crate::audit::row::CallRow;
 
 /// `(version, SQL)`; append new versions, never edit applied ones.
@@ -40,18 +40,6 @@ const MIGRATIONS: Migrations<&str> = Migrations {
         CREATE INDEX tool_calls_at ON tool_calls (at_us, id);",
     )],
 };
-
-/// The rows a page query selects (`?1` caller … `?8` limit; `?6`/`?7` the cursor).
-const LIST: &str = "SELECT id, at_us, token, user_id, email, user_name, role, chat_id, \
-     message_id, tool, transport, outcome, duration_us, arguments_sha256, arguments, result_bytes \
-     FROM tool_calls \
-     WHERE (?1 IS NULL OR token = ?1 OR user_id = ?1 OR email = ?1) \
-       AND (?2 IS NULL OR tool = ?2) \
-       AND (?3 IS NULL OR outcome = ?3) \
-       AND (?4 IS NULL OR at_us >= ?4) \
-       AND (?5 IS NULL OR at_us < ?5) \
-       AND (?6 IS NULL OR at_us < ?6 OR (at_us = ?6 AND id < ?7)) \
-     ORDER BY at_us DESC, id DESC LIMIT ?8";
 
 /// The audit connection; one statement at a time, each on a blocking thread.
 #[derive(Debug, Clone)]
@@ -114,7 +102,8 @@ impl SqliteAudit {
 
     pub(super) async fn list(&self, query: CallQuery) -> anyhow::Result<Vec<CallRow>> {
         self.with(move |conn| {
-            let mut stmt = conn.prepare_cached(LIST)?;
+            let mut stmt = conn.prepare_cached(&list_sql(query.direction(), false))?;
+            let at = query.cursor.as_ref().map(position);
             let rows = stmt.query_map(
                 params![
                     query.caller,
@@ -122,8 +111,8 @@ impl SqliteAudit {
                     query.outcome,
                     query.since_us,
                     query.until_us,
-                    query.after.map(|c| c.at_us),
-                    query.after.map(|c| c.id),
+                    at.map(|(at_us, _)| at_us),
+                    at.map(|(_, id)| id),
                     query.fetch_limit(),
                 ],
                 row,

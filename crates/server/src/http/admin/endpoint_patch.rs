@@ -1,7 +1,7 @@
 //! `PATCH /admin/endpoints/{id}`: a JSON merge patch (RFC 7396) of an endpoint's settings.
 //!
 //! A field left out stays as it is; `null` clears what can be cleared (description, event
-//! filter → all types, headers, rate limit, metadata) and resets `max_in_flight` to its
+//! filter → all types, channel filter → every message, headers, rate limit, metadata) and resets `max_in_flight` to its
 //! default. `headers` and `metadata` merge key by key, as the RFC says for objects: a key set
 //! to `null` is removed, others are set. Shape errors are answered 400 with the JSON pointer
 //! of the value; the settings are then checked by the manager exactly as at creation.
@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 
 use http::StatusCode;
+use schemars::JsonSchema;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use switchboard::webhooks::delivery::{
     DEFAULT_MAX_IN_FLIGHT, Endpoint, EndpointUpdate, EventFilter,
@@ -32,6 +34,22 @@ const READ_ONLY: &[(&str, &str)] = &[
     ("created_at", "it is recorded by the gateway"),
     ("updated_at", "it is recorded by the gateway"),
 ];
+
+/// The patch as received: any JSON, read field by field by [`endpoint_update`]; documented as
+/// `super::openapi::EndpointPatch`.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub(super) struct MergePatch(pub(super) Value);
+
+impl JsonSchema for MergePatch {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        super::openapi::EndpointPatch::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        super::openapi::EndpointPatch::json_schema(generator)
+    }
+}
 
 fn bad(pointer: &str, message: impl std::fmt::Display) -> ApiError {
     ApiError::new(
@@ -58,6 +76,7 @@ pub(super) fn endpoint_update(
             "url" => update.url(text(&pointer, value)?),
             "description" => update.description(optional_text(&pointer, value)?),
             "events" => update.events(events(&pointer, value)?),
+            "channels" => update.channels(channels(&pointer, value)?),
             "headers" => {
                 let old = current.headers.iter().cloned().collect::<BTreeMap<_, _>>();
                 let merged = merge_map(&pointer, old, value, true)?;
@@ -90,7 +109,7 @@ pub(super) fn endpoint_update(
                         &pointer,
                         format!(
                             "unknown field {other:?}; known: url, description, events, \
-                             headers, metadata, max_in_flight, rate_limit, ordered, disabled"
+                             channels, headers, metadata, max_in_flight, rate_limit, ordered, disabled"
                         ),
                     ),
                 });
@@ -131,6 +150,19 @@ fn events(pointer: &str, value: &Value) -> Result<EventFilter, ApiError> {
         .map(|(i, item)| text(&format!("{pointer}/{i}"), item))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(EventFilter::Only(types))
+}
+
+/// `null` or `[]`: every message, whatever its channels; a list of strings: those channels.
+fn channels(pointer: &str, value: &Value) -> Result<Vec<String>, ApiError> {
+    match value {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| text(&format!("{pointer}/{i}"), item))
+            .collect(),
+        _ => Err(bad(pointer, "must be a list of channels or null")),
+    }
 }
 
 fn count(pointer: &str, value: &Value) -> Result<u32, ApiError> {

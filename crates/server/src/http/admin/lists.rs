@@ -7,52 +7,74 @@
 //! a page.
 //!
 //! Filters: `since` (inclusive) and `until` (exclusive) on every list, as [`parse_time`] reads
-//! them; messages by `endpoint`, delivery `status` and `event_type` (`github.push`, or
-//! `github.*` for every type below `github.`); deliveries by `endpoint`, `message`, `status`;
+//! them; messages by `endpoint`, delivery `status`, `event_type` (`github.push`, or
+//! `github.*` for every type below `github.`) and `channel` (messages published on it); deliveries by `endpoint`, `message`, `status`;
 //! attempts by `endpoint`, `message`, `delivery`. A bad parameter is a `400` naming it.
 
 use std::time::SystemTime;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use switchboard::webhooks::delivery::{
-    AttemptQuery, Cursor, DeliveryId, DeliveryQuery, MessageQuery, Page,
+    AttemptQuery, Cursor, DeliveryId, DeliveryQuery, DeliveryStatus, MessageQuery,
+    validate_channels,
 };
 
 use super::super::AppState;
 use super::super::error::ApiError;
+use super::super::page::PageOut;
+use super::answers::{AttemptOut, DeliveryOut, MessageOut};
+use super::extract::ListQuery;
 use super::{
-    ApiResult, attempt_json, bad, delivery_json, delivery_status, endpoint_id, limit, manager,
-    manager_error, message_id, message_json, parse_time,
+    ApiResult, bad, delivery_status, endpoint_id, limit, manager, manager_error, message_id,
+    parse_time,
 };
 
 /// `GET /admin/messages`'s parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(in crate::http) struct MessagesQuery {
+    /// Only messages with a delivery to this endpoint.
+    #[schemars(pattern(super::patterns::ENDPOINT_ID))]
     endpoint: Option<String>,
+    /// Only messages with a delivery in this state.
+    #[schemars(with = "Option<DeliveryStatus>")]
     status: Option<String>,
+    /// Only messages of this type; `github.*` for every type below `github.`.
+    #[schemars(pattern(super::patterns::EVENT_TYPE))]
     event_type: Option<String>,
+    /// Only messages carrying this channel.
+    #[schemars(pattern(super::patterns::CHANNEL))]
+    channel: Option<String>,
+    /// From this time on (inclusive): Unix seconds or RFC 3339 (`2026-01-02T03:04:05Z`).
     since: Option<String>,
+    /// Before this time (exclusive): Unix seconds or RFC 3339.
     until: Option<String>,
+    /// A cursor from an earlier answer's `iterator` (older rows) or `prev_iterator` (newer).
     iterator: Option<String>,
+    /// Rows per page, 1 to 1000 (default 100).
+    #[schemars(range(min = 1, max = 1000))]
     limit: Option<usize>,
 }
 
 pub(super) async fn messages(
     State(state): State<AppState>,
-    Query(q): Query<MessagesQuery>,
+    ListQuery(q): ListQuery<MessagesQuery>,
 ) -> ApiResult {
     if let Some(t) = &q.event_type {
         event_type(t)?;
+    }
+    if let Some(c) = &q.channel {
+        validate_channels(std::slice::from_ref(c)).map_err(|e| bad("channel", e))?;
     }
     let query = MessageQuery {
         endpoint: q.endpoint.as_deref().map(endpoint_id).transpose()?,
         status: q.status.as_deref().map(delivery_status).transpose()?,
         event_type: q.event_type,
+        channel: q.channel,
         since: time("since", q.since.as_deref())?,
         until: time("until", q.until.as_deref())?,
         cursor: iterator(q.iterator.as_deref())?,
@@ -62,25 +84,36 @@ pub(super) async fn messages(
         .messages(&query)
         .await
         .map_err(|e| manager_error(&e))?;
-    Ok(page_json(&page, message_json))
+    Ok(Json(PageOut::<MessageOut>::of(&page)).into_response())
 }
 
 /// `GET /admin/deliveries`'s parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(in crate::http) struct DeliveriesQuery {
+    /// Only rows of this endpoint.
+    #[schemars(pattern(super::patterns::ENDPOINT_ID))]
     endpoint: Option<String>,
+    /// Only rows of this message.
+    #[schemars(pattern(super::patterns::MESSAGE_ID))]
     message: Option<String>,
+    /// Only deliveries in this state.
+    #[schemars(with = "Option<DeliveryStatus>")]
     status: Option<String>,
+    /// From this time on (inclusive): Unix seconds or RFC 3339 (`2026-01-02T03:04:05Z`).
     since: Option<String>,
+    /// Before this time (exclusive): Unix seconds or RFC 3339.
     until: Option<String>,
+    /// A cursor from an earlier answer's `iterator` (older rows) or `prev_iterator` (newer).
     iterator: Option<String>,
+    /// Rows per page, 1 to 1000 (default 100).
+    #[schemars(range(min = 1, max = 1000))]
     limit: Option<usize>,
 }
 
 pub(super) async fn deliveries(
     State(state): State<AppState>,
-    Query(q): Query<DeliveriesQuery>,
+    ListQuery(q): ListQuery<DeliveriesQuery>,
 ) -> ApiResult {
     let query = DeliveryQuery {
         endpoint: q.endpoint.as_deref().map(endpoint_id).transpose()?,
@@ -95,25 +128,36 @@ pub(super) async fn deliveries(
         .deliveries(&query)
         .await
         .map_err(|e| manager_error(&e))?;
-    Ok(page_json(&page, delivery_json))
+    Ok(Json(PageOut::<DeliveryOut>::of(&page)).into_response())
 }
 
 /// `GET /admin/attempts`'s parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(in crate::http) struct AttemptsQuery {
+    /// Only rows of this endpoint.
+    #[schemars(pattern(super::patterns::ENDPOINT_ID))]
     endpoint: Option<String>,
+    /// Only rows of this message.
+    #[schemars(pattern(super::patterns::MESSAGE_ID))]
     message: Option<String>,
+    /// Only attempts of this delivery.
+    #[schemars(pattern(super::patterns::DELIVERY_ID))]
     delivery: Option<String>,
+    /// From this time on (inclusive): Unix seconds or RFC 3339 (`2026-01-02T03:04:05Z`).
     since: Option<String>,
+    /// Before this time (exclusive): Unix seconds or RFC 3339.
     until: Option<String>,
+    /// A cursor from an earlier answer's `iterator` (older rows) or `prev_iterator` (newer).
     iterator: Option<String>,
+    /// Rows per page, 1 to 1000 (default 100).
+    #[schemars(range(min = 1, max = 1000))]
     limit: Option<usize>,
 }
 
 pub(super) async fn attempts(
     State(state): State<AppState>,
-    Query(q): Query<AttemptsQuery>,
+    ListQuery(q): ListQuery<AttemptsQuery>,
 ) -> ApiResult {
     let query = AttemptQuery {
         endpoint: q.endpoint.as_deref().map(endpoint_id).transpose()?,
@@ -132,18 +176,7 @@ pub(super) async fn attempts(
         .attempts(&query)
         .await
         .map_err(|e| manager_error(&e))?;
-    Ok(page_json(&page, attempt_json))
-}
-
-/// The answer of every list.
-fn page_json<T>(page: &Page<T>, row: fn(&T) -> Value) -> axum::response::Response {
-    Json(json!({
-        "data": page.data.iter().map(row).collect::<Vec<_>>(),
-        "iterator": page.next.as_ref().map(Cursor::encode),
-        "prev_iterator": page.prev.as_ref().map(Cursor::encode),
-        "done": page.done,
-    }))
-    .into_response()
+    Ok(Json(PageOut::<AttemptOut>::of(&page)).into_response())
 }
 
 fn iterator(text: Option<&str>) -> Result<Option<Cursor>, ApiError> {

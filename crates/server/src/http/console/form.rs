@@ -46,6 +46,15 @@ impl Fields {
             .map_or("", |(_, v)| v.as_str())
     }
 
+    /// Every value of `name` (ticked checkboxes sharing a name), trimmed, blanks skipped.
+    pub(super) fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
     /// Whether a field (a checked checkbox) is present.
     pub(super) fn has(&self, name: &str) -> bool {
         self.0.iter().any(|(k, _)| k == name)
@@ -103,6 +112,7 @@ mod tests {
         assert_eq!(f.get("name"), Some("x"));
         assert_eq!(f.raw("name"), " x ");
         assert_eq!(f.get("events"), Some("a"));
+        assert_eq!(f.all("events").collect::<Vec<_>>(), ["a", "b"]);
         assert!(f.has("flag"));
         assert_eq!(f.get("missing"), None);
     }

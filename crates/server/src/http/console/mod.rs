@@ -8,15 +8,20 @@
 //! the JSON admin API makes (`super::admin`, `super::calls`, `super::dispatch`).
 //!
 //! Security: the admin key is asked once, at sign-in, and exchanged for a session cookie
-//! (`session`); every form that changes something carries the session's CSRF token (`form`);
+//! (`session`); failed sign-ins are limited per client address and overall (`throttle`); every form that changes something carries the session's CSRF token (`form`);
 //! the browser guard refuses console requests from other sites (`super::guard`); every answer
 //! carries a strict Content-Security-Policy (no inline script or style), `no-store` and
 //! `frame-ancestors 'none'`. Without an admin key (no webhook side) the console is off.
 
 mod form;
+mod jobs;
 mod pages;
 mod session;
+mod throttle;
 mod view;
+
+use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -25,8 +30,37 @@ use axum::routing::{get, post};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, header};
 
-pub(crate) use self::session::Sessions;
+use self::jobs::Jobs;
+pub(crate) use self::session::Clock;
+use self::session::{SESSION_LIFETIME, Sessions};
+use self::throttle::SignInLimiter;
 use super::AppState;
+
+/// The console's state in this process: signed-in sessions, the sign-in limiter and the bulk
+/// replay jobs, all timed by one clock (injected by tests).
+#[derive(Debug)]
+pub(crate) struct Console {
+    pub(crate) sessions: Sessions,
+    pub(crate) sign_in: SignInLimiter,
+    pub(crate) jobs: Arc<Jobs>,
+}
+
+impl Console {
+    /// The console's state, timed by `clock`.
+    pub(crate) fn new(clock: Clock) -> Self {
+        Console {
+            sessions: Sessions::new(SESSION_LIFETIME, clock.clone()),
+            sign_in: SignInLimiter::new(clock.clone()),
+            jobs: Arc::new(Jobs::new(clock)),
+        }
+    }
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Console::new(Arc::new(Instant::now))
+    }
+}
 
 /// The session cookie's name.
 const COOKIE: &str = "switchboard_console";
@@ -36,7 +70,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 
 /// The `/ui` routes.
 pub(super) fn routes() -> Router<AppState> {
-    use pages::{endpoints, ingest, messages, overview, signin, tools};
+    use pages::{endpoint_form, endpoints, ingest, messages, overview, replays, signin, tools};
     Router::new()
         .route("/ui", get(overview::show))
         .route("/ui/", get(overview::show))
@@ -46,17 +80,19 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/ui/assets/console.js", get(script))
         .route(
             "/ui/endpoints",
-            get(endpoints::list).post(endpoints::create),
+            get(endpoints::list).post(endpoint_form::create),
         )
-        .route("/ui/endpoints/new", get(endpoints::new_form))
+        .route("/ui/endpoints/new", get(endpoint_form::new_form))
         .route(
             "/ui/endpoints/{id}",
-            get(endpoints::show).post(endpoints::edit),
+            get(endpoints::show).post(endpoint_form::edit),
         )
-        .route("/ui/endpoints/{id}/edit", get(endpoints::edit_form))
+        .route("/ui/endpoints/{id}/edit", get(endpoint_form::edit_form))
         .route("/ui/endpoints/{id}/{action}", post(endpoints::action))
         .route("/ui/messages", get(messages::list))
-        .route("/ui/messages/replay", post(messages::bulk_replay))
+        .route("/ui/messages/replay", post(replays::start))
+        .route("/ui/replays/{id}", get(replays::show))
+        .route("/ui/replays/{id}/progress", get(replays::progress))
         .route("/ui/messages/{id}", get(messages::show))
         .route("/ui/messages/{id}/replay", post(messages::replay))
         .route("/ui/ingest", get(ingest::show))
@@ -142,7 +178,7 @@ impl FromRequestParts<AppState> for Operator {
             return Err(view::off());
         }
         let session = session_id(&parts.headers)
-            .and_then(|id| state.console.get(id).map(|s| (id.to_owned(), s)));
+            .and_then(|id| state.console.sessions.get(id).map(|s| (id.to_owned(), s)));
         match session {
             Some((id, session)) => Ok(Operator {
                 id,

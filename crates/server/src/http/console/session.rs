@@ -43,7 +43,6 @@ pub(crate) struct Sessions {
     map: Mutex<HashMap<String, Session>>,
     clock: Clock,
     lifetime: Duration,
-    rng: SystemRandom,
 }
 
 impl std::fmt::Debug for Sessions {
@@ -60,9 +59,9 @@ impl Default for Sessions {
     }
 }
 
-/// The system had no randomness to make a session id with.
+/// The system had no randomness to make an id (of a session or a job) with.
 #[derive(Debug, Clone, Copy, thiserror::Error)]
-#[error("the system has no randomness for a session id")]
+#[error("the system has no randomness for a fresh id")]
 pub(crate) struct NoRandomness;
 
 impl Sessions {
@@ -72,7 +71,6 @@ impl Sessions {
             map: Mutex::new(HashMap::new()),
             clock,
             lifetime,
-            rng: SystemRandom::new(),
         }
     }
 
@@ -86,9 +84,9 @@ impl Sessions {
     /// # Errors
     /// [`NoRandomness`] when the system's random source fails.
     pub(crate) fn open(&self) -> Result<(String, Session), NoRandomness> {
-        let id = self.random()?;
+        let id = random_id()?;
         let session = Session {
-            csrf: self.random()?,
+            csrf: random_id()?,
             expires: (self.clock)() + self.lifetime,
         };
         let now = (self.clock)();
@@ -131,12 +129,18 @@ impl Sessions {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
 
-    fn random(&self) -> Result<String, NoRandomness> {
-        let mut bytes = [0u8; 32];
-        self.rng.fill(&mut bytes).map_err(|_| NoRandomness)?;
-        Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-    }
+/// A fresh random id: 32 bytes from the system's source, as 64 hex digits.
+///
+/// # Errors
+/// [`NoRandomness`] when the system's random source fails.
+pub(crate) fn random_id() -> Result<String, NoRandomness> {
+    let mut bytes = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| NoRandomness)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Whether two strings are equal, in time independent of where they differ.

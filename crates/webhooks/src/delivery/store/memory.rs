@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use super::types::{
-    Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, fans_out_to, lease_token,
-    new_delivery,
+    Claim, ClaimRequest, Enqueued, NewMessage, Published, StoreError, Subscriber, claim_of,
+    fans_out_to, lease_token, new_delivery,
 };
 use super::{Applied, Decision, EndpointStore, JournalStore, QueueStore, SeenStore};
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
@@ -270,10 +270,12 @@ impl QueueStore for MemoryStore {
             .filter(|e| {
                 e.enabled
                     && fans_out_to(
-                        &e.id,
-                        &e.events,
-                        &message.event_type,
-                        message.exclude_endpoint.as_ref(),
+                        Subscriber::of(e),
+                        Published {
+                            event_type: &message.event_type,
+                            channels: &message.channels,
+                            excluded: message.exclude_endpoint.as_ref(),
+                        },
                     )
             })
             .map(|e| e.id.clone())
@@ -292,6 +294,7 @@ impl QueueStore for MemoryStore {
             Message {
                 id: message.id.clone(),
                 event_type: message.event_type,
+                channels: message.channels,
                 payload: message.payload,
                 idempotency_key: message.idempotency_key,
                 created_at: now,
@@ -436,7 +439,14 @@ impl QueueStore for MemoryStore {
             None => s
                 .endpoints
                 .values()
-                .filter(|e| e.enabled && fans_out_to(&e.id, &e.events, &m.event_type, None))
+                .filter(|e| {
+                    let published = Published {
+                        event_type: &m.event_type,
+                        channels: &m.channels,
+                        excluded: None,
+                    };
+                    e.enabled && fans_out_to(Subscriber::of(e), published)
+                })
                 .map(|e| e.id.clone())
                 .collect(),
         };
@@ -488,6 +498,7 @@ impl JournalStore for MemoryStore {
             q.event_type
                 .as_ref()
                 .is_none_or(|t| EventTypePattern::parse(t).matches(&m.event_type))
+                && q.channel.as_ref().is_none_or(|c| m.channels.contains(c))
                 && within(m.created_at, q.since, q.until)
                 && (q.endpoint.is_none() && q.status.is_none()
                     || s.deliveries.values().any(|d| {

@@ -57,7 +57,9 @@ pub use memory::MemoryStore;
 pub use postgres::{PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};
-pub use types::{Claim, ClaimRequest, Enqueued, NewMessage, StoreError, fans_out_to};
+pub use types::{
+    Claim, ClaimRequest, Enqueued, NewMessage, Published, StoreError, Subscriber, fans_out_to,
+};
 
 use super::ids::{DeliveryId, EndpointId, MessageId};
 use super::model::{Attempt, Delivery, DisabledReason, Endpoint, Message};

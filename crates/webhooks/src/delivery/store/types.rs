@@ -46,6 +46,8 @@ pub struct NewMessage {
     pub id: MessageId,
     /// The event type, matched against endpoint filters.
     pub event_type: String,
+    /// Its channels, matched against endpoints' channel filters (empty for none).
+    pub channels: Vec<String>,
     /// The exact bytes to send.
     pub payload: Bytes,
     /// The caller's idempotency key.
@@ -56,33 +58,71 @@ pub struct NewMessage {
 }
 
 /// The fan-out rule every store applies when it stores a message: an enabled endpoint gets a
-/// delivery when its filter matches the event type and it is not the excluded endpoint.
+/// delivery when its filter matches the event type, its channels
+/// [match](crate::delivery::channels_match) the message's, and it is not the excluded endpoint.
 ///
 /// Operational events ([`OPERATIONAL_EVENT_TYPES`](crate::delivery::OPERATIONAL_EVENT_TYPES))
 /// go only to endpoints that name them: an endpoint that takes every type receives the
 /// application's own events, and must not learn about other endpoints unless it asks.
-pub fn fans_out_to(
-    endpoint: &EndpointId,
-    events: &EventFilter,
-    event_type: &str,
-    excluded: Option<&EndpointId>,
-) -> bool {
-    if excluded == Some(endpoint) {
+pub fn fans_out_to(endpoint: Subscriber<'_>, message: Published<'_>) -> bool {
+    let Subscriber {
+        id: endpoint,
+        events,
+        channels,
+    } = endpoint;
+    if message.excluded == Some(endpoint)
+        || !crate::delivery::channels_match(channels, message.channels)
+    {
         return false;
     }
+    let event_type = message.event_type;
     match events {
         EventFilter::All => !crate::delivery::events::OPERATIONAL_EVENT_TYPES.contains(&event_type),
         EventFilter::Only(_) => events.matches(event_type),
     }
 }
 
+/// What [`fans_out_to`] needs of an endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct Subscriber<'a> {
+    /// Its id.
+    pub id: &'a EndpointId,
+    /// Its event-type filter.
+    pub events: &'a EventFilter,
+    /// Its channels (empty: no channel filter).
+    pub channels: &'a [String],
+}
+
+impl<'a> Subscriber<'a> {
+    /// The parts of `endpoint` the rule reads.
+    pub fn of(endpoint: &'a Endpoint) -> Self {
+        Self {
+            id: &endpoint.id,
+            events: &endpoint.events,
+            channels: &endpoint.channels,
+        }
+    }
+}
+
+/// What [`fans_out_to`] needs of a message.
+#[derive(Debug, Clone, Copy)]
+pub struct Published<'a> {
+    /// Its event type.
+    pub event_type: &'a str,
+    /// Its channels.
+    pub channels: &'a [String],
+    /// The endpoint that gets no delivery of it, if any.
+    pub excluded: Option<&'a EndpointId>,
+}
+
 /// Whether [`fans_out_to`] reduces, for `message`, to "the endpoint takes every type or lists
-/// one of [`patterns_matching`](crate::delivery::pattern::patterns_matching) its type": the
-/// form a SQL store may evaluate in a query instead of calling it. Not
+/// one of [`patterns_matching`](crate::delivery::pattern::patterns_matching) its type, and
+/// its channels match (`PG_ENDPOINT_TAKES`)": the form a SQL store may evaluate in a query
+/// instead of calling it. Not
 /// for a message with an excluded endpoint, nor for operational types, which only endpoints
 /// that name them receive.
 #[cfg(feature = "postgres")]
-pub(crate) fn fans_out_by_type_alone(message: &NewMessage) -> bool {
+pub(crate) fn fans_out_in_sql(message: &NewMessage) -> bool {
     message.exclude_endpoint.is_none()
         && !crate::delivery::events::OPERATIONAL_EVENT_TYPES.contains(&message.event_type.as_str())
 }

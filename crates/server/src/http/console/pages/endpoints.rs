@@ -1,10 +1,8 @@
-//! Endpoints: the list with each one's state, creating and editing, enabling and disabling,
-//! rotating the signing secret (the new one shown once, on the answer to the rotation),
-//! recovering dead-lettered deliveries since a time, and one endpoint's recent deliveries.
-//!
-//! Creating goes through [`admin::create`] with the same body the JSON API takes, editing
-//! through [`admin::apply_patch`] with a JSON merge patch, so both are checked exactly as
-//! there.
+//! Endpoints: the list with each one's state, enabling and disabling, rotating the signing
+//! secret (the new one shown once, on the answer to the rotation), recovering dead-lettered
+//! deliveries since a time, and one endpoint's page: its settings, recent attempts and its
+//! deliveries, paged with the admin API's cursors. Creating and editing are in
+//! `super::endpoint_form`.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -14,18 +12,18 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
 use switchboard::webhooks::delivery::{
-    AttemptQuery, DeliveryQuery, Endpoint, EndpointId, EventFilter,
+    AttemptQuery, Cursor, DeliveryQuery, Endpoint, EndpointId, EventFilter,
 };
 
-use super::super::form::{Fields, Posted};
+use super::super::form::Posted;
 use super::super::{Operator, view};
 use crate::http::AppState;
-use crate::http::admin::{
-    self, CreateEndpoint, ROTATION_OVERLAP, current_secret, endpoint_id, manager, manager_error,
-};
+use crate::http::admin::{ROTATION_OVERLAP, current_secret, endpoint_id, manager, manager_error};
 use crate::http::error::ApiError;
+
+/// Most deliveries one page of an endpoint's page lists.
+const DELIVERIES: usize = 50;
 
 /// An endpoint as the lists show it.
 #[derive(Debug)]
@@ -64,7 +62,7 @@ impl EndpointRow {
     }
 }
 
-fn events_text(events: &EventFilter) -> String {
+pub(super) fn events_text(events: &EventFilter) -> String {
     match events {
         EventFilter::All => String::new(),
         EventFilter::Only(types) => types.join(", "),
@@ -116,227 +114,7 @@ pub(crate) async fn list(State(state): State<AppState>, operator: Operator) -> R
     }
 }
 
-/// What the create and edit forms show: the values entered, and what was wrong with them.
-#[derive(Debug, Default)]
-struct FormValues {
-    name: String,
-    url: String,
-    /// The current URL, redacted, when editing.
-    current_url: String,
-    description: String,
-    events: String,
-    headers: String,
-    rate_limit: String,
-    max_in_flight: String,
-    disabled: bool,
-}
-
-#[derive(Template)]
-#[template(path = "console/endpoint_form.html")]
-struct EditPage {
-    chrome: view::Chrome,
-    /// `None` when creating.
-    id: Option<String>,
-    values: FormValues,
-    problem: Option<String>,
-}
-
-/// `GET /ui/endpoints/new`.
-pub(crate) async fn new_form(operator: Operator) -> Response {
-    view::render(&EditPage {
-        chrome: operator.chrome("endpoints"),
-        id: None,
-        values: FormValues::default(),
-        problem: None,
-    })
-}
-
-/// `POST /ui/endpoints`: registers the endpoint and shows it with its secret, once.
-pub(crate) async fn create(State(state): State<AppState>, posted: Posted) -> Response {
-    let f = &posted.fields;
-    let values = values_of(f);
-    let created = async {
-        let body = create_body(f)?;
-        let body: CreateEndpoint = serde_json::from_value(body)
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
-        admin::create(&state, body).await
-    }
-    .await;
-    match created {
-        Ok(ep) => detail(&state, &posted.operator, &ep.id, current_secret(&ep), None).await,
-        Err(e) => view::render_with(
-            e.status(),
-            &EditPage {
-                chrome: posted.operator.chrome("endpoints"),
-                id: None,
-                values,
-                problem: Some(e.message().to_owned()),
-            },
-        ),
-    }
-}
-
-fn values_of(f: &Fields) -> FormValues {
-    FormValues {
-        name: f.raw("name").to_owned(),
-        url: f.raw("url").to_owned(),
-        current_url: String::new(),
-        description: f.raw("description").to_owned(),
-        events: f.raw("events").to_owned(),
-        headers: f.raw("headers").to_owned(),
-        rate_limit: f.raw("rate_limit").to_owned(),
-        max_in_flight: f.raw("max_in_flight").to_owned(),
-        disabled: f.has("disabled"),
-    }
-}
-
-fn bad(field: &str, message: impl std::fmt::Display) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "bad_request",
-        format!("{field}: {message}"),
-    )
-}
-
-/// The events field: types separated by commas or spaces.
-fn event_list(f: &Fields) -> Vec<String> {
-    f.raw("events")
-        .split([',', ' ', '\n'])
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The headers field: one `Name: value` a line.
-fn header_map(f: &Fields) -> Result<Map<String, Value>, ApiError> {
-    let mut out = Map::new();
-    for line in f
-        .raw("headers")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        let (name, value) = line
-            .split_once(':')
-            .ok_or_else(|| bad("headers", format!("{line:?} is not `Name: value`")))?;
-        out.insert(name.trim().to_owned(), value.trim().into());
-    }
-    Ok(out)
-}
-
-fn number(f: &Fields, field: &str) -> Result<Option<u32>, ApiError> {
-    f.get(field)
-        .map(|v| {
-            v.parse::<u32>()
-                .map_err(|_| bad(field, format!("{v:?} is not a whole number")))
-        })
-        .transpose()
-}
-
-/// The JSON body of `POST /admin/endpoints` the create form stands for.
-fn create_body(f: &Fields) -> Result<Value, ApiError> {
-    let mut body = json!({
-        "name": f.get("name").unwrap_or(""),
-        "url": f.get("url").unwrap_or(""),
-        "events": event_list(f),
-        "headers": header_map(f)?,
-        "disabled": f.has("disabled"),
-    });
-    if let Some(text) = f.get("description") {
-        body["description"] = text.into();
-    }
-    if let Some(n) = number(f, "rate_limit")? {
-        body["rate_limit"] = n.into();
-    }
-    if let Some(n) = number(f, "max_in_flight")? {
-        body["max_in_flight"] = n.into();
-    }
-    Ok(body)
-}
-
-/// The JSON merge patch the edit form stands for: blank fields clear what can be cleared.
-fn patch_body(f: &Fields) -> Result<Value, ApiError> {
-    let events = event_list(f);
-    let mut patch = json!({
-        "description": f.get("description"),
-        "events": if events.is_empty() { Value::Null } else { json!(events) },
-        "rate_limit": number(f, "rate_limit")?,
-        "max_in_flight": number(f, "max_in_flight")?,
-    });
-    // A blank URL keeps the current one: the form never shows it in full (it may hold a token).
-    if let Some(url) = f.get("url") {
-        patch["url"] = url.into();
-    }
-    Ok(patch)
-}
-
-/// `GET /ui/endpoints/{id}/edit`.
-pub(crate) async fn edit_form(
-    State(state): State<AppState>,
-    operator: Operator,
-    Path(id): Path<String>,
-) -> Response {
-    let ep = match load(&state, &id).await {
-        Ok(ep) => ep,
-        Err(e) => return view::api_error(&e),
-    };
-    let values = FormValues {
-        name: ep.name.clone(),
-        url: String::new(),
-        current_url: switchboard::core::redact_url(&ep.url),
-        description: ep.description.clone().unwrap_or_default(),
-        events: events_text(&ep.events),
-        headers: String::new(),
-        rate_limit: ep.rate_limit.map(|n| n.to_string()).unwrap_or_default(),
-        max_in_flight: ep.max_in_flight.to_string(),
-        disabled: !ep.enabled,
-    };
-    view::render(&EditPage {
-        chrome: operator.chrome("endpoints"),
-        id: Some(ep.id.as_str().to_owned()),
-        values,
-        problem: None,
-    })
-}
-
-/// `POST /ui/endpoints/{id}`: applies the edit form.
-pub(crate) async fn edit(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    posted: Posted,
-) -> Response {
-    let f = &posted.fields;
-    let result = async {
-        let id = endpoint_id(&id)?;
-        let patch = patch_body(f)?;
-        admin::apply_patch(&state, &id, &patch).await
-    }
-    .await;
-    match result {
-        Ok(ep) => {
-            Redirect::to(&format!("/ui/endpoints/{}?done=saved", ep.id.as_str())).into_response()
-        }
-        Err(e) => {
-            let mut values = values_of(f);
-            if let Ok(ep) = load(&state, &id).await {
-                values.name = ep.name;
-                values.current_url = switchboard::core::redact_url(&ep.url);
-            }
-            view::render_with(
-                e.status(),
-                &EditPage {
-                    chrome: posted.operator.chrome("endpoints"),
-                    id: Some(id),
-                    values,
-                    problem: Some(e.message().to_owned()),
-                },
-            )
-        }
-    }
-}
-
-async fn load(state: &AppState, id: &str) -> Result<Endpoint, ApiError> {
+pub(super) async fn load(state: &AppState, id: &str) -> Result<Endpoint, ApiError> {
     manager(state)?
         .endpoint(&endpoint_id(id)?)
         .await
@@ -373,8 +151,8 @@ pub(crate) async fn action(
             }
             "recover" => {
                 let text = posted.fields.get("since").unwrap_or("");
-                let since =
-                    crate::http::admin::parse_time("since", text).map_err(|e| bad("since", e))?;
+                let since = crate::http::admin::parse_time("since", text)
+                    .map_err(|e| ApiError::bad_parameter("since", e))?;
                 let n = m.recover(&id, since).await.map_err(err)?;
                 Ok(Done::Notice(format!("recovered-{n}")))
             }
@@ -391,7 +169,13 @@ pub(crate) async fn action(
         Ok((id, Done::Notice(code))) => {
             Redirect::to(&format!("/ui/endpoints/{}?done={code}", id.as_str())).into_response()
         }
-        Ok((id, Done::Secret(secret))) => detail(&state, &posted.operator, &id, secret, None).await,
+        Ok((id, Done::Secret(secret))) => {
+            let shown = Shown {
+                secret,
+                ..Shown::default()
+            };
+            detail(&state, &posted.operator, &id, shown).await
+        }
         Err(e) => view::api_error(&e),
     }
 }
@@ -434,6 +218,10 @@ struct Detail {
     notice: Option<String>,
     recover_since: String,
     deliveries: Vec<DeliveryRow>,
+    /// Links to the newer and the older page of deliveries.
+    newer: Option<String>,
+    older: Option<String>,
+    page_size: usize,
     ticks: Vec<Tick>,
     success: String,
 }
@@ -441,6 +229,8 @@ struct Detail {
 #[derive(Debug, Deserialize)]
 pub(crate) struct DetailQuery {
     done: Option<String>,
+    /// A page cursor of the admin API's delivery listing.
+    iterator: Option<String>,
 }
 
 /// `GET /ui/endpoints/{id}`.
@@ -450,11 +240,34 @@ pub(crate) async fn show(
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
 ) -> Response {
-    let id = match endpoint_id(&id) {
-        Ok(id) => id,
+    let parsed = endpoint_id(&id).and_then(|id| {
+        let cursor = q
+            .iterator
+            .as_deref()
+            .map(Cursor::decode)
+            .transpose()
+            .map_err(|e| ApiError::bad_parameter("iterator", e.to_string()))?;
+        Ok((id, cursor))
+    });
+    let (id, cursor) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => return view::api_error(&e),
     };
-    detail(&state, &operator, &id, None, q.done.as_deref()).await
+    let shown = Shown {
+        secret: None,
+        done: q.done.as_deref(),
+        cursor,
+    };
+    detail(&state, &operator, &id, shown).await
+}
+
+/// What an endpoint's page shows beyond the endpoint: the secret just made, the notice of
+/// what was just done, and where its deliveries' page starts.
+#[derive(Debug, Default)]
+pub(super) struct Shown<'a> {
+    pub(super) secret: Option<String>,
+    pub(super) done: Option<&'a str>,
+    pub(super) cursor: Option<Cursor>,
 }
 
 fn notice(code: &str) -> Option<String> {
@@ -469,14 +282,13 @@ fn notice(code: &str) -> Option<String> {
     })
 }
 
-async fn detail(
+pub(super) async fn detail(
     state: &AppState,
     operator: &Operator,
     id: &EndpointId,
-    secret: Option<String>,
-    done: Option<&str>,
+    shown: Shown<'_>,
 ) -> Response {
-    match detail_page(state, operator, id, secret, done).await {
+    match detail_page(state, operator, id, shown).await {
         Ok(page) => view::render(&page),
         Err(e) => view::api_error(&e),
     }
@@ -486,21 +298,31 @@ async fn detail_page(
     state: &AppState,
     operator: &Operator,
     id: &EndpointId,
-    secret: Option<String>,
-    done: Option<&str>,
+    shown: Shown<'_>,
 ) -> Result<Detail, ApiError> {
     let m = manager(state)?;
     let err = |e| manager_error(&e);
     let ep = m.endpoint(id).await.map_err(err)?;
-    let deliveries = m
+    let paged = shown.cursor.is_some();
+    let page = m
         .deliveries(&DeliveryQuery {
             endpoint: Some(id.clone()),
-            limit: 50,
+            cursor: shown.cursor,
+            limit: DELIVERIES,
             ..DeliveryQuery::default()
         })
         .await
-        .map_err(err)?
-        .data;
+        .map_err(err)?;
+    let link = |c: &Cursor| {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("iterator", &c.encode())
+            .finish();
+        format!("/ui/endpoints/{}?{query}#deliveries-h", id.as_str())
+    };
+    // The newer link only once the listing has moved off the newest rows.
+    let newer = paged.then(|| page.prev.as_ref().map(link)).flatten();
+    let older = page.next.as_ref().map(link);
+    let deliveries = page.data;
     let mut attempts = m
         .attempts(&AttemptQuery {
             endpoint: Some(id.clone()),
@@ -531,8 +353,8 @@ async fn detail_page(
         keys: ep.keys.len(),
         enabled: ep.enabled,
         created: view::time(ep.created_at),
-        secret,
-        notice: done.and_then(notice),
+        secret: shown.secret,
+        notice: shown.done.and_then(notice),
         recover_since: view::local_input(since),
         deliveries: deliveries
             .iter()
@@ -544,6 +366,9 @@ async fn detail_page(
                 updated: view::time(d.updated_at),
             })
             .collect(),
+        newer,
+        older,
+        page_size: DELIVERIES,
         ticks: attempts
             .iter()
             .enumerate()

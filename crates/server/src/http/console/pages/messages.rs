@@ -1,5 +1,6 @@
 //! Messages: search by event type, endpoint, delivery status and time; one message's payload,
-//! deliveries and every attempt; replay to one endpoint or to all; replay of a whole listing.
+//! deliveries and every attempt; replay to one endpoint or to all. Replaying a whole search is
+//! a background job (`super::replays`).
 //!
 //! The search is the admin API's message listing (event type or `prefix.*` pattern, endpoint,
 //! delivery status, time), paged newest first with its cursors.
@@ -13,18 +14,15 @@ use switchboard::webhooks::delivery::{
     MessageQuery, Page, WebhookManager,
 };
 
-use super::super::form::Posted;
+use super::super::form::{Fields, Posted};
 use super::super::{Operator, view};
 use super::endpoints::{Names, endpoint_names};
 use crate::http::AppState;
 use crate::http::admin::{delivery_status, endpoint_id, manager, manager_error, message_id};
 use crate::http::error::ApiError;
 
-/// Most messages one listing shows (and a bulk replay sends again).
-const PAGE: usize = 50;
-
-/// Most messages one bulk replay sends again (it walks every page of the search up to this).
-const BULK: usize = 10_000;
+/// Most messages one listing shows (and one page a bulk replay walks).
+pub(super) const PAGE: usize = 50;
 
 /// Longest response excerpt shown per attempt (the store keeps up to 4 KiB).
 const EXCERPT: usize = 1000;
@@ -59,17 +57,17 @@ struct List {
     endpoints: Vec<(String, String)>,
     rows: Vec<Row>,
     problem: Option<String>,
-    notice: Option<String>,
     /// Links to the newer and the older page of the same search.
     newer: Option<String>,
     older: Option<String>,
+    /// The bulk replays kept: link, search, state in words, colour.
+    replays: Vec<super::replays::Summary>,
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ListQuery {
     #[serde(flatten)]
     search: Search,
-    done: Option<String>,
     /// A page cursor of the admin API's listing.
     iterator: Option<String>,
 }
@@ -126,25 +124,32 @@ pub(crate) async fn list(
                 .collect(),
             rows,
             problem,
-            notice: q.done.as_deref().and_then(replayed_notice),
             search: q.search,
             newer,
             older,
+            replays: super::replays::summaries(&state),
         },
     )
 }
 
-fn replayed_notice(code: &str) -> Option<String> {
-    let (messages, deliveries) = code.strip_prefix("replayed-")?.split_once('-')?;
-    let (messages, deliveries): (u64, u64) = (messages.parse().ok()?, deliveries.parse().ok()?);
-    Some(format!(
-        "Replayed {messages} messages: {deliveries} new deliveries queued (deliveries still waiting are not duplicated)."
-    ))
-}
-
 impl Search {
+    /// The search a posted form (the bulk replay's hidden fields) stands for.
+    pub(super) fn posted(f: &Fields) -> Self {
+        Search {
+            event_type: f.raw("event_type").to_owned(),
+            endpoint: f.raw("endpoint").to_owned(),
+            status: f.raw("status").to_owned(),
+            since: f.raw("since").to_owned(),
+        }
+    }
+
+    /// The endpoint searched for, if any.
+    pub(super) fn endpoint(&self) -> Option<&str> {
+        Some(self.endpoint.trim()).filter(|e| !e.is_empty())
+    }
+
     /// The search as a query string, with a page cursor.
-    fn query(&self, cursor: Option<&Cursor>) -> String {
+    pub(super) fn query(&self, cursor: Option<&Cursor>) -> String {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         q.append_pair("event_type", &self.event_type)
             .append_pair("endpoint", &self.endpoint)
@@ -164,6 +169,16 @@ async fn find(
     cursor: Option<Cursor>,
     limit: usize,
 ) -> Result<Page<Message>, ApiError> {
+    let query = message_query(search, cursor, limit)?;
+    m.messages(&query).await.map_err(|e| manager_error(&e))
+}
+
+/// The admin API's message query `search` stands for; 400 naming the field that is wrong.
+pub(super) fn message_query(
+    search: &Search,
+    cursor: Option<Cursor>,
+    limit: usize,
+) -> Result<MessageQuery, ApiError> {
     let blank = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
     let event_type = blank(&search.event_type);
     if let Some(t) = &event_type
@@ -179,7 +194,7 @@ async fn find(
         .map(|s| crate::http::admin::parse_time("since", &s))
         .transpose()
         .map_err(|e| ApiError::bad_parameter("since", e))?;
-    let query = MessageQuery {
+    Ok(MessageQuery {
         endpoint: blank(&search.endpoint)
             .map(|e| endpoint_id(&e))
             .transpose()?,
@@ -191,8 +206,7 @@ async fn find(
         cursor,
         limit,
         ..MessageQuery::default()
-    };
-    m.messages(&query).await.map_err(|e| manager_error(&e))
+    })
 }
 
 /// The newest messages whose type matches `pattern` (`github.*`), at most `limit`.
@@ -392,51 +406,6 @@ pub(crate) async fn replay(
             created.len()
         ))
         .into_response(),
-        Err(e) => view::api_error(&e),
-    }
-}
-
-/// `POST /ui/messages/replay`: replays every message the posted search selects (every page, up
-/// to [`BULK`]), each to the searched endpoint or, without one, to every matching endpoint.
-pub(crate) async fn bulk_replay(State(state): State<AppState>, posted: Posted) -> Response {
-    let f = &posted.fields;
-    let search = Search {
-        event_type: f.raw("event_type").to_owned(),
-        endpoint: f.raw("endpoint").to_owned(),
-        status: f.raw("status").to_owned(),
-        since: f.raw("since").to_owned(),
-    };
-    let result = async {
-        let m = manager(&state)?;
-        let endpoint = f.get("endpoint").map(endpoint_id).transpose()?;
-        let (mut messages, mut created) = (0, 0);
-        let mut cursor = None;
-        loop {
-            let page = find(m, &search, cursor, PAGE).await?;
-            for message in &page.data {
-                created += m
-                    .replay(&message.id, endpoint.as_ref())
-                    .await
-                    .map_err(|e| manager_error(&e))?
-                    .len();
-            }
-            messages += page.data.len();
-            match page.next {
-                Some(next) if messages < BULK => cursor = Some(next),
-                _ => break,
-            }
-        }
-        Ok::<_, ApiError>((messages, created))
-    }
-    .await;
-    match result {
-        Ok((messages, created)) => {
-            let query = search.query(None);
-            Redirect::to(&format!(
-                "/ui/messages?{query}&done=replayed-{messages}-{created}"
-            ))
-            .into_response()
-        }
         Err(e) => view::api_error(&e),
     }
 }

@@ -14,6 +14,7 @@ use axum::response::Response;
 use http::StatusCode;
 use serde_json::Value;
 use switchboard::functions::{Arguments, CallError, ToolCall, ToolDefinition};
+use switchboard::webhooks::delivery::Cursor;
 
 use super::super::form::Posted;
 use super::super::{Operator, view};
@@ -204,7 +205,9 @@ struct Calls {
     filter: Filter,
     outcomes: &'static [&'static str],
     rows: Vec<CallRowView>,
-    next: Option<String>,
+    /// Query strings of the newer and the older page of the same filter.
+    newer: Option<String>,
+    older: Option<String>,
     problem: Option<String>,
 }
 
@@ -221,8 +224,9 @@ pub(crate) struct Filter {
     since: String,
     #[serde(default)]
     until: String,
+    /// A page cursor of the admin API's listing.
     #[serde(default)]
-    cursor: String,
+    iterator: String,
 }
 
 impl Filter {
@@ -235,19 +239,19 @@ impl Filter {
             since: some(&self.since),
             until: some(&self.until),
             limit: Some("50".to_owned()),
-            cursor: some(&self.cursor),
+            iterator: some(&self.iterator),
         }
     }
 
-    /// This filter's query string with another cursor.
-    fn with_cursor(&self, cursor: &str) -> String {
+    /// This filter's query string with another page cursor.
+    fn with_iterator(&self, iterator: &Cursor) -> String {
         url::form_urlencoded::Serializer::new(String::new())
             .append_pair("caller", &self.caller)
             .append_pair("tool", &self.tool)
             .append_pair("outcome", &self.outcome)
             .append_pair("since", &self.since)
             .append_pair("until", &self.until)
-            .append_pair("cursor", cursor)
+            .append_pair("iterator", &iterator.encode())
             .finish()
     }
 }
@@ -258,9 +262,16 @@ pub(crate) async fn calls(
     operator: Operator,
     Query(filter): Query<Filter>,
 ) -> Response {
-    let (rows, next, problem) = match crate::http::calls::page(&state, &filter.params()).await {
-        Ok(page) => (
-            page.calls
+    let (mut newer, mut older) = (None, None);
+    let (rows, problem) = match crate::http::calls::page(&state, &filter.params()).await {
+        Ok(page) => {
+            // The newer link only once the listing has moved off the newest rows.
+            if !filter.iterator.trim().is_empty() {
+                newer = page.prev.as_ref().map(|c| filter.with_iterator(c));
+            }
+            older = page.next.as_ref().map(|c| filter.with_iterator(c));
+            let rows = page
+                .data
                 .iter()
                 .map(|row| CallRowView {
                     at: format_time(row.at_us),
@@ -272,18 +283,18 @@ pub(crate) async fn calls(
                     duration_ms: format!("{:.1}", row.duration_us as f64 / 1000.0),
                     arguments: row.arguments.clone().unwrap_or_default(),
                 })
-                .collect(),
-            page.next_cursor.map(|c| filter.with_cursor(&c.encode())),
-            None,
-        ),
-        Err(e) => (Vec::new(), None, Some(e.message().to_owned())),
+                .collect();
+            (rows, None)
+        }
+        Err(e) => (Vec::new(), Some(e.message().to_owned())),
     };
     view::render(&Calls {
         chrome: operator.chrome("tools"),
         filter,
         outcomes: OUTCOMES,
         rows,
-        next,
+        newer,
+        older,
         problem,
     })
 }

@@ -33,6 +33,7 @@ fn endpoint(failing_since: Option<SystemTime>) -> Endpoint {
         name: "receiver".into(),
         url: "https://receiver.example.com/hook".into(),
         events: EventFilter::All,
+        channels: Vec::new(),
         keys: vec![EndpointKey {
             secret: Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
             valid_until: None,
@@ -57,6 +58,7 @@ fn claim(attempts: u32, failed_in_round: u32, failing_since: Option<SystemTime>)
     let message = Message {
         id: MessageId::generate(),
         event_type: "user.joined".into(),
+        channels: Vec::new(),
         payload: Bytes::from_static(b"{}"),
         idempotency_key: None,
         created_at: t0(),

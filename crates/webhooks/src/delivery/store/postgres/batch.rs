@@ -12,13 +12,15 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use super::conflict_or_db;
 use super::queue::insert_plain;
+use crate::delivery::channel::PG_ENDPOINT_TAKES;
 use crate::delivery::ids::DeliveryId;
 use crate::delivery::pattern::patterns_matching;
+use crate::delivery::store::sql::codec::encode_channels;
 use crate::delivery::store::types::{Enqueued, NewMessage, StoreError};
 
 /// Most items written by one statement.
@@ -135,18 +137,29 @@ pub(super) async fn insert_batch(
     let payloads: Vec<&[u8]> = items.iter().map(|i| &i.message.payload[..]).collect();
     let nows: Vec<i64> = items.iter().map(|i| i.now).collect();
     let dues: Vec<i64> = items.iter().map(|i| i.due).collect();
-    // Each message's matching patterns as a JSON array: unnest cannot carry ragged arrays.
+    // Each message's matching patterns and channels as JSON arrays: unnest cannot carry
+    // ragged arrays.
     let patterns: Vec<String> = items
         .iter()
         .map(|i| serde_json::Value::from(patterns_matching(&i.message.event_type)).to_string())
         .collect();
-    let rows: Result<Vec<(String, String)>, sqlx::Error> = sqlx::query_as(
+    let channels: Vec<Option<String>> = items
+        .iter()
+        .map(|i| encode_channels(&i.message.channels))
+        .collect();
+    let channels_match = PG_ENDPOINT_TAKES.replace(
+        "{}",
+        "ARRAY(SELECT jsonb_array_elements_text(COALESCE(u.channels, '[]')::jsonb))",
+    );
+    let rows: Result<Vec<(String, String)>, sqlx::Error> = sqlx::query_as(AssertSqlSafe(format!(
         "WITH u AS (\
            SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::int8[], $5::int8[], \
-             $6::text[]) AS u(id, event_type, payload, created_at, due, patterns)), \
+             $6::text[], $7::text[]) AS u(id, event_type, payload, created_at, due, patterns, \
+             channels)), \
          m AS (\
-           INSERT INTO messages (id, event_type, payload, idempotency_key, created_at) \
-           SELECT id, event_type, payload, NULL, created_at FROM u RETURNING id), \
+           INSERT INTO messages (id, event_type, payload, idempotency_key, created_at, \
+             channels) \
+           SELECT id, event_type, payload, NULL, created_at, channels FROM u RETURNING id), \
          d AS (\
            INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, \
              failed_in_round, next_attempt_at, lease_until, created_at, updated_at) \
@@ -155,15 +168,17 @@ pub(super) async fn insert_batch(
            FROM u JOIN m ON m.id = u.id JOIN endpoints e ON e.enabled \
              AND (e.events = '\"all\"' OR (e.events::jsonb -> 'only') \
                ?| ARRAY(SELECT jsonb_array_elements_text(u.patterns::jsonb))) \
+             AND {channels_match} \
            RETURNING message_id, id) \
          SELECT message_id, id FROM d",
-    )
+    )))
     .bind(&ids)
     .bind(&types)
     .bind(&payloads)
     .bind(&nows)
     .bind(&dues)
     .bind(&patterns)
+    .bind(&channels)
     .fetch_all(&pool)
     .await;
     let rows = match rows {

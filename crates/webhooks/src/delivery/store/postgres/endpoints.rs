@@ -11,6 +11,7 @@ use crate::delivery::ids::EndpointId;
 use crate::delivery::model::{DisabledReason, Endpoint, to_millis};
 use crate::delivery::store::EndpointStore;
 use crate::delivery::store::sql::ENDPOINT_COLUMNS;
+use crate::delivery::store::sql::codec::encode_channels;
 use crate::delivery::store::sql::{
     self,
     codec::{encode_events, encode_headers, encode_keys, encode_metadata},
@@ -114,16 +115,17 @@ async fn write_endpoint(
     let query = if insert {
         sqlx::query(
             "INSERT INTO endpoints (id, name, url, events, keys, headers, max_in_flight, \
-             updated_at, rate_limit, description, metadata, origin, ordered, enabled, \
-             disabled_reason, failing_since, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+             updated_at, rate_limit, description, metadata, origin, ordered, channels, \
+             enabled, disabled_reason, failing_since, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18)",
         )
     } else {
         // Settings only: the enabled state and the failure clock change through their own calls.
         sqlx::query(
             "UPDATE endpoints SET name = $2, url = $3, events = $4, keys = $5, headers = $6, \
              max_in_flight = $7, updated_at = $8, rate_limit = $9, description = $10, \
-             metadata = $11, origin = $12, ordered = $13 WHERE id = $1",
+             metadata = $11, origin = $12, ordered = $13, channels = $14 WHERE id = $1",
         )
     };
     let mut query = query
@@ -139,7 +141,8 @@ async fn write_endpoint(
         .bind(e.description.as_deref())
         .bind(encode_metadata(&e.metadata)?)
         .bind(e.origin.as_str())
-        .bind(e.ordered);
+        .bind(e.ordered)
+        .bind(encode_channels(&e.channels));
     if insert {
         query = query
             .bind(e.enabled)

@@ -12,17 +12,19 @@ use tokio::sync::Notify;
 use super::batch;
 use super::rows::db;
 use super::{PostgresStore, conflict_or_db, map_all};
+use crate::delivery::channel::PG_ENDPOINT_TAKES;
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{Delivery, from_millis, to_millis};
 use crate::delivery::pattern::patterns_matching;
 use crate::delivery::query::QueueDepth;
+use crate::delivery::store::sql::codec::{decode_channels, encode_channels};
 use crate::delivery::store::sql::{self};
 use crate::delivery::store::sql::{
     DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS, ORDERED_HEAD,
 };
 use crate::delivery::store::types::{
-    Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, fans_out_by_type_alone,
-    fans_out_to, lease_token, new_delivery,
+    Claim, ClaimRequest, Enqueued, NewMessage, Published, StoreError, Subscriber, claim_of,
+    fans_out_in_sql, fans_out_to, lease_token, new_delivery,
 };
 use crate::delivery::store::{Applied, Decision, QueueStore};
 
@@ -36,9 +38,9 @@ impl QueueStore for PostgresStore {
         idempotency_window: Duration,
     ) -> Result<Enqueued, StoreError> {
         let now_ms = to_millis(now);
-        // The batched insert decides fan-out in SQL, where `fans_out_by_type_alone` allows;
+        // The batched insert decides fan-out in SQL, where `fans_out_in_sql` allows;
         // other messages take the transaction below, which calls `fans_out_to`.
-        if message.idempotency_key.is_none() && fans_out_by_type_alone(&message) {
+        if message.idempotency_key.is_none() && fans_out_in_sql(&message) {
             let enqueued = self
                 .inserter
                 .call(batch::Insert {
@@ -93,25 +95,25 @@ impl QueueStore for PostgresStore {
             }
         }
         sqlx::query(
-            "INSERT INTO messages (id, event_type, payload, idempotency_key, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO messages (id, event_type, payload, idempotency_key, created_at, \
+             channels) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(message.id.as_str())
         .bind(&message.event_type)
         .bind(&message.payload[..])
         .bind(&message.idempotency_key)
         .bind(now_ms)
+        .bind(encode_channels(&message.channels))
         .execute(&mut *tx)
         .await
         .map_err(|e| conflict_or_db(e, || format!("message id {} exists", message.id)))?;
         let mut deliveries = Vec::new();
-        for endpoint in matching_endpoints(
-            &mut tx,
-            &message.event_type,
-            message.exclude_endpoint.as_ref(),
-        )
-        .await?
-        {
+        let published = Published {
+            event_type: &message.event_type,
+            channels: &message.channels,
+            excluded: message.exclude_endpoint.as_ref(),
+        };
+        for endpoint in matching_endpoints(&mut tx, published).await? {
             let d = new_delivery(&message.id, &endpoint, now, due_at);
             insert_delivery(&mut tx, &d).await?;
             deliveries.push(d.id);
@@ -289,15 +291,16 @@ impl QueueStore for PostgresStore {
         now: SystemTime,
     ) -> Result<Vec<DeliveryId>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db)?;
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT event_type FROM messages WHERE id = $1 FOR UPDATE")
+        let row: Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT event_type, channels FROM messages WHERE id = $1 FOR UPDATE")
                 .bind(message.as_str())
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db)?;
-        let Some((event_type,)) = row else {
+        let Some((event_type, channels)) = row else {
             return Err(StoreError::NotFound(format!("message {message}")));
         };
+        let channels = decode_channels("messages", channels)?;
         let targets = match endpoint {
             Some(id) => {
                 let exists = sqlx::query("SELECT 1 FROM endpoints WHERE id = $1")
@@ -310,7 +313,14 @@ impl QueueStore for PostgresStore {
                 }
                 vec![id.clone()]
             }
-            None => matching_endpoints(&mut tx, &event_type, None).await?,
+            None => {
+                let published = Published {
+                    event_type: &event_type,
+                    channels: &channels,
+                    excluded: None,
+                };
+                matching_endpoints(&mut tx, published).await?
+            }
         };
         let mut created = Vec::new();
         for target in targets {
@@ -364,7 +374,8 @@ impl QueueStore for PostgresStore {
 
 /// A message without an idempotency key and its deliveries in one statement (one round trip,
 /// atomic): deliveries go to every enabled endpoint whose filter takes every type or lists one
-/// of the [patterns that match](patterns_matching) the type.
+/// of the [patterns that match](patterns_matching) the type, and whose channels match the
+/// message's ([`PG_ENDPOINT_TAKES`]).
 /// Their ids derive from the message and endpoint ids, unique for a first delivery.
 pub(super) async fn insert_plain(
     pool: &PgPool,
@@ -372,10 +383,11 @@ pub(super) async fn insert_plain(
     now: i64,
     due: i64,
 ) -> Result<Enqueued, StoreError> {
-    let rows: Vec<(Option<String>,)> = sqlx::query_as(
+    let channels_match = PG_ENDPOINT_TAKES.replace("{}", "$7::text[]");
+    let rows: Vec<(Option<String>,)> = sqlx::query_as(AssertSqlSafe(format!(
         "WITH m AS (\
-           INSERT INTO messages (id, event_type, payload, idempotency_key, created_at) \
-           VALUES ($1, $2, $3, NULL, $4) RETURNING id), \
+           INSERT INTO messages (id, event_type, payload, idempotency_key, created_at, channels) \
+           VALUES ($1, $2, $3, NULL, $4, $8) RETURNING id), \
          d AS (\
            INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, \
              failed_in_round, next_attempt_at, lease_until, created_at, updated_at) \
@@ -383,15 +395,18 @@ pub(super) async fn insert_plain(
              0, 0, $5, NULL, $4, $4 \
            FROM m, endpoints e \
            WHERE e.enabled AND (e.events = '\"all\"' OR (e.events::jsonb -> 'only') ?| $6) \
+             AND {channels_match} \
            RETURNING id) \
          SELECT d.id FROM m LEFT JOIN d ON TRUE",
-    )
+    )))
     .bind(message.id.as_str())
     .bind(&message.event_type)
     .bind(&message.payload[..])
     .bind(now)
     .bind(due)
     .bind(patterns_matching(&message.event_type))
+    .bind(&message.channels)
+    .bind(encode_channels(&message.channels))
     .fetch_all(pool)
     .await
     .map_err(|e| conflict_or_db(e, || format!("message id {} exists", message.id)))?;
@@ -432,8 +447,7 @@ async fn insert_delivery(conn: &mut PgConnection, d: &Delivery) -> Result<(), St
 
 async fn matching_endpoints(
     conn: &mut PgConnection,
-    event_type: &str,
-    excluded: Option<&EndpointId>,
+    message: Published<'_>,
 ) -> Result<Vec<EndpointId>, StoreError> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE enabled ORDER BY id"
@@ -443,7 +457,7 @@ async fn matching_endpoints(
     .map_err(db)?;
     Ok(map_all(rows, sql::endpoint)?
         .into_iter()
-        .filter(|e| fans_out_to(&e.id, &e.events, event_type, excluded))
+        .filter(|e| fans_out_to(Subscriber::of(e), message))
         .map(|e| e.id)
         .collect())
 }

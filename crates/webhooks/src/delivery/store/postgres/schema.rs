@@ -124,6 +124,15 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
         6,
         &["ALTER TABLE endpoints ADD COLUMN ordered BOOLEAN NOT NULL DEFAULT FALSE"],
     ),
+    // Channels: a message's labels and an endpoint's channel filter, JSON arrays (`NULL` for
+    // none).
+    (
+        7,
+        &[
+            "ALTER TABLE messages ADD COLUMN channels TEXT",
+            "ALTER TABLE endpoints ADD COLUMN channels TEXT",
+        ],
+    ),
 ];
 
 /// The delivery store's tables, recorded in `schema_migrations`.

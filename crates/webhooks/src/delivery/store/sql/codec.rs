@@ -60,6 +60,25 @@ pub(crate) fn decode_metadata(text: &str) -> Result<BTreeMap<String, String>, St
     serde_json::from_str(text).map_err(|e| corrupt("metadata", e))
 }
 
+/// Channels as stored: `NULL` for none, else a JSON array (which Postgres reads as `jsonb`).
+pub(crate) fn encode_channels(channels: &[String]) -> Option<String> {
+    (!channels.is_empty()).then(|| serde_json::Value::from(channels.to_vec()).to_string())
+}
+
+/// Reads [`encode_channels`]'s column of `table`.
+pub(crate) fn decode_channels(
+    table: &'static str,
+    text: Option<String>,
+) -> Result<Vec<String>, StoreError> {
+    match text {
+        None => Ok(Vec::new()),
+        Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt {
+            table,
+            detail: format!("column channels: {e}"),
+        }),
+    }
+}
+
 fn corrupt(column: &str, e: serde_json::Error) -> StoreError {
     // The serde error names a position, never the secret text itself.
     StoreError::Corrupt {

@@ -128,11 +128,7 @@ impl Builder {
         let (clause, args) = match key.number {
             None => (
                 format!("({at} {op} ? OR ({at} = ? AND {id} {op} ?))", at = key.at),
-                vec![
-                    Arg::Int(k.at_millis),
-                    Arg::Int(k.at_millis),
-                    Arg::Text(k.id.clone()),
-                ],
+                vec![Arg::Int(k.at), Arg::Int(k.at), Arg::Text(k.id.clone())],
             ),
             Some(n) => (
                 format!(
@@ -140,8 +136,8 @@ impl Builder {
                     at = key.at
                 ),
                 vec![
-                    Arg::Int(k.at_millis),
-                    Arg::Int(k.at_millis),
+                    Arg::Int(k.at),
+                    Arg::Int(k.at),
                     Arg::Text(k.id.clone()),
                     Arg::Text(k.id.clone()),
                     Arg::Int(i64::from(k.number)),
@@ -228,6 +224,16 @@ pub(crate) fn messages(q: &MessageQuery, limit: usize, dialect: Dialect) -> List
     }
     if let Some(t) = &q.event_type {
         event_type(&mut b, t);
+    }
+    if let Some(c) = &q.channel {
+        // The column is a JSON array of channels, or NULL for none.
+        let clause = match dialect {
+            Dialect::Sqlite => {
+                "EXISTS (SELECT 1 FROM json_each(messages.channels) WHERE json_each.value = ?)"
+            }
+            Dialect::Postgres => "jsonb_exists(messages.channels::jsonb, ?)",
+        };
+        b.add(clause, [Arg::Text(c.clone())]);
     }
     b.finish(
         &format!("SELECT {MESSAGE_COLUMNS} FROM messages"),
@@ -317,7 +323,7 @@ mod tests {
             cursor: Some(Cursor::new(
                 Direction::Newer,
                 RowKey {
-                    at_millis: 5,
+                    at: 5,
                     id: "dlv_x".into(),
                     number: 2,
                 },

@@ -17,14 +17,15 @@ use crate::delivery::model::{
     Attempt, AttemptErrorKind, Delivery, DeliveryStatus, DisabledReason, Endpoint, EndpointOrigin,
     Message, from_millis,
 };
-use codec::{decode_events, decode_headers, decode_keys, decode_metadata};
+use codec::{decode_channels, decode_events, decode_headers, decode_keys, decode_metadata};
 
 /// The columns of an [`Endpoint`], in the order [`endpoint`] reads them.
 pub(crate) const ENDPOINT_COLUMNS: &str = "id, name, url, events, keys, headers, enabled, \
     disabled_reason, failing_since, max_in_flight, created_at, updated_at, rate_limit, \
-    description, metadata, origin, ordered";
+    description, metadata, origin, ordered, channels";
 /// The columns of a [`Message`], in the order [`message`] reads them.
-pub(crate) const MESSAGE_COLUMNS: &str = "id, event_type, payload, idempotency_key, created_at";
+pub(crate) const MESSAGE_COLUMNS: &str =
+    "id, event_type, payload, idempotency_key, created_at, channels";
 /// The columns of a [`Delivery`], in the order [`delivery`] reads them.
 pub(crate) const DELIVERY_COLUMNS: &str = "id, message_id, endpoint_id, status, attempts, \
     failed_in_round, next_attempt_at, lease_until, created_at, updated_at";
@@ -112,6 +113,7 @@ pub(crate) fn endpoint(row: &impl Columns) -> Result<Endpoint, StoreError> {
         origin: EndpointOrigin::parse(&origin)
             .ok_or_else(|| corrupt("endpoints", format!("origin {origin:?}")))?,
         ordered: row.flag(16)?,
+        channels: decode_channels("endpoints", row.opt_text(17)?)?,
     })
 }
 
@@ -123,6 +125,7 @@ pub(crate) fn message(row: &impl Columns) -> Result<Message, StoreError> {
         payload: Bytes::from(row.bytes(2)?),
         idempotency_key: row.opt_text(3)?,
         created_at: from_millis(row.int(4)?),
+        channels: decode_channels("messages", row.opt_text(5)?)?,
     })
 }
 

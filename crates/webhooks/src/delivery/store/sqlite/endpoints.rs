@@ -12,7 +12,7 @@ use crate::delivery::model::{DisabledReason, Endpoint, to_millis};
 use crate::delivery::store::EndpointStore;
 use crate::delivery::store::sql::ENDPOINT_COLUMNS;
 use crate::delivery::store::sql::codec::{
-    encode_events, encode_headers, encode_keys, encode_metadata,
+    encode_channels, encode_events, encode_headers, encode_keys, encode_metadata,
 };
 use crate::delivery::store::types::StoreError;
 
@@ -114,12 +114,14 @@ fn write_endpoint(conn: &Connection, e: &Endpoint, insert: bool) -> Result<usize
     let keys = encode_keys(&e.keys)?;
     let headers = encode_headers(&e.headers)?;
     let metadata = encode_metadata(&e.metadata)?;
+    let channels = encode_channels(&e.channels);
     let result = if insert {
         conn.prepare_cached(
             "INSERT INTO endpoints (id, name, url, events, keys, headers, enabled, \
              disabled_reason, failing_since, max_in_flight, created_at, updated_at, rate_limit, \
-             description, metadata, origin, ordered) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             description, metadata, origin, ordered, channels) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
+             ?18)",
         )
         .map_err(db)?
         .execute(params![
@@ -140,13 +142,14 @@ fn write_endpoint(conn: &Connection, e: &Endpoint, insert: bool) -> Result<usize
             metadata,
             e.origin.as_str(),
             e.ordered,
+            channels,
         ])
     } else {
         // Settings only: the enabled state and the failure clock change through their own calls.
         conn.prepare_cached(
             "UPDATE endpoints SET name = ?2, url = ?3, events = ?4, keys = ?5, headers = ?6, \
              max_in_flight = ?7, updated_at = ?8, rate_limit = ?9, description = ?10, \
-             metadata = ?11, origin = ?12, ordered = ?13 WHERE id = ?1",
+             metadata = ?11, origin = ?12, ordered = ?13, channels = ?14 WHERE id = ?1",
         )
         .map_err(db)?
         .execute(params![
@@ -163,6 +166,7 @@ fn write_endpoint(conn: &Connection, e: &Endpoint, insert: bool) -> Result<usize
             metadata,
             e.origin.as_str(),
             e.ordered,
+            channels,
         ])
     };
     result.map_err(|err| {

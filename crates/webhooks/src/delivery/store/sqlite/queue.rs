@@ -13,12 +13,13 @@ use super::{SqliteStore, is_unique_violation, query_all, query_one};
 use crate::delivery::ids::{DeliveryId, EndpointId, MessageId};
 use crate::delivery::model::{Attempt, Delivery, Endpoint, from_millis, to_millis};
 use crate::delivery::query::QueueDepth;
+use crate::delivery::store::sql::codec::encode_channels;
 use crate::delivery::store::sql::{
     DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS, ORDERED_HEAD,
 };
 use crate::delivery::store::types::{
-    Claim, ClaimRequest, Enqueued, NewMessage, StoreError, claim_of, fans_out_to, lease_token,
-    new_delivery,
+    Claim, ClaimRequest, Enqueued, NewMessage, Published, StoreError, Subscriber, claim_of,
+    fans_out_to, lease_token, new_delivery,
 };
 use crate::delivery::store::{Applied, Decision, QueueStore};
 
@@ -69,8 +70,8 @@ impl QueueStore for SqliteStore {
                 .map_err(db)?;
             }
             conn.prepare_cached(
-                "INSERT INTO messages (id, event_type, payload, idempotency_key, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO messages (id, event_type, payload, idempotency_key, created_at, \
+                 channels) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
             .map_err(db)?
             .execute(params![
@@ -78,7 +79,8 @@ impl QueueStore for SqliteStore {
                 message.event_type,
                 &message.payload[..],
                 message.idempotency_key,
-                now_ms
+                now_ms,
+                encode_channels(&message.channels),
             ])
             .map_err(|e| {
                 if is_unique_violation(&e) {
@@ -88,7 +90,12 @@ impl QueueStore for SqliteStore {
                 }
             })?;
             let mut deliveries = Vec::new();
-            for endpoint in matching_endpoints(conn, &message.event_type, message.exclude_endpoint.as_ref())? {
+            let published = Published {
+                event_type: &message.event_type,
+                channels: &message.channels,
+                excluded: message.exclude_endpoint.as_ref(),
+            };
+            for endpoint in matching_endpoints(conn, published)? {
                 let d = new_delivery(&message.id, &endpoint, now, due_at);
                 insert_delivery(conn, &d)?;
                 deliveries.push(d.id);
@@ -309,7 +316,14 @@ impl QueueStore for SqliteStore {
                     }
                     vec![id]
                 }
-                None => matching_endpoints(conn, &m.event_type, None)?,
+                None => matching_endpoints(
+                    conn,
+                    Published {
+                        event_type: &m.event_type,
+                        channels: &m.channels,
+                        excluded: None,
+                    },
+                )?,
             };
             let mut created = Vec::new();
             for target in targets {
@@ -368,21 +382,27 @@ fn insert_delivery(conn: &Connection, d: &Delivery) -> Result<(), StoreError> {
 
 fn matching_endpoints(
     conn: &Connection,
-    event_type: &str,
-    excluded: Option<&EndpointId>,
+    message: Published<'_>,
 ) -> Result<Vec<EndpointId>, StoreError> {
-    // Only the id and the filter: decoding whole endpoints (keys, headers) for every message
+    // Only the id and the filters: decoding whole endpoints (keys, headers) for every message
     // was a measurable share of an enqueue.
     let enabled = query_all(
         conn,
-        "SELECT id, events FROM endpoints WHERE enabled = 1",
+        "SELECT id, events, channels FROM endpoints WHERE enabled = 1",
         [],
         rows::endpoint_filter,
     )?;
     Ok(enabled
         .into_iter()
-        .filter(|(id, events)| fans_out_to(id, events, event_type, excluded))
-        .map(|(id, _)| id)
+        .filter(|(id, events, channels)| {
+            let endpoint = Subscriber {
+                id,
+                events,
+                channels,
+            };
+            fans_out_to(endpoint, message)
+        })
+        .map(|(id, _, _)| id)
         .collect())
 }
 

@@ -6,7 +6,7 @@ use rusqlite::types::FromSql;
 use crate::delivery::ids::EndpointId;
 use crate::delivery::model::{Attempt, Delivery, Endpoint, EventFilter, Message};
 use crate::delivery::store::StoreError;
-use crate::delivery::store::sql::codec::decode_events;
+use crate::delivery::store::sql::codec::{decode_channels, decode_events};
 use crate::delivery::store::sql::{self, Columns, corrupt};
 
 pub(super) fn db(e: rusqlite::Error) -> StoreError {
@@ -43,11 +43,17 @@ impl Columns for Row<'_> {
     }
 }
 
-/// `id, events` of an endpoint: what matching a new message needs.
-pub(super) fn endpoint_filter(row: &Row<'_>) -> Result<(EndpointId, EventFilter), StoreError> {
+/// `id, events, channels` of an endpoint: what matching a new message needs.
+pub(super) fn endpoint_filter(
+    row: &Row<'_>,
+) -> Result<(EndpointId, EventFilter, Vec<String>), StoreError> {
     let id = EndpointId::try_from(row.text(0)?)
         .map_err(|_| corrupt("endpoints", "column 0 is not a valid id"))?;
-    Ok((id, decode_events(&row.text(1)?)?))
+    Ok((
+        id,
+        decode_events(&row.text(1)?)?,
+        decode_channels("endpoints", row.opt_text(2)?)?,
+    ))
 }
 
 // The shared mappings, for the `fn(&Row<'_>)` pointers `query_all` takes.

@@ -117,6 +117,15 @@ ALTER TABLE endpoints ADD COLUMN origin TEXT NOT NULL DEFAULT 'api';
         6,
         "ALTER TABLE endpoints ADD COLUMN ordered INTEGER NOT NULL DEFAULT 0;",
     ),
+    // Channels: a message's labels and an endpoint's channel filter, JSON arrays (`NULL` for
+    // none).
+    (
+        7,
+        r#"
+ALTER TABLE messages ADD COLUMN channels TEXT;
+ALTER TABLE endpoints ADD COLUMN channels TEXT;
+"#,
+    ),
 ];
 
 /// The delivery store's tables, recorded in `schema_migrations`.
