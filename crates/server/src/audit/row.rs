@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use switchboard::functions::{Arguments, ToolRegistry};
 
 use crate::http::caller::Caller;
@@ -98,35 +98,6 @@ pub struct CallRow {
 }
 
 impl CallRow {
-    /// The row as the admin API and `switchboard calls list --json` show it: times in RFC 3339,
-    /// the caller's fields together, the arguments as JSON.
-    pub fn to_json(&self) -> Value {
-        let arguments = self
-            .arguments
-            .as_deref()
-            .and_then(|text| serde_json::from_str::<Value>(text).ok());
-        json!({
-            "id": self.id,
-            "at": super::query::format_time(self.at_us),
-            "caller": {
-                "token": self.token,
-                "user_id": self.user_id,
-                "email": self.email,
-                "name": self.user_name,
-                "role": self.role,
-                "chat_id": self.chat_id,
-                "message_id": self.message_id,
-            },
-            "tool": self.tool,
-            "transport": self.transport,
-            "outcome": self.outcome,
-            "duration_ms": self.duration_us as f64 / 1000.0,
-            "arguments_sha256": self.arguments_sha256,
-            "arguments": arguments,
-            "result_bytes": self.result_bytes,
-        })
-    }
-
     /// Who called, in one word: the user's email or id, else the token's name, else
     /// `anonymous`.
     pub fn caller_label(&self) -> &str {
@@ -226,6 +197,8 @@ fn sha256_hex(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
