@@ -18,8 +18,10 @@
 //! the official Python SDK's `MCPServer` (`benches/peers/mcp_calculate.py`), plus the gateway's
 //! `POST /tools/calculate` at the same concurrency for the MCP-over-REST ratio.
 //!
-//! `cargo bench -p switchboard-server --bench tool_calls`; `SB_BENCH_SECS` (default 5) sets the
-//! length of each run, `SB_BENCH_CONNECTIONS` the connections, `SB_BENCH_SERVER` measures only
+//! Every server is started first; then each gets a turn of `SB_BENCH_SECS` (default 3) in the
+//! same order, `SB_BENCH_ROUNDS` (default 3) times over, and its turns are summed ([`Bench::run`]).
+//!
+//! `cargo bench -p switchboard-server --bench tool_calls`; `SB_BENCH_CONNECTIONS` the connections, `SB_BENCH_SERVER` measures only
 //! the server of that name (for a profiler). Needs `wrk` on the PATH. Prints
 //! one `wrk <suite>/<server>: …` line per server, which `cargo xtask bench` turns into tables.
 
@@ -83,9 +85,38 @@ async fn spawn_server(app: Router) -> SocketAddr {
 struct Bench {
     suite: &'static str,
     connections: usize,
+    /// Length of each server's turn in a round.
     duration: Duration,
+    /// How many times every server gets its turn, in the same order each round.
+    rounds: u64,
     scratch: std::path::PathBuf,
     only: Option<String>,
+    /// The servers to measure, in order, registered while they are started.
+    targets: std::cell::RefCell<Vec<Target>>,
+}
+
+/// One server to load: where, with which headers, and whose CPU time counts.
+struct Target {
+    server: &'static str,
+    url: String,
+    headers: Vec<(&'static str, String)>,
+    mcp: bool,
+    /// The peer's process, or `None` for a server in the bench process.
+    peer: Option<u32>,
+}
+
+/// A server's turns summed over the rounds.
+#[derive(Default)]
+struct Tally {
+    requests: u64,
+    seconds: f64,
+    cpu_ticks: u64,
+    p50s: Vec<Duration>,
+    p99: Duration,
+    max: Duration,
+    non_2xx: u64,
+    socket_errors: u64,
+    failed: Option<String>,
 }
 
 impl Bench {
@@ -94,44 +125,96 @@ impl Bench {
         self.only.as_deref().is_none_or(|only| only == server)
     }
 
-    /// Runs wrk against `url` and prints the result, with the CPU time the server used per
-    /// request: the bench process's own (wrk is a separate process) when `peer` is `None`,
-    /// else the peer's processes'. Robust where requests/s are not: other work on the machine
-    /// takes cores away, but not CPU time per request.
-    fn measure(
+    /// Registers a server to measure (when it is wanted): the CPU time counted is the bench
+    /// process's own (wrk is a separate process) when `peer` is `None`, else the peer's
+    /// processes'. CPU time per request is robust where requests/s are not: other work on the
+    /// machine takes cores away, but not CPU time per request.
+    fn add(
         &self,
-        server: &str,
+        server: &'static str,
         url: &str,
-        headers: &[(&str, String)],
+        headers: &[(&'static str, String)],
         mcp: bool,
         peer: Option<u32>,
     ) {
-        if !self.wanted(server) {
-            return;
+        if self.wanted(server) {
+            self.targets.borrow_mut().push(Target {
+                server,
+                url: url.to_owned(),
+                headers: headers.to_vec(),
+                mcp,
+                peer,
+            });
         }
-        let cpu = || match peer {
+    }
+
+    /// Loads every registered server in turn, [`Bench::rounds`] times over, and prints one line
+    /// per server with its turns summed. Interleaving the turns spreads a change in the
+    /// machine's speed (other tenants, frequency) over every server alike, so the ratios between
+    /// servers hold where one long turn each would give whoever ran during a slow spell a bad
+    /// number. p50 is the median of the turns' p50s, p99 and max the worst turn's.
+    fn run(&self) {
+        let targets = self.targets.borrow();
+        let mut tallies: Vec<Tally> = targets.iter().map(|_| Tally::default()).collect();
+        for _ in 0..self.rounds {
+            for (target, tally) in targets.iter().zip(&mut tallies) {
+                if tally.failed.is_none() {
+                    self.turn(target, tally);
+                }
+            }
+        }
+        for (target, mut tally) in targets.iter().zip(tallies) {
+            let server = target.server;
+            if let Some(e) = tally.failed {
+                println!("wrk {}/{server}: failed ({e})", self.suite);
+                continue;
+            }
+            tally.p50s.sort();
+            let outcome = wrk::Outcome {
+                requests: tally.requests,
+                seconds: tally.seconds,
+                p50: tally.p50s[tally.p50s.len() / 2],
+                p99: tally.p99,
+                max: tally.max,
+                non_2xx: tally.non_2xx,
+                socket_errors: tally.socket_errors,
+            };
+            let seconds = tally.cpu_ticks as f64 / peers::TICKS_PER_SECOND;
+            let per_request = Duration::from_secs_f64(seconds / outcome.requests.max(1) as f64);
+            println!(
+                "wrk {}/{server}: {outcome}, connections {}, rounds {}, server CPU per request {per_request:?}",
+                self.suite, self.connections, self.rounds
+            );
+        }
+    }
+
+    /// One turn of `target`, added to its tally.
+    fn turn(&self, target: &Target, tally: &mut Tally) {
+        let cpu = || match target.peer {
             None => peers::cpu_ticks(std::process::id(), false),
             Some(pid) => peers::cpu_ticks(pid, true),
         };
         let load = wrk::Load {
-            url,
-            body: if mcp { MCP_CALL } else { REST_BODY },
-            headers,
-            unique_ids: mcp,
+            url: &target.url,
+            body: if target.mcp { MCP_CALL } else { REST_BODY },
+            headers: &target.headers,
+            unique_ids: target.mcp,
             connections: self.connections,
             duration: self.duration,
         };
         let before = cpu();
         match wrk::run(&load, &self.scratch) {
             Ok(outcome) => {
-                let seconds = (cpu() - before) as f64 / peers::TICKS_PER_SECOND;
-                let per_request = Duration::from_secs_f64(seconds / outcome.requests.max(1) as f64);
-                println!(
-                    "wrk {}/{server}: {outcome}, connections {}, server CPU per request {per_request:?}",
-                    self.suite, self.connections
-                );
+                tally.cpu_ticks += cpu() - before;
+                tally.requests += outcome.requests;
+                tally.seconds += outcome.seconds;
+                tally.p50s.push(outcome.p50);
+                tally.p99 = tally.p99.max(outcome.p99);
+                tally.max = tally.max.max(outcome.max);
+                tally.non_2xx += outcome.non_2xx;
+                tally.socket_errors += outcome.socket_errors;
             }
-            Err(e) => println!("wrk {}/{server}: failed ({e})", self.suite),
+            Err(e) => tally.failed = Some(e),
         }
     }
 
@@ -282,12 +365,9 @@ fn user_headers() -> Vec<(&'static str, String)> {
 }
 
 /// The gateway with a token and a user, without and then with rules and per-user limits, then
-/// with the audit trail.
-async fn identity_rows(bench: &Bench, client: &reqwest::Client) {
+/// with the audit trail writing to the SQLite file `store`.
+async fn identity_rows(bench: &Bench, client: &reqwest::Client, store: &Path) {
     let headers = user_headers();
-    let store = bench
-        .scratch
-        .join(format!("sb-bench-audit-{}.db", std::process::id()));
     for (server, extra, audit) in [
         ("gateway-token", TOKEN_CONFIG.to_owned(), None),
         (
@@ -295,11 +375,7 @@ async fn identity_rows(bench: &Bench, client: &reqwest::Client) {
             format!("{TOKEN_CONFIG}{POLICY_CONFIG}"),
             None,
         ),
-        (
-            "gateway-audit",
-            TOKEN_CONFIG.to_owned(),
-            Some(store.as_path()),
-        ),
+        ("gateway-audit", TOKEN_CONFIG.to_owned(), Some(store)),
     ] {
         if !bench.wanted(server) {
             continue;
@@ -308,12 +384,7 @@ async fn identity_rows(bench: &Bench, client: &reqwest::Client) {
         let addr = gateway_with(settings, audit).await;
         let url = format!("http://{addr}/tools/calculate");
         check_answer(client, &url, REST_BODY, &headers).await;
-        bench.measure(server, &url, &headers, false, None);
-    }
-    for suffix in ["", "-wal", "-shm"] {
-        let mut name = store.clone().into_os_string();
-        name.push(suffix);
-        let _ = std::fs::remove_file(name);
+        bench.add(server, &url, &headers, false, None);
     }
 }
 
@@ -324,13 +395,25 @@ async fn rest_suite(bench: &Bench, client: &reqwest::Client) {
     let gateway_url = format!("http://{gateway}/tools/calculate");
     check_answer(client, &bare_url, REST_BODY, &[]).await;
     check_answer(client, &gateway_url, REST_BODY, &[]).await;
-    bench.measure("bare-axum", &bare_url, &[], false, None);
-    bench.measure("gateway", &gateway_url, &[], false, None);
-    identity_rows(bench, client).await;
-    if let Some(peer) = bench.start_peer("fastapi", "fastapi_calculate.py") {
+    bench.add("bare-axum", &bare_url, &[], false, None);
+    bench.add("gateway", &gateway_url, &[], false, None);
+    let store = bench
+        .scratch
+        .join(format!("sb-bench-audit-{}.db", std::process::id()));
+    identity_rows(bench, client, &store).await;
+    // Kept running until every round is done.
+    let peer = bench.start_peer("fastapi", "fastapi_calculate.py");
+    if let Some(peer) = &peer {
         let url = format!("http://127.0.0.1:{}/tools/calculate", peer.port);
         check_answer(client, &url, REST_BODY, &[]).await;
-        bench.measure("fastapi", &url, &[], false, Some(peer.pid()));
+        bench.add("fastapi", &url, &[], false, Some(peer.pid()));
+    }
+    bench.run();
+    drop(peer);
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = store.clone().into_os_string();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
     }
 }
 
@@ -338,15 +421,19 @@ async fn mcp_suite(bench: &Bench, client: &reqwest::Client) {
     let gateway = gateway().await;
     let rest_url = format!("http://{gateway}/tools/calculate");
     check_answer(client, &rest_url, REST_BODY, &[]).await;
-    bench.measure("gateway-rest", &rest_url, &[], false, None);
+    bench.add("gateway-rest", &rest_url, &[], false, None);
     let mcp_url = format!("http://{gateway}/mcp");
     let headers = mcp_session(client, &mcp_url).await;
-    bench.measure("gateway-mcp", &mcp_url, &headers, true, None);
-    if let Some(peer) = bench.start_peer("python-mcp", "mcp_calculate.py") {
+    bench.add("gateway-mcp", &mcp_url, &headers, true, None);
+    // Kept running until every round is done.
+    let peer = bench.start_peer("python-mcp", "mcp_calculate.py");
+    if let Some(peer) = &peer {
         let url = format!("http://127.0.0.1:{}/mcp", peer.port);
         let headers = mcp_session(client, &url).await;
-        bench.measure("python-mcp", &url, &headers, true, Some(peer.pid()));
+        bench.add("python-mcp", &url, &headers, true, Some(peer.pid()));
     }
+    bench.run();
+    drop(peer);
 }
 
 fn main() {
@@ -366,9 +453,11 @@ fn main() {
     let bench = Bench {
         suite,
         connections: env_or("SB_BENCH_CONNECTIONS", default_connections) as usize,
-        duration: Duration::from_secs(env_or("SB_BENCH_SECS", 5)),
+        duration: Duration::from_secs(env_or("SB_BENCH_SECS", 3)),
+        rounds: env_or("SB_BENCH_ROUNDS", 3).max(1),
         scratch: std::env::temp_dir(),
         only: std::env::var("SB_BENCH_SERVER").ok(),
+        targets: std::cell::RefCell::new(Vec::new()),
     };
     println!("calculate expression: {EXPRESSION}");
     // The runtime `switchboard serve` builds (cli.rs): multi-threaded, one worker per core.
