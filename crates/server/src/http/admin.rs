@@ -35,7 +35,7 @@ use super::error::ApiError;
 
 mod answers;
 mod endpoint_patch;
-mod extract;
+pub(super) mod extract;
 mod lists;
 mod openapi;
 

@@ -8,21 +8,23 @@
 //! the parameter named in the message and in `error.parameter`.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use http::{StatusCode, Uri};
+use http::StatusCode;
 use switchboard::webhooks::delivery::Page;
 
 use super::AppState;
+use super::admin::extract::ListQuery;
 use super::error::ApiError;
 use super::page::PageOut;
 use crate::audit::{CallParams, CallQuery, CallRow, ToolCall};
 
 /// Lists calls: first waits until the calls this gateway finished are stored, so a listing
 /// right after a call shows it.
-pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
-    let Query(params) = Query::<CallParams>::try_from_uri(&uri)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+pub(super) async fn list(
+    State(state): State<AppState>,
+    ListQuery(params): ListQuery<CallParams>,
+) -> Result<Response, ApiError> {
     let page = page(&state, &params).await?;
     Ok(Json(PageOut::<ToolCall>::of(&page)).into_response())
 }

@@ -2,7 +2,7 @@
 //! next to the delivery store's connection; `busy_timeout` waits out the other's commits).
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -83,12 +83,12 @@ impl SqliteAudit {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             {
                 let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
-                let mut many = tx.prepare_cached(&insert_sql(ROWS_PER_INSERT))?;
+                let mut many = tx.prepare_cached(&INSERT_MANY)?;
                 for chunk in &mut chunks {
                     bind_rows(&mut many, chunk)?;
                     many.raw_execute()?;
                 }
-                let mut one = tx.prepare_cached(&insert_sql(1))?;
+                let mut one = tx.prepare_cached(&INSERT_ONE)?;
                 for row in chunks.remainder() {
                     bind_rows(&mut one, std::slice::from_ref(row))?;
                     one.raw_execute()?;
@@ -184,6 +184,10 @@ fn create_owner_only(path: &Path) -> anyhow::Result<()> {
 /// cost when each row had its own statement; 32 rows of 15 values stay far below SQLite's limit
 /// of bound parameters.
 const ROWS_PER_INSERT: usize = 32;
+
+/// The statements of a batch, written once: the statement cache is looked up by their text.
+static INSERT_MANY: LazyLock<String> = LazyLock::new(|| insert_sql(ROWS_PER_INSERT));
+static INSERT_ONE: LazyLock<String> = LazyLock::new(|| insert_sql(1));
 
 /// `INSERT` of `rows` rows, numbered parameters `?1`… in [`COLUMNS`] order, row after row.
 fn insert_sql(rows: usize) -> String {

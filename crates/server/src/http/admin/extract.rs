@@ -78,7 +78,7 @@ impl OperationInput for MessagePath {
 
 /// A list's query parameters, `T`.
 #[derive(Debug)]
-pub(super) struct ListQuery<T>(pub(super) T);
+pub(in crate::http) struct ListQuery<T>(pub(in crate::http) T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ListQuery<T> {
     type Rejection = ApiError;

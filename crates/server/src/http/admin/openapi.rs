@@ -325,7 +325,6 @@ pub(super) mod ops {
                 "Newest first. A filter that cannot be used is answered 400 with the parameter \
                  in `error.parameter`.",
             )
-            .input::<axum::extract::Query<crate::audit::CallParams>>()
             .response_with::<200, Json<PageOut<ToolCall>>, _>(|r| r.description("A page"));
         errors(op, &[400, 503])
     }
