@@ -6,7 +6,9 @@
 //! `trigger_event` returning to the request arriving at the receiver. Each store also reports
 //! how fast the `trigger_event` calls alone returned and the CPU time per delivery of each thread
 //! of this process (Linux). `SB_BENCH_ONLY=sqlite` or `SB_BENCH_ONLY=postgres` runs one of the
-//! two; `SB_BENCH_SQLITE_SYNC=normal` runs SQLite without the per-commit fsync (a diagnostic).
+//! two; `SB_BENCH_SQLITE_SYNC=normal` runs SQLite without the per-commit fsync (a diagnostic);
+//! `SB_BENCH_KEEP_SCHEMA=1` leaves the Postgres schema in place, to inspect the tables and plans
+//! as the bench left them.
 //! Beside SQLite, `delivery_core_alone` measures the bare primitive: `switchboard-core`'s client
 //! POSTing the same bodies to the same receiver, which SQLite's rate is reported against.
 
@@ -387,6 +389,10 @@ fn postgres(c: &mut Criterion, rt: &Runtime) {
         w.stop();
     }
     drop(producer);
+    if std::env::var("SB_BENCH_KEEP_SCHEMA").is_ok() {
+        println!("kept schema {schema}");
+        return;
+    }
     rt.block_on(async { store.drop_schema().await.unwrap() });
 }
 

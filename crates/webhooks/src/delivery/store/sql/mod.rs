@@ -59,6 +59,39 @@ pub(crate) trait Columns {
     fn bytes(&self, i: usize) -> Result<Vec<u8>, StoreError>;
 }
 
+/// The columns of `row` from position `by` on: a record whose columns a query returns after
+/// another record's.
+pub(crate) struct Shifted<'r, R> {
+    pub(crate) row: &'r R,
+    pub(crate) by: usize,
+}
+
+impl<R: Columns> Columns for Shifted<'_, R> {
+    fn text(&self, i: usize) -> Result<String, StoreError> {
+        self.row.text(self.by + i)
+    }
+
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        self.row.opt_text(self.by + i)
+    }
+
+    fn int(&self, i: usize) -> Result<i64, StoreError> {
+        self.row.int(self.by + i)
+    }
+
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        self.row.opt_int(self.by + i)
+    }
+
+    fn flag(&self, i: usize) -> Result<bool, StoreError> {
+        self.row.flag(self.by + i)
+    }
+
+    fn bytes(&self, i: usize) -> Result<Vec<u8>, StoreError> {
+        self.row.bytes(self.by + i)
+    }
+}
+
 pub(crate) fn corrupt(table: &'static str, detail: impl Into<String>) -> StoreError {
     StoreError::Corrupt {
         table,
