@@ -74,13 +74,21 @@ impl Drop for ListenerTask {
 }
 
 /// Sends one `NOTIFY` per burst of announcements, from its own short transactions.
+///
+/// A `NOTIFY` gives its transaction an id, so its commit waits for a WAL flush by default, and
+/// listeners hear nothing until then: on a disk busy with other writes that flush took tens of
+/// milliseconds, on the path from publication to first attempt. The announcement need not be
+/// durable (the work it announces already is, and every node also polls), so its statement's
+/// own transaction sets `synchronous_commit` off (`set_config(…, true)` lasts until that
+/// transaction's commit, which it thus governs).
 async fn announce_loop(pool: PgPool, channel: String, announce: Arc<Notify>) {
     loop {
         announce.notified().await;
-        if let Err(e) = sqlx::query("SELECT pg_notify($1, '')")
-            .bind(&channel)
-            .execute(&pool)
-            .await
+        if let Err(e) =
+            sqlx::query("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, '')")
+                .bind(&channel)
+                .execute(&pool)
+                .await
         {
             // Other nodes still find the work at their next poll.
             warn!(error = %e, "Postgres NOTIFY failed");
