@@ -8,9 +8,14 @@ use switchboard_core::{Client, ErrorKind, RetryPolicy};
 
 use super::decide::Outcome;
 use crate::delivery::config::DeliveryConfig;
-use crate::delivery::endpoint::signer_for;
 use crate::delivery::model::AttemptErrorKind;
 use crate::delivery::store::Claim;
+use crate::sign::StandardSigner;
+
+/// The signer of a claim's endpoint keys, or why they cannot sign (reported as a request
+/// error). Built once per endpoint per claimed batch, not once per attempt: parsing the keys
+/// and keying the HMAC cost as much as signing.
+pub(super) type Signer = Result<StandardSigner, String>;
 
 /// What the receiver did, before the latency is known.
 struct Answer {
@@ -33,15 +38,17 @@ impl Answer {
     }
 }
 
-/// Sends one attempt of `claim`, signed at `now`, and returns what the receiver did.
+/// Sends one attempt of `claim`, signed by `signer` at `now`, and returns what the receiver
+/// did.
 pub(super) async fn attempt(
     client: &Client,
     config: &DeliveryConfig,
     claim: &Claim,
+    signer: &Signer,
     now: SystemTime,
 ) -> Outcome {
     let started = Instant::now();
-    let answer = send(client, config, claim, now).await;
+    let answer = send(client, config, claim, signer, now).await;
     Outcome {
         status: answer.status.map(|s| s.as_u16()),
         body: answer.body,
@@ -52,9 +59,10 @@ pub(super) async fn attempt(
     }
 }
 
-fn request_headers(claim: &Claim, now: SystemTime) -> Result<HeaderMap, String> {
-    let signer = signer_for(&claim.endpoint.keys)?;
+fn request_headers(claim: &Claim, signer: &Signer, now: SystemTime) -> Result<HeaderMap, String> {
     let signed = signer
+        .as_ref()
+        .map_err(Clone::clone)?
         .sign(claim.message.id.as_str(), now, &claim.message.payload)
         .map_err(|e| format!("signing failed: {e}"))?;
     let mut headers = HeaderMap::with_capacity(4 + claim.endpoint.headers.len());
@@ -73,8 +81,14 @@ fn request_headers(claim: &Claim, now: SystemTime) -> Result<HeaderMap, String> 
     Ok(headers)
 }
 
-async fn send(client: &Client, config: &DeliveryConfig, claim: &Claim, now: SystemTime) -> Answer {
-    let headers = match request_headers(claim, now) {
+async fn send(
+    client: &Client,
+    config: &DeliveryConfig,
+    claim: &Claim,
+    signer: &Signer,
+    now: SystemTime,
+) -> Answer {
+    let headers = match request_headers(claim, signer, now) {
         Ok(h) => h,
         Err(e) => return Answer::failed(AttemptErrorKind::Request, e),
     };

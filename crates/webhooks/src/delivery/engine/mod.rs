@@ -23,6 +23,7 @@ use tracing::{debug, error, warn};
 
 use super::clock::Clock;
 use super::config::DeliveryConfig;
+use super::endpoint::signer_for;
 use super::events::OperationalEvent;
 use super::ids::EndpointId;
 use super::model::Attempt;
@@ -216,7 +217,7 @@ impl Engine {
     /// The dispatcher loop; returns after a stop request once in-flight work is settled.
     pub(crate) async fn run(self: Arc<Self>, grace: watch::Receiver<Duration>) {
         let mut tasks: JoinSet<()> = JoinSet::new();
-        let mut claims: HashMap<Id, Claim> = HashMap::new();
+        let mut claims: HashMap<Id, Arc<Claim>> = HashMap::new();
         let mut stop = self.stop.subscribe();
         let signal = self.store.work_signal();
         loop {
@@ -257,6 +258,7 @@ impl Engine {
                 match self.store.claim_due(&request).await {
                     Ok(batch) => {
                         claimed_full = batch.len() == limit;
+                        let mut signers: HashMap<EndpointId, Arc<attempt::Signer>> = HashMap::new();
                         for claim in batch {
                             let endpoint = &claim.endpoint.id;
                             if self.circuits().admit(endpoint, request.now) == Admit::Hold {
@@ -284,9 +286,15 @@ impl Engine {
                                 endpoint: Some(claim.endpoint.id.clone()),
                             };
                             let this = self.clone();
+                            // Shared with the task: kept here only to release it if cancelled.
+                            let claim = Arc::new(claim);
                             let task_claim = claim.clone();
-                            let handle =
-                                tasks.spawn(async move { this.deliver(task_claim, slot).await });
+                            let signer = signers
+                                .entry(claim.endpoint.id.clone())
+                                .or_insert_with(|| Arc::new(signer_for(&claim.endpoint.keys)))
+                                .clone();
+                            let handle = tasks
+                                .spawn(async move { this.deliver(task_claim, signer, slot).await });
                             claims.insert(handle.id(), claim);
                             started = true;
                         }
@@ -337,7 +345,7 @@ impl Engine {
     async fn settle(
         &self,
         mut tasks: JoinSet<()>,
-        mut claims: HashMap<Id, Claim>,
+        mut claims: HashMap<Id, Arc<Claim>>,
         grace: Duration,
     ) {
         let deadline = tokio::time::Instant::now() + grace;
@@ -365,9 +373,14 @@ impl Engine {
         }
     }
 
-    async fn deliver(self: Arc<Self>, claim: Claim, mut slot: Slot) {
+    async fn deliver(
+        self: Arc<Self>,
+        claim: Arc<Claim>,
+        signer: Arc<attempt::Signer>,
+        mut slot: Slot,
+    ) {
         let now = self.clock.now();
-        let outcome = attempt::attempt(&self.client, &self.config, &claim, now).await;
+        let outcome = attempt::attempt(&self.client, &self.config, &claim, &signer, now).await;
         let health = EndpointHealth::of(&claim.endpoint);
         let decision = decide(
             &claim,
@@ -465,7 +478,7 @@ impl Engine {
     fn reap(
         &self,
         done: Result<(Id, ()), tokio::task::JoinError>,
-        claims: &mut HashMap<Id, Claim>,
+        claims: &mut HashMap<Id, Arc<Claim>>,
     ) {
         match done {
             Ok((id, ())) => {

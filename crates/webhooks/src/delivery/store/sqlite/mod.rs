@@ -18,6 +18,7 @@ mod worker;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, Params, Row};
 
 use super::types::StoreError;
@@ -91,6 +92,10 @@ impl SqliteStore {
              PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=8192;"
         ))
         .map_err(|e| fail("configuring", e.to_string()))?;
+        // Query plans that do not depend on bound values: otherwise a statement whose `LIMIT`
+        // is a parameter (the claim) is compiled again whenever the limit changes.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+            .map_err(|e| fail("configuring", e.to_string()))?;
         schema::migrate(&mut conn).map_err(|e| fail("migrating", e))?;
         let worker = worker::spawn(conn, options.batch_max, "sb-webhooks-sqlite".to_owned())
             .map_err(|e| fail("starting the writer thread for", e.to_string()))?;

@@ -15,7 +15,7 @@ use crate::delivery::model::{Attempt, Delivery, Endpoint, from_millis, to_millis
 use crate::delivery::query::QueueDepth;
 use crate::delivery::store::sql::codec::encode_channels;
 use crate::delivery::store::sql::{
-    DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS, ORDERED_HEAD,
+    self, DELIVERY_COLUMNS, ENDPOINT_COLUMNS, MESSAGE_COLUMNS, ORDERED_HEAD,
 };
 use crate::delivery::store::types::{
     Claim, ClaimRequest, Enqueued, NewMessage, Published, StoreError, Subscriber, claim_of,
@@ -60,14 +60,6 @@ impl QueueStore for SqliteStore {
                         deliveries: Vec::new(),
                     });
                 }
-                conn.prepare_cached(
-                    "INSERT INTO idempotency_keys (key, message_id, created_at) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (key) DO UPDATE SET message_id = excluded.message_id, \
-                     created_at = excluded.created_at",
-                )
-                .map_err(db)?
-                .execute(params![key, message.id.as_str(), now_ms])
-                .map_err(db)?;
             }
             conn.prepare_cached(
                 "INSERT INTO messages (id, event_type, payload, idempotency_key, created_at, \
@@ -89,6 +81,19 @@ impl QueueStore for SqliteStore {
                     db(e)
                 }
             })?;
+            // The key is stored after the message, whose insert is the one that can be
+            // refused (an id that exists): a refused job must not have changed a row, or its
+            // whole batch is rolled back (see `worker`).
+            if let Some(key) = &message.idempotency_key {
+                conn.prepare_cached(
+                "INSERT INTO idempotency_keys (key, message_id, created_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (key) DO UPDATE SET message_id = excluded.message_id, \
+                 created_at = excluded.created_at",
+            )
+            .map_err(db)?
+            .execute(params![key, message.id.as_str(), now_ms])
+            .map_err(db)?;
+            }
             let mut deliveries = Vec::new();
             let published = Published {
                 event_type: &message.event_type,
@@ -160,25 +165,35 @@ impl QueueStore for SqliteStore {
                 table: "deliveries",
                 detail: format!("delivery {id} has no message or endpoint"),
             };
+            // Per row: a plain UPDATE, then the delivery and its message in one read. Both
+            // statements are prepared once per batch. (`UPDATE … RETURNING` would build a
+            // temporary table for every row.)
+            let mut lease = conn
+                .prepare_cached(
+                    "UPDATE deliveries SET status = 'in_flight', lease_until = ?2, \
+                     lease_token = ?3, updated_at = ?4 WHERE id = ?1",
+                )
+                .map_err(db)?;
+            let mut read = conn
+                .prepare_cached(&format!(
+                    "SELECT {}, {} FROM deliveries d JOIN messages m ON m.id = d.message_id \
+                     WHERE d.id = ?1",
+                    rows::qualified("d", DELIVERY_COLUMNS),
+                    rows::qualified("m", MESSAGE_COLUMNS),
+                ))
+                .map_err(db)?;
+            let message_at = DELIVERY_COLUMNS.split(',').count();
             for id in ids {
-                let delivery = query_one(
-                    conn,
-                    &format!(
-                        "UPDATE deliveries SET status = 'in_flight', lease_until = ?2, \
-                         lease_token = ?3, updated_at = ?4 WHERE id = ?1 \
-                         RETURNING {DELIVERY_COLUMNS}"
-                    ),
-                    params![id, lease_until, token, now],
-                    rows::delivery,
-                )?
-                .ok_or_else(|| corrupt(&id))?;
-                let message = query_one(
-                    conn,
-                    &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),
-                    [delivery.message_id.as_str()],
-                    rows::message,
-                )?
-                .ok_or_else(|| corrupt(&id))?;
+                lease
+                    .execute(params![id, lease_until, token, now])
+                    .map_err(db)?;
+                let mut found = read.query([&id]).map_err(db)?;
+                let Some(row) = found.next().map_err(db)? else {
+                    return Err(corrupt(&id));
+                };
+                let delivery = rows::delivery(row)?;
+                let message = sql::message(&rows::Shifted(row, message_at))?;
+                drop(found);
                 let endpoint = match endpoints.get(delivery.endpoint_id.as_str()) {
                     Some(e) => e.clone(),
                     None => {
