@@ -15,7 +15,7 @@ use crate::http::metrics::Metrics;
 /// Finished calls waiting for the writer; beyond this, rows are dropped (and counted).
 const QUEUE: usize = 8192;
 
-/// Most rows inserted by one statement.
+/// Most rows written by one transaction.
 const BATCH: usize = 512;
 
 /// How long the writer lets rows gather after the first of a batch before it writes them (a
@@ -118,10 +118,10 @@ async fn write_loop(
     let mut rows = Vec::with_capacity(BATCH);
     let mut flushes = Vec::new();
     while rx.recv_many(&mut messages, BATCH).await > 0 {
-        // The first row of a batch wakes the writer; the rest only queue while it lingers, so a
-        // call costs no wake-up and a commit is shared by everything queued meanwhile. A flush
-        // cuts the wait short.
-        if !messages.iter().any(|m| matches!(m, Message::Flush(_))) {
+        // Short of a full batch, the writer lingers: the rows queue meanwhile without waking it
+        // (a call costs no wake-up), and one transaction stores them all. A flush cuts the wait
+        // short.
+        if messages.len() < BATCH && !messages.iter().any(|m| matches!(m, Message::Flush(_))) {
             tokio::select! {
                 () = tokio::time::sleep(LINGER) => {}
                 () = flush_now.notified() => {}
@@ -136,17 +136,24 @@ async fn write_loop(
                     Message::Flush(done) => flushes.push(done),
                 }
             }
-            if rows.len() >= BATCH || rx.is_empty() {
-                insert(&store, &metrics, &mut rows).await;
-                // Every row queued before these flushes was in that insert.
-                for done in flushes.drain(..) {
-                    let _ = done.send(());
-                }
+            if rows.len() < BATCH && !rx.is_empty() {
+                // Ready at once: what queued while the writer lingered or built rows.
+                rx.recv_many(&mut messages, BATCH - rows.len()).await;
+                continue;
             }
-            if rx.is_empty() {
+            insert(&store, &metrics, &mut rows).await;
+            // Every row queued before these flushes was in that insert.
+            for done in flushes.drain(..) {
+                let _ = done.send(());
+            }
+            // A full batch waiting is written at once; fewer rows wait for the next linger. (A
+            // writer that wrote whatever queued during its last insert would, under steady load,
+            // commit a handful of rows at a time, paying a transaction's fixed cost for each
+            // handful.)
+            if rx.len() < BATCH {
                 break;
             }
-            rx.recv_many(&mut messages, BATCH - rows.len()).await;
+            rx.recv_many(&mut messages, BATCH).await;
         }
     }
 }
