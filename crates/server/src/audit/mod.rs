@@ -19,6 +19,6 @@ mod writer;
 
 pub use answer::{ToolCall, ToolCaller};
 pub use query::{CallParams, CallQuery, OUTCOMES, QueryError, format_time};
-pub use row::{CallRecord, CallRow, Transport};
+pub use row::{AsRow, CallRecord, CallRow, NewCall, RowRef, Transport};
 pub use store::AuditStore;
 pub use writer::{Audit, apply_retention};

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use switchboard::functions::ToolRegistry;
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use super::row::{CallRecord, CallRow, micros};
+use super::row::{CallRecord, NewCall, micros};
 use super::store::AuditStore;
 use crate::config::AuditSettings;
 use crate::http::metrics::Metrics;
@@ -159,7 +159,7 @@ async fn write_loop(
 }
 
 /// Inserts `rows` (emptying it); a failure is counted and logged, never retried.
-async fn insert(store: &AuditStore, metrics: &Metrics, rows: &mut Vec<CallRow>) {
+async fn insert(store: &AuditStore, metrics: &Metrics, rows: &mut Vec<NewCall>) {
     let n = rows.len();
     if let Err(e) = store.insert(std::mem::take(rows)).await {
         metrics.audit_failed(n);
