@@ -192,3 +192,61 @@ pub async fn apply_retention(
     let cutoff = now.checked_sub(retention).unwrap_or(SystemTime::UNIX_EPOCH);
     store.delete_before(micros(cutoff)).await
 }
+
+#[cfg(test)]
+mod tests {
+    use switchboard::functions::Arguments;
+
+    use super::*;
+    use crate::audit::{CallQuery, Transport};
+    use crate::config::Settings;
+    use crate::http::caller::Identity;
+
+    #[tokio::test]
+    async fn a_burst_of_several_batches_is_stored_in_full_before_a_flush_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AuditStore::sqlite(&dir.path().join("audit.db"))
+            .await
+            .unwrap();
+        let settings = Settings::defaults().unwrap();
+        let audit = Audit::start(
+            store.clone(),
+            Arc::new(ToolRegistry::new()),
+            &settings.audit,
+            Arc::new(Metrics::default()),
+        );
+        let caller = Identity::new(&settings).base_callers().remove(0);
+        // Three full batches and a remainder, queued faster than one linger (recent enough for
+        // the retention job, which runs at once).
+        let n = BATCH * 3 + 7;
+        let start = SystemTime::now();
+        for i in 0..n {
+            audit.record(CallRecord {
+                at: start + Duration::from_millis(i as u64),
+                caller: caller.clone(),
+                tool: "calculate".to_owned(),
+                transport: Transport::Rest,
+                outcome: "ok",
+                duration: Duration::from_micros(5),
+                arguments: Arguments::Text(format!("{{\"i\":{i}}}")),
+                result_bytes: 1,
+            });
+        }
+        audit.flush().await;
+        let mut query = CallQuery {
+            limit: 1000,
+            ..CallQuery::default()
+        };
+        let mut stored = Vec::new();
+        loop {
+            let page = store.list(&query).await.unwrap();
+            stored.extend(page.data.iter().map(|r| r.arguments.clone().unwrap()));
+            match page.next {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => break,
+            }
+        }
+        let expected: Vec<String> = (0..n).rev().map(|i| format!("{{\"i\":{i}}}")).collect();
+        assert_eq!(stored, expected);
+    }
+}
