@@ -146,7 +146,8 @@ pub struct RowRef<'a> {
     pub result_bytes: i64,
 }
 
-/// What the stores insert: a [`CallRow`] (an import, a test) or a [`NewCall`] (the writer).
+/// What the stores insert: a [`NewCall`] (the writer) or a [`CallRow`] (a row read back, or built
+/// by a test).
 pub trait AsRow: Send + Sync + 'static {
     /// The columns to store (the id is the store's to assign).
     fn as_row(&self) -> RowRef<'_>;
