@@ -4,7 +4,7 @@
 //!
 //! [`crate::http::dispatch`] hands each finished call to [`Audit::record`], which only puts it
 //! on a bounded queue: a writer task turns queued calls into rows (redacting the arguments and
-//! hashing them, [`row`]) and inserts each batch with one statement. A call never waits for the
+//! hashing them, [`row`]) and inserts each batch in one transaction. A call never waits for the
 //! store and never fails because of it; when the queue is full the row is dropped, counted in
 //! `switchboard_audit_dropped_total` and logged.
 //!
@@ -19,6 +19,6 @@ mod writer;
 
 pub use answer::{ToolCall, ToolCaller};
 pub use query::{CallParams, CallQuery, OUTCOMES, QueryError, format_time};
-pub use row::{CallRecord, CallRow, Transport};
+pub use row::{AsRow, CallRecord, CallRow, NewCall, RowRef, Transport};
 pub use store::AuditStore;
 pub use writer::{Audit, apply_retention};

@@ -1,5 +1,7 @@
-//! What is recorded of a call: [`CallRecord`] as dispatch hands it over, and [`CallRow`] as it
-//! is stored, with the arguments redacted ([`CallRecord::into_row`]).
+//! What is recorded of a call: [`CallRecord`] as dispatch hands it over, [`NewCall`] as the
+//! writer inserts it, with the arguments redacted ([`CallRecord::into_row`]), and [`CallRow`] as
+//! the store gives it back. The stores insert any [`AsRow`], reading its fields as a borrowed
+//! [`RowRef`], so writing a call copies none of its text.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -109,6 +111,108 @@ impl CallRow {
     }
 }
 
+/// One row's columns as the stores bind them, every text borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct RowRef<'a> {
+    /// See [`CallRow::at_us`].
+    pub at_us: i64,
+    /// See [`CallRow::token`].
+    pub token: Option<&'a str>,
+    /// See [`CallRow::user_id`].
+    pub user_id: Option<&'a str>,
+    /// See [`CallRow::email`].
+    pub email: Option<&'a str>,
+    /// See [`CallRow::user_name`].
+    pub user_name: Option<&'a str>,
+    /// See [`CallRow::role`].
+    pub role: Option<&'a str>,
+    /// See [`CallRow::chat_id`].
+    pub chat_id: Option<&'a str>,
+    /// See [`CallRow::message_id`].
+    pub message_id: Option<&'a str>,
+    /// See [`CallRow::tool`].
+    pub tool: &'a str,
+    /// See [`CallRow::transport`].
+    pub transport: &'a str,
+    /// See [`CallRow::outcome`].
+    pub outcome: &'a str,
+    /// See [`CallRow::duration_us`].
+    pub duration_us: i64,
+    /// See [`CallRow::arguments_sha256`].
+    pub arguments_sha256: Option<&'a str>,
+    /// See [`CallRow::arguments`].
+    pub arguments: Option<&'a str>,
+    /// See [`CallRow::result_bytes`].
+    pub result_bytes: i64,
+}
+
+/// What the stores insert: a [`NewCall`] (the writer) or a [`CallRow`] (a row read back, or built
+/// by a test).
+pub trait AsRow: Send + Sync + 'static {
+    /// The columns to store (the id is the store's to assign).
+    fn as_row(&self) -> RowRef<'_>;
+}
+
+impl AsRow for CallRow {
+    fn as_row(&self) -> RowRef<'_> {
+        RowRef {
+            at_us: self.at_us,
+            token: self.token.as_deref(),
+            user_id: self.user_id.as_deref(),
+            email: self.email.as_deref(),
+            user_name: self.user_name.as_deref(),
+            role: self.role.as_deref(),
+            chat_id: self.chat_id.as_deref(),
+            message_id: self.message_id.as_deref(),
+            tool: &self.tool,
+            transport: &self.transport,
+            outcome: &self.outcome,
+            duration_us: self.duration_us,
+            arguments_sha256: self.arguments_sha256.as_deref(),
+            arguments: self.arguments.as_deref(),
+            result_bytes: self.result_bytes,
+        }
+    }
+}
+
+/// A finished call ready to insert: the record's caller, tool and outcome as they are (shared,
+/// not copied), with its arguments redacted, canonical and hashed.
+#[derive(Debug)]
+pub struct NewCall {
+    at_us: i64,
+    caller: Arc<Caller>,
+    tool: String,
+    transport: Transport,
+    outcome: &'static str,
+    duration_us: i64,
+    arguments_sha256: Option<String>,
+    arguments: Option<String>,
+    result_bytes: i64,
+}
+
+impl AsRow for NewCall {
+    fn as_row(&self) -> RowRef<'_> {
+        let user = self.caller.user.as_ref();
+        RowRef {
+            at_us: self.at_us,
+            token: self.caller.token_name(),
+            user_id: user.map(|u| u.id.as_str()),
+            email: user.and_then(|u| u.email.as_deref()),
+            user_name: user.and_then(|u| u.name.as_deref()),
+            role: user.and_then(|u| u.role.as_deref()),
+            chat_id: self.caller.chat_id.as_deref(),
+            message_id: self.caller.message_id.as_deref(),
+            tool: &self.tool,
+            transport: self.transport.as_str(),
+            outcome: self.outcome,
+            duration_us: self.duration_us,
+            arguments_sha256: self.arguments_sha256.as_deref(),
+            arguments: self.arguments.as_deref(),
+            result_bytes: self.result_bytes,
+        }
+    }
+}
+
 /// Microseconds since the Unix epoch (0 before it, saturating far after it).
 pub(crate) fn micros(t: SystemTime) -> i64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
@@ -116,9 +220,9 @@ pub(crate) fn micros(t: SystemTime) -> i64 {
 }
 
 impl CallRecord {
-    /// The row to store: the caller's fields, and the arguments parsed, redacted (the tool's
-    /// `x-secret` fields, then every field named in `redact_fields`, lowercase) and hashed.
-    pub fn into_row(self, registry: &ToolRegistry, redact_fields: &[String]) -> CallRow {
+    /// The row to store: the arguments parsed, redacted (the tool's `x-secret` fields, then
+    /// every field named in `redact_fields`, lowercase) and hashed; the rest kept as it is.
+    pub fn into_row(self, registry: &ToolRegistry, redact_fields: &[String]) -> NewCall {
         let parsed = match self.arguments {
             Arguments::Value(v) => Some(v),
             Arguments::Text(text) => serde_json::from_str::<Value>(&text).ok(),
@@ -132,20 +236,12 @@ impl CallRecord {
         });
         let arguments_sha256 = canonical.as_deref().map(sha256_hex);
         let arguments = canonical.filter(|text| text.len() <= MAX_ARGUMENTS_LEN);
-        let user = self.caller.user.as_ref();
-        CallRow {
-            id: 0,
+        NewCall {
             at_us: micros(self.at),
-            token: self.caller.token_name().map(str::to_owned),
-            user_id: user.map(|u| u.id.clone()),
-            email: user.and_then(|u| u.email.clone()),
-            user_name: user.and_then(|u| u.name.clone()),
-            role: user.and_then(|u| u.role.clone()),
-            chat_id: self.caller.chat_id.clone(),
-            message_id: self.caller.message_id.clone(),
+            caller: self.caller,
             tool: self.tool,
-            transport: self.transport.as_str().to_owned(),
-            outcome: self.outcome.to_owned(),
+            transport: self.transport,
+            outcome: self.outcome,
             duration_us: i64::try_from(self.duration.as_micros()).unwrap_or(i64::MAX),
             arguments_sha256,
             arguments,

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use switchboard::functions::ToolRegistry;
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use super::row::{CallRecord, CallRow, micros};
+use super::row::{CallRecord, NewCall, micros};
 use super::store::AuditStore;
 use crate::config::AuditSettings;
 use crate::http::metrics::Metrics;
@@ -15,7 +15,7 @@ use crate::http::metrics::Metrics;
 /// Finished calls waiting for the writer; beyond this, rows are dropped (and counted).
 const QUEUE: usize = 8192;
 
-/// Most rows inserted by one statement.
+/// Most rows written by one transaction.
 const BATCH: usize = 512;
 
 /// How long the writer lets rows gather after the first of a batch before it writes them (a
@@ -118,10 +118,10 @@ async fn write_loop(
     let mut rows = Vec::with_capacity(BATCH);
     let mut flushes = Vec::new();
     while rx.recv_many(&mut messages, BATCH).await > 0 {
-        // The first row of a batch wakes the writer; the rest only queue while it lingers, so a
-        // call costs no wake-up and a commit is shared by everything queued meanwhile. A flush
-        // cuts the wait short.
-        if !messages.iter().any(|m| matches!(m, Message::Flush(_))) {
+        // Short of a full batch, the writer lingers: the rows queue meanwhile without waking it
+        // (a call costs no wake-up), and one transaction stores them all. A flush cuts the wait
+        // short.
+        if messages.len() < BATCH && !messages.iter().any(|m| matches!(m, Message::Flush(_))) {
             tokio::select! {
                 () = tokio::time::sleep(LINGER) => {}
                 () = flush_now.notified() => {}
@@ -136,23 +136,30 @@ async fn write_loop(
                     Message::Flush(done) => flushes.push(done),
                 }
             }
-            if rows.len() >= BATCH || rx.is_empty() {
-                insert(&store, &metrics, &mut rows).await;
-                // Every row queued before these flushes was in that insert.
-                for done in flushes.drain(..) {
-                    let _ = done.send(());
-                }
+            if rows.len() < BATCH && !rx.is_empty() {
+                // Ready at once: what queued while the writer lingered or built rows.
+                rx.recv_many(&mut messages, BATCH - rows.len()).await;
+                continue;
             }
-            if rx.is_empty() {
+            insert(&store, &metrics, &mut rows).await;
+            // Every row queued before these flushes was in that insert.
+            for done in flushes.drain(..) {
+                let _ = done.send(());
+            }
+            // A full batch waiting is written at once; fewer rows wait for the next linger. (A
+            // writer that wrote whatever queued during its last insert would, under steady load,
+            // commit a handful of rows at a time, paying a transaction's fixed cost for each
+            // handful.)
+            if rx.len() < BATCH {
                 break;
             }
-            rx.recv_many(&mut messages, BATCH - rows.len()).await;
+            rx.recv_many(&mut messages, BATCH).await;
         }
     }
 }
 
 /// Inserts `rows` (emptying it); a failure is counted and logged, never retried.
-async fn insert(store: &AuditStore, metrics: &Metrics, rows: &mut Vec<CallRow>) {
+async fn insert(store: &AuditStore, metrics: &Metrics, rows: &mut Vec<NewCall>) {
     let n = rows.len();
     if let Err(e) = store.insert(std::mem::take(rows)).await {
         metrics.audit_failed(n);
@@ -184,4 +191,62 @@ pub async fn apply_retention(
 ) -> anyhow::Result<u64> {
     let cutoff = now.checked_sub(retention).unwrap_or(SystemTime::UNIX_EPOCH);
     store.delete_before(micros(cutoff)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard::functions::Arguments;
+
+    use super::*;
+    use crate::audit::{CallQuery, Transport};
+    use crate::config::Settings;
+    use crate::http::caller::Identity;
+
+    #[tokio::test]
+    async fn a_burst_of_several_batches_is_stored_in_full_before_a_flush_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AuditStore::sqlite(&dir.path().join("audit.db"))
+            .await
+            .unwrap();
+        let settings = Settings::defaults().unwrap();
+        let audit = Audit::start(
+            store.clone(),
+            Arc::new(ToolRegistry::new()),
+            &settings.audit,
+            Arc::new(Metrics::default()),
+        );
+        let caller = Identity::new(&settings).base_callers().remove(0);
+        // Three full batches and a remainder, queued faster than one linger (recent enough for
+        // the retention job, which runs at once).
+        let n = BATCH * 3 + 7;
+        let start = SystemTime::now();
+        for i in 0..n {
+            audit.record(CallRecord {
+                at: start + Duration::from_millis(i as u64),
+                caller: caller.clone(),
+                tool: "calculate".to_owned(),
+                transport: Transport::Rest,
+                outcome: "ok",
+                duration: Duration::from_micros(5),
+                arguments: Arguments::Text(format!("{{\"i\":{i}}}")),
+                result_bytes: 1,
+            });
+        }
+        audit.flush().await;
+        let mut query = CallQuery {
+            limit: 1000,
+            ..CallQuery::default()
+        };
+        let mut stored = Vec::new();
+        loop {
+            let page = store.list(&query).await.unwrap();
+            stored.extend(page.data.iter().map(|r| r.arguments.clone().unwrap()));
+            match page.next {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => break,
+            }
+        }
+        let expected: Vec<String> = (0..n).rev().map(|i| format!("{{\"i\":{i}}}")).collect();
+        assert_eq!(stored, expected);
+    }
 }

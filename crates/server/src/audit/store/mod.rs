@@ -14,7 +14,7 @@ use std::path::Path;
 use switchboard::webhooks::delivery::{Direction, Page};
 
 use super::query::CallQuery;
-use super::row::CallRow;
+use super::row::{AsRow, CallRow};
 use crate::config::Settings;
 
 /// The audit table, in SQLite or Postgres; cheap to clone (clones share the connections).
@@ -67,11 +67,11 @@ impl AuditStore {
         })
     }
 
-    /// Inserts `rows` with one statement in one transaction.
+    /// Inserts `rows` in one transaction.
     ///
     /// # Errors
     /// The database failed; nothing was inserted.
-    pub async fn insert(&self, rows: Vec<CallRow>) -> anyhow::Result<()> {
+    pub async fn insert<R: AsRow>(&self, rows: Vec<R>) -> anyhow::Result<()> {
         if rows.is_empty() {
             return Ok(());
         }

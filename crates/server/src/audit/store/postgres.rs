@@ -8,7 +8,7 @@ use switchboard::webhooks::delivery::store::migrations::{Migrations, apply_postg
 
 use super::{COLUMNS, DELETE_CHUNK, list_sql};
 use crate::audit::query::{CallQuery, position};
-use crate::audit::row::CallRow;
+use crate::audit::row::{AsRow, CallRow, RowRef};
 
 /// `(version, statements)`; append new versions, never edit applied ones.
 const MIGRATIONS: Migrations<&[&str]> = Migrations {
@@ -61,10 +61,11 @@ impl PostgresAudit {
         Ok(PostgresAudit { pool })
     }
 
-    pub(super) async fn insert(&self, rows: &[CallRow]) -> anyhow::Result<()> {
-        fn col<T: Clone>(rows: &[CallRow], f: impl Fn(&CallRow) -> T) -> Vec<T> {
+    pub(super) async fn insert<R: AsRow>(&self, rows: &[R]) -> anyhow::Result<()> {
+        fn col<'a, T>(rows: &[RowRef<'a>], f: impl Fn(&RowRef<'a>) -> T) -> Vec<T> {
             rows.iter().map(f).collect()
         }
+        let rows: Vec<RowRef<'_>> = rows.iter().map(AsRow::as_row).collect();
         let sql = format!(
             "INSERT INTO tool_calls ({COLUMNS}) SELECT * FROM UNNEST(\
              $1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
@@ -72,21 +73,21 @@ impl PostgresAudit {
              $13::text[], $14::text[], $15::bigint[])"
         );
         sqlx::query(AssertSqlSafe(sql))
-            .bind(col(rows, |r| r.at_us))
-            .bind(col(rows, |r| r.token.clone()))
-            .bind(col(rows, |r| r.user_id.clone()))
-            .bind(col(rows, |r| r.email.clone()))
-            .bind(col(rows, |r| r.user_name.clone()))
-            .bind(col(rows, |r| r.role.clone()))
-            .bind(col(rows, |r| r.chat_id.clone()))
-            .bind(col(rows, |r| r.message_id.clone()))
-            .bind(col(rows, |r| r.tool.clone()))
-            .bind(col(rows, |r| r.transport.clone()))
-            .bind(col(rows, |r| r.outcome.clone()))
-            .bind(col(rows, |r| r.duration_us))
-            .bind(col(rows, |r| r.arguments_sha256.clone()))
-            .bind(col(rows, |r| r.arguments.clone()))
-            .bind(col(rows, |r| r.result_bytes))
+            .bind(col(&rows, |r| r.at_us))
+            .bind(col(&rows, |r| r.token))
+            .bind(col(&rows, |r| r.user_id))
+            .bind(col(&rows, |r| r.email))
+            .bind(col(&rows, |r| r.user_name))
+            .bind(col(&rows, |r| r.role))
+            .bind(col(&rows, |r| r.chat_id))
+            .bind(col(&rows, |r| r.message_id))
+            .bind(col(&rows, |r| r.tool))
+            .bind(col(&rows, |r| r.transport))
+            .bind(col(&rows, |r| r.outcome))
+            .bind(col(&rows, |r| r.duration_us))
+            .bind(col(&rows, |r| r.arguments_sha256))
+            .bind(col(&rows, |r| r.arguments))
+            .bind(col(&rows, |r| r.result_bytes))
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -11,7 +11,7 @@ use switchboard::webhooks::delivery::store::migrations::{Migrations, apply_sqlit
 
 use super::{COLUMNS, DELETE_CHUNK, list_sql};
 use crate::audit::query::{CallQuery, position};
-use crate::audit::row::CallRow;
+use crate::audit::row::{AsRow, CallRow};
 
 /// `(version, SQL)`; append new versions, never edit applied ones.
 const MIGRATIONS: Migrations<&str> = Migrations {
@@ -76,7 +76,7 @@ impl SqliteAudit {
         .await?
     }
 
-    pub(super) async fn insert(&self, rows: Vec<CallRow>) -> anyhow::Result<()> {
+    pub(super) async fn insert<R: AsRow>(&self, rows: Vec<R>) -> anyhow::Result<()> {
         self.with(move |conn| {
             // Immediate: take the write lock (waiting up to `busy_timeout` for the delivery
             // store's commits) before the first insert, never midway.
@@ -207,13 +207,17 @@ fn insert_sql(rows: usize) -> String {
 }
 
 /// Binds `rows` to the parameters of [`insert_sql`]`(rows.len())`.
-fn bind_rows(stmt: &mut rusqlite::CachedStatement<'_>, rows: &[CallRow]) -> rusqlite::Result<()> {
+fn bind_rows<R: AsRow>(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    rows: &[R],
+) -> rusqlite::Result<()> {
     let mut at = 0;
     let mut bind = |value: &dyn rusqlite::ToSql| {
         at += 1;
         stmt.raw_bind_parameter(at, value)
     };
     for r in rows {
+        let r = r.as_row();
         bind(&r.at_us)?;
         bind(&r.token)?;
         bind(&r.user_id)?;
