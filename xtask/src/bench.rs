@@ -1059,7 +1059,7 @@ const GATEWAY_TABLE: WrkTable = WrkTable {
         ("with audit ÷ without", "gateway-audit", "gateway-token"),
     ],
     note: "`wrk -t1` posting `{\"expression\": \"(17 + 3) * 2340 / 100\"}` to `POST /tools/calculate` over \
-           loopback HTTP/1.1 keep-alive, every server started first, then each in turn for 3 s, three rounds \
+           loopback HTTP/1.1 keep-alive, every server started first, then each in turn for 5 s (2 s with `--quick`), three rounds \
            in the same order, turns summed (p50: median turn; p99, max: worst turn); the Rust servers run in the bench \
            process on the gateway's runtime and listener setup (`serve_http`), wrk shares the cores with them. \
            Goal: the gateway at ≥ 0.85× the bare server.",
@@ -1084,7 +1084,7 @@ const MCP_TABLE: WrkTable = WrkTable {
     anchor: "python-mcp",
     ratios: &[("gateway MCP ÷ gateway REST", "gateway-mcp", "gateway-rest")],
     note: "`wrk -t1` posting `tools/call calculate` (a fresh JSON-RPC id per request) on one initialized \
-           session (protocol 2025-06-18) over keep-alive connections, each server in turn for 3 s, three \
+           session (protocol 2025-06-18) over keep-alive connections, each server in turn for 5 s (2 s with `--quick`), three \
            rounds in the same order, turns summed; \
            the gateway answers each call as one JSON response, the Python server as an SSE stream. \
            Goals: the gateway's MCP ≥ 10× the Python SDK server, and within \
