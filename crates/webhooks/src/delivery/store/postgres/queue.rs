@@ -53,16 +53,8 @@ static CLAIM_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
              ORDER BY d.{at} LIMIT $2 FOR UPDATE OF d SKIP LOCKED"
         )
     };
-    let returning = DELIVERY_COLUMNS
-        .split(", ")
-        .map(|c| format!("deliveries.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let message = MESSAGE_COLUMNS
-        .split(", ")
-        .map(|c| format!("m.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let returning = sql::qualified("deliveries", DELIVERY_COLUMNS);
+    let message = sql::qualified("m", MESSAGE_COLUMNS);
     format!(
         "WITH pending AS ({}), expired AS ({}), \
          due AS (SELECT id FROM (SELECT * FROM pending UNION ALL SELECT * FROM expired) c \
@@ -209,7 +201,7 @@ impl QueueStore for PostgresStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
-        let by = DELIVERY_COLUMNS.split(", ").count();
+        let by = sql::column_count(DELIVERY_COLUMNS);
         let claimed = claimed
             .iter()
             .map(|row| Ok((sql::delivery(row)?, sql::message(&Shifted { row, by })?)))

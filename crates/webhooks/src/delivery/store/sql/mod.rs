@@ -59,8 +59,23 @@ pub(crate) trait Columns {
     fn bytes(&self, i: usize) -> Result<Vec<u8>, StoreError>;
 }
 
+/// A column list with each column qualified by a table alias (`d.id, d.message_id, …`), for
+/// joins and `RETURNING` clauses.
+pub(crate) fn qualified(alias: &str, columns: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How many columns a column list names: where the next record starts in a joined row.
+pub(crate) fn column_count(columns: &str) -> usize {
+    columns.split(',').count()
+}
+
 /// The columns of `row` from position `by` on: a record whose columns a query returns after
-/// another record's.
+/// another record's (`by` is the [`column_count`] of the columns before it).
 pub(crate) struct Shifted<'r, R> {
     pub(crate) row: &'r R,
     pub(crate) by: usize,

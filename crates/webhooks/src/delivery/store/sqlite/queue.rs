@@ -86,13 +86,13 @@ impl QueueStore for SqliteStore {
             // whole batch is rolled back (see `worker`).
             if let Some(key) = &message.idempotency_key {
                 conn.prepare_cached(
-                "INSERT INTO idempotency_keys (key, message_id, created_at) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (key) DO UPDATE SET message_id = excluded.message_id, \
-                 created_at = excluded.created_at",
-            )
-            .map_err(db)?
-            .execute(params![key, message.id.as_str(), now_ms])
-            .map_err(db)?;
+                    "INSERT INTO idempotency_keys (key, message_id, created_at) \
+                     VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET \
+                     message_id = excluded.message_id, created_at = excluded.created_at",
+                )
+                .map_err(db)?
+                .execute(params![key, message.id.as_str(), now_ms])
+                .map_err(db)?;
             }
             let mut deliveries = Vec::new();
             let published = Published {
@@ -178,11 +178,11 @@ impl QueueStore for SqliteStore {
                 .prepare_cached(&format!(
                     "SELECT {}, {} FROM deliveries d JOIN messages m ON m.id = d.message_id \
                      WHERE d.id = ?1",
-                    rows::qualified("d", DELIVERY_COLUMNS),
-                    rows::qualified("m", MESSAGE_COLUMNS),
+                    sql::qualified("d", DELIVERY_COLUMNS),
+                    sql::qualified("m", MESSAGE_COLUMNS),
                 ))
                 .map_err(db)?;
-            let message_at = DELIVERY_COLUMNS.split(',').count();
+            let by = sql::column_count(DELIVERY_COLUMNS);
             for id in ids {
                 lease
                     .execute(params![id, lease_until, token, now])
@@ -192,7 +192,7 @@ impl QueueStore for SqliteStore {
                     return Err(corrupt(&id));
                 };
                 let delivery = rows::delivery(row)?;
-                let message = sql::message(&rows::Shifted(row, message_at))?;
+                let message = sql::message(&sql::Shifted { row, by })?;
                 drop(found);
                 let endpoint = match endpoints.get(delivery.endpoint_id.as_str()) {
                     Some(e) => e.clone(),

@@ -43,45 +43,6 @@ impl Columns for Row<'_> {
     }
 }
 
-/// The columns of a row from column `.1` on: the second record of a joined row.
-pub(super) struct Shifted<'a, 'r>(pub(super) &'a Row<'r>, pub(super) usize);
-
-impl Columns for Shifted<'_, '_> {
-    fn text(&self, i: usize) -> Result<String, StoreError> {
-        self.0.text(self.1 + i)
-    }
-
-    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
-        self.0.opt_text(self.1 + i)
-    }
-
-    fn int(&self, i: usize) -> Result<i64, StoreError> {
-        self.0.int(self.1 + i)
-    }
-
-    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
-        self.0.opt_int(self.1 + i)
-    }
-
-    fn flag(&self, i: usize) -> Result<bool, StoreError> {
-        self.0.flag(self.1 + i)
-    }
-
-    fn bytes(&self, i: usize) -> Result<Vec<u8>, StoreError> {
-        self.0.bytes(self.1 + i)
-    }
-}
-
-/// A shared column list with each column qualified by a table alias (`d.id, d.message_id, …`),
-/// for joins.
-pub(super) fn qualified(alias: &str, columns: &str) -> String {
-    columns
-        .split(',')
-        .map(|c| format!("{alias}.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// `id, events, channels` of an endpoint: what matching a new message needs.
 pub(super) fn endpoint_filter(
     row: &Row<'_>,
