@@ -1,9 +1,9 @@
 //! Endpoint records in Postgres.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use sqlx::{AssertSqlSafe, PgConnection};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 
 use super::rows::db;
 use super::{PostgresStore, conflict_or_db, map_all};
@@ -26,11 +26,21 @@ impl EndpointStore for PostgresStore {
     }
 
     async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
-        match write_endpoint(&mut conn, endpoint, false).await? {
-            0 => Err(StoreError::NotFound(format!("endpoint {}", endpoint.id))),
-            _ => Ok(()),
+        let mut tries = 0;
+        let released = loop {
+            tries += 1;
+            match update_once(&self.pool, endpoint).await {
+                Err(e) if tries < UPDATE_TRIES && lock_timed_out(&e) => {
+                    tokio::time::sleep(Duration::from_millis(10 * tries)).await;
+                }
+                other => break other?,
+            }
+        };
+        if released {
+            // Deliveries held behind a head may be claimable now, in any process.
+            self.announce.notify_one();
         }
+        Ok(())
     }
 
     async fn delete_endpoint(&self, id: &EndpointId) -> Result<bool, StoreError> {
@@ -105,6 +115,76 @@ impl EndpointStore for PostgresStore {
         }
         Ok(r.rows_affected() > 0)
     }
+}
+
+/// How many times [`update_once`] runs before its lock timeout is reported.
+const UPDATE_TRIES: u64 = 20;
+
+/// Changes an endpoint's settings in one transaction; returns whether that released its queue
+/// (`ordered` switched off).
+///
+/// The endpoint row is locked `FOR UPDATE` first. Writers that copy its `ordered` setting into
+/// a delivery (enqueue, replay, recovery) read it `FOR KEY SHARE` in the transaction that
+/// writes the delivery, so under READ COMMITTED each one either committed before this lock was
+/// granted (then the flag rewrite, a later statement with a later snapshot, sees its rows) or
+/// waits for this commit and then reads the new setting (`FOR KEY SHARE` returns the row's
+/// newest version). The rewrite locks the endpoint's unfinished deliveries, which a batch of
+/// completions may hold while it waits for a lock this transaction holds: rather than wait for
+/// the deadlock detector (a second, then it might abort the batch), this transaction gives up
+/// any lock after [`lock_timeout`](https://www.postgresql.org/docs/current/runtime-config-client.html)
+/// of 50 ms, rolls back, and runs again.
+async fn update_once(pool: &PgPool, endpoint: &Endpoint) -> Result<bool, StoreError> {
+    let mut tx = pool
+        .begin_with("BEGIN; SET LOCAL lock_timeout = '50ms'")
+        .await
+        .map_err(db)?;
+    let was_ordered: Option<bool> =
+        sqlx::query_scalar("SELECT ordered FROM endpoints WHERE id = $1 FOR UPDATE")
+            .bind(endpoint.id.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+    let Some(was_ordered) = was_ordered else {
+        return Err(StoreError::NotFound(format!("endpoint {}", endpoint.id)));
+    };
+    write_endpoint(&mut tx, endpoint, false).await?;
+    if was_ordered != endpoint.ordered {
+        reorder_queue(&mut tx, &endpoint.id, endpoint.ordered).await?;
+    }
+    tx.commit().await.map_err(db)?;
+    Ok(was_ordered && !endpoint.ordered)
+}
+
+/// Whether `e` is Postgres giving up a lock after `lock_timeout` (`55P03`).
+fn lock_timed_out(e: &StoreError) -> bool {
+    matches!(e, StoreError::Database(source)
+        if source.downcast_ref::<sqlx::Error>()
+            .and_then(sqlx::Error::as_database_error)
+            .and_then(|d| d.code())
+            .is_some_and(|code| code == "55P03"))
+}
+
+/// Gives the endpoint's unfinished deliveries its new `ordered` setting, in the transaction that
+/// changes the setting (the invariant of `sql::ORDERED_HEAD`). Switching off reads the partial
+/// index of ordered deliveries; switching on reads the endpoint's deliveries.
+async fn reorder_queue(
+    conn: &mut PgConnection,
+    id: &EndpointId,
+    ordered: bool,
+) -> Result<(), StoreError> {
+    let sql = if ordered {
+        "UPDATE deliveries SET ordered = TRUE WHERE endpoint_id = $1 \
+         AND status IN ('pending', 'in_flight') AND NOT ordered"
+    } else {
+        "UPDATE deliveries SET ordered = FALSE WHERE ordered \
+         AND status IN ('pending', 'in_flight') AND endpoint_id = $1"
+    };
+    sqlx::query(sql)
+        .bind(id.as_str())
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
 }
 
 async fn write_endpoint(

@@ -133,6 +133,22 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
             "ALTER TABLE endpoints ADD COLUMN channels TEXT",
         ],
     ),
+    // In-order delivery without walking the history: each delivery carries its endpoint's
+    // `ordered` setting while unfinished (`sql::ORDERED_HEAD` states the invariant), and the
+    // claim's check reads a partial index that holds only the unfinished deliveries of ordered
+    // endpoints, which concurrent endpoints never enter. The backfill flags what is queued for
+    // the endpoints that are ordered now.
+    (
+        8,
+        &[
+            "ALTER TABLE deliveries ADD COLUMN ordered BOOLEAN NOT NULL DEFAULT FALSE",
+            "UPDATE deliveries SET ordered = TRUE \
+             WHERE endpoint_id IN (SELECT id FROM endpoints WHERE ordered) \
+             AND status IN ('pending', 'in_flight')",
+            "CREATE INDEX deliveries_ordered_unfinished ON deliveries (endpoint_id, created_at, id) \
+             WHERE ordered AND status IN ('pending', 'in_flight')",
+        ],
+    ),
 ];
 
 /// The delivery store's tables, recorded in `schema_migrations`.
