@@ -167,7 +167,7 @@ fn lock_timed_out(e: &StoreError) -> bool {
 /// Gives the endpoint's unfinished deliveries its new `ordered` setting, in the transaction that
 /// changes the setting (the invariant of `sql::ORDERED_HEAD`). Switching off reads the partial
 /// index of ordered deliveries; switching on reads the endpoint's deliveries.
-async fn reorder_queue(
+pub(super) async fn reorder_queue(
     conn: &mut PgConnection,
     id: &EndpointId,
     ordered: bool,
