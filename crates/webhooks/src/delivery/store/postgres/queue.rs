@@ -469,24 +469,46 @@ async fn insert_delivery(
     Ok(())
 }
 
-/// The enabled endpoints `message` goes to, each with its `ordered` setting; every enabled
-/// endpoint is locked `FOR KEY SHARE` until the transaction ends, so the setting cannot change
-/// before the deliveries that copy it commit (see `sql::ORDERED_HEAD`).
+/// The enabled endpoints `message` goes to, each with its `ordered` setting. Those endpoints
+/// (only they) are then locked `FOR KEY SHARE` until the transaction ends, and their setting is
+/// read with the lock, so it cannot change before the deliveries that copy it commit (see
+/// `sql::ORDERED_HEAD`).
 async fn matching_endpoints(
     conn: &mut PgConnection,
     message: Published<'_>,
 ) -> Result<Vec<(EndpointId, bool)>, StoreError> {
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE enabled ORDER BY id FOR KEY SHARE"
+        "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE enabled ORDER BY id"
     )))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    let matching: Vec<String> = map_all(rows, sql::endpoint)?
+        .into_iter()
+        .filter(|e| fans_out_to(Subscriber::of(e), message))
+        .map(|e| e.id.as_str().to_owned())
+        .collect();
+    if matching.is_empty() {
+        return Ok(Vec::new());
+    }
+    let locked: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT id, ordered FROM endpoints WHERE id = ANY($1) AND enabled ORDER BY id \
+         FOR KEY SHARE",
+    )
+    .bind(&matching)
     .fetch_all(conn)
     .await
     .map_err(db)?;
-    Ok(map_all(rows, sql::endpoint)?
+    locked
         .into_iter()
-        .filter(|e| fans_out_to(Subscriber::of(e), message))
-        .map(|e| (e.id, e.ordered))
-        .collect())
+        .map(|(id, ordered)| {
+            let id = EndpointId::try_from(id).map_err(|e| StoreError::Corrupt {
+                table: "endpoints",
+                detail: e.to_string(),
+            })?;
+            Ok((id, ordered))
+        })
+        .collect()
 }
 
 #[cfg(test)]
