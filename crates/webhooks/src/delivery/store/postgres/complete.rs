@@ -31,9 +31,9 @@ async fn complete_batch_tx(
     items: &[Decision],
 ) -> Result<Vec<Result<Applied, StoreError>>, StoreError> {
     let mut tx = pool.begin().await.map_err(db)?;
-    // Endpoints before deliveries, the order `update_endpoint` locks them in when it rewrites
-    // the `ordered` flag of the endpoint's queued deliveries, so a batch finishing one of them
-    // never holds a delivery while it waits for that endpoint.
+    // Endpoints before deliveries, the order a change of an endpoint's `ordered` setting locks
+    // them in (`endpoints::update_settings`, which then rewrites the flag of the endpoint's
+    // queued deliveries): a batch never holds a delivery while it waits for that change.
     let found = changing_endpoints(&mut tx, items).await?;
     let held = update_claimed(&mut tx, items).await?;
     let is_held = |d: &Decision| {

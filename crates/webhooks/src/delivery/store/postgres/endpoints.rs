@@ -1,6 +1,6 @@
 //! Endpoint records in Postgres.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
@@ -26,17 +26,7 @@ impl EndpointStore for PostgresStore {
     }
 
     async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
-        let mut tries = 0;
-        let released = loop {
-            tries += 1;
-            match update_once(&self.pool, endpoint).await {
-                Err(e) if tries < UPDATE_TRIES && lock_timed_out(&e) => {
-                    tokio::time::sleep(Duration::from_millis(10 * tries)).await;
-                }
-                other => break other?,
-            }
-        };
-        if released {
+        if update_settings(&self.pool, endpoint).await? {
             // Deliveries held behind a head may be claimable now, in any process.
             self.announce.notify_one();
         }
@@ -117,36 +107,33 @@ impl EndpointStore for PostgresStore {
     }
 }
 
-/// How many times [`update_once`] runs before its lock timeout is reported.
-const UPDATE_TRIES: u64 = 20;
-
 /// Changes an endpoint's settings in one transaction; returns whether that released its queue
 /// (`ordered` switched off).
 ///
-/// The endpoint row is locked `FOR UPDATE` first. Writers that copy its `ordered` setting into
-/// a delivery (enqueue, replay, recovery) read it `FOR KEY SHARE` in the transaction that
-/// writes the delivery, so under READ COMMITTED each one either committed before this lock was
-/// granted (then the flag rewrite, a later statement with a later snapshot, sees its rows) or
-/// waits for this commit and then reads the new setting (`FOR KEY SHARE` returns the row's
-/// newest version). The rewrite locks the endpoint's unfinished deliveries, which a batch of
-/// completions may hold while it waits for a lock this transaction holds: rather than wait for
-/// the deadlock detector (a second, then it might abort the batch), this transaction gives up
-/// any lock after [`lock_timeout`](https://www.postgresql.org/docs/current/runtime-config-client.html)
-/// of 50 ms, rolls back, and runs again.
-async fn update_once(pool: &PgPool, endpoint: &Endpoint) -> Result<bool, StoreError> {
-    let mut tx = pool
-        .begin_with("BEGIN; SET LOCAL lock_timeout = '50ms'")
-        .await
-        .map_err(db)?;
-    let was_ordered: Option<bool> =
-        sqlx::query_scalar("SELECT ordered FROM endpoints WHERE id = $1 FOR UPDATE")
-            .bind(endpoint.id.as_str())
-            .fetch_optional(&mut *tx)
+/// A change of `ordered` first locks the endpoints table `IN EXCLUSIVE MODE`, which waits for
+/// every transaction holding a row lock on an endpoint or writing one, and holds back new ones
+/// until this one commits; plain reads (claims) go on. The writers that copy an endpoint's
+/// setting into a delivery (enqueue, replay, recovery) read it `FOR KEY SHARE` in the
+/// transaction that writes the delivery, so under READ COMMITTED each one either committed
+/// before the lock was granted (then the flag rewrite, a later statement with a later snapshot,
+/// sees its rows) or waits for this commit and then reads the new setting (`FOR KEY SHARE`
+/// returns the row's newest version, whatever the statement's snapshot). A table lock rather
+/// than the row `FOR UPDATE`: its queue is fair, where a row lock waiting for `FOR KEY SHARE`
+/// holders can be overtaken by new ones for as long as enqueues overlap. And no deadlock: the
+/// flag rewrite waits only for delivery rows locked by claims and releases, which never wait
+/// for endpoints, and by batches of completions, which lock endpoints first (`complete`) and so
+/// either finished before the table lock was granted or wait for it holding no delivery.
+async fn update_settings(pool: &PgPool, endpoint: &Endpoint) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    let mut was_ordered = ordered_now(&mut tx, &endpoint.id).await?;
+    if was_ordered != endpoint.ordered {
+        sqlx::query("LOCK TABLE endpoints IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
             .await
             .map_err(db)?;
-    let Some(was_ordered) = was_ordered else {
-        return Err(StoreError::NotFound(format!("endpoint {}", endpoint.id)));
-    };
+        // Read again: no one can change it now until this transaction ends.
+        was_ordered = ordered_now(&mut tx, &endpoint.id).await?;
+    }
     write_endpoint(&mut tx, endpoint, false).await?;
     if was_ordered != endpoint.ordered {
         reorder_queue(&mut tx, &endpoint.id, endpoint.ordered).await?;
@@ -155,13 +142,14 @@ async fn update_once(pool: &PgPool, endpoint: &Endpoint) -> Result<bool, StoreEr
     Ok(was_ordered && !endpoint.ordered)
 }
 
-/// Whether `e` is Postgres giving up a lock after `lock_timeout` (`55P03`).
-fn lock_timed_out(e: &StoreError) -> bool {
-    matches!(e, StoreError::Database(source)
-        if source.downcast_ref::<sqlx::Error>()
-            .and_then(sqlx::Error::as_database_error)
-            .and_then(|d| d.code())
-            .is_some_and(|code| code == "55P03"))
+/// The endpoint's `ordered` setting as committed; [`StoreError::NotFound`] when it is unknown.
+async fn ordered_now(conn: &mut PgConnection, id: &EndpointId) -> Result<bool, StoreError> {
+    sqlx::query_scalar("SELECT ordered FROM endpoints WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_optional(conn)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| StoreError::NotFound(format!("endpoint {id}")))
 }
 
 /// Gives the endpoint's unfinished deliveries its new `ordered` setting, in the transaction that

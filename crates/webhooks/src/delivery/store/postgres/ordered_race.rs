@@ -1,6 +1,7 @@
 //! An enqueue racing a change of an endpoint's `ordered` setting (under READ COMMITTED): the
-//! enqueue reads the endpoint `FOR KEY SHARE`, so while the change holds the row it waits, and
-//! then copies the new setting into the delivery, which the change's flag rewrite could not see.
+//! enqueue reads the endpoint `FOR KEY SHARE`, so while the change holds the endpoints table it
+//! waits, and then copies the new setting into the delivery, which the change's flag rewrite
+//! could not see. (Without the row lock it would not wait, and would copy the old setting.)
 
 use std::time::{Duration, SystemTime};
 
@@ -36,7 +37,8 @@ async fn store_with_endpoint(name: &str) -> Option<PostgresStore> {
     Some(store)
 }
 
-/// Switches `ep_1` to ordered in a transaction that holds the endpoint row while an enqueue of a
+/// Switches `ep_1` to ordered in a transaction that holds the endpoints table (as
+/// `update_settings` does) while an enqueue of a
 /// message (with `key` or without) starts, waits until that enqueue waits for the row, then
 /// rewrites the queued deliveries' flags and commits. Returns the enqueued delivery's flag.
 async fn flag_of_an_enqueue_racing_the_switch(name: &str, key: Option<&str>) -> Option<bool> {
@@ -46,7 +48,7 @@ async fn flag_of_an_enqueue_racing_the_switch(name: &str, key: Option<&str>) -> 
         .fetch_one(&mut *change)
         .await
         .unwrap();
-    sqlx::query("SELECT ordered FROM endpoints WHERE id = 'ep_1' FOR UPDATE")
+    sqlx::query("LOCK TABLE endpoints IN EXCLUSIVE MODE")
         .execute(&mut *change)
         .await
         .unwrap();

@@ -49,9 +49,9 @@ pub(crate) const ATTEMPT_COLUMNS: &str = "delivery_id, message_id, endpoint_id, 
 /// unfinished deliveries in the same transaction, so deliveries already queued follow the new
 /// setting from the next claim on (an attempt already under way finishes). On Postgres, under
 /// READ COMMITTED, the writers that copy the setting lock the endpoint row `FOR KEY SHARE` and
-/// the change locks it `FOR UPDATE` before rewriting the flags: a copy that read the setting
-/// first commits before the rewrite takes its snapshot (which then sees and fixes it), and a
-/// copy that comes second waits for the change and reads the new setting (see
+/// the change locks the endpoints table against them before rewriting the flags: a copy that
+/// read the setting first commits before the rewrite takes its snapshot (which then sees and
+/// fixes it), and a copy that comes second waits for the change and reads the new setting (see
 /// `postgres::endpoints`). Finished deliveries keep whatever flag they had: the index ignores
 /// them.
 pub(crate) const ORDERED_HEAD: &str = "(NOT d.ordered OR NOT EXISTS (\
