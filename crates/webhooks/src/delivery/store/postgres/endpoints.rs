@@ -123,33 +123,62 @@ impl EndpointStore for PostgresStore {
 /// flag rewrite waits only for delivery rows locked by claims and releases, which never wait
 /// for endpoints, and by batches of completions, which lock endpoints first (`complete`) and so
 /// either finished before the table lock was granted or wait for it holding no delivery.
+///
+/// Any other change of settings locks only the endpoint's row, `FOR NO KEY UPDATE` (which
+/// enqueues do not wait for, nor it for them), so it cannot write back a stale `ordered` over a
+/// concurrent change of it.
 async fn update_settings(pool: &PgPool, endpoint: &Endpoint) -> Result<bool, StoreError> {
-    let mut tx = pool.begin().await.map_err(db)?;
-    let mut was_ordered = ordered_now(&mut tx, &endpoint.id).await?;
-    if was_ordered != endpoint.ordered {
-        sqlx::query("LOCK TABLE endpoints IN EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        // Read again: no one can change it now until this transaction ends.
-        was_ordered = ordered_now(&mut tx, &endpoint.id).await?;
+    let id = &endpoint.id;
+    // Whether to take the table is decided on a plain read; when the setting turns out changed
+    // by the time the row is locked, the transaction runs again with the table.
+    let mut take_table = None;
+    loop {
+        let mut tx = pool.begin().await.map_err(db)?;
+        let table = match take_table {
+            Some(table) => table,
+            None => ordered_now(&mut tx, id, "").await? != endpoint.ordered,
+        };
+        if table {
+            sqlx::query("LOCK TABLE endpoints IN EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        // The row lock orders this change after any other one of the endpoint's settings, so
+        // the value read here is the one being replaced.
+        let was_ordered = ordered_now(&mut tx, id, "FOR NO KEY UPDATE").await?;
+        let reorder = was_ordered != endpoint.ordered;
+        if reorder && !table {
+            tx.rollback().await.map_err(db)?;
+            take_table = Some(true);
+            continue;
+        }
+        if write_endpoint(&mut tx, endpoint, false).await? == 0 {
+            return Err(StoreError::NotFound(format!("endpoint {id}")));
+        }
+        if reorder {
+            reorder_queue(&mut tx, id, endpoint.ordered).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        return Ok(was_ordered && !endpoint.ordered);
     }
-    write_endpoint(&mut tx, endpoint, false).await?;
-    if was_ordered != endpoint.ordered {
-        reorder_queue(&mut tx, &endpoint.id, endpoint.ordered).await?;
-    }
-    tx.commit().await.map_err(db)?;
-    Ok(was_ordered && !endpoint.ordered)
 }
 
-/// The endpoint's `ordered` setting as committed; [`StoreError::NotFound`] when it is unknown.
-async fn ordered_now(conn: &mut PgConnection, id: &EndpointId) -> Result<bool, StoreError> {
-    sqlx::query_scalar("SELECT ordered FROM endpoints WHERE id = $1")
-        .bind(id.as_str())
-        .fetch_optional(conn)
-        .await
-        .map_err(db)?
-        .ok_or_else(|| StoreError::NotFound(format!("endpoint {id}")))
+/// The endpoint's `ordered` setting as committed, read with `lock` (a locking clause or
+/// nothing); [`StoreError::NotFound`] when it is unknown.
+async fn ordered_now(
+    conn: &mut PgConnection,
+    id: &EndpointId,
+    lock: &'static str,
+) -> Result<bool, StoreError> {
+    sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT ordered FROM endpoints WHERE id = $1 {lock}"
+    )))
+    .bind(id.as_str())
+    .fetch_optional(conn)
+    .await
+    .map_err(db)?
+    .ok_or_else(|| StoreError::NotFound(format!("endpoint {id}")))
 }
 
 /// Gives the endpoint's unfinished deliveries its new `ordered` setting, in the transaction that
