@@ -87,7 +87,8 @@ pub struct EndpointConfig {
     #[schemars(with = "Option<u32>", range(min = 1))]
     pub rate_limit: Option<Spanned<u32>>,
     /// Deliver one at a time in publication order: a failing delivery holds back the later ones
-    /// of this endpoint until it is delivered or dead-lettered (default false).
+    /// of this endpoint until it is delivered or dead-lettered (default false). A change applied
+    /// on start applies to the deliveries already queued too.
     #[serde(default)]
     pub ordered: bool,
     /// Labels kept with the endpoint (never sent to the receiver).

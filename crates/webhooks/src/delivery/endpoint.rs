@@ -278,7 +278,10 @@ impl EndpointUpdate {
         self
     }
 
-    /// Switches in-order delivery on or off ([`EndpointSpec::ordered`]).
+    /// Switches in-order delivery on or off ([`EndpointSpec::ordered`]). The change applies to
+    /// the deliveries already queued, from the next claim on: switched on, they go out one at a
+    /// time from the oldest; switched off, the ones held behind a failing delivery go out at
+    /// once. An attempt already under way finishes.
     #[must_use]
     pub fn ordered(mut self, ordered: bool) -> Self {
         self.ordered = Some(ordered);

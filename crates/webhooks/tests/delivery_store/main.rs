@@ -16,6 +16,7 @@ mod endpoint_updates;
 mod endpoints;
 mod journal;
 mod ordered;
+mod ordered_changes;
 mod pages;
 mod queue;
 mod seen;
@@ -92,6 +93,9 @@ conformance! {
     journal::prune_keeps_pending_work,
     ordered::an_ordered_endpoint_hands_out_one_delivery_at_a_time_in_order,
     ordered::a_failing_head_blocks_only_its_own_endpoint_until_it_ends,
+    ordered_changes::switching_ordering_on_holds_the_queue_behind_its_oldest_delivery,
+    ordered_changes::switching_ordering_off_releases_the_queue_held_behind_its_head,
+    ordered_changes::recovered_and_replayed_deliveries_follow_the_current_ordering,
     pages::cursors_walk_messages_older_then_newer_without_gaps,
     pages::a_cursor_is_stable_while_newer_rows_arrive,
     pages::a_prefix_pattern_lists_every_type_below_it,

@@ -366,7 +366,10 @@ pub(super) struct EndpointPatch {
     /// At most this many deliveries per second; `null` for no limit.
     #[schemars(range(min = 1))]
     rate_limit: Option<u32>,
-    /// One delivery at a time, in publication order; `null` for concurrent.
+    /// One delivery at a time, in publication order; `null` for concurrent. The change applies
+    /// to the deliveries already queued: switched on, they go out one at a time from the oldest;
+    /// switched off, the ones held behind a failing delivery go out at once. An attempt already
+    /// under way finishes.
     ordered: Option<bool>,
     /// Stop (`true`) or resume (`false`) deliveries.
     #[schemars(extend("type" = "boolean"))]

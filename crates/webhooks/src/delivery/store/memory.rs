@@ -74,7 +74,9 @@ impl State {
 
     /// The rule of in-order delivery (the SQL stores' `ORDERED_HEAD`): a delivery of an ordered
     /// endpoint may be claimed only while no unfinished delivery of that endpoint sorts before
-    /// it (publication time in milliseconds, then id).
+    /// it (publication time in milliseconds, then id). It reads the endpoint's current setting,
+    /// so queued deliveries follow a change of it at once: the SQL stores reach the same through
+    /// the flag each unfinished delivery carries.
     fn is_head(&self, d: &Delivery) -> bool {
         let ordered = self
             .endpoints

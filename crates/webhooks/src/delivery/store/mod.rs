@@ -81,8 +81,11 @@ pub trait EndpointStore: Send + Sync {
     /// Replaces an endpoint's settings (matched by id): everything but its state — `enabled`,
     /// `disabled_reason`, `failing_since` (which change only through
     /// [`set_endpoint_enabled`](Self::set_endpoint_enabled) and [`QueueStore::complete`]) — and
-    /// its `created_at`. Its deliveries and attempts are kept. [`StoreError::NotFound`] when
-    /// unknown, [`StoreError::Conflict`] when the new name is taken.
+    /// its `created_at`. Its deliveries and attempts are kept. A change of `ordered` applies to
+    /// the deliveries already queued, atomically with the change: from the next claim on they
+    /// go out one at a time in publication order, or concurrently (an attempt already under way
+    /// finishes). [`StoreError::NotFound`] when unknown, [`StoreError::Conflict`] when the new
+    /// name is taken.
     async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError>;
 
     /// Removes an endpoint with its deliveries and attempts; `false` when it was unknown.

@@ -162,13 +162,14 @@ pub(super) async fn insert_batch(
            SELECT id, event_type, payload, NULL, created_at, channels FROM u RETURNING id), \
          d AS (\
            INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, \
-             failed_in_round, next_attempt_at, lease_until, created_at, updated_at) \
+             failed_in_round, next_attempt_at, lease_until, created_at, updated_at, ordered) \
            SELECT 'dlv_' || substr(u.id, 5) || '_' || substr(e.id, 4), u.id, e.id, 'pending', \
-             0, 0, u.due, NULL, u.created_at, u.created_at \
+             0, 0, u.due, NULL, u.created_at, u.created_at, e.ordered \
            FROM u JOIN m ON m.id = u.id JOIN endpoints e ON e.enabled \
              AND (e.events = '\"all\"' OR (e.events::jsonb -> 'only') \
                ?| ARRAY(SELECT jsonb_array_elements_text(u.patterns::jsonb))) \
              AND {channels_match} \
+           FOR KEY SHARE OF e \
            RETURNING message_id, id) \
          SELECT message_id, id FROM d",
     )))

@@ -1,6 +1,7 @@
 //! Applying the engine's decisions on Postgres, a batch at a time (see `batch` for the group
-//! commit): the deliveries still leased are updated and their attempts inserted in one
-//! statement, then the endpoint changes are applied against the endpoints as found.
+//! commit): the endpoints some decision would change are locked, the deliveries still leased
+//! are updated and their attempts inserted in one statement, then the endpoint changes are
+//! applied against the endpoints as found.
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,9 +13,9 @@ use crate::delivery::model::{from_millis, to_millis};
 use crate::delivery::store::types::StoreError;
 use crate::delivery::store::{Applied, ClockChange, Decision};
 
-/// Applies decisions in one transaction: one statement updates the deliveries still leased
-/// and inserts their attempts, one reads the endpoints some change would alter (locking them),
-/// and, only when there are such, one writes them.
+/// Applies decisions in one transaction: one statement reads the endpoints some change would
+/// alter (locking them), one updates the deliveries still leased and inserts their attempts,
+/// and, only when there are such endpoints, one writes them.
 pub(super) async fn complete_batch(
     pool: PgPool,
     items: Vec<Decision>,
@@ -30,6 +31,10 @@ async fn complete_batch_tx(
     items: &[Decision],
 ) -> Result<Vec<Result<Applied, StoreError>>, StoreError> {
     let mut tx = pool.begin().await.map_err(db)?;
+    // Endpoints before deliveries, the order a change of an endpoint's `ordered` setting locks
+    // them in (`endpoints::update_settings`, which then rewrites the flag of the endpoint's
+    // queued deliveries): a batch never holds a delivery while it waits for that change.
+    let found = changing_endpoints(&mut tx, items).await?;
     let held = update_claimed(&mut tx, items).await?;
     let is_held = |d: &Decision| {
         held.contains(&(
@@ -38,7 +43,7 @@ async fn complete_batch_tx(
         ))
     };
     let recorded: Vec<usize> = (0..items.len()).filter(|&i| is_held(&items[i])).collect();
-    let applied = apply_endpoint_changes(&mut tx, items, &recorded).await?;
+    let applied = apply_endpoint_changes(&mut tx, items, &recorded, found).await?;
     tx.commit().await.map_err(db)?;
     Ok(items
         .iter()
@@ -113,20 +118,16 @@ fn column<'a, T>(items: &'a [Decision], f: impl Fn(&'a Decision) -> T) -> Vec<T>
 /// Applies the endpoint changes of the `recorded` decisions, in batch order (their attempts
 /// ran concurrently; any order is one they could have finished in), each against the endpoint
 /// as the previous one left it, following [`EndpointChange::apply`](super::super::EndpointChange::apply).
-///
-/// Only endpoints that some change would alter are read, and locked (in id order, so two
-/// batches never deadlock): a steady stream of successes touches no endpoint row.
+/// `found` are the endpoints [`changing_endpoints`] locked; one without a recorded decision is
+/// left as it is.
 async fn apply_endpoint_changes(
     tx: &mut PgConnection,
     items: &[Decision],
     recorded: &[usize],
+    found: Vec<(String, bool, Option<i64>)>,
 ) -> Result<Vec<Applied>, StoreError> {
     let mut applied = vec![Applied::default(); items.len()];
-    if recorded.is_empty() {
-        return Ok(applied);
-    }
-    let found = changing_endpoints(tx, items, recorded).await?;
-    if found.is_empty() {
+    if recorded.is_empty() || found.is_empty() {
         return Ok(applied);
     }
     let mut by_endpoint: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -138,9 +139,12 @@ async fn apply_endpoint_changes(
     }
     let mut writes = EndpointWrites::default();
     for (id, mut enabled, since) in found {
+        let Some(decided) = by_endpoint.get(id.as_str()) else {
+            continue;
+        };
         let mut since = since.map(from_millis);
         let mut disabled = None;
-        for &i in by_endpoint.get(id.as_str()).into_iter().flatten() {
+        for &i in decided {
             let d = &items[i];
             let (a, clock) = d.endpoint.apply(enabled, since);
             since = clock;
@@ -155,39 +159,36 @@ async fn apply_endpoint_changes(
         }
         writes.push(id, since.map(to_millis), enabled, disabled);
     }
-    writes.run(tx).await?;
+    if !writes.ids.is_empty() {
+        writes.run(tx).await?;
+    }
     Ok(applied)
 }
 
-/// The endpoints some of the `recorded` decisions would change, as found, locked in id order.
+/// The endpoints some of the decisions would change, as found, locked in id order (so two
+/// batches never deadlock) and `FOR NO KEY UPDATE` (which enqueues' `FOR KEY SHARE` does not
+/// wait for): a steady stream of successes touches no endpoint row. Decisions whose lease turns
+/// out lost lock their endpoint too, harmlessly.
 async fn changing_endpoints(
     tx: &mut PgConnection,
     items: &[Decision],
-    recorded: &[usize],
 ) -> Result<Vec<(String, bool, Option<i64>)>, StoreError> {
-    let ids: Vec<&str> = recorded
+    let ids: Vec<&str> = items.iter().map(|d| d.endpoint_id.as_str()).collect();
+    let clocks: Vec<&str> = items
         .iter()
-        .map(|&i| items[i].endpoint_id.as_str())
-        .collect();
-    let clocks: Vec<&str> = recorded
-        .iter()
-        .map(|&i| match items[i].endpoint.clock {
+        .map(|d| match d.endpoint.clock {
             ClockChange::Keep => "keep",
             ClockChange::Stop => "stop",
             ClockChange::Start { .. } => "start",
         })
         .collect();
-    let disables: Vec<bool> = recorded
+    let disables: Vec<bool> = items.iter().map(|d| d.endpoint.disable.is_some()).collect();
+    let guards: Vec<Option<i64>> = items
         .iter()
-        .map(|&i| items[i].endpoint.disable.is_some())
-        .collect();
-    let guards: Vec<Option<i64>> = recorded
-        .iter()
-        .map(|&i| {
-            items[i]
-                .endpoint
+        .map(|d| {
+            d.endpoint
                 .disable
-                .and_then(|d| d.if_failing_since)
+                .and_then(|g| g.if_failing_since)
                 .map(to_millis)
         })
         .collect();
@@ -200,7 +201,7 @@ async fn changing_endpoints(
              (u.clock = 'stop' AND e.failing_since IS NOT NULL) \
              OR (u.clock = 'start' AND e.failing_since IS NULL) \
              OR (u.disables AND e.enabled AND (u.guard IS NULL OR e.failing_since = u.guard)))) \
-         ORDER BY e.id FOR UPDATE",
+         ORDER BY e.id FOR NO KEY UPDATE",
     )
     .bind(&ids)
     .bind(&clocks)

@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use async_trait::async_trait;
-use sqlx::{AssertSqlSafe, PgConnection};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 
 use super::rows::db;
 use super::{PostgresStore, conflict_or_db, map_all};
@@ -26,11 +26,11 @@ impl EndpointStore for PostgresStore {
     }
 
     async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
-        match write_endpoint(&mut conn, endpoint, false).await? {
-            0 => Err(StoreError::NotFound(format!("endpoint {}", endpoint.id))),
-            _ => Ok(()),
+        if update_settings(&self.pool, endpoint).await? {
+            // Deliveries held behind a head may be claimable now, in any process.
+            self.announce.notify_one();
         }
+        Ok(())
     }
 
     async fn delete_endpoint(&self, id: &EndpointId) -> Result<bool, StoreError> {
@@ -105,6 +105,103 @@ impl EndpointStore for PostgresStore {
         }
         Ok(r.rows_affected() > 0)
     }
+}
+
+/// Changes an endpoint's settings in one transaction; returns whether that released its queue
+/// (`ordered` switched off).
+///
+/// A change of `ordered` first locks the endpoints table `IN EXCLUSIVE MODE`, which waits for
+/// every transaction holding a row lock on an endpoint or writing one, and holds back new ones
+/// until this one commits; plain reads (claims) go on. The writers that copy an endpoint's
+/// setting into a delivery (enqueue, replay, recovery) read it `FOR KEY SHARE` in the
+/// transaction that writes the delivery, so under READ COMMITTED each one either committed
+/// before the lock was granted (then the flag rewrite, a later statement with a later snapshot,
+/// sees its rows) or waits for this commit and then reads the new setting (`FOR KEY SHARE`
+/// returns the row's newest version, whatever the statement's snapshot). A table lock rather
+/// than the row `FOR UPDATE`: its queue is fair, where a row lock waiting for `FOR KEY SHARE`
+/// holders can be overtaken by new ones for as long as enqueues overlap. And no deadlock: the
+/// flag rewrite waits only for delivery rows locked by claims and releases, which never wait
+/// for endpoints, and by batches of completions, which lock endpoints first (`complete`) and so
+/// either finished before the table lock was granted or wait for it holding no delivery.
+///
+/// Any other change of settings locks only the endpoint's row, `FOR NO KEY UPDATE` (which
+/// enqueues do not wait for, nor it for them), so it cannot write back a stale `ordered` over a
+/// concurrent change of it.
+async fn update_settings(pool: &PgPool, endpoint: &Endpoint) -> Result<bool, StoreError> {
+    let id = &endpoint.id;
+    // Whether to take the table is decided on a plain read; when the setting turns out changed
+    // by the time the row is locked, the transaction runs again with the table.
+    let mut take_table = None;
+    loop {
+        let mut tx = pool.begin().await.map_err(db)?;
+        let table = match take_table {
+            Some(table) => table,
+            None => ordered_now(&mut tx, id, "").await? != endpoint.ordered,
+        };
+        if table {
+            sqlx::query("LOCK TABLE endpoints IN EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        // The row lock orders this change after any other one of the endpoint's settings, so
+        // the value read here is the one being replaced.
+        let was_ordered = ordered_now(&mut tx, id, "FOR NO KEY UPDATE").await?;
+        let reorder = was_ordered != endpoint.ordered;
+        if reorder && !table {
+            tx.rollback().await.map_err(db)?;
+            take_table = Some(true);
+            continue;
+        }
+        if write_endpoint(&mut tx, endpoint, false).await? == 0 {
+            return Err(StoreError::NotFound(format!("endpoint {id}")));
+        }
+        if reorder {
+            reorder_queue(&mut tx, id, endpoint.ordered).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        return Ok(was_ordered && !endpoint.ordered);
+    }
+}
+
+/// The endpoint's `ordered` setting as committed, read with `lock` (a locking clause or
+/// nothing); [`StoreError::NotFound`] when it is unknown.
+async fn ordered_now(
+    conn: &mut PgConnection,
+    id: &EndpointId,
+    lock: &'static str,
+) -> Result<bool, StoreError> {
+    sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT ordered FROM endpoints WHERE id = $1 {lock}"
+    )))
+    .bind(id.as_str())
+    .fetch_optional(conn)
+    .await
+    .map_err(db)?
+    .ok_or_else(|| StoreError::NotFound(format!("endpoint {id}")))
+}
+
+/// Gives the endpoint's unfinished deliveries its new `ordered` setting, in the transaction that
+/// changes the setting (the invariant of `sql::ORDERED_HEAD`). Switching off reads the partial
+/// index of ordered deliveries; switching on reads the endpoint's deliveries.
+pub(super) async fn reorder_queue(
+    conn: &mut PgConnection,
+    id: &EndpointId,
+    ordered: bool,
+) -> Result<(), StoreError> {
+    let sql = if ordered {
+        "UPDATE deliveries SET ordered = TRUE WHERE endpoint_id = $1 \
+         AND status IN ('pending', 'in_flight') AND NOT ordered"
+    } else {
+        "UPDATE deliveries SET ordered = FALSE WHERE ordered \
+         AND status IN ('pending', 'in_flight') AND endpoint_id = $1"
+    };
+    sqlx::query(sql)
+        .bind(id.as_str())
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
 }
 
 async fn write_endpoint(

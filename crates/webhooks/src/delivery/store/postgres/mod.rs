@@ -8,6 +8,8 @@ mod batch;
 mod complete;
 mod endpoints;
 mod journal;
+#[cfg(test)]
+mod ordered_race;
 mod queue;
 mod rows;
 mod schema;

@@ -166,9 +166,9 @@ impl QueueStore for PostgresStore {
             channels: &message.channels,
             excluded: message.exclude_endpoint.as_ref(),
         };
-        for endpoint in matching_endpoints(&mut tx, published).await? {
+        for (endpoint, ordered) in matching_endpoints(&mut tx, published).await? {
             let d = new_delivery(&message.id, &endpoint, now, due_at);
-            insert_delivery(&mut tx, &d).await?;
+            insert_delivery(&mut tx, &d, ordered).await?;
             deliveries.push(d.id);
         }
         tx.commit().await.map_err(db)?;
@@ -314,15 +314,16 @@ impl QueueStore for PostgresStore {
         let channels = decode_channels("messages", channels)?;
         let targets = match endpoint {
             Some(id) => {
-                let exists = sqlx::query("SELECT 1 FROM endpoints WHERE id = $1")
-                    .bind(id.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db)?;
-                if exists.is_none() {
+                let ordered: Option<bool> =
+                    sqlx::query_scalar("SELECT ordered FROM endpoints WHERE id = $1 FOR KEY SHARE")
+                        .bind(id.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                let Some(ordered) = ordered else {
                     return Err(StoreError::NotFound(format!("endpoint {id}")));
-                }
-                vec![id.clone()]
+                };
+                vec![(id.clone(), ordered)]
             }
             None => {
                 let published = Published {
@@ -334,7 +335,7 @@ impl QueueStore for PostgresStore {
             }
         };
         let mut created = Vec::new();
-        for target in targets {
+        for (target, ordered) in targets {
             let open = sqlx::query(
                 "SELECT 1 FROM deliveries WHERE message_id = $1 AND endpoint_id = $2 \
                  AND status IN ('pending', 'in_flight') LIMIT 1",
@@ -348,7 +349,7 @@ impl QueueStore for PostgresStore {
                 continue;
             }
             let d = new_delivery(message, &target, now, now);
-            insert_delivery(&mut tx, &d).await?;
+            insert_delivery(&mut tx, &d, ordered).await?;
             created.push(d.id);
         }
         tx.commit().await.map_err(db)?;
@@ -362,9 +363,13 @@ impl QueueStore for PostgresStore {
         since: SystemTime,
         now: SystemTime,
     ) -> Result<u64, StoreError> {
+        // Unfinished again: the deliveries take the endpoint's `ordered` setting as it is now,
+        // read `FOR KEY SHARE` in the same statement (see `sql::ORDERED_HEAD`).
         let r = sqlx::query(
-            "UPDATE deliveries SET status = 'pending', failed_in_round = 0, next_attempt_at = $3, \
-             updated_at = $3 WHERE endpoint_id = $1 AND status = 'dead_letter' AND updated_at >= $2",
+            "UPDATE deliveries d SET status = 'pending', failed_in_round = 0, \
+             next_attempt_at = $3, updated_at = $3, ordered = e.ordered \
+             FROM (SELECT ordered FROM endpoints WHERE id = $1 FOR KEY SHARE) e \
+             WHERE d.endpoint_id = $1 AND d.status = 'dead_letter' AND d.updated_at >= $2",
         )
         .bind(endpoint.as_str())
         .bind(to_millis(since))
@@ -401,12 +406,13 @@ pub(super) async fn insert_plain(
            VALUES ($1, $2, $3, NULL, $4, $8) RETURNING id), \
          d AS (\
            INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, \
-             failed_in_round, next_attempt_at, lease_until, created_at, updated_at) \
+             failed_in_round, next_attempt_at, lease_until, created_at, updated_at, ordered) \
            SELECT 'dlv_' || substr(m.id, 5) || '_' || substr(e.id, 4), m.id, e.id, 'pending', \
-             0, 0, $5, NULL, $4, $4 \
+             0, 0, $5, NULL, $4, $4, e.ordered \
            FROM m, endpoints e \
            WHERE e.enabled AND (e.events = '\"all\"' OR (e.events::jsonb -> 'only') ?| $6) \
              AND {channels_match} \
+           FOR KEY SHARE OF e \
            RETURNING id) \
          SELECT d.id FROM m LEFT JOIN d ON TRUE",
     )))
@@ -438,11 +444,17 @@ pub(super) async fn insert_plain(
     })
 }
 
-async fn insert_delivery(conn: &mut PgConnection, d: &Delivery) -> Result<(), StoreError> {
+/// Stores a new delivery with its endpoint's `ordered` setting, read `FOR KEY SHARE` earlier in
+/// the transaction (see `sql::ORDERED_HEAD`).
+async fn insert_delivery(
+    conn: &mut PgConnection,
+    d: &Delivery,
+    ordered: bool,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, failed_in_round, \
-         next_attempt_at, lease_until, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 0, 0, $5, NULL, $6, $6)",
+         next_attempt_at, lease_until, created_at, updated_at, ordered) \
+         VALUES ($1, $2, $3, $4, 0, 0, $5, NULL, $6, $6, $7)",
     )
     .bind(d.id.as_str())
     .bind(d.message_id.as_str())
@@ -450,27 +462,53 @@ async fn insert_delivery(conn: &mut PgConnection, d: &Delivery) -> Result<(), St
     .bind(d.status.as_str())
     .bind(d.next_attempt_at.map(to_millis))
     .bind(to_millis(d.created_at))
+    .bind(ordered)
     .execute(conn)
     .await
     .map_err(db)?;
     Ok(())
 }
 
+/// The enabled endpoints `message` goes to, each with its `ordered` setting. Those endpoints
+/// (only they) are then locked `FOR KEY SHARE` until the transaction ends, and their setting is
+/// read with the lock, so it cannot change before the deliveries that copy it commit (see
+/// `sql::ORDERED_HEAD`).
 async fn matching_endpoints(
     conn: &mut PgConnection,
     message: Published<'_>,
-) -> Result<Vec<EndpointId>, StoreError> {
+) -> Result<Vec<(EndpointId, bool)>, StoreError> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE enabled ORDER BY id"
     )))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    let matching: Vec<String> = map_all(rows, sql::endpoint)?
+        .into_iter()
+        .filter(|e| fans_out_to(Subscriber::of(e), message))
+        .map(|e| e.id.as_str().to_owned())
+        .collect();
+    if matching.is_empty() {
+        return Ok(Vec::new());
+    }
+    let locked: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT id, ordered FROM endpoints WHERE id = ANY($1) AND enabled ORDER BY id \
+         FOR KEY SHARE",
+    )
+    .bind(&matching)
     .fetch_all(conn)
     .await
     .map_err(db)?;
-    Ok(map_all(rows, sql::endpoint)?
+    locked
         .into_iter()
-        .filter(|e| fans_out_to(Subscriber::of(e), message))
-        .map(|e| e.id)
-        .collect())
+        .map(|(id, ordered)| {
+            let id = EndpointId::try_from(id).map_err(|e| StoreError::Corrupt {
+                table: "endpoints",
+                detail: e.to_string(),
+            })?;
+            Ok((id, ordered))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -550,5 +588,36 @@ mod tests {
     #[tokio::test]
     async fn next_due_reads_both_partial_indexes_in_order_without_a_bitmap() {
         assert_walks_partial_indexes("next_due", NEXT_DUE_SQL, false).await;
+    }
+
+    #[tokio::test]
+    async fn the_ordered_head_check_reads_only_unfinished_ordered_deliveries() {
+        let Some(store) = store_with_dead_entries("ordered").await else {
+            return;
+        };
+        // The 20,000 finished deliveries become an ordered endpoint's history (flagged, as
+        // they were while queued), with its next two deliveries queued behind them.
+        sqlx::raw_sql(
+            "INSERT INTO endpoints (id, name, url, events, keys, headers, enabled, \
+               max_in_flight, created_at, updated_at, ordered) \
+             VALUES ('ep_1', 'in-order', 'https://example.com/hook', '\"all\"', '[]', '[]', \
+               TRUE, 8, 0, 0, TRUE); \
+             UPDATE deliveries SET ordered = TRUE; \
+             INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, \
+               failed_in_round, next_attempt_at, created_at, updated_at, ordered) \
+             VALUES ('dlv_head', 'msg_head', 'ep_1', 'pending', 0, 0, 30000, 30000, 30000, TRUE), \
+               ('dlv_next', 'msg_next', 'ep_1', 'pending', 0, 0, 30001, 30001, 30001, TRUE); \
+             ANALYZE deliveries",
+        )
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        let plan = plan(&store, &CLAIM_SQL, true).await;
+        store.drop_schema().await.unwrap();
+        let checks = plan
+            .matches("Scan using deliveries_ordered_unfinished on deliveries h")
+            .count();
+        assert_eq!(checks, 2, "one check per scan (pending, leased):\n{plan}");
+        assert!(!plan.contains("deliveries_endpoint_created"), "{plan}");
     }
 }

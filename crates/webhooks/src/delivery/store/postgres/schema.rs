@@ -133,6 +133,22 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
             "ALTER TABLE endpoints ADD COLUMN channels TEXT",
         ],
     ),
+    // In-order delivery without walking the history: each delivery carries its endpoint's
+    // `ordered` setting while unfinished (`sql::ORDERED_HEAD` states the invariant), and the
+    // claim's check reads a partial index that holds only the unfinished deliveries of ordered
+    // endpoints, which concurrent endpoints never enter. The backfill flags what is queued for
+    // the endpoints that are ordered now.
+    (
+        8,
+        &[
+            "ALTER TABLE deliveries ADD COLUMN ordered BOOLEAN NOT NULL DEFAULT FALSE",
+            "UPDATE deliveries SET ordered = TRUE \
+             WHERE endpoint_id IN (SELECT id FROM endpoints WHERE ordered) \
+             AND status IN ('pending', 'in_flight')",
+            "CREATE INDEX deliveries_ordered_unfinished ON deliveries (endpoint_id, created_at, id) \
+             WHERE ordered AND status IN ('pending', 'in_flight')",
+        ],
+    ),
 ];
 
 /// The delivery store's tables, recorded in `schema_migrations`.
@@ -146,4 +162,61 @@ const SET: Migrations<&[&str]> = Migrations {
 /// advisory lock so several processes starting at once migrate only once.
 pub(super) async fn migrate(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     apply_postgres(conn, &SET).await
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::{AssertSqlSafe, Connection};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn migration_8_flags_the_queued_deliveries_of_endpoints_ordered_now() {
+        let Ok(url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
+            eprintln!("skipping: SWITCHBOARD_TEST_POSTGRES_URL is not set");
+            return;
+        };
+        let schema = format!("sbmig8_{}", std::process::id());
+        let mut conn = PgConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "CREATE SCHEMA {schema}; SET search_path TO {schema}"
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        let before = Migrations {
+            steps: &MIGRATIONS[..7],
+            ..SET
+        };
+        apply_postgres(&mut conn, &before).await.unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO endpoints (id, name, url, events, keys, headers, enabled, \
+               max_in_flight, created_at, updated_at, ordered) VALUES \
+               ('ep_in_order', 'a', 'https://a.example.com', '\"all\"', '[]', '[]', TRUE, 8, 0, \
+                0, TRUE), \
+               ('ep_free', 'b', 'https://b.example.com', '\"all\"', '[]', '[]', TRUE, 8, 0, 0, \
+                FALSE); \
+             INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, \
+               failed_in_round, created_at, updated_at) VALUES \
+               ('dlv_pending', 'msg_1', 'ep_in_order', 'pending', 0, 0, 1, 1), \
+               ('dlv_leased', 'msg_2', 'ep_in_order', 'in_flight', 0, 0, 2, 2), \
+               ('dlv_delivered', 'msg_3', 'ep_in_order', 'delivered', 1, 0, 3, 3), \
+               ('dlv_dead', 'msg_4', 'ep_in_order', 'dead_letter', 1, 1, 4, 4), \
+               ('dlv_free', 'msg_5', 'ep_free', 'pending', 0, 0, 5, 5)",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        migrate(&mut conn).await.unwrap();
+        let flagged: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM deliveries WHERE ordered ORDER BY id")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        sqlx::raw_sql(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(flagged, ["dlv_leased", "dlv_pending"]);
+    }
 }

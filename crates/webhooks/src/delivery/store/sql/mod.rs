@@ -33,14 +33,30 @@ pub(crate) const DELIVERY_COLUMNS: &str = "id, message_id, endpoint_id, status, 
 pub(crate) const ATTEMPT_COLUMNS: &str = "delivery_id, message_id, endpoint_id, number, at, \
     latency_us, status, response_body, error_kind, error";
 
-/// The claim condition of in-order delivery, for a query over `deliveries d JOIN endpoints e`:
-/// a delivery of an ordered endpoint may be claimed only while no unfinished delivery of that
-/// endpoint sorts before it (publication time, then id). The head in flight blocks the rest,
-/// so an ordered endpoint has at most one attempt under way across every process.
-pub(crate) const ORDERED_HEAD: &str = "(NOT e.ordered OR NOT EXISTS (\
-    SELECT 1 FROM deliveries h WHERE h.endpoint_id = d.endpoint_id \
-    AND h.status IN ('pending', 'in_flight') \
-    AND (h.created_at < d.created_at OR (h.created_at = d.created_at AND h.id < d.id))))";
+/// The claim condition of in-order delivery, for a query over `deliveries d`: a delivery of an
+/// ordered endpoint may be claimed only while no unfinished delivery of that endpoint sorts
+/// before it (publication time, then id). The head in flight blocks the rest, so an ordered
+/// endpoint has at most one attempt under way across every process.
+///
+/// The check reads the deliveries' own `ordered` flag, not the endpoint's: it walks the partial
+/// index `deliveries_ordered_unfinished` (`(endpoint_id, created_at, id)` over the unfinished
+/// deliveries of ordered endpoints only) from the candidate downwards, so it costs one index
+/// probe however long the endpoint's finished history, and concurrent endpoints' deliveries
+/// never enter that index. The rule stays the endpoint's because every store keeps this
+/// invariant: **an unfinished delivery's flag equals its endpoint's current `ordered`
+/// setting**. A delivery copies the setting when it is created (enqueue, replay) or becomes
+/// unfinished again (recovery), and changing the setting rewrites the flag of the endpoint's
+/// unfinished deliveries in the same transaction, so deliveries already queued follow the new
+/// setting from the next claim on (an attempt already under way finishes). On Postgres, under
+/// READ COMMITTED, the writers that copy the setting lock the endpoint row `FOR KEY SHARE` and
+/// the change locks the endpoints table against them before rewriting the flags: a copy that
+/// read the setting first commits before the rewrite takes its snapshot (which then sees and
+/// fixes it), and a copy that comes second waits for the change and reads the new setting (see
+/// `postgres::endpoints`). Finished deliveries keep whatever flag they had: the index ignores
+/// them.
+pub(crate) const ORDERED_HEAD: &str = "(NOT d.ordered OR NOT EXISTS (\
+    SELECT 1 FROM deliveries h WHERE h.ordered AND h.status IN ('pending', 'in_flight') \
+    AND h.endpoint_id = d.endpoint_id AND (h.created_at, h.id) < (d.created_at, d.id)))";
 
 /// A result row of either SQL store, read by column position. Times are milliseconds since the
 /// epoch; integers of any width come back as `i64`.

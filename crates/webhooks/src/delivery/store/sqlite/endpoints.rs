@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use async_trait::async_trait;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::rows::{self, db};
 use super::{SqliteStore, is_unique_violation, query_all, query_one};
@@ -26,9 +26,20 @@ impl EndpointStore for SqliteStore {
 
     async fn update_endpoint(&self, endpoint: &Endpoint) -> Result<(), StoreError> {
         let e = endpoint.clone();
-        self.call(move |conn| match write_endpoint(conn, &e, false)? {
-            0 => Err(StoreError::NotFound(format!("endpoint {}", e.id))),
-            _ => Ok(()),
+        self.call(move |conn| {
+            let was_ordered: Option<bool> = conn
+                .prepare_cached("SELECT ordered FROM endpoints WHERE id = ?1")
+                .map_err(db)?
+                .query_row([e.id.as_str()], |r| r.get(0))
+                .optional()
+                .map_err(db)?;
+            if was_ordered.is_none() || write_endpoint(conn, &e, false)? == 0 {
+                return Err(StoreError::NotFound(format!("endpoint {}", e.id)));
+            }
+            if was_ordered != Some(e.ordered) {
+                reorder_queue(conn, &e.id, e.ordered)?;
+            }
+            Ok(())
         })
         .await
     }
@@ -107,6 +118,21 @@ impl EndpointStore for SqliteStore {
         })
         .await
     }
+}
+
+/// Gives the endpoint's unfinished deliveries its new `ordered` setting, in the transaction that
+/// changes the setting (the invariant of `sql::ORDERED_HEAD`). Switching off reads the partial
+/// index of ordered deliveries; switching on reads the endpoint's deliveries.
+fn reorder_queue(conn: &Connection, id: &EndpointId, ordered: bool) -> Result<(), StoreError> {
+    let sql = if ordered {
+        "UPDATE deliveries SET ordered = 1 WHERE endpoint_id = ?1 \
+         AND status IN ('pending', 'in_flight') AND NOT ordered"
+    } else {
+        "UPDATE deliveries SET ordered = 0 WHERE ordered AND status IN ('pending', 'in_flight') \
+         AND endpoint_id = ?1"
+    };
+    conn.execute(sql, [id.as_str()]).map_err(db)?;
+    Ok(())
 }
 
 fn write_endpoint(conn: &Connection, e: &Endpoint, insert: bool) -> Result<usize, StoreError> {

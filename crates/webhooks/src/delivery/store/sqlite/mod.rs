@@ -10,6 +10,8 @@ mod endpoints;
 mod files;
 mod journal;
 mod queue;
+#[cfg(test)]
+mod queue_plan;
 mod rows;
 mod schema;
 mod seen;

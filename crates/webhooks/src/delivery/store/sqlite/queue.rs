@@ -100,9 +100,9 @@ impl QueueStore for SqliteStore {
                 channels: &message.channels,
                 excluded: message.exclude_endpoint.as_ref(),
             };
-            for endpoint in matching_endpoints(conn, published)? {
+            for (endpoint, ordered) in matching_endpoints(conn, published)? {
                 let d = new_delivery(&message.id, &endpoint, now, due_at);
-                insert_delivery(conn, &d)?;
+                insert_delivery(conn, &d, ordered)?;
                 deliveries.push(d.id);
             }
             Ok(Enqueued {
@@ -124,29 +124,7 @@ impl QueueStore for SqliteStore {
                 .iter()
                 .map(|e| Value::Text(e.as_str().to_owned()))
                 .collect();
-            let not_in = if exclude.is_empty() {
-                String::new()
-            } else {
-                let marks: Vec<String> = (0..exclude.len()).map(|i| format!("?{}", i + 3)).collect();
-                format!("AND d.endpoint_id NOT IN ({})", marks.join(", "))
-            };
-            // Two range scans over the partial indexes (due pending, expired leases), each
-            // oldest first and limited, so a large backlog is never sorted whole.
-            let sql = format!(
-                "SELECT id FROM (\
-                   SELECT * FROM (SELECT d.id, d.next_attempt_at AS due FROM deliveries d \
-                   JOIN endpoints e ON e.id = d.endpoint_id \
-                   WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND e.enabled = 1 {not_in} \
-                   AND {ORDERED_HEAD} \
-                   ORDER BY d.next_attempt_at LIMIT ?2) \
-                   UNION ALL \
-                   SELECT * FROM (SELECT d.id, d.lease_until AS due FROM deliveries d \
-                   JOIN endpoints e ON e.id = d.endpoint_id \
-                   WHERE d.status = 'in_flight' AND d.lease_until <= ?1 AND e.enabled = 1 {not_in} \
-                   AND {ORDERED_HEAD} \
-                   ORDER BY d.lease_until LIMIT ?2)\
-                 ) ORDER BY due LIMIT ?2"
-            );
+            let sql = claim_sql(exclude.len());
             let mut values = vec![Value::Integer(now), Value::Integer(limit)];
             values.extend(exclude);
             let ids: Vec<String> = {
@@ -318,18 +296,18 @@ impl QueueStore for SqliteStore {
             .ok_or_else(|| StoreError::NotFound(format!("message {message}")))?;
             let targets = match endpoint {
                 Some(id) => {
-                    let exists = conn
+                    let ordered: Option<bool> = conn
                         .query_row(
-                            "SELECT 1 FROM endpoints WHERE id = ?1",
+                            "SELECT ordered FROM endpoints WHERE id = ?1",
                             [id.as_str()],
-                            |_| Ok(()),
+                            |r| r.get(0),
                         )
                         .optional()
                         .map_err(db)?;
-                    if exists.is_none() {
+                    let Some(ordered) = ordered else {
                         return Err(StoreError::NotFound(format!("endpoint {id}")));
-                    }
-                    vec![id]
+                    };
+                    vec![(id, ordered)]
                 }
                 None => matching_endpoints(
                     conn,
@@ -341,12 +319,12 @@ impl QueueStore for SqliteStore {
                 )?,
             };
             let mut created = Vec::new();
-            for target in targets {
+            for (target, ordered) in targets {
                 if open_delivery_exists(conn, &message, &target)? {
                     continue;
                 }
                 let d = new_delivery(&message, &target, now, now);
-                insert_delivery(conn, &d)?;
+                insert_delivery(conn, &d, ordered)?;
                 created.push(d.id);
             }
             Ok(created)
@@ -362,10 +340,13 @@ impl QueueStore for SqliteStore {
     ) -> Result<u64, StoreError> {
         let endpoint = endpoint.clone();
         self.call(move |conn| {
+            // Unfinished again: the deliveries take the endpoint's `ordered` setting as it is
+            // now (`sql::ORDERED_HEAD`).
             let n = conn
                 .execute(
                     "UPDATE deliveries SET status = 'pending', failed_in_round = 0, \
-                     next_attempt_at = ?3, updated_at = ?3 \
+                     next_attempt_at = ?3, updated_at = ?3, \
+                     ordered = (SELECT e.ordered FROM endpoints e WHERE e.id = ?1) \
                      WHERE endpoint_id = ?1 AND status = 'dead_letter' AND updated_at >= ?2",
                     params![endpoint.as_str(), to_millis(since), to_millis(now)],
                 )
@@ -376,11 +357,41 @@ impl QueueStore for SqliteStore {
     }
 }
 
-fn insert_delivery(conn: &Connection, d: &Delivery) -> Result<(), StoreError> {
+/// The claim's query: due deliveries of enabled endpoints not among the `excluded` ones (bound
+/// from `?3` on), an ordered endpoint's head only, earliest first, at most `?2`, as of `?1`.
+///
+/// Two range scans over the partial indexes (due pending, expired leases), each oldest first
+/// and limited, so a large backlog is never sorted whole.
+pub(super) fn claim_sql(excluded: usize) -> String {
+    let not_in = if excluded == 0 {
+        String::new()
+    } else {
+        let marks: Vec<String> = (0..excluded).map(|i| format!("?{}", i + 3)).collect();
+        format!("AND d.endpoint_id NOT IN ({})", marks.join(", "))
+    };
+    format!(
+        "SELECT id FROM (\
+           SELECT * FROM (SELECT d.id, d.next_attempt_at AS due FROM deliveries d \
+           JOIN endpoints e ON e.id = d.endpoint_id \
+           WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND e.enabled = 1 {not_in} \
+           AND {ORDERED_HEAD} \
+           ORDER BY d.next_attempt_at LIMIT ?2) \
+           UNION ALL \
+           SELECT * FROM (SELECT d.id, d.lease_until AS due FROM deliveries d \
+           JOIN endpoints e ON e.id = d.endpoint_id \
+           WHERE d.status = 'in_flight' AND d.lease_until <= ?1 AND e.enabled = 1 {not_in} \
+           AND {ORDERED_HEAD} \
+           ORDER BY d.lease_until LIMIT ?2)\
+         ) ORDER BY due LIMIT ?2"
+    )
+}
+
+/// Stores a new delivery with its endpoint's `ordered` setting (see `sql::ORDERED_HEAD`).
+fn insert_delivery(conn: &Connection, d: &Delivery, ordered: bool) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, failed_in_round, \
-         next_attempt_at, lease_until, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, NULL, ?6, ?6)",
+         next_attempt_at, lease_until, created_at, updated_at, ordered) \
+         VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, NULL, ?6, ?6, ?7)",
     )
     .map_err(db)?
     .execute(params![
@@ -390,26 +401,28 @@ fn insert_delivery(conn: &Connection, d: &Delivery) -> Result<(), StoreError> {
         d.status.as_str(),
         d.next_attempt_at.map(to_millis),
         to_millis(d.created_at),
+        ordered,
     ])
     .map_err(db)?;
     Ok(())
 }
 
+/// The enabled endpoints `message` goes to, each with its `ordered` setting.
 fn matching_endpoints(
     conn: &Connection,
     message: Published<'_>,
-) -> Result<Vec<EndpointId>, StoreError> {
-    // Only the id and the filters: decoding whole endpoints (keys, headers) for every message
-    // was a measurable share of an enqueue.
+) -> Result<Vec<(EndpointId, bool)>, StoreError> {
+    // Only the id, the filters and the ordering: decoding whole endpoints (keys, headers) for
+    // every message was a measurable share of an enqueue.
     let enabled = query_all(
         conn,
-        "SELECT id, events, channels FROM endpoints WHERE enabled = 1",
+        "SELECT id, events, channels, ordered FROM endpoints WHERE enabled = 1",
         [],
         rows::endpoint_filter,
     )?;
     Ok(enabled
         .into_iter()
-        .filter(|(id, events, channels)| {
+        .filter(|(id, events, channels, _)| {
             let endpoint = Subscriber {
                 id,
                 events,
@@ -417,7 +430,7 @@ fn matching_endpoints(
             };
             fans_out_to(endpoint, message)
         })
-        .map(|(id, _, _)| id)
+        .map(|(id, _, _, ordered)| (id, ordered))
         .collect())
 }
 

@@ -43,16 +43,18 @@ impl Columns for Row<'_> {
     }
 }
 
-/// `id, events, channels` of an endpoint: what matching a new message needs.
+/// `id, events, channels, ordered` of an endpoint: what matching a new message and storing its
+/// delivery need.
 pub(super) fn endpoint_filter(
     row: &Row<'_>,
-) -> Result<(EndpointId, EventFilter, Vec<String>), StoreError> {
+) -> Result<(EndpointId, EventFilter, Vec<String>, bool), StoreError> {
     let id = EndpointId::try_from(row.text(0)?)
         .map_err(|_| corrupt("endpoints", "column 0 is not a valid id"))?;
     Ok((
         id,
         decode_events(&row.text(1)?)?,
         decode_channels("endpoints", row.opt_text(2)?)?,
+        row.flag(3)?,
     ))
 }
 

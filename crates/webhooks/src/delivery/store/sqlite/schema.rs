@@ -126,6 +126,22 @@ ALTER TABLE messages ADD COLUMN channels TEXT;
 ALTER TABLE endpoints ADD COLUMN channels TEXT;
 "#,
     ),
+    // In-order delivery without walking the history: each delivery carries its endpoint's
+    // `ordered` setting while unfinished (`sql::ORDERED_HEAD` states the invariant), and the
+    // claim's check reads a partial index that holds only the unfinished deliveries of ordered
+    // endpoints, which concurrent endpoints never enter. The backfill flags what is queued for
+    // the endpoints that are ordered now.
+    (
+        8,
+        r#"
+ALTER TABLE deliveries ADD COLUMN ordered INTEGER NOT NULL DEFAULT 0;
+UPDATE deliveries SET ordered = 1
+    WHERE endpoint_id IN (SELECT id FROM endpoints WHERE ordered)
+    AND status IN ('pending', 'in_flight');
+CREATE INDEX deliveries_ordered_unfinished ON deliveries (endpoint_id, created_at, id)
+    WHERE ordered AND status IN ('pending', 'in_flight');
+"#,
+    ),
 ];
 
 /// The delivery store's tables, recorded in `schema_migrations`.
@@ -140,4 +156,43 @@ const SET: Migrations<&str> = Migrations {
 /// Refuses a database written by a newer version of this code.
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     apply_sqlite(conn, &SET)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_8_flags_the_queued_deliveries_of_endpoints_ordered_now() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let before = Migrations {
+            steps: &MIGRATIONS[..7],
+            ..SET
+        };
+        apply_sqlite(&mut conn, &before).unwrap();
+        conn.execute_batch(
+            "INSERT INTO endpoints (id, name, url, events, keys, headers, enabled, \
+               max_in_flight, created_at, updated_at, ordered) VALUES \
+               ('ep_in_order', 'a', 'https://a.example.com', '\"all\"', '[]', '[]', 1, 8, 0, 0, 1), \
+               ('ep_free', 'b', 'https://b.example.com', '\"all\"', '[]', '[]', 1, 8, 0, 0, 0); \
+             INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, \
+               failed_in_round, created_at, updated_at) VALUES \
+               ('dlv_pending', 'msg_1', 'ep_in_order', 'pending', 0, 0, 1, 1), \
+               ('dlv_leased', 'msg_2', 'ep_in_order', 'in_flight', 0, 0, 2, 2), \
+               ('dlv_delivered', 'msg_3', 'ep_in_order', 'delivered', 1, 0, 3, 3), \
+               ('dlv_dead', 'msg_4', 'ep_in_order', 'dead_letter', 1, 1, 4, 4), \
+               ('dlv_free', 'msg_5', 'ep_free', 'pending', 0, 0, 5, 5);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT id FROM deliveries WHERE ordered ORDER BY id")
+            .unwrap();
+        let flagged: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(flagged, ["dlv_leased", "dlv_pending"]);
+    }
 }
