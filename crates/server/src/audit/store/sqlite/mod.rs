@@ -1,5 +1,8 @@
-//! The audit table in the gateway's SQLite file, on its own connection (WAL mode lets it write
+//! The audit tables in the gateway's SQLite file ([`schema`]), on its own connection (WAL mode lets it write
 //! next to the delivery store's connection; `busy_timeout` waits out the other's commits).
+
+mod keys;
+mod schema;
 
 use std::path::Path;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
@@ -7,39 +10,14 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use rusqlite::{Connection, Row, params};
-use switchboard::webhooks::delivery::store::migrations::{Migrations, apply_sqlite};
+use switchboard::webhooks::delivery::Direction;
+use switchboard::webhooks::delivery::store::migrations::apply_sqlite;
 
-use super::{COLUMNS, DELETE_CHUNK, list_sql};
+use self::keys::{Keys, RowKeys};
+use self::schema::{DELETE_ROWS, MIGRATIONS, PRUNE_CALLERS, insert_sql, list_sql};
+use super::DELETE_CHUNK;
 use crate::audit::query::{CallQuery, position};
-use crate::audit::row::{AsRow, CallRow};
-
-/// `(version, SQL)`; append new versions, never edit applied ones.
-const MIGRATIONS: Migrations<&str> = Migrations {
-    ledger: "audit_schema_migrations",
-    lock_key: 0,
-    steps: &[(
-        1,
-        "CREATE TABLE tool_calls (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            at_us INTEGER NOT NULL,
-            token TEXT,
-            user_id TEXT,
-            email TEXT,
-            user_name TEXT,
-            role TEXT,
-            chat_id TEXT,
-            message_id TEXT,
-            tool TEXT NOT NULL,
-            transport TEXT NOT NULL,
-            outcome TEXT NOT NULL,
-            duration_us INTEGER NOT NULL,
-            arguments_sha256 TEXT,
-            arguments TEXT,
-            result_bytes INTEGER NOT NULL
-        );
-        CREATE INDEX tool_calls_at ON tool_calls (at_us, id);",
-    )],
-};
+use crate::audit::row::{AsRow, CallRow, RowRef, digest_hex};
 
 /// The audit connection; one statement at a time, each on a blocking thread.
 #[derive(Debug, Clone)]
@@ -80,17 +58,23 @@ impl SqliteAudit {
         self.with(move |conn| {
             // Immediate: take the write lock (waiting up to `busy_timeout` for the delivery
             // store's commits) before the first insert, never midway.
+            let rows = rows
+                .iter()
+                .map(AsRow::as_row)
+                .collect::<anyhow::Result<Vec<RowRef<'_>>>>()?;
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             {
+                let newest = rows.iter().map(|r| r.at_us).max().unwrap_or(0);
+                let mut keys = Keys::new(&tx, newest);
                 let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
                 let mut many = tx.prepare_cached(&INSERT_MANY)?;
                 for chunk in &mut chunks {
-                    bind_rows(&mut many, chunk)?;
+                    bind_rows(&mut many, &mut keys, chunk)?;
                     many.raw_execute()?;
                 }
                 let mut one = tx.prepare_cached(&INSERT_ONE)?;
                 for row in chunks.remainder() {
-                    bind_rows(&mut one, std::slice::from_ref(row))?;
+                    bind_rows(&mut one, &mut keys, std::slice::from_ref(row))?;
                     one.raw_execute()?;
                 }
             }
@@ -102,7 +86,11 @@ impl SqliteAudit {
 
     pub(super) async fn list(&self, query: CallQuery) -> anyhow::Result<Vec<CallRow>> {
         self.with(move |conn| {
-            let mut stmt = conn.prepare_cached(&list_sql(query.direction(), false))?;
+            let (op, order) = match query.direction() {
+                Direction::Older => ("<", "DESC"),
+                Direction::Newer => (">", "ASC"),
+            };
+            let mut stmt = conn.prepare_cached(&list_sql(op, order))?;
             let at = query.cursor.as_ref().map(position);
             let rows = stmt.query_map(
                 params![
@@ -122,16 +110,21 @@ impl SqliteAudit {
         .await
     }
 
+    /// Deletes the rows from before `cutoff_us` a chunk per transaction; the transaction that
+    /// deletes the last of them also deletes the callers no row names any more.
     pub(super) async fn delete_before(&self, cutoff_us: i64) -> anyhow::Result<u64> {
         let mut total = 0;
         loop {
             let deleted = self
                 .with(move |conn| {
-                    Ok(conn.execute(
-                        "DELETE FROM tool_calls WHERE id IN \
-                         (SELECT id FROM tool_calls WHERE at_us < ?1 LIMIT ?2)",
-                        params![cutoff_us, DELETE_CHUNK],
-                    )?)
+                    let tx =
+                        conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                    let deleted = tx.execute(DELETE_ROWS, params![cutoff_us, DELETE_CHUNK])?;
+                    if (deleted as i64) < DELETE_CHUNK {
+                        tx.execute(PRUNE_CALLERS, [cutoff_us])?;
+                    }
+                    tx.commit()?;
+                    Ok(deleted)
                 })
                 .await?;
             total += deleted as u64;
@@ -157,7 +150,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<CallRow> {
         transport: r.get(10)?,
         outcome: r.get(11)?,
         duration_us: r.get(12)?,
-        arguments_sha256: r.get(13)?,
+        arguments_sha256: r.get_ref(13)?.as_blob_or_null()?.map(digest_hex),
         arguments: r.get(14)?,
         result_bytes: r.get(15)?,
     })
@@ -181,7 +174,7 @@ fn create_owner_only(path: &Path) -> anyhow::Result<()> {
 
 /// Rows per `INSERT` statement. SQLite's per-statement work (starting and halting the program,
 /// opening its cursors, updating the `AUTOINCREMENT` counter) was a third of an audit row's
-/// cost when each row had its own statement; 32 rows of 15 values stay far below SQLite's limit
+/// cost when each row had its own statement; 32 rows of 11 values stay far below SQLite's limit
 /// of bound parameters.
 const ROWS_PER_INSERT: usize = 32;
 
@@ -189,27 +182,12 @@ const ROWS_PER_INSERT: usize = 32;
 static INSERT_MANY: LazyLock<String> = LazyLock::new(|| insert_sql(ROWS_PER_INSERT));
 static INSERT_ONE: LazyLock<String> = LazyLock::new(|| insert_sql(1));
 
-/// `INSERT` of `rows` rows, numbered parameters `?1`… in [`COLUMNS`] order, row after row.
-fn insert_sql(rows: usize) -> String {
-    let per_row = COLUMNS.split(',').count();
-    let values: Vec<String> = (0..rows)
-        .map(|r| {
-            let params: Vec<String> = (1..=per_row)
-                .map(|c| format!("?{}", r * per_row + c))
-                .collect();
-            format!("({})", params.join(", "))
-        })
-        .collect();
-    format!(
-        "INSERT INTO tool_calls ({COLUMNS}) VALUES {}",
-        values.join(", ")
-    )
-}
-
-/// Binds `rows` to the parameters of [`insert_sql`]`(rows.len())`.
-fn bind_rows<R: AsRow>(
+/// Binds `rows` to the parameters of [`insert_sql`]`(rows.len())`, in [`schema::INSERT_COLUMNS`] order,
+/// their callers and labels as keys.
+fn bind_rows<'r>(
     stmt: &mut rusqlite::CachedStatement<'_>,
-    rows: &[R],
+    keys: &mut Keys<'_, 'r>,
+    rows: &[RowRef<'r>],
 ) -> rusqlite::Result<()> {
     let mut at = 0;
     let mut bind = |value: &dyn rusqlite::ToSql| {
@@ -217,75 +195,26 @@ fn bind_rows<R: AsRow>(
         stmt.raw_bind_parameter(at, value)
     };
     for r in rows {
-        let r = r.as_row();
+        let RowKeys {
+            caller,
+            tool,
+            transport,
+            outcome,
+        } = keys.of(r)?;
         bind(&r.at_us)?;
-        bind(&r.token)?;
-        bind(&r.user_id)?;
-        bind(&r.email)?;
-        bind(&r.user_name)?;
-        bind(&r.role)?;
+        bind(&caller)?;
+        bind(&tool)?;
+        bind(&transport)?;
+        bind(&outcome)?;
+        bind(&r.duration_us)?;
+        bind(&r.result_bytes)?;
+        bind(&r.arguments_sha256.as_ref().map(<[u8; 32]>::as_slice))?;
+        bind(&r.arguments)?;
         bind(&r.chat_id)?;
         bind(&r.message_id)?;
-        bind(&r.tool)?;
-        bind(&r.transport)?;
-        bind(&r.outcome)?;
-        bind(&r.duration_us)?;
-        bind(&r.arguments_sha256)?;
-        bind(&r.arguments)?;
-        bind(&r.result_bytes)?;
     }
     Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(i: i64) -> CallRow {
-        CallRow {
-            id: 0,
-            at_us: 1_000 + i,
-            token: Some("t".to_owned()),
-            user_id: None,
-            email: None,
-            user_name: None,
-            role: None,
-            chat_id: None,
-            message_id: None,
-            tool: "calculate".to_owned(),
-            transport: "rest".to_owned(),
-            outcome: "ok".to_owned(),
-            duration_us: i,
-            arguments_sha256: None,
-            arguments: Some(format!("{{\"i\":{i}}}")),
-            result_bytes: i,
-        }
-    }
-
-    #[tokio::test]
-    async fn a_batch_of_full_statements_and_a_remainder_stores_every_row_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteAudit::open(&dir.path().join("audit.db")).unwrap();
-        let n = i64::try_from(ROWS_PER_INSERT * 2 + 5).unwrap();
-        store.insert((0..n).map(row).collect()).await.unwrap();
-        let stored: Vec<(i64, i64, String)> = store
-            .with(|conn| {
-                let mut stmt = conn
-                    .prepare("SELECT at_us, result_bytes, arguments FROM tool_calls ORDER BY id")?;
-                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                Ok(rows.collect::<Result<_, _>>()?)
-            })
-            .await
-            .unwrap();
-        let expected: Vec<(i64, i64, String)> = (0..n)
-            .map(|i| (1_000 + i, i, format!("{{\"i\":{i}}}")))
-            .collect();
-        assert_eq!(stored, expected);
-    }
-
-    #[test]
-    fn an_insert_statement_numbers_its_parameters_row_after_row() {
-        let sql = insert_sql(2);
-        assert!(sql.ends_with("(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15), (?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)"), "{sql}");
-    }
-}
+mod tests;
