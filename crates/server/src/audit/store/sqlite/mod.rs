@@ -56,26 +56,27 @@ impl SqliteAudit {
 
     pub(super) async fn insert<R: AsRow>(&self, rows: Vec<R>) -> anyhow::Result<()> {
         self.with(move |conn| {
-            // Immediate: take the write lock (waiting up to `busy_timeout` for the delivery
-            // store's commits) before the first insert, never midway.
             let rows = rows
                 .iter()
                 .map(AsRow::as_row)
                 .collect::<anyhow::Result<Vec<RowRef<'_>>>>()?;
+            // Immediate: take the write lock (waiting up to `busy_timeout` for the delivery
+            // store's commits) before the first insert, never midway.
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             {
                 let newest = rows.iter().map(|r| r.at_us).max().unwrap_or(0);
                 let mut keys = Keys::new(&tx, newest);
-                let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
-                let mut many = tx.prepare_cached(&INSERT_MANY)?;
-                for chunk in &mut chunks {
-                    bind_rows(&mut many, &mut keys, chunk)?;
-                    many.raw_execute()?;
-                }
-                let mut one = tx.prepare_cached(&INSERT_ONE)?;
-                for row in chunks.remainder() {
-                    bind_rows(&mut one, &mut keys, std::slice::from_ref(row))?;
-                    one.raw_execute()?;
+                let mut rest = &rows[..];
+                for (size, sql) in INSERT_SIZES.iter().zip(INSERTS.iter()) {
+                    if rest.len() < *size {
+                        continue;
+                    }
+                    let mut stmt = tx.prepare_cached(sql)?;
+                    while let Some((chunk, tail)) = rest.split_at_checked(*size) {
+                        bind_rows(&mut stmt, &mut keys, chunk)?;
+                        stmt.raw_execute()?;
+                        rest = tail;
+                    }
                 }
             }
             tx.commit()?;
@@ -172,15 +173,17 @@ fn create_owner_only(path: &Path) -> anyhow::Result<()> {
     }
 }
 
-/// Rows per `INSERT` statement. SQLite's per-statement work (starting and halting the program,
-/// opening its cursors, updating the `AUTOINCREMENT` counter) was a third of an audit row's
-/// cost when each row had its own statement; 32 rows of 11 values stay far below SQLite's limit
-/// of bound parameters.
-const ROWS_PER_INSERT: usize = 32;
+/// Rows per `INSERT` statement, largest first: a batch is written in statements of 32 rows,
+/// then its remainder in one statement of each smaller size it needs. SQLite's per-statement
+/// work (starting and halting the program, opening its cursors, updating the `AUTOINCREMENT`
+/// counter) was a third of an audit row's cost when each row had its own statement, and a
+/// batch is short of 32 rows whenever calls come slower than 640 a second (one linger); 32
+/// rows of 11 values stay far below SQLite's limit of bound parameters.
+const INSERT_SIZES: [usize; 6] = [32, 16, 8, 4, 2, 1];
 
-/// The statements of a batch, written once: the statement cache is looked up by their text.
-static INSERT_MANY: LazyLock<String> = LazyLock::new(|| insert_sql(ROWS_PER_INSERT));
-static INSERT_ONE: LazyLock<String> = LazyLock::new(|| insert_sql(1));
+/// The statements of [`INSERT_SIZES`], written once: the statement cache is looked up by their
+/// text.
+static INSERTS: LazyLock<[String; 6]> = LazyLock::new(|| INSERT_SIZES.map(insert_sql));
 
 /// Binds `rows` to the parameters of [`insert_sql`]`(rows.len())`, in [`schema::INSERT_COLUMNS`] order,
 /// their callers and labels as keys.

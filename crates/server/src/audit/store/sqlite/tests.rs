@@ -25,10 +25,10 @@ fn row(i: i64) -> CallRow {
 }
 
 #[tokio::test]
-async fn a_batch_of_full_statements_and_a_remainder_stores_every_row_in_order() {
+async fn a_batch_of_full_statements_and_one_of_each_smaller_size_stores_every_row_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteAudit::open(&dir.path().join("audit.db")).unwrap();
-    let n = i64::try_from(ROWS_PER_INSERT * 2 + 5).unwrap();
+    let n = i64::try_from(INSERT_SIZES[0] * 2 + 31).unwrap();
     store.insert((0..n).map(row).collect()).await.unwrap();
     let stored: Vec<(i64, i64, String)> = store
         .with(|conn| {
