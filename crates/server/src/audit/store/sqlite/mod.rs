@@ -1,5 +1,6 @@
-//! The audit tables in the gateway's SQLite file ([`schema`]), on its own connection (WAL mode lets it write
-//! next to the delivery store's connection; `busy_timeout` waits out the other's commits).
+//! The audit tables in the gateway's SQLite file ([`schema`]), on their own connection (WAL
+//! mode lets it write next to the delivery store's connection; `busy_timeout` waits out the
+//! other's commits).
 
 mod keys;
 mod schema;

@@ -48,7 +48,9 @@ async fn a_batch_of_full_statements_and_one_of_each_smaller_size_stores_every_ro
 #[test]
 fn an_insert_statement_numbers_its_parameters_row_after_row() {
     let sql = insert_sql(2);
-    assert!(sql.ends_with("(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11), (?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)"), "{sql}");
+    let expected = "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11), \
+                    (?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
+    assert!(sql.ends_with(expected), "{sql}");
 }
 
 /// A row of `caller` (token, user id, email) calling `tool` at `at_us`.
@@ -287,8 +289,12 @@ async fn migrating_keeps_every_row_stored_before_the_keys_with_its_id() {
             .unwrap();
         }
         // A row deleted after the others were written: its id is not given again.
-        conn.execute("INSERT INTO tool_calls SELECT 9, * FROM (SELECT at_us, token, user_id, email, user_name, role, chat_id, message_id, tool, transport, outcome, duration_us, arguments_sha256, arguments, result_bytes FROM tool_calls WHERE id = 4)", [])
-            .unwrap();
+        conn.execute(
+            "INSERT INTO tool_calls (id, at_us, tool, transport, outcome, duration_us, \
+             result_bytes) VALUES (9, 1, 'x', 'rest', 'ok', 0, 0)",
+            [],
+        )
+        .unwrap();
         conn.execute("DELETE FROM tool_calls WHERE id = 9", [])
             .unwrap();
     }
