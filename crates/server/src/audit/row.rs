@@ -138,8 +138,8 @@ pub struct RowRef<'a> {
     pub outcome: &'a str,
     /// See [`CallRow::duration_us`].
     pub duration_us: i64,
-    /// See [`CallRow::arguments_sha256`].
-    pub arguments_sha256: Option<&'a str>,
+    /// See [`CallRow::arguments_sha256`], as the 32 bytes of the digest.
+    pub arguments_sha256: Option<[u8; 32]>,
     /// See [`CallRow::arguments`].
     pub arguments: Option<&'a str>,
     /// See [`CallRow::result_bytes`].
@@ -150,12 +150,23 @@ pub struct RowRef<'a> {
 /// by a test).
 pub trait AsRow: Send + Sync + 'static {
     /// The columns to store (the id is the store's to assign).
-    fn as_row(&self) -> RowRef<'_>;
+    ///
+    /// # Errors
+    /// A column cannot be stored as it is (a [`CallRow`]'s digest that is not 64 hex digits).
+    fn as_row(&self) -> anyhow::Result<RowRef<'_>>;
 }
 
 impl AsRow for CallRow {
-    fn as_row(&self) -> RowRef<'_> {
-        RowRef {
+    fn as_row(&self) -> anyhow::Result<RowRef<'_>> {
+        let arguments_sha256 = self
+            .arguments_sha256
+            .as_deref()
+            .map(|hex| {
+                digest_from_hex(hex)
+                    .ok_or_else(|| anyhow::anyhow!("arguments_sha256 {hex:?} is not 64 hex digits"))
+            })
+            .transpose()?;
+        Ok(RowRef {
             at_us: self.at_us,
             token: self.token.as_deref(),
             user_id: self.user_id.as_deref(),
@@ -168,10 +179,10 @@ impl AsRow for CallRow {
             transport: &self.transport,
             outcome: &self.outcome,
             duration_us: self.duration_us,
-            arguments_sha256: self.arguments_sha256.as_deref(),
+            arguments_sha256,
             arguments: self.arguments.as_deref(),
             result_bytes: self.result_bytes,
-        }
+        })
     }
 }
 
@@ -185,15 +196,15 @@ pub struct NewCall {
     transport: Transport,
     outcome: &'static str,
     duration_us: i64,
-    arguments_sha256: Option<String>,
+    arguments_sha256: Option<[u8; 32]>,
     arguments: Option<String>,
     result_bytes: i64,
 }
 
 impl AsRow for NewCall {
-    fn as_row(&self) -> RowRef<'_> {
+    fn as_row(&self) -> anyhow::Result<RowRef<'_>> {
         let user = self.caller.user.as_ref();
-        RowRef {
+        Ok(RowRef {
             at_us: self.at_us,
             token: self.caller.token_name(),
             user_id: user.map(|u| u.id.as_str()),
@@ -206,10 +217,10 @@ impl AsRow for NewCall {
             transport: self.transport.as_str(),
             outcome: self.outcome,
             duration_us: self.duration_us,
-            arguments_sha256: self.arguments_sha256.as_deref(),
+            arguments_sha256: self.arguments_sha256,
             arguments: self.arguments.as_deref(),
             result_bytes: self.result_bytes,
-        }
+        })
     }
 }
 
@@ -234,7 +245,7 @@ impl CallRecord {
             redact_named(&mut value, redact_fields);
             canonical_json(&value)
         });
-        let arguments_sha256 = canonical.as_deref().map(sha256_hex);
+        let arguments_sha256 = canonical.as_deref().map(sha256);
         let arguments = canonical.filter(|text| text.len() <= MAX_ARGUMENTS_LEN);
         NewCall {
             at_us: micros(self.at),
@@ -280,15 +291,41 @@ fn canonical_json(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-fn sha256_hex(text: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+fn sha256(text: &str) -> [u8; 32] {
     let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in digest.as_ref() {
+    let mut out = [0; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// A digest as [`CallRow::arguments_sha256`] shows it: 64 lowercase hex digits.
+pub(crate) fn digest_hex(digest: &[u8]) -> String {
+    let mut out = String::with_capacity(digest.len() * 2);
+    for b in digest {
         out.push(char::from(HEX[usize::from(b >> 4)]));
         out.push(char::from(HEX[usize::from(b & 0xf)]));
     }
     out
+}
+
+/// The 32 bytes of a digest written as [`digest_hex`] writes it (either case); `None` when `hex`
+/// is not 64 hex digits.
+fn digest_from_hex(hex: &str) -> Option<[u8; 32]> {
+    fn digit(c: u8) -> Option<u8> {
+        char::from(c)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    }
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0; 32];
+    for (byte, pair) in out.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+        *byte = (digit(pair[0])? << 4) | digit(pair[1])?;
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -314,10 +351,12 @@ mod tests {
     }
 
     #[test]
-    fn the_digest_is_sha256_hex() {
-        assert_eq!(
-            sha256_hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+    fn the_digest_is_sha256_shown_as_hex() {
+        let hex = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(digest_hex(&sha256("abc")), hex);
+        assert_eq!(digest_from_hex(hex), Some(sha256("abc")));
+        assert_eq!(digest_from_hex(&hex.to_uppercase()), Some(sha256("abc")));
+        assert_eq!(digest_from_hex(&hex[1..]), None);
+        assert_eq!(digest_from_hex(&hex.replace('a', "g")), None);
     }
 }

@@ -1,17 +1,20 @@
-//! Where audit rows live: the `tool_calls` table in the gateway's SQLite file or Postgres
-//! database, created by its own migrations (ledger `audit_schema_migrations`) with the delivery
-//! store's runner.
+//! Where audit rows live: the gateway's SQLite file or Postgres database, in tables created by
+//! their own migrations (ledger `audit_schema_migrations`) with the delivery store's runner.
 //!
-//! The table has one index besides its key, `(at_us, id)`: the listing's order, the cursor and
-//! the retention job use it, and filters are checked row by row while walking it newest first.
-//! Every further index would be paid by every call's insert, for the rarer listing.
+//! SQLite, the default store and the one sharing the gateway's cores, keeps a row's callers and
+//! names as integer keys into small tables (`sqlite/schema.rs`), which makes a row several times
+//! cheaper to insert; Postgres keeps one `tool_calls` table of text columns. Both give back the
+//! same [`CallRow`]s. Each has one index besides its key, on `(at_us, id)`: the listing's order,
+//! the cursor and the retention job use it, and filters are checked row by row while walking it
+//! newest first. Every further index would be paid by every call's insert, for the rarer
+//! listing.
 
 mod postgres;
 mod sqlite;
 
 use std::path::Path;
 
-use switchboard::webhooks::delivery::{Direction, Page};
+use switchboard::webhooks::delivery::Page;
 
 use super::query::CallQuery;
 use super::row::{AsRow, CallRow};
@@ -104,34 +107,6 @@ impl AuditStore {
             Backend::Postgres(p) => p.delete_before(cutoff_us).await,
         }
     }
-}
-
-/// The columns of `tool_calls` after `id`, in the order every insert and select uses.
-const COLUMNS: &str = "at_us, token, user_id, email, user_name, role, chat_id, message_id, \
-     tool, transport, outcome, duration_us, arguments_sha256, arguments, result_bytes";
-
-/// The page query of both backends, for `query`'s direction: parameters `1` caller, `2` tool,
-/// `3` outcome, `4` since, `5` until, `6`/`7` the cursor's `(at_us, id)`, `8` the limit, each
-/// `NULL` when unused; `$`-numbered for Postgres, `?`-numbered for SQLite. Rows come ordered
-/// walking away from the cursor, as `Page::from_rows` takes them. `CAST` gives Postgres the
-/// parameters' types and is a no-op in SQLite.
-fn list_sql(direction: Direction, postgres: bool) -> String {
-    let (op, order) = match direction {
-        Direction::Older => ("<", "DESC"),
-        Direction::Newer => (">", "ASC"),
-    };
-    let sql = format!(
-        "SELECT id, {COLUMNS} FROM tool_calls \
-         WHERE (CAST(?1 AS TEXT) IS NULL OR token = ?1 OR user_id = ?1 OR email = ?1) \
-           AND (CAST(?2 AS TEXT) IS NULL OR tool = ?2) \
-           AND (CAST(?3 AS TEXT) IS NULL OR outcome = ?3) \
-           AND (CAST(?4 AS BIGINT) IS NULL OR at_us >= ?4) \
-           AND (CAST(?5 AS BIGINT) IS NULL OR at_us < ?5) \
-           AND (CAST(?6 AS BIGINT) IS NULL OR at_us {op} ?6 \
-                OR (at_us = ?6 AND id {op} CAST(?7 AS BIGINT))) \
-         ORDER BY at_us {order}, id {order} LIMIT ?8"
-    );
-    if postgres { sql.replace('?', "$") } else { sql }
 }
 
 /// Rows deleted per statement by the retention job, so one run never holds the write lock long.

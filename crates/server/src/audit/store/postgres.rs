@@ -4,11 +4,12 @@
 use anyhow::Context as _;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, Row};
+use switchboard::webhooks::delivery::Direction;
 use switchboard::webhooks::delivery::store::migrations::{Migrations, apply_postgres};
 
-use super::{COLUMNS, DELETE_CHUNK, list_sql};
+use super::DELETE_CHUNK;
 use crate::audit::query::{CallQuery, position};
-use crate::audit::row::{AsRow, CallRow, RowRef};
+use crate::audit::row::{AsRow, CallRow, RowRef, digest_hex};
 
 /// `(version, statements)`; append new versions, never edit applied ones.
 const MIGRATIONS: Migrations<&[&str]> = Migrations {
@@ -65,7 +66,10 @@ impl PostgresAudit {
         fn col<'a, T>(rows: &[RowRef<'a>], f: impl Fn(&RowRef<'a>) -> T) -> Vec<T> {
             rows.iter().map(f).collect()
         }
-        let rows: Vec<RowRef<'_>> = rows.iter().map(AsRow::as_row).collect();
+        let rows = rows
+            .iter()
+            .map(AsRow::as_row)
+            .collect::<anyhow::Result<Vec<RowRef<'_>>>>()?;
         let sql = format!(
             "INSERT INTO tool_calls ({COLUMNS}) SELECT * FROM UNNEST(\
              $1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
@@ -85,7 +89,7 @@ impl PostgresAudit {
             .bind(col(&rows, |r| r.transport))
             .bind(col(&rows, |r| r.outcome))
             .bind(col(&rows, |r| r.duration_us))
-            .bind(col(&rows, |r| r.arguments_sha256))
+            .bind(col(&rows, |r| r.arguments_sha256.map(|d| digest_hex(&d))))
             .bind(col(&rows, |r| r.arguments))
             .bind(col(&rows, |r| r.result_bytes))
             .execute(&self.pool)
@@ -95,7 +99,7 @@ impl PostgresAudit {
 
     pub(super) async fn list(&self, query: &CallQuery) -> anyhow::Result<Vec<CallRow>> {
         let at = query.cursor.as_ref().map(position);
-        let rows = sqlx::query(AssertSqlSafe(list_sql(query.direction(), true)))
+        let rows = sqlx::query(AssertSqlSafe(list_sql(query.direction())))
             .bind(query.caller.as_deref())
             .bind(query.tool.as_deref())
             .bind(query.outcome.as_deref())
@@ -127,6 +131,33 @@ impl PostgresAudit {
             }
         }
     }
+}
+
+/// The columns of `tool_calls` after `id`, in the order every insert and select uses.
+const COLUMNS: &str = "at_us, token, user_id, email, user_name, role, chat_id, message_id, \
+     tool, transport, outcome, duration_us, arguments_sha256, arguments, result_bytes";
+
+/// The page query for `direction`: parameters `$1` caller, `$2` tool, `$3` outcome, `$4` since,
+/// `$5` until, `$6`/`$7` the cursor's `(at_us, id)`, `$8` the limit, each `NULL` when unused.
+/// Rows come ordered walking away from the cursor, as `Page::from_rows` takes them. It walks the
+/// `(at_us, id)` index from the cursor (or the newest row) and checks the filters on each row
+/// walked, so a page of a rare caller or tool reads many rows.
+fn list_sql(direction: Direction) -> String {
+    let (op, order) = match direction {
+        Direction::Older => ("<", "DESC"),
+        Direction::Newer => (">", "ASC"),
+    };
+    format!(
+        "SELECT id, {COLUMNS} FROM tool_calls \
+         WHERE ($1::text IS NULL OR token = $1 OR user_id = $1 OR email = $1) \
+           AND ($2::text IS NULL OR tool = $2) \
+           AND ($3::text IS NULL OR outcome = $3) \
+           AND ($4::bigint IS NULL OR at_us >= $4) \
+           AND ($5::bigint IS NULL OR at_us < $5) \
+           AND ($6::bigint IS NULL OR at_us {op} $6 \
+                OR (at_us = $6 AND id {op} $7::bigint)) \
+         ORDER BY at_us {order}, id {order} LIMIT $8"
+    )
 }
 
 fn row(r: &PgRow) -> anyhow::Result<CallRow> {
