@@ -181,22 +181,13 @@ async fn ordered_now(
     .ok_or_else(|| StoreError::NotFound(format!("endpoint {id}")))
 }
 
-/// Gives the endpoint's unfinished deliveries its new `ordered` setting, in the transaction that
-/// changes the setting (the invariant of `sql::ORDERED_HEAD`). Switching off reads the partial
-/// index of ordered deliveries; switching on reads the endpoint's deliveries.
+/// Rewrites the `ordered` flag of the endpoint's unfinished deliveries ([`sql::reorder_sql`]).
 pub(super) async fn reorder_queue(
     conn: &mut PgConnection,
     id: &EndpointId,
     ordered: bool,
 ) -> Result<(), StoreError> {
-    let sql = if ordered {
-        "UPDATE deliveries SET ordered = TRUE WHERE endpoint_id = $1 \
-         AND status IN ('pending', 'in_flight') AND NOT ordered"
-    } else {
-        "UPDATE deliveries SET ordered = FALSE WHERE ordered \
-         AND status IN ('pending', 'in_flight') AND endpoint_id = $1"
-    };
-    sqlx::query(sql)
+    sqlx::query(sql::reorder_sql(ordered))
         .bind(id.as_str())
         .execute(conn)
         .await

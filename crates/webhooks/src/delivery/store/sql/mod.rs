@@ -58,6 +58,21 @@ pub(crate) const ORDERED_HEAD: &str = "(NOT d.ordered OR NOT EXISTS (\
     SELECT 1 FROM deliveries h WHERE h.ordered AND h.status IN ('pending', 'in_flight') \
     AND h.endpoint_id = d.endpoint_id AND (h.created_at, h.id) < (d.created_at, d.id)))";
 
+/// The statement that gives an endpoint's unfinished deliveries its new `ordered` setting
+/// (the endpoint's id bound to `$1`), run in the transaction that changes the setting: the
+/// invariant of [`ORDERED_HEAD`]. Switching off reads the partial index of ordered deliveries;
+/// switching on reads the endpoint's deliveries. One text for both stores: SQLite reads `$1` as
+/// the first parameter and `TRUE`/`FALSE` as 1/0.
+pub(crate) fn reorder_sql(ordered: bool) -> &'static str {
+    if ordered {
+        "UPDATE deliveries SET ordered = TRUE WHERE endpoint_id = $1 \
+         AND status IN ('pending', 'in_flight') AND NOT ordered"
+    } else {
+        "UPDATE deliveries SET ordered = FALSE WHERE ordered \
+         AND status IN ('pending', 'in_flight') AND endpoint_id = $1"
+    }
+}
+
 /// A result row of either SQL store, read by column position. Times are milliseconds since the
 /// epoch; integers of any width come back as `i64`.
 pub(crate) trait Columns {

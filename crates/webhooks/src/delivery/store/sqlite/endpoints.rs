@@ -10,10 +10,10 @@ use super::{SqliteStore, is_unique_violation, query_all, query_one};
 use crate::delivery::ids::EndpointId;
 use crate::delivery::model::{DisabledReason, Endpoint, to_millis};
 use crate::delivery::store::EndpointStore;
-use crate::delivery::store::sql::ENDPOINT_COLUMNS;
 use crate::delivery::store::sql::codec::{
     encode_channels, encode_events, encode_headers, encode_keys, encode_metadata,
 };
+use crate::delivery::store::sql::{self, ENDPOINT_COLUMNS};
 use crate::delivery::store::types::StoreError;
 
 #[async_trait]
@@ -120,18 +120,10 @@ impl EndpointStore for SqliteStore {
     }
 }
 
-/// Gives the endpoint's unfinished deliveries its new `ordered` setting, in the transaction that
-/// changes the setting (the invariant of `sql::ORDERED_HEAD`). Switching off reads the partial
-/// index of ordered deliveries; switching on reads the endpoint's deliveries.
+/// Rewrites the `ordered` flag of the endpoint's unfinished deliveries ([`sql::reorder_sql`]).
 fn reorder_queue(conn: &Connection, id: &EndpointId, ordered: bool) -> Result<(), StoreError> {
-    let sql = if ordered {
-        "UPDATE deliveries SET ordered = 1 WHERE endpoint_id = ?1 \
-         AND status IN ('pending', 'in_flight') AND NOT ordered"
-    } else {
-        "UPDATE deliveries SET ordered = 0 WHERE ordered AND status IN ('pending', 'in_flight') \
-         AND endpoint_id = ?1"
-    };
-    conn.execute(sql, [id.as_str()]).map_err(db)?;
+    conn.execute(sql::reorder_sql(ordered), [id.as_str()])
+        .map_err(db)?;
     Ok(())
 }
 
