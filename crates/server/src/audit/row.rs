@@ -298,33 +298,11 @@ fn sha256(text: &str) -> [u8; 32] {
     out
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// A digest as [`CallRow::arguments_sha256`] shows it: 64 lowercase hex digits.
-pub(crate) fn digest_hex(digest: &[u8]) -> String {
-    let mut out = String::with_capacity(digest.len() * 2);
-    for b in digest {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0xf)]));
-    }
-    out
-}
-
-/// The 32 bytes of a digest written as [`digest_hex`] writes it (either case); `None` when `hex`
-/// is not 64 hex digits.
-fn digest_from_hex(hex: &str) -> Option<[u8; 32]> {
-    fn digit(c: u8) -> Option<u8> {
-        char::from(c)
-            .to_digit(16)
-            .and_then(|d| u8::try_from(d).ok())
-    }
-    if hex.len() != 64 {
-        return None;
-    }
+/// The 32 bytes of a digest written as [`CallRow::arguments_sha256`] shows it (hex, either
+/// case); `None` when `text` is not 64 hex digits.
+fn digest_from_hex(text: &str) -> Option<[u8; 32]> {
     let mut out = [0; 32];
-    for (byte, pair) in out.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
-        *byte = (digit(pair[0])? << 4) | digit(pair[1])?;
-    }
+    hex::decode_to_slice(text, &mut out).ok()?;
     Some(out)
 }
 
@@ -353,7 +331,7 @@ mod tests {
     #[test]
     fn the_digest_is_sha256_shown_as_hex() {
         let hex = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
-        assert_eq!(digest_hex(&sha256("abc")), hex);
+        assert_eq!(hex::encode(sha256("abc")), hex);
         assert_eq!(digest_from_hex(hex), Some(sha256("abc")));
         assert_eq!(digest_from_hex(&hex.to_uppercase()), Some(sha256("abc")));
         assert_eq!(digest_from_hex(&hex[1..]), None);

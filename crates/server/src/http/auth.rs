@@ -25,20 +25,14 @@ impl TokenHash {
 
     /// Reads a hex digest (64 hex characters).
     pub fn from_hex(hex: &str) -> Option<Self> {
-        let hex = hex.trim();
-        if hex.len() != 64 {
-            return None;
-        }
         let mut out = [0u8; 32];
-        for (i, byte) in out.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-        }
+        hex::decode_to_slice(hex.trim(), &mut out).ok()?;
         Some(TokenHash(out))
     }
 
     /// The digest as lowercase hex.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(self.0)
     }
 
     /// Whether `token` hashes to this digest (constant time over the digests).

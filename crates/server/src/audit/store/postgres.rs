@@ -9,7 +9,7 @@ use switchboard::webhooks::delivery::store::migrations::{Migrations, apply_postg
 
 use super::DELETE_CHUNK;
 use crate::audit::query::{CallQuery, position};
-use crate::audit::row::{AsRow, CallRow, RowRef, digest_hex};
+use crate::audit::row::{AsRow, CallRow, RowRef};
 
 /// `(version, statements)`; append new versions, never edit applied ones.
 const MIGRATIONS: Migrations<&[&str]> = Migrations {
@@ -89,7 +89,7 @@ impl PostgresAudit {
             .bind(col(&rows, |r| r.transport))
             .bind(col(&rows, |r| r.outcome))
             .bind(col(&rows, |r| r.duration_us))
-            .bind(col(&rows, |r| r.arguments_sha256.map(|d| digest_hex(&d))))
+            .bind(col(&rows, |r| r.arguments_sha256.map(hex::encode)))
             .bind(col(&rows, |r| r.arguments))
             .bind(col(&rows, |r| r.result_bytes))
             .execute(&self.pool)

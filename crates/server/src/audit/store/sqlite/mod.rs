@@ -18,7 +18,7 @@ use self::keys::{Keys, RowKeys};
 use self::schema::{DELETE_ROWS, MIGRATIONS, PRUNE_CALLERS, insert_sql, list_sql};
 use super::DELETE_CHUNK;
 use crate::audit::query::{CallQuery, position};
-use crate::audit::row::{AsRow, CallRow, RowRef, digest_hex};
+use crate::audit::row::{AsRow, CallRow, RowRef};
 
 /// The audit connection; one statement at a time, each on a blocking thread.
 #[derive(Debug, Clone)]
@@ -152,7 +152,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<CallRow> {
         transport: r.get(10)?,
         outcome: r.get(11)?,
         duration_us: r.get(12)?,
-        arguments_sha256: r.get_ref(13)?.as_blob_or_null()?.map(digest_hex),
+        arguments_sha256: r.get_ref(13)?.as_blob_or_null()?.map(hex::encode),
         arguments: r.get(14)?,
         result_bytes: r.get(15)?,
     })
