@@ -8,7 +8,8 @@
 //! - `gateway-token` and `gateway-policy`: the same with Open WebUI's token naming a user, without
 //!   and with policy rules and per-user limits (their ratio is what the policy costs);
 //! - `gateway-audit`: `gateway-token` with the audit trail on, writing every call to a SQLite
-//!   file (its ratio to `gateway-token` is what recording costs);
+//!   file (its ratio to `gateway-token` is what recording costs, the writer thread's batches
+//!   included, whose CPU time is also reported on its own: the rest is the requests' own);
 //! - `fastapi`: FastAPI + uvicorn (2 workers, uvloop, httptools) with a pydantic model and an
 //!   exact `Fraction` evaluator (`benches/peers/fastapi_calculate.py`), when `SB_BENCH_PYTHON`
 //!   names an interpreter that has it; otherwise the bench says it skipped it.
@@ -47,7 +48,7 @@ use axum::Json;
 use axum::Router;
 use axum::routing::post;
 use serde_json::{Value, json};
-use switchboard_server::audit::{Audit, AuditStore};
+use switchboard_server::audit::{Audit, AuditStore, WRITER_THREAD};
 use switchboard_server::config::Settings;
 use switchboard_server::http::{AppState, router};
 use switchboard_server::serve::{init_logging, serve_http};
@@ -111,6 +112,8 @@ struct Tally {
     requests: u64,
     seconds: f64,
     cpu_ticks: u64,
+    /// Of `cpu_ticks`, the audit writer thread's.
+    writer_ticks: u64,
     p50s: Vec<Duration>,
     p99: Duration,
     max: Duration,
@@ -179,11 +182,24 @@ impl Bench {
                 non_2xx: tally.non_2xx,
                 socket_errors: tally.socket_errors,
             };
-            let seconds = tally.cpu_ticks as f64 / peers::TICKS_PER_SECOND;
-            let per_request = Duration::from_secs_f64(seconds / outcome.requests.max(1) as f64);
+            let per_request = |ticks: u64| {
+                let seconds = ticks as f64 / peers::TICKS_PER_SECOND;
+                Duration::from_secs_f64(seconds / outcome.requests.max(1) as f64)
+            };
+            let writer = if tally.writer_ticks > 0 {
+                format!(
+                    ", of which audit writer thread {:?}",
+                    per_request(tally.writer_ticks)
+                )
+            } else {
+                String::new()
+            };
             println!(
-                "wrk {}/{server}: {outcome}, connections {}, rounds {}, server CPU per request {per_request:?}",
-                self.suite, self.connections, self.rounds
+                "wrk {}/{server}: {outcome}, connections {}, rounds {}, server CPU per request {:?}{writer}",
+                self.suite,
+                self.connections,
+                self.rounds,
+                per_request(tally.cpu_ticks)
             );
         }
     }
@@ -202,10 +218,13 @@ impl Bench {
             connections: self.connections,
             duration: self.duration,
         };
-        let before = cpu();
+        // Only this process has the writer thread; for a peer this counts nothing.
+        let writer = || peers::thread_cpu_ticks(WRITER_THREAD);
+        let (before, writer_before) = (cpu(), writer());
         match wrk::run(&load, &self.scratch) {
             Ok(outcome) => {
                 tally.cpu_ticks += cpu() - before;
+                tally.writer_ticks += writer().saturating_sub(writer_before);
                 tally.requests += outcome.requests;
                 tally.seconds += outcome.seconds;
                 tally.p50s.push(outcome.p50);
@@ -316,7 +335,8 @@ async fn gateway_with(settings: Settings, audit: Option<&Path>) -> SocketAddr {
             state.registry.clone(),
             &settings.audit,
             state.metrics.clone(),
-        );
+        )
+        .unwrap();
         state = state.with_audit(Arc::new(audit));
     }
     spawn_server(router(&settings, state, CancellationToken::new())).await

@@ -78,7 +78,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             state.registry.clone(),
             &settings.audit,
             state.metrics.clone(),
-        );
+        )?;
         state = state.with_audit(Arc::new(audit));
     }
     let audit = state.audit.clone();

@@ -14,6 +14,9 @@ pub(super) struct WrkTable {
     anchor: &'static str,
     /// Extra ratios under the table: (label, numerator, denominator).
     ratios: &'static [(&'static str, &'static str, &'static str)],
+    /// A server with an audit writer thread and the same server without: its CPU per request
+    /// is split into the requests' own and the writer's, the first compared with the other's.
+    split: Option<(&'static str, &'static str)>,
     /// What was measured, printed under the table.
     note: &'static str,
 }
@@ -49,11 +52,14 @@ pub(super) const GATEWAY_TABLE: WrkTable = WrkTable {
         ("with policy ÷ without", "gateway-policy", "gateway-token"),
         ("with audit ÷ without", "gateway-audit", "gateway-token"),
     ],
+    split: Some(("gateway-audit", "gateway-token")),
     note: "`wrk -t1` posting `{\"expression\": \"(17 + 3) * 2340 / 100\"}` to `POST /tools/calculate` over \
            loopback HTTP/1.1 keep-alive, every server started first, then each in turn for 5 s (2 s with `--quick`), three rounds \
            in the same order, turns summed (p50: median turn; p99, max: worst turn); the Rust servers run in the bench \
-           process on the gateway's runtime and listener setup (`serve_http`), wrk shares the cores with them. \
-           Goal: the gateway at ≥ 0.85× the bare server.",
+           process on the gateway's runtime and listener setup (`serve_http`), wrk shares the cores with them; \
+           the audit trail's CPU includes its writer thread's, also shown on its own. \
+           Goals: the gateway at ≥ 0.85× the bare server; the audit trail adding no more than a few percent to the requests' \
+           own CPU per call.",
 };
 
 pub(super) const MCP_TABLE: WrkTable = WrkTable {
@@ -74,6 +80,7 @@ pub(super) const MCP_TABLE: WrkTable = WrkTable {
     ],
     anchor: "python-mcp",
     ratios: &[("gateway MCP ÷ gateway REST", "gateway-mcp", "gateway-rest")],
+    split: None,
     note: "`wrk -t1` posting `tools/call calculate` (a fresh JSON-RPC id per request) on one initialized \
            session (protocol 2025-06-18) over keep-alive connections, each server in turn for 5 s (2 s with `--quick`), three \
            rounds in the same order, turns summed; \
@@ -102,10 +109,13 @@ struct WrkFigures {
     connections: String,
     /// The server's CPU time per request, nanoseconds (when the bench measured it).
     cpu: Option<f64>,
+    /// Of `cpu`, the audit writer thread's (when the server has one).
+    writer_cpu: Option<f64>,
 }
 
 /// Reads `wrk <suite>/<server>: <r> requests/s, <n> requests in <s>s, p50 <D>, p99 <D>, max <D>,
-/// non-2xx <n>, socket errors <n>, connections <c>, server CPU per request <D>`, or
+/// non-2xx <n>, socket errors <n>, connections <c>, server CPU per request <D>[, of which audit
+/// writer thread <D>]`, or
 /// `… : skipped (<why>)` / `failed (<why>)`.
 fn wrk_rows(stdout: &str, suite: &str) -> Vec<WrkRow> {
     let prefix = format!("wrk {suite}/");
@@ -157,6 +167,7 @@ fn wrk_figures(rest: &str) -> Option<WrkFigures> {
         errors: count("non-2xx ")? + count("socket errors ")?,
         connections: field("connections ").unwrap_or("–").to_owned(),
         cpu: field("server CPU per request ").and_then(parse_debug_duration),
+        writer_cpu: field("of which audit writer thread ").and_then(parse_debug_duration),
     })
 }
 
@@ -190,7 +201,7 @@ pub(super) fn render_wrk(stdout: &str, table: &WrkTable) -> String {
                     "| {label} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     f.rate,
                     ratio(Some(f.rate), anchor),
-                    f.cpu.map_or_else(|| "–".to_owned(), fmt_ns),
+                    cpu_cell(f),
                     f.connections,
                     f.requests,
                     fmt_ns(f.p50),
@@ -215,10 +226,47 @@ pub(super) fn render_wrk(stdout: &str, table: &WrkTable) -> String {
     for (label, a, b) in table.ratios {
         let _ = writeln!(out, "{label}: {}.", ratio(rate(a), rate(b)));
     }
+    if let Some((with, without)) = table.split {
+        let _ = writeln!(out, "{}", split_line(&rows, with, without));
+    }
     out.push('\n');
     out.push_str(table.note);
     out.push('\n');
     out
+}
+
+/// What the audit trail costs per call, split: the requests' own CPU (the server's less its
+/// writer thread's) against the server without the trail, and the writer thread's.
+fn split_line(rows: &[WrkRow], with: &str, without: &str) -> String {
+    let figures = |server: &str| {
+        rows.iter()
+            .find(|r| r.server == server)
+            .and_then(|r| r.figures.as_ref().ok())
+    };
+    let cpu = figures(with).and_then(|a| Some((a.cpu?, a.writer_cpu?)));
+    match (cpu, figures(without).and_then(|b| b.cpu)) {
+        (Some((cpu, writer)), Some(base)) if base > 0.0 => {
+            let own = cpu - writer;
+            format!(
+                "with audit, the requests' own CPU per call: {} against {} without ({:+.1} %); \
+                 the writer thread: {} per call besides.",
+                fmt_ns(own),
+                fmt_ns(base),
+                (own / base - 1.0) * 100.0,
+                fmt_ns(writer)
+            )
+        }
+        _ => format!("with audit: no CPU split of `{with}` against `{without}` in this run."),
+    }
+}
+
+/// The CPU column: per request, with the writer thread's share when there is one.
+fn cpu_cell(f: &WrkFigures) -> String {
+    match (f.cpu, f.writer_cpu) {
+        (Some(cpu), Some(writer)) => format!("{} (writer thread {})", fmt_ns(cpu), fmt_ns(writer)),
+        (Some(cpu), None) => fmt_ns(cpu),
+        (None, _) => "–".to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -252,6 +300,9 @@ mod tests {
         assert_eq!(gateway.errors, 0);
         assert_eq!(gateway.connections, "64");
         assert_eq!(gateway.cpu, Some(21_500.0));
+        assert_eq!(gateway.writer_cpu, None);
+        let audit = rows[4].figures.as_ref().unwrap();
+        assert_eq!(audit.writer_cpu, Some(3_100.0));
         let rows = wrk_rows(
             "wrk rest/fastapi: skipped (no python3)\nwrk rest/gateway: failed (wrk printed no result)\n",
             "rest",

@@ -100,18 +100,37 @@ pub(crate) fn start(python: &Path, args: &[&str]) -> Result<Peer, String> {
 /// Clock ticks per second of `/proc/*/stat` times (`USER_HZ`, 100 on Linux).
 pub(crate) const TICKS_PER_SECOND: f64 = 100.0;
 
+/// CPU time (user + system, in clock ticks) used so far by the threads of this process named
+/// `name` (threads that have exited no longer count); 0 when `/proc` cannot tell.
+pub(crate) fn thread_cpu_ticks(name: &str) -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim() == name)
+        })
+        .filter_map(|task| std::fs::read_to_string(task.path().join("stat")).ok())
+        .filter_map(|stat| stat_ticks(&stat))
+        .sum()
+}
+
+/// utime + stime of a `/proc/…/stat` line.
+fn stat_ticks(stat: &str) -> Option<u64> {
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(") ")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after `comm`.
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
 /// CPU time (user + system, in clock ticks) used so far by process `pid`, plus its descendants
 /// when `with_children` (uvicorn's workers); 0 when `/proc` cannot tell.
 pub(crate) fn cpu_ticks(pid: u32, with_children: bool) -> u64 {
     let own = std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|stat| {
-            // Fields after the command name, which is in parentheses and may hold spaces.
-            let rest = stat.rsplit_once(") ")?.1;
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after `comm`.
-            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
-        })
+        .and_then(|stat| stat_ticks(&stat))
         .unwrap_or(0);
     if !with_children {
         return own;

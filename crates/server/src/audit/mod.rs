@@ -3,7 +3,7 @@
 //! database of `[store]`, next to the deliveries).
 //!
 //! [`crate::http::dispatch`] hands each finished call to [`Audit::record`], which only puts it
-//! on a bounded queue: a writer task turns queued calls into rows (redacting the arguments and
+//! on a bounded queue: a writer thread turns queued calls into rows (redacting the arguments and
 //! hashing them, [`row`]) and inserts each batch in one transaction. A call never waits for the
 //! store and never fails because of it; when the queue is full the row is dropped, counted in
 //! `switchboard_audit_dropped_total` and logged.
@@ -21,4 +21,4 @@ pub use answer::{ToolCall, ToolCaller};
 pub use query::{CallParams, CallQuery, OUTCOMES, QueryError, format_time};
 pub use row::{AsRow, CallRecord, CallRow, NewCall, RowRef, Transport};
 pub use store::AuditStore;
-pub use writer::{Audit, apply_retention};
+pub use writer::{Audit, WRITER_THREAD, apply_retention};

@@ -40,7 +40,7 @@ impl Transport {
     }
 }
 
-/// One finished call as dispatch knows it; the writer task makes the row of it.
+/// One finished call as dispatch knows it; the writer thread makes the row of it.
 #[derive(Debug)]
 pub struct CallRecord {
     /// When the call arrived.

@@ -66,12 +66,15 @@ async fn secret_and_configured_fields_never_reach_the_store_file() {
     let db = dir.path().join("switchboard.db");
     let settings = Settings::parse("[audit]\nredact_fields = [\"Password\"]\n", &|_| None).unwrap();
     let state = AppState::new(&settings, registry());
-    let audit = Arc::new(Audit::start(
-        AuditStore::sqlite(&db).await.unwrap(),
-        state.registry.clone(),
-        &settings.audit,
-        state.metrics.clone(),
-    ));
+    let audit = Arc::new(
+        Audit::start(
+            AuditStore::sqlite(&db).await.unwrap(),
+            state.registry.clone(),
+            &settings.audit,
+            state.metrics.clone(),
+        )
+        .unwrap(),
+    );
     let shutdown = CancellationToken::new();
     let app = router(&settings, state.with_audit(audit.clone()), shutdown.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
