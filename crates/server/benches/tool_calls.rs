@@ -23,7 +23,7 @@
 //! same order, `SB_BENCH_ROUNDS` (default 3) times over, and its turns are summed ([`Bench::run`]).
 //!
 //! `cargo bench -p switchboard-server --bench tool_calls`; `SB_BENCH_CONNECTIONS` the connections, `SB_BENCH_SERVER` measures only
-//! the server of that name (for a profiler). Needs `wrk` on the PATH. Prints
+//! the servers it names, separated by commas (one, for a profiler). Needs `wrk` on the PATH. Prints
 //! one `wrk <suite>/<server>: …` line per server, which `cargo xtask bench` turns into tables.
 
 #![allow(
@@ -54,6 +54,11 @@ use switchboard_server::http::{AppState, router};
 use switchboard_server::serve::{init_logging, serve_http};
 use switchboard_server::tools::build_registry;
 use tokio_util::sync::CancellationToken;
+
+/// The gateway binary's allocator (`src/main.rs`), so the servers here run as `switchboard serve`
+/// does (the bare axum server too: the same process).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const EXPRESSION: &str = "(17 + 3) * 2340 / 100";
 const REST_BODY: &str = r#"{"expression": "(17 + 3) * 2340 / 100"}"#;
@@ -94,6 +99,8 @@ struct Bench {
     only: Option<String>,
     /// The servers to measure, in order, registered while they are started.
     targets: std::cell::RefCell<Vec<Target>>,
+    /// The server whose audit trail the writer thread writes.
+    audited: std::cell::Cell<Option<&'static str>>,
 }
 
 /// One server to load: where, with which headers, and whose CPU time counts.
@@ -123,9 +130,12 @@ struct Tally {
 }
 
 impl Bench {
-    /// Whether `server` is measured (`SB_BENCH_SERVER` names a single one, to profile it).
+    /// Whether `server` is measured (`SB_BENCH_SERVER` names one, to profile it, or several,
+    /// separated by commas).
     fn wanted(&self, server: &str) -> bool {
-        self.only.as_deref().is_none_or(|only| only == server)
+        self.only
+            .as_deref()
+            .is_none_or(|only| only.split(',').any(|name| name == server))
     }
 
     /// Registers a server to measure (when it is wanted): the CPU time counted is the bench
@@ -156,13 +166,24 @@ impl Bench {
     /// machine's speed (other tenants, frequency) over every server alike, so the ratios between
     /// servers hold where one long turn each would give whoever ran during a slow spell a bad
     /// number. p50 is the median of the turns' p50s, p99 and max the worst turn's.
+    ///
+    /// The audit writer's CPU time is the audited server's, whichever turn it falls in (its last
+    /// batch is written after that server's turn has ended).
     fn run(&self) {
         let targets = self.targets.borrow();
         let mut tallies: Vec<Tally> = targets.iter().map(|_| Tally::default()).collect();
+        let audited = targets
+            .iter()
+            .position(|t| Some(t.server) == self.audited.get());
         for _ in 0..self.rounds {
-            for (target, tally) in targets.iter().zip(&mut tallies) {
-                if tally.failed.is_none() {
-                    self.turn(target, tally);
+            for (i, target) in targets.iter().enumerate() {
+                if tallies[i].failed.is_some() {
+                    continue;
+                }
+                let writer = self.turn(target, &mut tallies[i]);
+                if let Some(audited) = audited {
+                    tallies[audited].cpu_ticks += writer;
+                    tallies[audited].writer_ticks += writer;
                 }
             }
         }
@@ -204,8 +225,9 @@ impl Bench {
         }
     }
 
-    /// One turn of `target`, added to its tally.
-    fn turn(&self, target: &Target, tally: &mut Tally) {
+    /// One turn of `target`, added to its tally but for the audit writer thread's CPU time,
+    /// which it returns.
+    fn turn(&self, target: &Target, tally: &mut Tally) -> u64 {
         let cpu = || match target.peer {
             None => peers::cpu_ticks(std::process::id(), false),
             Some(pid) => peers::cpu_ticks(pid, true),
@@ -218,13 +240,17 @@ impl Bench {
             connections: self.connections,
             duration: self.duration,
         };
-        // Only this process has the writer thread; for a peer this counts nothing.
         let writer = || peers::thread_cpu_ticks(WRITER_THREAD);
         let (before, writer_before) = (cpu(), writer());
-        match wrk::run(&load, &self.scratch) {
+        let result = wrk::run(&load, &self.scratch);
+        let (cpu, writer) = (cpu() - before, writer().saturating_sub(writer_before));
+        match result {
             Ok(outcome) => {
-                tally.cpu_ticks += cpu() - before;
-                tally.writer_ticks += writer().saturating_sub(writer_before);
+                // A peer's CPU time is its own processes'; this process's includes the writer's.
+                tally.cpu_ticks += match target.peer {
+                    None => cpu.saturating_sub(writer),
+                    Some(_) => cpu,
+                };
                 tally.requests += outcome.requests;
                 tally.seconds += outcome.seconds;
                 tally.p50s.push(outcome.p50);
@@ -235,6 +261,7 @@ impl Bench {
             }
             Err(e) => tally.failed = Some(e),
         }
+        writer
     }
 
     fn skipped(&self, server: &str, why: &str) {
@@ -405,6 +432,9 @@ async fn identity_rows(bench: &Bench, client: &reqwest::Client, store: &Path) {
         let url = format!("http://{addr}/tools/calculate");
         check_answer(client, &url, REST_BODY, &headers).await;
         bench.add(server, &url, &headers, false, None);
+        if audit.is_some() {
+            bench.audited.set(Some(server));
+        }
     }
 }
 
@@ -478,6 +508,7 @@ fn main() {
         scratch: std::env::temp_dir(),
         only: std::env::var("SB_BENCH_SERVER").ok(),
         targets: std::cell::RefCell::new(Vec::new()),
+        audited: std::cell::Cell::new(None),
     };
     println!("calculate expression: {EXPRESSION}");
     // The runtime `switchboard serve` builds (cli.rs): multi-threaded, one worker per core.
