@@ -7,6 +7,10 @@
 //! without yielding on a worker whose queued requests would wait for it. On its own thread the
 //! operating system shares the cores between the writer and the requests, and the writer's CPU
 //! time can be told apart from the requests' (the gateway bench reports the two).
+//!
+//! A Postgres store's pool is shared with the admin listing: a connection the writer opens is
+//! driven by the writer's runtime wherever it is used later, so that runtime lives as long as
+//! the thread, which ends only when the last [`Audit`] is dropped (at shutdown).
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -78,9 +82,9 @@ impl Audit {
             metrics.clone(),
             flush_now.clone(),
         );
-        // Time for the linger, I/O for a Postgres store's new connections.
-        // One blocking thread (a SQLite store's statements), kept rather than started again
-        // after every idle spell.
+        // Time for the linger, I/O for the connections a Postgres store opens from here, and one
+        // blocking thread for a SQLite store's statements, kept rather than started again after
+        // every idle spell.
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .thread_name(WRITER_THREAD)
