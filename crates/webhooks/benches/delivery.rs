@@ -10,7 +10,9 @@
 //! `SB_BENCH_KEEP_SCHEMA=1` leaves the Postgres schema in place, to inspect the tables and plans
 //! as the bench left them.
 //! Beside SQLite, `delivery_core_alone` measures the bare primitive: `switchboard-core`'s client
-//! POSTing the same bodies to the same receiver, which SQLite's rate is reported against.
+//! POSTing the same bodies to the same receiver, which SQLite's rate is reported against; after
+//! SQLite's latency probe, bursts of the two alternate (`SB_BENCH_PAIRS`, default 4) for a ratio
+//! taken at the same speed of the machine.
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
@@ -226,17 +228,8 @@ async fn latency_probe(
 /// the engine may have (256) and a client configured as the engine's (no retries, no
 /// redirects, a pool of 256), but nothing stored, claimed or signed.
 fn core_alone(c: &mut Criterion, rt: &Runtime) {
-    use switchboard_core::{Client, RetryPolicy};
-    let (rx, url, client) = rt.block_on(async {
-        let (rx, url) = receiver().await;
-        let client = Client::builder()
-            .retry(RetryPolicy::none())
-            .net_policy(NetPolicy::public_only().allow_cidr("127.0.0.1/32".parse().unwrap()))
-            .pool_max_idle_per_host(256)
-            .build()
-            .unwrap();
-        (rx, url, client)
-    });
+    let (rx, url) = rt.block_on(receiver());
+    let client = core_client();
     let mut group = c.benchmark_group("delivery_core_alone");
     group.sample_size(10);
     group.throughput(Throughput::Elements(BATCH as u64));
@@ -245,36 +238,90 @@ fn core_alone(c: &mut Criterion, rt: &Runtime) {
             rt.block_on(async {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let target = rx.count.load(Ordering::Relaxed) + BATCH;
-                    let start = Instant::now();
-                    let mut tasks = Vec::new();
-                    for p in 0..PRODUCERS {
-                        let (client, url) = (client.clone(), url.clone());
-                        tasks.push(tokio::spawn(async move {
-                            for i in (p..BATCH).step_by(PRODUCERS) {
-                                let body = serde_json::json!({
-                                    "type": "bench.event",
-                                    "timestamp": "2026-12-07T00:00:00Z",
-                                    "data": { "i": i },
-                                });
-                                let res = client.post(&url).json(&body).send().await.unwrap();
-                                assert_eq!(res.status(), StatusCode::NO_CONTENT);
-                            }
-                        }));
-                    }
-                    for t in tasks {
-                        t.await.unwrap();
-                    }
-                    while rx.count.load(Ordering::Relaxed) < target {
-                        tokio::time::sleep(Duration::from_micros(200)).await;
-                    }
-                    total += start.elapsed();
+                    total += core_burst(&client, &url, &rx, BATCH).await;
                 }
                 total
             })
         });
     });
     group.finish();
+}
+
+/// The bare client: configured as the engine's (no retries, no redirects, a pool of 256).
+fn core_client() -> switchboard_core::Client {
+    switchboard_core::Client::builder()
+        .retry(switchboard_core::RetryPolicy::none())
+        .net_policy(NetPolicy::public_only().allow_cidr("127.0.0.1/32".parse().unwrap()))
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap()
+}
+
+/// POSTs `n` bodies shaped like the engine's from `PRODUCERS` tasks and waits until the
+/// receiver has all of them.
+async fn core_burst(
+    client: &switchboard_core::Client,
+    url: &str,
+    rx: &Receiver,
+    n: usize,
+) -> Duration {
+    let target = rx.count.load(Ordering::Relaxed) + n;
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for p in 0..PRODUCERS {
+        let (client, url) = (client.clone(), url.to_owned());
+        tasks.push(tokio::spawn(async move {
+            for i in (p..n).step_by(PRODUCERS) {
+                let body = serde_json::json!({
+                    "type": "bench.event",
+                    "timestamp": "2026-12-07T00:00:00Z",
+                    "data": { "i": i },
+                });
+                let res = client.post(&url).json(&body).send().await.unwrap();
+                assert_eq!(res.status(), StatusCode::NO_CONTENT);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    while rx.count.load(Ordering::Relaxed) < target {
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+    start.elapsed()
+}
+
+/// Bursts of the bare client and of the SQLite store in turn, `SB_BENCH_PAIRS` times (default
+/// 4), to the same receiver: this machine's speed moves by half from one minute to the next, so
+/// the two criterion groups, measured one after the other, may each catch a different speed.
+/// Prints each pair's ratio (SQLite's rate ÷ the client's) and that of all pairs together.
+fn alternated(rt: &Runtime, producer: &WebhookManager, rx: &Receiver, url: &str) {
+    let pairs = std::env::var("SB_BENCH_PAIRS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4_usize);
+    let client = core_client();
+    let (mut core_total, mut sqlite_total) = (Duration::ZERO, Duration::ZERO);
+    let mut ratios = Vec::new();
+    for _ in 0..pairs {
+        let (core, sqlite) = rt.block_on(async {
+            let core = core_burst(&client, url, rx, BATCH).await;
+            (core, burst(producer, rx, BATCH).await)
+        });
+        core_total += core;
+        sqlite_total += sqlite;
+        ratios.push(format!("{:.2}×", core.as_secs_f64() / sqlite.as_secs_f64()));
+    }
+    // These bursts are not the criterion group's: the enqueue rate it reported stays its own.
+    ENQUEUE_NANOS.store(0, Ordering::Relaxed);
+    ENQUEUE_BURSTS.store(0, Ordering::Relaxed);
+    if pairs > 0 {
+        println!(
+            "delivery_sqlite_full_sync ÷ core alone, bursts alternated: {} (all pairs: {:.2}×)",
+            ratios.join(" "),
+            core_total.as_secs_f64() / sqlite_total.as_secs_f64()
+        );
+    }
 }
 
 fn sqlite(c: &mut Criterion, rt: &Runtime) {
@@ -296,7 +343,6 @@ fn sqlite(c: &mut Criterion, rt: &Runtime) {
         m.start().unwrap();
         (rx, url, m)
     });
-    let _ = url;
     let cpu = thread_cpu();
     let delivered = rx.count.load(Ordering::Relaxed);
     let mut group = c.benchmark_group("delivery_sqlite_full_sync");
@@ -322,6 +368,7 @@ fn sqlite(c: &mut Criterion, rt: &Runtime) {
     );
     let (p50, p99) = rt.block_on(latency_probe(&producer, &rx, 5));
     println!("delivery_sqlite_full_sync latency at 1000/s: p50 {p50:?}, p99 {p99:?}");
+    alternated(rt, &producer, &rx, &url);
     rt.block_on(producer.shutdown(Duration::from_secs(5)));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -16,7 +16,16 @@ pub(super) fn render(run: &Run<'_>) -> Result<String> {
     let rows = delivery_rows(run.results, run.stdout);
     fs::write(run.root.join(SVG), delivery_svg(&rows))?;
     eprintln!("bench: wrote {SVG}");
-    Ok(render_delivery(&rows))
+    Ok(render_delivery(&rows, alternated(run.stdout)))
+}
+
+/// What follows `delivery_sqlite_full_sync ÷ core alone, bursts alternated: ` in the bench's
+/// output: each pair's ratio, then all pairs'.
+fn alternated(stdout: &str) -> Option<&str> {
+    stdout.lines().find_map(|line| {
+        line.strip_prefix("delivery_sqlite_full_sync ÷ core alone, bursts alternated: ")
+            .map(str::trim)
+    })
 }
 
 /// One store's delivery figures.
@@ -92,7 +101,7 @@ fn store_label(group: &str) -> String {
         .replace('_', " ")
 }
 
-fn render_delivery(rows: &[DeliveryRow]) -> String {
+fn render_delivery(rows: &[DeliveryRow], alternated: Option<&str>) -> String {
     if rows.is_empty() {
         return "\nNo delivery results in this run (is the bench's output shape unchanged?).\n"
             .to_owned();
@@ -130,6 +139,12 @@ fn render_delivery(rows: &[DeliveryRow]) -> String {
             out,
             "\nSQLite ÷ `switchboard-core` alone POSTing the same bodies: **{:.2}×** (goal ≥ 0.6×).",
             sqlite.0 / core.0
+        );
+    }
+    if let Some(pairs) = alternated {
+        let _ = writeln!(
+            out,
+            "\nWith bursts of 8,000 alternated in the same run (the client, then SQLite): {pairs}."
         );
     }
     out.push_str("\n![Delivery throughput and latency](benchmarks-delivery.svg)\n");
@@ -236,7 +251,11 @@ mod tests {
     fn delivery_table_and_chart() {
         let rows = delivery_rows(&results(), &fixture("delivery.log"));
         assert_eq!(rows.len(), 2);
-        check("delivery.expected.md", &render_delivery(&rows));
+        let stdout = fixture("delivery.log");
+        check(
+            "delivery.expected.md",
+            &render_delivery(&rows, alternated(&stdout)),
+        );
         let svg = delivery_svg(&rows);
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
         assert!(svg.contains("postgres two dispatchers") && svg.contains("p99 28.2 ms"));
@@ -244,6 +263,8 @@ mod tests {
 
     #[test]
     fn a_run_without_results_leaves_a_note_instead_of_numbers() {
-        assert!(render_delivery(&delivery_rows(&BTreeMap::new(), "")).contains("No delivery"));
+        assert!(
+            render_delivery(&delivery_rows(&BTreeMap::new(), ""), None).contains("No delivery")
+        );
     }
 }
