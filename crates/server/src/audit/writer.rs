@@ -42,8 +42,8 @@ const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 /// A message to the writer.
 #[derive(Debug)]
 enum Message {
-    /// Inline, not boxed: the queue keeps its slots in blocks it reuses, so a call costs no
-    /// allocation of its own that the writer thread would then free.
+    /// Inline, not boxed: the queue keeps its slots in blocks it reuses, so the record itself
+    /// costs no allocation (its tool name and arguments are still copies the writer frees).
     Call(CallRecord),
     /// Answered once everything queued before it is stored (or failed).
     Flush(oneshot::Sender<()>),
